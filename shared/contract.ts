@@ -1,0 +1,164 @@
+// The API contract between the renderer (or CLI) and the main-process service: method names
+// with runtime schemas for arguments and results, and push topics. Both transports (Electron
+// IPC, web WebSocket) carry exactly this; each validates arguments before the service sees them.
+import { z } from 'zod';
+import {
+  BackendInfo, BlockDevice, CbtInfo, DevicePath, DiffStorageUsage, ModuleParameters,
+  SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId, Sectors,
+} from './schemas';
+
+const None = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+const Bytes = z.instanceof(Uint8Array);
+
+/** A device as the UI shows it: the block device plus what the backend knows of its tracker. */
+export const DeviceSummary = BlockDevice.extend({
+  cbt: CbtInfo.nullable(),
+  /** The snapshot this device belongs to (as far as the service knows), and its image. */
+  snapshotId: SnapshotId.nullable(),
+  snapshot: SnapshotDeviceInfo.nullable(),
+  /** Emulator only: the device is an emulated file-backed device. */
+  emulated: z.boolean(),
+});
+export type DeviceSummary = z.infer<typeof DeviceSummary>;
+
+export const FillSample = z.object({
+  timeMs: z.number(),
+  usedBytes: z.number().nullable(),
+  allocatedBytes: z.number().nullable(),
+  limitBytes: z.number().nullable(),
+});
+export type FillSample = z.infer<typeof FillSample>;
+
+export const SnapshotSummary = z.object({
+  id: SnapshotId,
+  devices: z.array(z.object({ path: DevicePath, info: SnapshotDeviceInfo.nullable() })),
+  taken: z.boolean(),
+  createdAtMs: z.number().nullable(),
+  diffStoragePath: z.string().nullable(),
+  usage: DiffStorageUsage,
+  /** Seconds until the storage is full at the current fill rate; null if unknown or not filling. */
+  timeToFullSec: z.number().nullable(),
+  /** Any device's area corrupted (error code ≠ 0 or a corrupted event). */
+  corrupted: z.boolean(),
+  /** Fill passed the warning threshold or time-to-full fell under it. */
+  warning: z.string().nullable(),
+});
+export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
+
+/** Module events and the app's own (warnings, backend changes, errors, stretch steps). */
+export const AppEvent = z.object({
+  seq: z.number().int(),
+  timeMs: z.number(),
+  source: z.enum(['module', 'app']),
+  level: z.enum(['info', 'warning', 'error']),
+  /** Module: corrupted/no_space/low_free_space/unknown. App: warning, backend, error, stretch, workload, ... */
+  kind: z.string(),
+  snapshotId: SnapshotId.nullable(),
+  device: z.string().nullable(),
+  message: z.string(),
+  module: SnapshotEvent.nullable(),
+});
+export type AppEvent = z.infer<typeof AppEvent>;
+
+export const WorkloadSpec = z.object({
+  device: DevicePath,
+  pattern: z.enum(['sequential', 'uniform', 'hotspot']),
+  blockSizeBytes: z.number().int().min(512).max(64 * 2 ** 20).refine((n) => n % 512 === 0, 'block size is a multiple of 512 bytes'),
+  /** Bytes per second; 0 = as fast as possible. */
+  rateBytesPerSec: z.number().int().nonnegative(),
+  durationMs: z.number().int().positive().max(24 * 3600 * 1000),
+  /** Optional region (bytes) to confine the writes to. */
+  offsetBytes: z.number().int().nonnegative().optional(),
+  lengthBytes: z.number().int().positive().optional(),
+  seed: z.number().int().optional(),
+});
+export type WorkloadSpec = z.infer<typeof WorkloadSpec>;
+
+export const WorkloadStatus = z.object({
+  id: z.string(),
+  spec: WorkloadSpec,
+  running: z.boolean(),
+  writtenBytes: z.number(),
+  writes: z.number(),
+  error: z.string().nullable(),
+});
+export type WorkloadStatus = z.infer<typeof WorkloadStatus>;
+
+export const DoctorReport = z.object({
+  kernelRelease: z.string(),
+  modules: z.array(z.object({ name: z.string(), loaded: z.boolean(), version: z.string().nullable(), parameters: ModuleParameters })),
+  nodes: z.array(z.object({ path: z.string(), exists: z.boolean(), mode: z.string().nullable(), note: z.string() })),
+  dialect: z.string().nullable(),
+  reasons: z.array(z.string()),
+  fixes: z.array(z.string()),
+  backend: BackendInfo,
+});
+export type DoctorReport = z.infer<typeof DoctorReport>;
+
+function method<A extends z.ZodType, R extends z.ZodType>(args: A, result: R, mutates: boolean) {
+  return { args, result, mutates };
+}
+
+/** Every call of BlksnapApi: name → argument schema, result schema, whether it changes state. */
+export const API = {
+  backendInfo: method(None, BackendInfo, false),
+  doctor: method(None, DoctorReport, false),
+  parameters: method(None, ModuleParameters, false),
+  listDevices: method(None, z.array(DeviceSummary), false),
+  attach: method(z.object({ device: DevicePath }), Ok, true),
+  detach: method(z.object({ device: DevicePath, force: z.boolean().optional() }), Ok, true),
+  cbtInfo: method(z.object({ device: DevicePath }), CbtInfo, false),
+  /** The whole read map, binary. */
+  cbtMap: method(z.object({ device: DevicePath }), Bytes, false),
+  markDirty: method(z.object({ device: DevicePath, ranges: z.array(SectorRange).min(1).max(65536) }), Ok, true),
+  exportChangedRanges: method(
+    z.object({ device: DevicePath, sinceChangeNumber: z.number().int().min(0).max(255), format: z.enum(['json', 'csv']) }),
+    z.object({ text: z.string(), rangeCount: z.number().int(), bytes: z.number() }),
+    false,
+  ),
+  snapshotCreate: method(SnapshotCreateRequest, z.object({ id: SnapshotId }), true),
+  snapshotAdd: method(z.object({ id: SnapshotId, device: DevicePath }), Ok, true),
+  snapshotTake: method(z.object({ id: SnapshotId }), Ok, true),
+  snapshotDestroy: method(z.object({ id: SnapshotId }), Ok, true),
+  listSnapshots: method(None, z.array(SnapshotSummary), false),
+  fillHistory: method(z.object({ id: SnapshotId }), z.array(FillSample), false),
+  eventHistory: method(z.object({ limit: z.number().int().positive().max(100_000).optional() }), z.array(AppEvent), false),
+  // Emulator only (spec E5): EUNSUPPORTED on the kernel backend.
+  emuCreateDevice: method(z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a device name is lowercase letters, digits, - or _, starting with a letter'), sizeBytes: z.number().int().positive().max(2 ** 50).refine((n) => n % 512 === 0, 'size is a multiple of 512 bytes') }), BlockDevice, true),
+  emuRemoveDevice: method(z.object({ name: z.string().min(1) }), Ok, true),
+  emuWrite: method(z.object({ path: DevicePath, offsetBytes: z.number().int().nonnegative(), data: Bytes }), Ok, true),
+  emuRead: method(z.object({ path: DevicePath, offsetBytes: z.number().int().nonnegative(), lengthBytes: z.number().int().positive().max(64 * 2 ** 20) }), Bytes, false),
+  workloadStart: method(WorkloadSpec, WorkloadStatus, true),
+  workloadStop: method(z.object({ id: z.string() }), Ok, true),
+  workloadList: method(None, z.array(WorkloadStatus), false),
+  supportBundle: method(None, z.object({ path: z.string() }), true),
+} as const;
+
+export type ApiMethod = keyof typeof API;
+export type ApiArgs<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
+export type ApiResult<M extends ApiMethod> = z.output<(typeof API)[M]['result']>;
+
+/** The renderer's (and CLI's) view of the service: one async function per method. */
+export type BlksnapApi = { [M in ApiMethod]: (args: ApiArgs<M>) => Promise<ApiResult<M>> };
+
+/** Push topics from the service, batched (about every 50 ms). */
+export const PUSH = {
+  devices: z.array(DeviceSummary),
+  snapshots: z.array(SnapshotSummary),
+  fill: z.object({ id: SnapshotId, sample: FillSample }),
+  events: z.array(AppEvent),
+  backend: BackendInfo,
+  workloads: z.array(WorkloadStatus),
+} as const;
+
+export type PushTopic = keyof typeof PUSH;
+export type PushPayload<T extends PushTopic> = z.output<(typeof PUSH)[T]>;
+
+export interface PushSource {
+  subscribe<T extends PushTopic>(topic: T, listener: (payload: PushPayload<T>) => void): () => void;
+}
+
+export function isApiMethod(name: unknown): name is ApiMethod {
+  return typeof name === 'string' && Object.hasOwn(API, name);
+}

@@ -1,0 +1,70 @@
+// Sizes: one place for sector/byte parsing and formatting (main, renderer and CLI).
+
+export const SECTOR_SIZE = 512;
+
+export function sectorsToBytes(sectors: number): number {
+  return sectors * SECTOR_SIZE;
+}
+
+/** Bytes to whole sectors; throws on a size that is not a multiple of 512. */
+export function bytesToSectors(bytes: number): number {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`size ${bytes} is not a non-negative whole number of bytes`);
+  if (bytes % SECTOR_SIZE !== 0) throw new RangeError(`size ${bytes} bytes is not a multiple of the 512-byte sector`);
+  return bytes / SECTOR_SIZE;
+}
+
+const SUFFIX: Record<string, number> = {
+  '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40, P: 2 ** 50,
+  KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40, PIB: 2 ** 50,
+  KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40, B: 1,
+};
+
+/**
+ * Parses a human size: "4096", "100M", "1.5G", "2 GiB", "512K". Binary multiples.
+ * Returns bytes, or an error message naming what was wrong.
+ */
+export function parseSize(text: string): { ok: true; bytes: number } | { ok: false; error: string } {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  if (!m) return { ok: false, error: `"${text}" is not a size (examples: 4096, 512K, 100M, 2G)` };
+  const unit = (m[2] ?? '').toUpperCase();
+  const mult = SUFFIX[unit];
+  if (mult === undefined) return { ok: false, error: `"${m[2]}" is not a size unit (use K, M, G or T)` };
+  const bytes = Math.round(Number(m[1]) * mult);
+  if (!Number.isSafeInteger(bytes)) return { ok: false, error: `"${text}" is too large` };
+  return { ok: true, bytes };
+}
+
+/**
+ * The upstream blksnap tool's limit parser (spec §7.1): suffix K/M/G uppercase only,
+ * anything else parsed as plain bytes (leading digits).
+ */
+export function parseToolLimit(text: string): number {
+  const m = /^(\d+)([KMG])?/.exec(text);
+  if (!m) return 0;
+  const n = Number(m[1]);
+  switch (m[2]) {
+    case 'K': return n * 2 ** 10;
+    case 'M': return n * 2 ** 20;
+    case 'G': return n * 2 ** 30;
+    default: return n;
+  }
+}
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/** 1536 → "1.5 KiB"; exact powers print without decimals. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—';
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  const digits = unit === 0 || Number.isInteger(value) ? 0 : value < 10 ? 2 : value < 100 ? 1 : 0;
+  return `${bytes < 0 ? '-' : ''}${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+export function formatSectors(sectors: number): string {
+  return `${sectors.toLocaleString('en-US')} sectors`;
+}
