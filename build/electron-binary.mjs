@@ -1,0 +1,18 @@
+// Where the Electron binary is, or why it cannot be used here.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+export function electronBinary() {
+  let path;
+  try {
+    // The electron package's main export is the path of its binary (from path.txt).
+    path = createRequire(import.meta.url)('electron');
+  } catch (err) {
+    return { path: null, reason: `the Electron binary is not installed (${err.message.split('\n')[0]})` };
+  }
+  if (typeof path !== 'string' || !existsSync(path)) return { path: null, reason: 'the Electron binary is not installed' };
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { path: null, reason: 'no display (DISPLAY and WAYLAND_DISPLAY are unset)' };
+  }
+  return { path, reason: null };
+}

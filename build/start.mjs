@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// npm start: builds if needed, then opens the Electron window where the binary runs,
+// else serves the same app in web mode on 127.0.0.1 and prints the URL to open.
+import { spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildAll, buildIsFresh } from './build.mjs';
+import { electronBinary } from './electron-binary.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(`Usage: npm start -- [options]
+
+  --web                  serve the app on a local URL instead of the Electron window
+  --host <addr>          web mode: bind address (default 127.0.0.1; others print a warning)
+  --port <n>             web mode: TCP port (default: a free port)
+  --emulator-dir <dir>   emulator state (default: ~/.local/state/blksnap-manager/emulator)
+  --backend <b>          auto (default) | kernel | emulator
+  --dialect <d>          force a kernel dialect: lk6.15 v7 v6 val-7.0 val-13 v1
+  --emulate <f>          emulator flavour: upstream (default) | v1 | val-7.0 | val-13
+  --no-open              web mode: do not open a browser`);
+  process.exit(0);
+}
+
+if (!buildIsFresh()) await buildAll({ quiet: true });
+
+const electron = args.includes('--web') ? { path: null, reason: '--web was given' } : electronBinary();
+let child;
+if (electron.path) {
+  child = spawn(electron.path, [join(root, 'dist/electron/main.mjs'), ...args], { stdio: 'inherit' });
+} else {
+  console.log(`Web mode: ${electron.reason}.`);
+  child = spawn(process.execPath, [join(root, 'dist/web/main.mjs'), ...args], { stdio: 'inherit' });
+}
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,77 @@
+// Command-line options of the app (npm start, the Electron main process, web mode).
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DialectId } from '../../shared/schemas';
+
+export type BackendChoice = 'auto' | 'kernel' | 'emulator';
+export type EmulatedFlavour = 'upstream' | 'v1' | 'val-7.0' | 'val-13';
+
+export interface AppOptions {
+  /** Force web mode even where the Electron binary runs. */
+  web: boolean;
+  host: string;
+  /** 0 = a free port. */
+  port: number;
+  emulatorDir: string;
+  backend: BackendChoice;
+  /** Force a kernel dialect instead of probing. */
+  dialect: DialectId | null;
+  emulate: EmulatedFlavour;
+  /** Web mode: open the URL in a browser (off in CI and tests). */
+  openBrowser: boolean;
+}
+
+/** The per-user state directory: $XDG_STATE_HOME/blksnap-manager or ~/.local/state/blksnap-manager. */
+export function defaultEmulatorDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(base, 'blksnap-manager', 'emulator');
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a TCP port (0-65535; 0 picks a free one)`);
+  return port;
+}
+
+function parseDialect(value: string): DialectId {
+  const r = DialectId.safeParse(value);
+  if (!r.success) throw new InvalidArgumentError(`"${value}" is not a dialect (one of ${DialectId.options.join(', ')})`);
+  return r.data;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Parses argv (without node and script). Throws an Error with a clear message on bad input. */
+export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): AppOptions {
+  const cmd = new Command('blksnap-manager')
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
+    .allowExcessArguments(false)
+    .option('--web', 'serve the app on a local URL instead of opening the Electron window', false)
+    .option('--host <host>', 'web mode: address to bind (a non-loopback address exposes the app on the network)', '127.0.0.1')
+    .option('--port <port>', 'web mode: TCP port (0 = any free port)', parsePort, 0)
+    .option('--emulator-dir <dir>', 'state directory of the emulator', defaultEmulatorDir(env))
+    .addOption(new Option('--backend <backend>', 'control backend').choices(['auto', 'kernel', 'emulator']).default('auto'))
+    .option('--dialect <dialect>', 'force a kernel dialect instead of probing', parseDialect)
+    .addOption(new Option('--emulate <flavour>', 'emulator flavour').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
+    .option('--no-open', 'web mode: do not open a browser');
+  try {
+    cmd.parse([...argv], { from: 'user' });
+  } catch (err) {
+    throw new Error(`bad option: ${(err as Error).message.replace(/^error: /, '')}`);
+  }
+  const o = cmd.opts<{ web: boolean; host: string; port: number; emulatorDir: string; backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour; open: boolean }>();
+  return {
+    web: o.web,
+    host: o.host,
+    port: o.port,
+    emulatorDir: o.emulatorDir,
+    backend: o.backend,
+    dialect: o.dialect ?? null,
+    emulate: o.emulate,
+    openBrowser: o.open && !env.CI,
+  };
+}
