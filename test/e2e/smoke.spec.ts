@@ -1,0 +1,25 @@
+// The foundation's slice through every layer: web mode serves the app, which shows the active
+// backend and its version, fetched through the typed API.
+import { test, expect } from './fixtures';
+
+test('web mode serves the app showing the emulator backend, why it was chosen, and its version', async ({ page, app }) => {
+  await page.goto(app.url);
+  const backend = page.getByRole('region', { name: 'Backend' });
+  await expect(backend).toContainText(/emulator/i);
+  await expect(backend).toContainText('2.0.0.0');
+  await expect(backend).toContainText(/blksnap-control|no blksnap module|using the emulator/i);
+
+  // The page rendered, not blank: a screenshot with real variety of pixels.
+  const png = await page.screenshot({ path: test.info().outputPath('smoke.png'), fullPage: true });
+  const distinctBytes = new Set(png.subarray(png.length / 2, png.length / 2 + 4096)).size;
+  expect(png.length).toBeGreaterThan(10_000);
+  expect(distinctBytes).toBeGreaterThan(32);
+});
+
+test('the web mode refuses requests without the access token', async ({ request, app }) => {
+  const res = await request.get(`${app.origin}/metrics`);
+  expect(res.status()).toBe(401);
+  const ok = await request.get(`${app.origin}/metrics?token=${app.token}`);
+  expect(ok.status()).toBe(200);
+  expect(await ok.text()).toMatch(/blksnap_backend_info\{/);
+});
