@@ -124,6 +124,14 @@ export const API = {
   listSnapshots: method(None, z.array(SnapshotSummary), false),
   fillHistory: method(z.object({ id: SnapshotId }), z.array(FillSample), false),
   eventHistory: method(z.object({ limit: z.number().int().positive().max(100_000).optional() }), z.array(AppEvent), false),
+  /**
+   * SNAPSHOT_WAIT_EVENT semantics over the service (blksnapctl snapshot_waitevent/watcher): the
+   * oldest module event of the snapshot that no waitEvent call has returned yet (the service's
+   * pump keeps them queued per snapshot, as the module's queue would), waiting up to
+   * `timeoutTicks` ticks of the backend's HZ (spec §3.7; 0 polls). null on timeout; ESRCH when
+   * there is no such snapshot or it is destroyed while waiting.
+   */
+  waitEvent: method(z.object({ id: SnapshotId, timeoutTicks: z.number().int().min(0).max(0xffff_ffff) }), SnapshotEvent.nullable(), false),
   // Emulator only (spec E5): EUNSUPPORTED on the kernel backend.
   emuCreateDevice: method(z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a device name is lowercase letters, digits, - or _, starting with a letter'), sizeBytes: z.number().int().positive().max(2 ** 50).refine((n) => n % 512 === 0, 'size is a multiple of 512 bytes') }), BlockDevice, true),
   emuRemoveDevice: method(z.object({ name: z.string().min(1) }), Ok, true),
