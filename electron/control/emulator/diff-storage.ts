@@ -1,0 +1,206 @@
+// The difference storage of one snapshot (spec §3.6, §5.3, §6.4). Chunks are placed at
+// "storage sectors": for file, directory and block storage the sector in that file or device;
+// for range storage a position in the concatenation of the appended ranges.
+import * as fs from 'node:fs';
+import type { StorageMode } from '../../../shared/schemas';
+import { readFull, SECTOR, writeFull } from './device';
+
+export interface StorageRange {
+  /** An emulated device path (/dev/<name>) or a regular file path. */
+  target: string;
+  startSector: number;
+  countSectors: number;
+  /** Storage sector at which this range starts. */
+  virtualStart: number;
+}
+
+/** An open handle the storage writes to; `owned` handles are closed with the storage. */
+export interface StorageTarget { fd: number; capacitySectors: number; owned: boolean }
+
+export interface StoragePolicy {
+  /** diff_storage_minimum at create, in sectors. */
+  minimum: number;
+  /** Path storage at the limit: emit no_space (lk6.15, VAL-13) or only log (VAL-7.0). */
+  noSpaceEvent: boolean;
+  /** 'v1': the module has no limit, the ranges decide overflow; 'val': VAL-7.0/13 range mode. */
+  rangeFlavour: 'v1' | 'val';
+  /** VAL-7.0 (measured): no low_free_space after the create-time one. */
+  rangeLaterEpisodes: boolean;
+}
+
+export type StorageEvent = { kind: 'no_space' | 'low_free_space'; requestedSectors: number };
+
+export interface StorageState {
+  mode: StorageMode;
+  /** File, device or directory-created file path; null in range mode. */
+  path: string | null;
+  /** A file the storage created (directory mode) and deletes at release. */
+  ownedFile: boolean;
+  limit: number;
+  requested: number;
+  capacity: number;
+  filled: number;
+  overflow: boolean;
+  lowSpaceFlag: boolean;
+  ranges: StorageRange[];
+}
+
+export class DiffStorage {
+  constructor(
+    readonly state: StorageState,
+    readonly policy: StoragePolicy,
+    private readonly targets: Map<string, StorageTarget>,
+  ) {}
+
+  get mode(): StorageMode {
+    return this.state.mode;
+  }
+
+  /** Allocates one chunk; null means overflow (sticky ENOSPC). Events of the growth check follow. */
+  allocate(chunkSectors: number, events: StorageEvent[]): number | null {
+    const s = this.state;
+    if (s.overflow) return null;
+    let at: number | null;
+    if (s.mode === 'ranges') at = this.allocateInRanges(chunkSectors);
+    else if (s.filled + chunkSectors > s.requested) at = null;
+    else {
+      at = s.filled;
+      s.filled += chunkSectors;
+    }
+    if (at === null) {
+      s.overflow = true;
+      return null;
+    }
+    this.afterAllocation(events);
+    return at;
+  }
+
+  private allocateInRanges(chunkSectors: number): number | null {
+    const s = this.state;
+    if (this.policy.rangeFlavour === 'val' && s.filled + chunkSectors > s.requested) return null;
+    for (const r of s.ranges) {
+      const end = r.virtualStart + r.countSectors;
+      if (s.filled >= end) continue;
+      if (s.filled < r.virtualStart) s.filled = r.virtualStart;
+      if (s.filled + chunkSectors <= end) {
+        const at = s.filled;
+        s.filled += chunkSectors;
+        return at;
+      }
+      s.filled = end; // the rest of a range too small for the chunk counts as used
+    }
+    return null;
+  }
+
+  private afterAllocation(events: StorageEvent[]): void {
+    const s = this.state;
+    const min = this.policy.minimum;
+    if (s.lowSpaceFlag) return;
+    if (s.mode === 'ranges') {
+      if (this.policy.rangeFlavour === 'v1') {
+        const threshold = Math.floor(min / 2 / 8) * 8; // minimum/2 in whole 4 KiB pages
+        if (s.requested - s.filled > threshold) return;
+        s.lowSpaceFlag = true;
+        s.requested += min;
+        events.push({ kind: 'low_free_space', requestedSectors: min });
+        return;
+      }
+      if (s.requested - s.filled > min / 2 || !this.policy.rangeLaterEpisodes) return;
+      s.lowSpaceFlag = true;
+      if (s.requested < s.limit) {
+        const portion = Math.min(min, s.limit - s.requested);
+        s.requested += portion;
+        events.push({ kind: 'low_free_space', requestedSectors: portion });
+      }
+      return;
+    }
+    if (s.requested - s.filled > min / 2) return;
+    s.lowSpaceFlag = true;
+    if (s.mode === 'block') return; // block storage never grows: a log line only
+    if (s.capacity < s.limit) {
+      s.requested += Math.min(min, s.limit - s.capacity);
+      this.growFile(s.requested);
+      s.lowSpaceFlag = false;
+      return;
+    }
+    if (this.policy.noSpaceEvent) events.push({ kind: 'no_space', requestedSectors: s.requested });
+  }
+
+  /** The fallocate of the growth worker (sparse here). */
+  growFile(sectors: number): void {
+    const t = this.fileTarget();
+    if (!t) return;
+    if (fs.fstatSync(t.fd).size < sectors * SECTOR) fs.ftruncateSync(t.fd, sectors * SECTOR);
+    this.state.capacity = sectors;
+    t.capacitySectors = sectors;
+  }
+
+  /** APPEND_STORAGE: ranges join the free list; the low-space flag clears once capacity ≥ requested. */
+  append(target: string, handle: StorageTarget, ranges: { offsetSectors: number; countSectors: number }[]): void {
+    const s = this.state;
+    if (!this.targets.has(target)) this.targets.set(target, handle);
+    else if (handle.owned) fs.closeSync(handle.fd);
+    let virtualEnd = s.ranges.reduce((end, r) => Math.max(end, r.virtualStart + r.countSectors), 0);
+    for (const r of ranges) {
+      s.ranges.push({ target, startSector: r.offsetSectors, countSectors: r.countSectors, virtualStart: virtualEnd });
+      virtualEnd += r.countSectors;
+      s.capacity += r.countSectors;
+    }
+    if (s.capacity >= s.requested) s.lowSpaceFlag = false;
+  }
+
+  /** Writes bytes at a storage sector; returns an errno name when the target cannot take them. */
+  write(storageSector: number, data: Uint8Array): 'EIO' | null {
+    const loc = this.locate(storageSector, data.length);
+    if (!loc) return 'EIO';
+    writeFull(loc.fd, data, loc.offsetBytes);
+    return null;
+  }
+
+  read(storageSector: number, into: Uint8Array): 'EIO' | null {
+    const loc = this.locate(storageSector, into.length);
+    if (!loc) return 'EIO';
+    readFull(loc.fd, into, loc.offsetBytes);
+    return null;
+  }
+
+  private locate(storageSector: number, lengthBytes: number): { fd: number; offsetBytes: number } | null {
+    const sectors = Math.ceil(lengthBytes / SECTOR);
+    if (this.state.mode !== 'ranges') {
+      const t = this.fileTarget();
+      if (!t) return null;
+      // Block storage: chunks placed past the device's end fail (§3.6); files just extend.
+      if (this.state.mode === 'block' && storageSector + sectors > t.capacitySectors) return null;
+      return { fd: t.fd, offsetBytes: storageSector * SECTOR };
+    }
+    for (const r of this.state.ranges) {
+      if (storageSector >= r.virtualStart && storageSector + sectors <= r.virtualStart + r.countSectors) {
+        const t = this.targets.get(r.target);
+        if (!t) return null;
+        return { fd: t.fd, offsetBytes: (r.startSector + storageSector - r.virtualStart) * SECTOR };
+      }
+    }
+    return null;
+  }
+
+  private fileTarget(): StorageTarget | undefined {
+    return this.state.path === null ? undefined : this.targets.get(this.state.path);
+  }
+
+  targetPaths(): string[] {
+    return [...this.targets.keys()];
+  }
+
+  /** Closes owned handles; a directory-mode file vanishes (the O_TMPFILE is released). */
+  release(): void {
+    for (const t of this.targets.values()) if (t.owned) fs.closeSync(t.fd);
+    this.targets.clear();
+    if (this.state.ownedFile && this.state.path) fs.rmSync(this.state.path, { force: true });
+  }
+
+  /** Closes handles without deleting anything (emulator shutdown; the snapshot persists). */
+  close(): void {
+    for (const t of this.targets.values()) if (t.owned) fs.closeSync(t.fd);
+    this.targets.clear();
+  }
+}

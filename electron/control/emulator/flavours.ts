@@ -1,0 +1,105 @@
+// The emulator's flavours: one per dialect of the module (spec §0.2). Everything that differs
+// between dialects and is not a module parameter lives in this table.
+import type { Capabilities, DialectId, EventKind, ModuleVersion } from '../../../shared/schemas';
+
+export type Flavour = 'upstream' | 'v1' | 'val-7.0' | 'val-13';
+export const FLAVOURS: readonly Flavour[] = ['upstream', 'v1', 'val-7.0', 'val-13'];
+
+/** How the chunk size is chosen at take (spec §3.4, §4, §6.3). */
+export type ChunkRule = 'lk6.15' | 'v7' | 'v1';
+
+export interface FlavourRules {
+  flavour: Flavour;
+  dialect: DialectId;
+  dialectLabel: string;
+  /** false where the spec marks the dialect inferred or nothing was measured on a real module. */
+  verified: boolean;
+  version: ModuleVersion;
+  capabilities: Capabilities;
+  /** Event kind → code. */
+  eventCode: Partial<Record<EventKind, number>>;
+  chunkRule: ChunkRule;
+  /** v1: the read map is copied from the write map before the increment, also at the wrap. */
+  copyBeforeIncrement: boolean;
+  /** Path-mode storage: no_space when growth finds the limit reached (VAL-7.0: a log line). */
+  noSpaceEvent: boolean;
+  /** Errno of image reads and writes once the device's area is corrupted (v1 measured ENOSPC). */
+  imageErrorCode: 'EIO' | 'ENOSPC';
+  /** VAL-7.0 range mode (measured): only the create-time low_free_space, never a later one. */
+  rangeLaterEpisodes: boolean;
+  /** Operation names as the dialect's ioctls are called, for error messages. */
+  op: { attach: string; detach: string; cbtInfo: string; cbtMap: string; cbtDirty: string; add: string; info: string };
+}
+
+const RW = { explicitAttach: true, addAfterCreate: true, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null } as const;
+const V2_OPS = {
+  attach: 'BLKFILTER_ATTACH', detach: 'BLKFILTER_DETACH', cbtInfo: 'CBTINFO', cbtMap: 'CBTMAP',
+  cbtDirty: 'CBTDIRTY', add: 'SNAPSHOTADD', info: 'SNAPSHOTINFO',
+};
+
+export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
+  upstream: {
+    flavour: 'upstream', dialect: 'lk6.15', dialectLabel: 'upstream lk6.15 (emulated)', verified: false,
+    version: { major: 2, minor: 0, revision: 0, build: 0 },
+    capabilities: {
+      ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
+      eventCodes: { 0: 'corrupted', 1: 'no_space' }, needsStretchService: false,
+    },
+    eventCode: { corrupted: 0, no_space: 1 },
+    chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, imageErrorCode: 'EIO',
+    rangeLaterEpisodes: true, op: V2_OPS,
+  },
+  'val-7.0': {
+    flavour: 'val-7.0', dialect: 'val-7.0', dialectLabel: 'Veeam standalone VAL-7.0 (emulated)', verified: true,
+    version: { major: 7, minor: 0, revision: 0, build: 0 },
+    capabilities: {
+      ...RW, appendStorage: true, storageModes: ['file', 'directory', 'block', 'ranges'],
+      eventCodes: { 0: 'corrupted', 1: 'low_free_space' }, needsStretchService: false,
+    },
+    eventCode: { corrupted: 0, low_free_space: 1 },
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, imageErrorCode: 'EIO',
+    rangeLaterEpisodes: false, op: V2_OPS,
+  },
+  'val-13': {
+    flavour: 'val-13', dialect: 'val-13', dialectLabel: 'Veeam standalone VAL-13 (emulated, inferred)', verified: false,
+    version: { major: 7, minor: 0, revision: 0, build: 0 },
+    capabilities: {
+      ...RW, appendStorage: true, storageModes: ['file', 'directory', 'block', 'ranges'],
+      eventCodes: { 0: 'corrupted', 1: 'no_space', 2: 'low_free_space' }, needsStretchService: false,
+    },
+    eventCode: { corrupted: 0, no_space: 1, low_free_space: 2 },
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, imageErrorCode: 'EIO',
+    rangeLaterEpisodes: true, op: V2_OPS,
+  },
+  v1: {
+    flavour: 'v1', dialect: 'v1', dialectLabel: 'Veeam Agent for Linux 6.x, v1 (emulated)', verified: true,
+    version: { major: 1, minor: 0, revision: 0, build: 0 },
+    capabilities: {
+      explicitAttach: false, addAfterCreate: false, appendStorage: true, cbtMapNeedsTakenSnapshot: true,
+      maxSnapshots: 1, storageModes: ['ranges'], eventCodes: { 0: 'low_free_space', 1: 'corrupted' },
+      needsStretchService: true,
+    },
+    eventCode: { low_free_space: 0, corrupted: 1 },
+    chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, imageErrorCode: 'ENOSPC',
+    rangeLaterEpisodes: true,
+    op: {
+      attach: 'attach', detach: 'TRACKER_REMOVE', cbtInfo: 'TRACKER_COLLECT', cbtMap: 'TRACKER_READ_CBT_MAP',
+      cbtDirty: 'TRACKER_MARK_DIRTY_BLOCKS', add: 'snapshot add', info: 'SNAPSHOT_COLLECT_IMAGES',
+    },
+  },
+};
+
+/** Image disk name for an original M:m (v1: by image minor), spec §0.2. */
+export function imageName(flavour: Flavour, major: number, minor: number, imageMinor: number): string {
+  switch (flavour) {
+    case 'upstream': return `blksnap-${major}-${minor}`;
+    case 'v1': return `veeamblksnapimg${imageMinor}`;
+    case 'val-7.0': return `veeamblksnapimg_${major}:${minor}`;
+    case 'val-13': return `vbsnap-${major}-${minor}`;
+  }
+}
+
+export function eventKindOf(rules: FlavourRules, code: number): EventKind {
+  for (const [kind, c] of Object.entries(rules.eventCode)) if (c === code) return kind as EventKind;
+  return 'unknown';
+}

@@ -1,0 +1,51 @@
+// state.json: everything except device data, CBT maps and COW journals, which have files of
+// their own. Replaced atomically (write, fsync, rename) on control operations, never per write.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModuleParameters } from '../../../shared/schemas';
+import type { DeviceFlags } from './device';
+import type { Flavour } from './flavours';
+import type { SnapshotRecord } from './snapshot';
+
+export const STATE_FILE = 'state.json';
+const FORMAT = 1;
+
+export interface DeviceRecord {
+  name: string;
+  minor: number;
+  capacitySectors: number;
+  flags: DeviceFlags;
+  /** The tracker's id, or null when untracked (its map is cbt/<name>.cbt). */
+  trackerId: number | null;
+}
+
+export interface StateFile {
+  format: number;
+  flavour: Flavour;
+  hz: number;
+  parameters: ModuleParameters;
+  nextMinor: number;
+  nextTrackerId: number;
+  devices: DeviceRecord[];
+  snapshots: SnapshotRecord[];
+  /** false while an owner runs: a reopen that finds false follows a crash. */
+  cleanShutdown: boolean;
+}
+
+export function readStateFile(stateDir: string): StateFile | null {
+  const file = path.join(stateDir, STATE_FILE);
+  if (!fs.existsSync(file)) return null;
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as StateFile;
+  if (parsed.format !== FORMAT) throw new Error(`${file} has format ${String(parsed.format)}, expected ${FORMAT}`);
+  return parsed;
+}
+
+export function writeStateFile(stateDir: string, state: Omit<StateFile, 'format'>): void {
+  const file = path.join(stateDir, STATE_FILE);
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  fs.writeSync(fd, JSON.stringify({ format: FORMAT, ...state }));
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(tmp, file);
+}
