@@ -1,0 +1,61 @@
+// How blksnapctl reaches the service: a running blksnap Manager that owns the emulator
+// directory (its runtime.json: pid, url, token) is talked to through the web transport;
+// otherwise the service is booted in this process, like the app boots it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { BlksnapApi } from '../../shared/contract';
+import type { GlobalOptions } from './globals';
+import { bootInProcess } from './inProcess';
+import { connectRemote } from './remote';
+
+export interface ApiConnection {
+  api: BlksnapApi;
+  kind: 'in-process' | 'remote';
+  close(): Promise<void>;
+}
+
+export type Connector = (globals: GlobalOptions) => Promise<ApiConnection>;
+
+export const RuntimeInfo = z.object({
+  pid: z.number().int().positive(),
+  url: z.string().min(1),
+  token: z.string().min(1),
+  port: z.number().int().min(0).max(65535),
+});
+export type RuntimeInfo = z.infer<typeof RuntimeInfo>;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, owned by another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running app that owns `emulatorDir`, if any (a stale runtime.json is ignored). */
+export function runningApp(emulatorDir: string): RuntimeInfo | null {
+  let text: string;
+  try {
+    text = readFileSync(join(emulatorDir, 'runtime.json'), 'utf8');
+  } catch {
+    return null;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const r = RuntimeInfo.safeParse(parsed);
+  if (!r.success || r.data.pid === process.pid || !processAlive(r.data.pid)) return null;
+  return r.data;
+}
+
+export const connectService: Connector = async (globals) => {
+  const app = globals.backend === 'kernel' ? null : runningApp(globals.emulatorDir);
+  if (app) return connectRemote(app);
+  return bootInProcess(globals);
+};

@@ -1,0 +1,24 @@
+// The service booted in this process, as the app boots it, behind the same argument
+// validation the transports apply (so a bad argument is EBADARG here too).
+import { API, type ApiMethod, type BlksnapApi } from '../../shared/contract';
+import { appError, BlksnapError } from '../../shared/errors';
+import { callValidated } from '../service/validate';
+import type { ApiConnection } from './connect';
+import type { GlobalOptions } from './globals';
+
+/** Every call of `service` through callValidated; failures thrown as BlksnapError. */
+export function validatingApi(service: BlksnapApi): BlksnapApi {
+  const api: Partial<Record<ApiMethod, (args: unknown) => Promise<unknown>>> = {};
+  for (const method of Object.keys(API) as ApiMethod[]) {
+    api[method] = async (args: unknown) => {
+      const outcome = await callValidated(service, method, args);
+      if (!outcome.ok) throw new BlksnapError(outcome.error);
+      return outcome.result;
+    };
+  }
+  return api as BlksnapApi;
+}
+
+export async function bootInProcess(_globals: GlobalOptions): Promise<ApiConnection> {
+  throw appError('EBACKEND', 'blksnapctl cannot boot the service in this build (electron/app/boot.ts is missing)');
+}

@@ -1,0 +1,140 @@
+// The upstream tool's snapshot commands: snapshot_create, snapshot_add, snapshot_take,
+// snapshot_collect, snapshot_destroy, snapshot_info (spec §7.1), same options and output.
+import type { BlksnapApi } from '../../../shared/contract';
+import { errnoError } from '../../../shared/errors';
+import { parseToolLimit, SECTOR_SIZE } from '../../../shared/units';
+import { UsageError } from '../argv';
+import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
+import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb } from './verb';
+
+/** SNAPSHOTADD with the upstream tool's auto-attach: on ENOENT (not tracked) attach, retry once. */
+async function addWithAutoAttach(api: BlksnapApi, id: string, device: string): Promise<boolean> {
+  try {
+    await api.snapshotAdd({ id, device });
+    return false;
+  } catch (err) {
+    if (!hasCode(err, 'ENOENT')) throw err;
+  }
+  try {
+    await api.attach({ device });
+  } catch (err) {
+    if (!hasCode(err, 'EALREADY')) throw err;
+  }
+  await api.snapshotAdd({ id, device });
+  return true;
+}
+
+export const snapshotCreate: Verb = {
+  name: 'snapshot_create',
+  purpose: 'Create snapshot object structure.',
+  options: withHelp(
+    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. With --emulate v1: the directory for the stretch service\'s files.' },
+    { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit in bytes; suffix K, M or G (uppercase) for KiB, MiB, GiB.' },
+    { long: 'device', short: 'd', kind: 'vector', description: "Device name for snapshot. It's multitoken argument. Required where the dialect fixes the device list at create (v1)." },
+  ),
+  async run(ctx, args) {
+    const diffStoragePath = args.required('file');
+    const limitBytes = parseToolLimit(args.required('limit'));
+    const devices = args.vector('device');
+    const api = await ctx.api();
+    const info = await api.backendInfo({});
+    const diffStorageLimitSectors = Math.floor(limitBytes / SECTOR_SIZE);
+    if (!info.capabilities.addAfterCreate) {
+      // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
+      if (devices.length === 0) throw new UsageError("Argument 'device' is missed.");
+      const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices });
+      ctx.out.line(id);
+      ctx.out.record({ id, devices, diffStoragePath, diffStorageLimitSectors });
+      return;
+    }
+    const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices: [] });
+    ctx.out.line(id);
+    const added: { device: string; attached: boolean }[] = [];
+    try {
+      for (const device of devices) added.push({ device, attached: await addWithAutoAttach(api, id, device) });
+    } finally {
+      ctx.out.record({ id, devices: added, diffStoragePath, diffStorageLimitSectors });
+    }
+  },
+};
+
+export const snapshotAdd: Verb = {
+  name: 'snapshot_add',
+  purpose: 'Add device to snapshot.',
+  options: withHelp(DEVICE_OPTION, ID_OPTION),
+  async run(ctx, args) {
+    const device = args.required('device');
+    const id = snapshotIdArg(args);
+    const attached = await addWithAutoAttach(await ctx.api(), id, device);
+    ctx.out.record({ id, device, attached });
+  },
+};
+
+export const snapshotTake: Verb = {
+  name: 'snapshot_take',
+  purpose: 'Take snapshot.',
+  options: withHelp(ID_OPTION),
+  async run(ctx, args) {
+    const id = snapshotIdArg(args);
+    await (await ctx.api()).snapshotTake({ id });
+    ctx.out.record({ id, taken: true });
+  },
+};
+
+export const snapshotDestroy: Verb = {
+  name: 'snapshot_destroy',
+  purpose: 'Release snapshot and destroy snapshot object.',
+  options: withHelp(ID_OPTION),
+  async run(ctx, args) {
+    const id = snapshotIdArg(args);
+    await (await ctx.api()).snapshotDestroy({ id });
+    ctx.out.record({ id, destroyed: true });
+  },
+};
+
+export const snapshotCollect: Verb = {
+  name: 'snapshot_collect',
+  purpose: 'Get collection of snapshots.',
+  options: withHelp(UPSTREAM_JSON_OPTION),
+  async run(ctx, args) {
+    refuseUpstreamJson(args);
+    const ids = (await (await ctx.api()).listSnapshots({})).map((s) => s.id);
+    for (const id of ids) ctx.out.line(`${id} `);
+    ctx.out.line('');
+    ctx.out.record({ ids });
+  },
+};
+
+const FIELDS = ['image', 'error_code'] as const;
+
+export const snapshotInfo: Verb = {
+  name: 'snapshot_info',
+  purpose: 'Get information about block device snapshot image.',
+  options: withHelp(
+    DEVICE_OPTION,
+    { long: 'field', short: 'f', kind: 'value', description: "Print only the value of this field: 'image' or 'error_code'." },
+    UPSTREAM_JSON_OPTION,
+  ),
+  async run(ctx, args) {
+    const device = args.required('device');
+    refuseUpstreamJson(args);
+    const field = args.value('field');
+    if (field !== undefined && !(FIELDS as readonly string[]).includes(field)) {
+      throw new UsageError(`Invalid field '${field}': use 'image' or 'error_code'.`);
+    }
+    const summary = (await (await ctx.api()).listDevices({})).find((d) => d.path === device);
+    // CTL SNAPSHOTINFO on a device without the blksnap filter answers ENOENT (spec §2).
+    if (!summary) throw errnoError('ENOENT', 'snapshot_info', 'no such block device', { device });
+    if (!summary.tracked) throw errnoError('ENOENT', 'snapshot_info', 'the device is not tracked (no blksnap filter attached)', { device });
+    const info = summary.snapshot ?? { errorCode: 0, image: '' };
+    const image = `/dev/${info.image}`;
+    if (field === 'image') ctx.out.line(image);
+    else if (field === 'error_code') ctx.out.line(String(info.errorCode));
+    else {
+      ctx.out.line(`error_code=${info.errorCode}`);
+      ctx.out.line(`image=${image}`);
+    }
+    const record = { device, errorCode: info.errorCode, image: info.image ? image : null, snapshotId: summary.snapshotId };
+    ctx.out.record(field === undefined ? record : { device, [field]: field === 'image' ? record.image : info.errorCode });
+  },
+};

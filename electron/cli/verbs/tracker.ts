@@ -1,0 +1,125 @@
+// The upstream tool's tracker commands: version, attach, detach, cbtinfo, readcbtmap,
+// markdirtyblock (spec §7.1), same options and output.
+import { writeFile } from 'node:fs/promises';
+import type { SectorRange } from '../../../shared/schemas';
+import { UsageError, type ParsedArgs } from '../argv';
+import { fileExtents } from '../fiemap';
+import { hasCode, refuseUpstreamJson } from './common';
+import { DEVICE_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
+
+export const version: Verb = {
+  name: 'version',
+  purpose: 'Print module version.',
+  options: withHelp(UPSTREAM_JSON_OPTION),
+  // The upstream version command ignores -j.
+  async run(ctx) {
+    const info = await (await ctx.api()).backendInfo({});
+    const v = info.version;
+    const text = `${v.major}.${v.minor}.${v.revision}.${v.build}`;
+    ctx.out.line(text);
+    ctx.out.record({ version: text, ...v, backend: info.kind, dialect: info.dialect, dialectLabel: info.dialectLabel });
+  },
+};
+
+export const attach: Verb = {
+  name: 'attach',
+  purpose: 'Attach blksnap tracker to block device.',
+  options: withHelp(DEVICE_OPTION),
+  async run(ctx, args) {
+    const device = args.required('device');
+    const api = await ctx.api();
+    let already = false;
+    try {
+      await api.attach({ device });
+    } catch (err) {
+      if (!hasCode(err, 'EALREADY')) throw err;
+      already = true;
+    }
+    ctx.out.line(already ? 'Already was attached' : 'Attached successfully');
+    ctx.out.record({ device, attached: true, alreadyAttached: already });
+  },
+};
+
+export const detach: Verb = {
+  name: 'detach',
+  purpose: 'Detach blksnap tracker from block device.',
+  options: withHelp(DEVICE_OPTION, {
+    long: 'force',
+    kind: 'switch',
+    description: 'blksnapctl: detach even while a snapshot holds the device (its image then silently diverges).',
+  }),
+  async run(ctx, args) {
+    const device = args.required('device');
+    await (await ctx.api()).detach({ device, force: args.has('force') });
+    ctx.out.record({ device, detached: true });
+  },
+};
+
+export const cbtinfo: Verb = {
+  name: 'cbtinfo',
+  purpose: 'Get change tracker information.',
+  options: withHelp(DEVICE_OPTION, UPSTREAM_JSON_OPTION),
+  async run(ctx, args) {
+    const device = args.required('device');
+    refuseUpstreamJson(args);
+    const info = await (await ctx.api()).cbtInfo({ device });
+    ctx.out.line(`block_size=${info.blockSizeBytes}`);
+    ctx.out.line(`device_capacity=${info.deviceCapacityBytes}`);
+    ctx.out.line(`block_count=${info.blockCount}`);
+    ctx.out.line(`generation_id=${info.generationId}`);
+    ctx.out.line(`changes_number=${info.changesNumber}`);
+    ctx.out.record({ device, ...info });
+  },
+};
+
+export const readcbtmap: Verb = {
+  name: 'readcbtmap',
+  purpose: 'Read change tracking map.',
+  options: withHelp(DEVICE_OPTION, { long: 'file', short: 'f', kind: 'value', description: 'File name for output.' }, UPSTREAM_JSON_OPTION),
+  async run(ctx, args) {
+    const device = args.required('device');
+    refuseUpstreamJson(args);
+    const file = args.required('file');
+    const map = await (await ctx.api()).cbtMap({ device });
+    await writeFile(file, map);
+    ctx.out.record({ device, file, bytes: map.length });
+  },
+};
+
+/** `sector:count`, as the upstream parseRange (std::stoull on both halves). */
+export function parseRange(text: string): SectorRange {
+  const colon = text.indexOf(':');
+  if (colon < 0) throw new UsageError('Invalid format of range string.');
+  const offset = text.slice(0, colon).trim();
+  const count = text.slice(colon + 1).trim();
+  if (!/^\d+$/.test(offset) || !/^\d+$/.test(count)) throw new UsageError('Invalid format of range string.');
+  return { offsetSectors: Number(offset), countSectors: Number(count) };
+}
+
+async function dirtyFromFile(ctx: VerbContext, file: string): Promise<{ device: string; ranges: SectorRange[] }> {
+  const extents = await fileExtents(file, (devicePath) => ctx.out.line(`device path: '${devicePath}'`));
+  for (const r of extents.ranges) ctx.out.line(`allocate range: ofs=${r.offsetSectors} cnt=${r.countSectors}`);
+  return extents;
+}
+
+export const markdirtyblock: Verb = {
+  name: 'markdirtyblock',
+  purpose: 'Mark blocks as changed in change tracking map.',
+  options: withHelp(
+    { long: 'file', short: 'f', kind: 'value', description: 'File name with dirty blocks.' },
+    DEVICE_OPTION,
+    { long: 'ranges', short: 'r', kind: 'vector', description: "Sectors range in format 'sector:count'. It's multitoken argument." },
+  ),
+  async run(ctx, args: ParsedArgs) {
+    let target: { device: string; ranges: SectorRange[] };
+    const file = args.value('file');
+    if (file !== undefined) {
+      target = await dirtyFromFile(ctx, file);
+    } else {
+      const device = args.required('device');
+      target = { device, ranges: args.requiredVector('ranges').map(parseRange) };
+    }
+    await (await ctx.api()).markDirty(target);
+    ctx.out.record(target);
+  },
+};
