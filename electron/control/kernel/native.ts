@@ -173,3 +173,23 @@ export function sysCall(funcName: string, params: { kind: 'i32' | 'i64' | 'ptr' 
   const map = { i32: dt.I32, i64: dt.I64, ptr: dt.I64, string: dt.String, buffer: dt.U8Array } as const;
   return toResult(callErrno(funcName, dt.I32, params.map((p) => ({ type: map[p.kind], value: p.value }))));
 }
+
+/**
+ * Copies `length` bytes from any native address (a pointer found inside a struct). For test
+ * doubles of the kernel that follow pointer fields; production code reads its own NativeMemory.
+ */
+export function peekNative(address: number, length: number): Buffer {
+  const out = Buffer.alloc(length);
+  if (length === 0) return out;
+  if (!address) throw new RangeError('peekNative: NULL address');
+  call('memcpy', T().I64, [{ type: T().U8Array, value: out }, { type: T().I64, value: address }, { type: T().I64, value: length }]);
+  return out;
+}
+
+/** Writes bytes at any native address (test doubles of the kernel answering into caller memory). */
+export function pokeNative(address: number, bytes: Uint8Array): void {
+  if (bytes.length === 0) return;
+  if (!address) throw new RangeError('pokeNative: NULL address');
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  call('memcpy', T().I64, [{ type: T().I64, value: address }, { type: T().U8Array, value: buf }, { type: T().I64, value: buf.length }]);
+}
