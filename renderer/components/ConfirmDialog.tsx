@@ -1,0 +1,62 @@
+// A modal confirmation: focus moves to Cancel, Escape cancels, Tab stays inside.
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+
+export interface ConfirmDialogProps {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  pending?: boolean;
+  error?: string | null;
+  onConfirm: () => void;
+  onCancel: () => void;
+}
+
+export function ConfirmDialog({ title, children, confirmLabel, danger, pending, error, onConfirm, onCancel }: ConfirmDialogProps) {
+  const titleId = useId();
+  const bodyId = useId();
+  const dialogRef = useRef<HTMLDivElement>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    cancelRef.current?.focus();
+    return () => previous?.focus?.();
+  }, []);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      onCancel();
+      return;
+    }
+    if (e.key !== 'Tab') return;
+    const focusable = dialogRef.current?.querySelectorAll<HTMLElement>('button:not([disabled])');
+    if (!focusable || focusable.length === 0) return;
+    const first = focusable[0]!;
+    const last = focusable[focusable.length - 1]!;
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
+  return (
+    <div className="modal-backdrop">
+      <div ref={dialogRef} className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={bodyId} onKeyDown={onKeyDown}>
+        <h2 id={titleId}>{title}</h2>
+        <div id={bodyId} className="modal-body">{children}</div>
+        {error && <div className="error-message" role="alert"><span className="error-icon" aria-hidden="true">!</span><span className="error-text">{error}</span></div>}
+        <div className="modal-actions">
+          <button ref={cancelRef} type="button" onClick={onCancel} disabled={pending}>Cancel</button>
+          <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={pending}>
+            {pending ? `${confirmLabel}…` : confirmLabel}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

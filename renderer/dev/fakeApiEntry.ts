@@ -1,0 +1,6 @@
+// Stand-in for renderer/api while it does not exist (see test/bench/rendererBuild.ts).
+import { createFakeClient } from './fakeApi';
+
+export function getApi() {
+  return createFakeClient();
+}

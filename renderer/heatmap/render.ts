@@ -1,0 +1,79 @@
+// Renders a window of the CBT map into an RGBA pixel buffer: blocks run row-major, each cell
+// is one bucket of a pyramid level (2^level blocks) drawn as cellPx × cellPx pixels.
+import type { CbtPyramid } from './pyramid';
+import { SHARE_STEPS } from './palette';
+
+export interface HeatmapLayout {
+  widthPx: number;
+  heightPx: number;
+  /** Blocks per cell = 2 ** level. */
+  level: number;
+  /** Pixels per cell side; above 1 only at level 0 (zoomed in past one block per pixel). */
+  cellPx: number;
+  /** First visible row of cells. */
+  firstRow: number;
+}
+
+/** Outside the map: fully transparent, the page shows through. */
+export const OUTSIDE = 0;
+
+export function columns(layout: Pick<HeatmapLayout, 'widthPx' | 'cellPx'>): number {
+  return Math.max(1, Math.floor(layout.widthPx / layout.cellPx));
+}
+
+export function visibleRows(layout: Pick<HeatmapLayout, 'heightPx' | 'cellPx'>): number {
+  return Math.max(1, Math.ceil(layout.heightPx / layout.cellPx));
+}
+
+/** Share step (0..15) of a bucket with `changed` changed blocks out of 2^level. */
+export function shareStep(changed: number, level: number): number {
+  if (changed === 0) return 0;
+  return Math.max(1, Math.floor((changed * (SHARE_STEPS - 1) + (1 << level) - 1) / 2 ** level));
+}
+
+/**
+ * Fills `out` (widthPx × heightPx words) with the colours of the visible cells.
+ * `lut` is a palette table from buildLut.
+ */
+export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: Uint32Array, out: Uint32Array): void {
+  const { widthPx, heightPx, cellPx, firstRow } = layout;
+  const level = Math.min(layout.level, pyramid.levels.length - 1);
+  const lod = pyramid.levels[level]!;
+  const max = lod.max;
+  const changed = lod.changed;
+  const length = max.length;
+  const cols = columns(layout);
+  const drawnWidth = cols * cellPx;
+  const steps = SHARE_STEPS - 1;
+  const bucketBlocks = 2 ** level;
+  const roundUp = bucketBlocks - 1;
+
+  for (let y = 0; y < heightPx; y += cellPx) {
+    const rowStart = (firstRow + y / cellPx) * cols;
+    const line = y * widthPx;
+    let x = 0;
+    for (let c = 0; c < cols; c++) {
+      const idx = rowStart + c;
+      let colour = OUTSIDE;
+      if (idx < length) {
+        const v = max[idx]!;
+        let share = 0;
+        if (v !== 0) {
+          if (changed === null) share = steps;
+          else {
+            const n = changed[idx]!;
+            share = Math.floor((n * steps + roundUp) / bucketBlocks);
+            if (share === 0) share = 1;
+          }
+        }
+        colour = lut[(share << 8) | v]!;
+      }
+      if (cellPx === 1) out[line + x] = colour;
+      else out.fill(colour, line + x, line + x + cellPx);
+      x += cellPx;
+    }
+    if (drawnWidth < widthPx) out.fill(OUTSIDE, line + drawnWidth, line + widthPx);
+    const lines = Math.min(cellPx, heightPx - y);
+    for (let k = 1; k < lines; k++) out.copyWithin(line + k * widthPx, line, line + widthPx);
+  }
+}

@@ -1,0 +1,41 @@
+// Entry: pick the API client (the real transport, or the in-memory fake with ?fake=1),
+// connect the store to it and render the app.
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import './styles.css';
+import { App } from './app/App';
+import { ApiContext, type ApiClient } from './app/apiContext';
+import { connectStore } from './app/connect';
+import { createAppStore, StoreProvider } from './store';
+
+async function loadClient(): Promise<ApiClient> {
+  if (new URLSearchParams(window.location.search).has('fake')) {
+    const { createFakeClient } = await import('./dev/fakeApi');
+    return createFakeClient();
+  }
+  const { getApi } = await import('./api');
+  return getApi();
+}
+
+async function start() {
+  const root = createRoot(document.getElementById('root')!);
+  const store = createAppStore();
+  try {
+    const client = await loadClient();
+    connectStore(client, store);
+    root.render(
+      <StrictMode>
+        <ApiContext.Provider value={client}>
+          <StoreProvider store={store}>
+            <App />
+          </StoreProvider>
+        </ApiContext.Provider>
+      </StrictMode>,
+    );
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    root.render(<div className="banner banner-error" role="alert">blksnap Manager could not start: {message}</div>);
+  }
+}
+
+void start();

@@ -1,0 +1,35 @@
+import type { StateCreator } from 'zustand';
+import type { BackendInfo, ModuleParameters } from '../../shared/schemas';
+import type { WorkloadStatus } from '../../shared/contract';
+import type { Route } from './route';
+import type { AppState } from './types';
+
+export type ConnectionState = 'connecting' | 'ready' | 'failed';
+
+export interface UiSlice {
+  route: Route;
+  connection: ConnectionState;
+  connectionError: string | null;
+  backend: BackendInfo | null;
+  parameters: ModuleParameters | null;
+  workloads: WorkloadStatus[];
+  navigate: (route: Route) => void;
+  setConnection: (connection: ConnectionState, error?: string | null) => void;
+  setBackend: (backend: BackendInfo) => void;
+  setParameters: (parameters: ModuleParameters) => void;
+  setWorkloads: (workloads: WorkloadStatus[]) => void;
+}
+
+export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set) => ({
+  route: { view: 'devices' },
+  connection: 'connecting',
+  connectionError: null,
+  backend: null,
+  parameters: null,
+  workloads: [],
+  navigate: (route) => set({ route }),
+  setConnection: (connection, error = null) => set({ connection, connectionError: error }),
+  setBackend: (backend) => set({ backend }),
+  setParameters: (parameters) => set({ parameters }),
+  setWorkloads: (workloads) => set({ workloads }),
+});

@@ -1,0 +1,151 @@
+import { useState } from 'react';
+import type { DeviceSummary } from '../../../shared/contract';
+import { useApiClient } from '../../app/apiContext';
+import { refreshLists } from '../../app/connect';
+import { useAppStore, useAppStoreApi } from '../../store';
+import { Badge, EmptyState, ErrorMessage, Section, Size } from '../../components/common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { useAction } from '../../components/useAction';
+import { shortId } from './format';
+
+type Pending = { kind: 'attach' | 'detach'; device: DeviceSummary } | null;
+
+export function DevicesView() {
+  const devices = useAppStore((s) => s.devices);
+  const loaded = useAppStore((s) => s.devicesLoaded);
+  const explicitAttach = useAppStore((s) => s.backend?.capabilities.explicitAttach ?? true);
+  const navigate = useAppStore((s) => s.navigate);
+  const client = useApiClient();
+  const store = useAppStoreApi();
+  const [pending, setPending] = useState<Pending>(null);
+  const [lastError, setLastError] = useState<string | null>(null);
+  const action = useAction(async (p: NonNullable<Pending>) => {
+    if (p.kind === 'attach') await client.api.attach({ device: p.device.path });
+    else await client.api.detach({ device: p.device.path });
+    await refreshLists(client, store);
+  });
+
+  const confirm = async () => {
+    if (!pending) return;
+    const ok = await action.run(pending);
+    if (ok) {
+      setPending(null);
+      setLastError(null);
+    }
+  };
+  const cancel = () => {
+    if (action.error) setLastError(action.error);
+    action.clearError();
+    setPending(null);
+  };
+
+  const trackedCount = devices.filter((d) => d.tracked).length;
+  return (
+    <div className="view">
+      <header className="view-header">
+        <h1>Devices</h1>
+        <p className="view-subtitle">{loaded ? `${devices.length} block devices, ${trackedCount} tracked` : 'Loading…'}</p>
+      </header>
+      {!explicitAttach && (
+        <div className="notice" role="note">
+          This module dialect (v1) has no attach operation: a device gets its tracker when a snapshot that includes it is
+          created, and keeps it until it is detached. Create a snapshot to start tracking.
+        </div>
+      )}
+      <ErrorMessage message={lastError} onDismiss={() => setLastError(null)} />
+      <Section title="Block devices">
+        {loaded && devices.length === 0 ? (
+          <EmptyState title="No block devices">
+            The backend sees no block devices. On the emulator, create one in the Backend panel.
+          </EmptyState>
+        ) : (
+          <div className="table-scroll">
+            <table className="data-table">
+              <thead>
+                <tr>
+                  <th scope="col">Device</th>
+                  <th scope="col" className="num">Capacity</th>
+                  <th scope="col">Tracker</th>
+                  <th scope="col" className="num">CBT block size</th>
+                  <th scope="col" className="num">Blocks</th>
+                  <th scope="col">Generation</th>
+                  <th scope="col" className="num">Change number</th>
+                  <th scope="col">Snapshot</th>
+                  <th scope="col">Image</th>
+                  <th scope="col"><span className="visually-hidden">Actions</span></th>
+                </tr>
+              </thead>
+              <tbody>
+                {devices.map((device) => (
+                  <DeviceRow
+                    key={device.path}
+                    device={device}
+                    explicitAttach={explicitAttach}
+                    onOpen={() => navigate({ view: 'device', path: device.path })}
+                    onAction={(kind) => setPending({ kind, device })}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Section>
+      {pending && (
+        <ConfirmDialog
+          title={pending.kind === 'attach' ? `Attach tracker to ${pending.device.path}?` : `Detach tracker from ${pending.device.path}?`}
+          confirmLabel={pending.kind === 'attach' ? 'Attach' : 'Detach'}
+          danger={pending.kind === 'detach'}
+          pending={action.pending}
+          error={action.error}
+          onConfirm={() => void confirm()}
+          onCancel={cancel}
+        >
+          {pending.kind === 'attach' ? (
+            <p>The blksnap filter starts tracking writes to this device in a new CBT map (change number 1, a new generation).</p>
+          ) : (
+            <p>Tracking stops and the CBT map is lost: the next backup of this device must be a full backup.</p>
+          )}
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
+  device: DeviceSummary; explicitAttach: boolean; onOpen: () => void; onAction: (kind: 'attach' | 'detach') => void;
+}) {
+  const cbt = device.cbt;
+  const image = device.snapshot?.image ?? '';
+  return (
+    <tr>
+      <th scope="row">
+        <button type="button" className="link-button device-link" onClick={onOpen} aria-label={`Open ${device.path}`}>
+          {device.path}
+        </button>
+        <span className="muted small"> {device.devId.major}:{device.devId.minor}{device.emulated ? ' · emulated' : ''}</span>
+      </th>
+      <td className="num"><Size bytes={device.capacitySectors * 512} /></td>
+      <td>
+        {device.tracked ? <Badge tone="ok">tracked</Badge> : <Badge tone="muted">not tracked</Badge>}
+      </td>
+      <td className="num">{cbt ? <Size bytes={cbt.blockSizeBytes} /> : '—'}</td>
+      <td className="num">{cbt ? cbt.blockCount.toLocaleString('en-US') : '—'}</td>
+      <td>{cbt ? <code title={cbt.generationId}>{shortId(cbt.generationId)}</code> : '—'}</td>
+      <td className="num">{cbt ? cbt.changesNumber : '—'}</td>
+      <td>{device.snapshotId ? <code title={device.snapshotId}>{shortId(device.snapshotId)}</code> : <span className="muted">none</span>}</td>
+      <td>
+        {image ? <code>/dev/{image}</code> : <span className="muted">—</span>}
+        {device.snapshot && device.snapshot.errorCode !== 0 && <Badge tone="error">error {device.snapshot.errorCode}</Badge>}
+      </td>
+      <td className="actions">
+        {device.tracked ? (
+          <button type="button" onClick={() => onAction('detach')} aria-label={`Detach ${device.path}`}>Detach</button>
+        ) : explicitAttach ? (
+          <button type="button" onClick={() => onAction('attach')} aria-label={`Attach ${device.path}`}>Attach</button>
+        ) : (
+          <span className="muted small" title="v1: trackers appear at snapshot create">at snapshot create</span>
+        )}
+      </td>
+    </tr>
+  );
+}

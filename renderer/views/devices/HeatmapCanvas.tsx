@@ -1,0 +1,260 @@
+// The CBT map on a canvas. Per frame: one pyramid lookup per pixel into an ImageData, drawn in
+// the next animation frame (several view changes in one frame draw once). No per-block state.
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import { buildLut, type HeatmapMode } from '../../heatmap/palette';
+import type { CbtPyramid } from '../../heatmap/pyramid';
+import { renderHeatmap } from '../../heatmap/render';
+import { blockSpan, bucketDetail, type MapGeometry } from '../../heatmap/summary';
+import {
+  clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type CellHit, type ViewState,
+} from '../../heatmap/view';
+import { formatBytes } from '../../../shared/units';
+
+export interface HeatmapCanvasProps {
+  map: Uint8Array;
+  pyramid: CbtPyramid;
+  geometry: MapGeometry;
+  mode: HeatmapMode;
+  /** Blocks newer than this count in the tooltip; null when the control is off. */
+  sinceChangeNumber: number | null;
+  label: string;
+  /** The canvas is as tall as the whole map needs at its fitting zoom, up to this. */
+  maxHeightPx?: number;
+}
+
+interface Hover { hit: CellHit; xPx: number; yPx: number }
+
+const DEFAULT_WIDTH = 960;
+
+export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = 384 }: HeatmapCanvasProps) {
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const imageRef = useRef<ImageData | null>(null);
+  const frameRef = useRef<number | null>(null);
+  const dragRef = useRef<{ startY: number; startRow: number } | null>(null);
+  const [widthPx, setWidthPx] = useState(DEFAULT_WIDTH);
+  const blockCount = pyramid.blockCount;
+  const heightPx = fittedHeight(blockCount, widthPx, maxHeightPx);
+  const [view, setView] = useState<ViewState>(() => ({ zoom: fitZoom(blockCount, DEFAULT_WIDTH, heightPx), firstRow: 0 }));
+  const [userZoomed, setUserZoomed] = useState(false);
+  const [hover, setHover] = useState<Hover | null>(null);
+  const tooltipId = useId();
+  const lut = useMemo(() => buildLut(mode), [mode]);
+
+  // Follow the container's width.
+  useEffect(() => {
+    const wrap = wrapRef.current;
+    if (!wrap || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => {
+      const width = Math.floor(entry?.contentRect.width ?? 0);
+      if (width > 0) setWidthPx(width);
+    });
+    observer.observe(wrap);
+    return () => observer.disconnect();
+  }, []);
+
+  // A new map or size: fit it unless the user zoomed, else keep the view valid.
+  useEffect(() => {
+    setView((v) => (userZoomed ? clampView(v, blockCount, widthPx, heightPx) : { zoom: fitZoom(blockCount, widthPx, heightPx), firstRow: 0 }));
+  }, [blockCount, widthPx, heightPx, userZoomed]);
+
+  const draw = useCallback(() => {
+    frameRef.current = null;
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    let image = imageRef.current;
+    if (!image || image.width !== widthPx || image.height !== heightPx) {
+      image = ctx.createImageData(widthPx, heightPx);
+      imageRef.current = image;
+    }
+    const pixels = new Uint32Array(image.data.buffer);
+    renderHeatmap(pyramid, layoutFor(view, widthPx, heightPx), lut, pixels);
+    ctx.putImageData(image, 0, 0);
+  }, [pyramid, view, widthPx, heightPx, lut]);
+
+  useEffect(() => {
+    if (frameRef.current === null) frameRef.current = requestAnimationFrame(draw);
+    else {
+      cancelAnimationFrame(frameRef.current);
+      frameRef.current = requestAnimationFrame(draw);
+    }
+  }, [draw]);
+  useEffect(() => () => {
+    if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+  }, []);
+
+  const zoomBy = useCallback((steps: number, anchor?: { block: number; yPx: number }) => {
+    setUserZoomed(true);
+    setView((v) => {
+      const layout = layoutFor(v, widthPx, heightPx);
+      const centre = anchor ?? { block: Math.min(blockCount - 1, ((v.firstRow + Math.floor(heightPx / layout.cellPx / 2)) * Math.floor(widthPx / layout.cellPx)) * 2 ** layout.level), yPx: heightPx / 2 };
+      return zoomAround(v, steps, Math.max(0, centre.block), centre.yPx, blockCount, widthPx, heightPx);
+    });
+  }, [blockCount, widthPx, heightPx]);
+
+  const pan = useCallback((rows: number) => {
+    setView((v) => panRows(v, rows, blockCount, widthPx, heightPx));
+  }, [blockCount, widthPx, heightPx]);
+
+  const fit = () => {
+    setUserZoomed(false);
+    setView({ zoom: fitZoom(blockCount, widthPx, heightPx), firstRow: 0 });
+  };
+
+  // Wheel zooms around the pointer; it needs a non-passive listener to keep the page still.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const rect = canvas.getBoundingClientRect();
+      const x = e.clientX - rect.left;
+      const y = e.clientY - rect.top;
+      const hit = hitTest(view, blockCount, widthPx, heightPx, x, y);
+      zoomBy(e.deltaY > 0 ? 1 : -1, hit ? { block: hit.firstBlock, yPx: y } : undefined);
+    };
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    return () => canvas.removeEventListener('wheel', onWheel);
+  }, [view, blockCount, widthPx, heightPx, zoomBy]);
+
+  const onMouseMove = (e: ReactMouseEvent<HTMLCanvasElement>) => {
+    const rect = e.currentTarget.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const drag = dragRef.current;
+    if (drag) {
+      const cellPx = layoutFor(view, widthPx, heightPx).cellPx;
+      const rows = Math.round((drag.startY - y) / cellPx);
+      setView((v) => clampView({ zoom: v.zoom, firstRow: drag.startRow + rows }, blockCount, widthPx, heightPx));
+      return;
+    }
+    const hit = hitTest(view, blockCount, widthPx, heightPx, x, y);
+    setHover(hit ? { hit, xPx: x, yPx: y } : null);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    const pageRows = Math.max(1, Math.floor(heightPx / layoutFor(view, widthPx, heightPx).cellPx) - 1);
+    const handled: Record<string, () => void> = {
+      '+': () => zoomBy(-1), '=': () => zoomBy(-1), '-': () => zoomBy(1),
+      ArrowUp: () => pan(-1), ArrowDown: () => pan(1), PageUp: () => pan(-pageRows), PageDown: () => pan(pageRows),
+      Home: fit, '0': fit,
+    };
+    const fn = handled[e.key];
+    if (fn) {
+      e.preventDefault();
+      fn();
+    }
+  };
+
+  const fitted = fitZoom(blockCount, widthPx, heightPx);
+  const layout = layoutFor(view, widthPx, heightPx);
+  const cols = Math.floor(widthPx / layout.cellPx);
+  const firstVisible = view.firstRow * cols * 2 ** layout.level;
+  const lastVisible = Math.min(blockCount, firstVisible + cols * Math.floor(heightPx / layout.cellPx) * 2 ** layout.level);
+
+  return (
+    <div className="heatmap">
+      <div className="heatmap-toolbar" role="toolbar" aria-label="Heatmap zoom and scroll">
+        <button type="button" onClick={() => zoomBy(-1)} disabled={view.zoom <= MIN_ZOOM} aria-label="Zoom in">＋</button>
+        <button type="button" onClick={() => zoomBy(1)} disabled={view.zoom >= fitted} aria-label="Zoom out">－</button>
+        <button type="button" onClick={fit} disabled={view.zoom === fitted && view.firstRow === 0}>Whole map</button>
+        <button type="button" onClick={() => pan(-Math.max(1, Math.floor(heightPx / layout.cellPx / 2)))} disabled={view.firstRow === 0} aria-label="Scroll up">↑</button>
+        <button type="button" onClick={() => pan(Math.max(1, Math.floor(heightPx / layout.cellPx / 2)))} disabled={lastVisible >= blockCount} aria-label="Scroll down">↓</button>
+        <span className="heatmap-caption" aria-live="polite">
+          {describeZoom(view)} · blocks {firstVisible.toLocaleString('en-US')}–{Math.max(firstVisible, lastVisible - 1).toLocaleString('en-US')} of {blockCount.toLocaleString('en-US')}
+        </span>
+      </div>
+      <div ref={wrapRef} className="heatmap-canvas-wrap">
+        <canvas
+          ref={canvasRef}
+          width={widthPx}
+          height={heightPx}
+          className="heatmap-canvas"
+          tabIndex={0}
+          role="img"
+          aria-label={label}
+          aria-describedby={hover ? tooltipId : undefined}
+          data-zoom={view.zoom}
+          data-first-row={view.firstRow}
+          data-columns={cols}
+          data-cell-px={layout.cellPx}
+          data-blocks-per-cell={2 ** layout.level}
+          onKeyDown={onKeyDown}
+          onMouseMove={onMouseMove}
+          onMouseLeave={() => { setHover(null); dragRef.current = null; }}
+          onMouseDown={(e) => {
+            const rect = e.currentTarget.getBoundingClientRect();
+            dragRef.current = { startY: e.clientY - rect.top, startRow: view.firstRow };
+            setHover(null);
+          }}
+          onMouseUp={() => { dragRef.current = null; }}
+          onDoubleClick={(e) => {
+            const rect = e.currentTarget.getBoundingClientRect();
+            const y = e.clientY - rect.top;
+            const hit = hitTest(view, blockCount, widthPx, heightPx, e.clientX - rect.left, y);
+            zoomBy(e.shiftKey ? 1 : -2, hit ? { block: hit.firstBlock, yPx: y } : undefined);
+          }}
+        />
+        {hover && (
+          <>
+            <div
+              className="heatmap-cell-outline"
+              aria-hidden="true"
+              style={{ left: hover.hit.col * layout.cellPx - 1, top: hover.hit.row * layout.cellPx - 1, width: layout.cellPx + 2, height: layout.cellPx + 2 }}
+            />
+            <HeatmapTooltip id={tooltipId} hover={hover} map={map} geometry={geometry} sinceChangeNumber={sinceChangeNumber} widthPx={widthPx} />
+          </>
+        )}
+      </div>
+      <p className="hint small muted">Wheel or ＋/－ to zoom, drag or ↑/↓/Page keys to scroll, Home for the whole map, double-click to zoom into a spot.</p>
+    </div>
+  );
+}
+
+/** Height that holds the whole map at its fitting zoom without empty rows below it. */
+export function fittedHeight(blockCount: number, widthPx: number, maxHeightPx: number): number {
+  const zoom = fitZoom(blockCount, widthPx, maxHeightPx);
+  const layout = layoutFor({ zoom, firstRow: 0 }, widthPx, maxHeightPx);
+  const rows = Math.ceil(Math.ceil(blockCount / 2 ** layout.level) / Math.floor(widthPx / layout.cellPx));
+  return Math.max(Math.min(maxHeightPx, 64), Math.min(maxHeightPx, rows * layout.cellPx));
+}
+
+function HeatmapTooltip({ id, hover, map, geometry, sinceChangeNumber, widthPx }: {
+  id: string; hover: Hover; map: Uint8Array; geometry: MapGeometry; sinceChangeNumber: number | null; widthPx: number;
+}) {
+  const { hit } = hover;
+  const detail = bucketDetail(map, hit.firstBlock, hit.blockCount, sinceChangeNumber);
+  const span = blockSpan(hit.firstBlock, hit.blockCount, geometry);
+  const single = hit.blockCount === 1;
+  const left = hover.xPx + 16 + 260 > widthPx ? hover.xPx - 276 : hover.xPx + 16;
+  return (
+    <div id={id} role="tooltip" className="heatmap-tooltip" style={{ left: Math.max(0, left), top: hover.yPx + 12 }}>
+      <div className="tooltip-title">
+        {single ? `Block ${hit.firstBlock.toLocaleString('en-US')}` : `Blocks ${hit.firstBlock.toLocaleString('en-US')}–${(hit.firstBlock + hit.blockCount - 1).toLocaleString('en-US')}`}
+      </div>
+      <dl>
+        <dt>Offset</dt>
+        <dd>{span.startBytes.toLocaleString('en-US')} B <span className="muted">({formatBytes(span.startBytes)})</span></dd>
+        <dt>Length</dt>
+        <dd>{formatBytes(span.endBytes - span.startBytes)}</dd>
+        <dt>Sectors</dt>
+        <dd>{span.startSector.toLocaleString('en-US')}–{(span.endSector - 1).toLocaleString('en-US')}</dd>
+        <dt>{single ? 'Change number' : 'Newest change'}</dt>
+        <dd>{detail.maxChangeNumber === 0 ? '0 (unchanged)' : detail.maxChangeNumber}</dd>
+        {!single && (
+          <>
+            <dt>Changed</dt>
+            <dd>{detail.changedBlocks.toLocaleString('en-US')} of {detail.blockCount.toLocaleString('en-US')} blocks ({Math.round((detail.changedBlocks / detail.blockCount) * 100)}%)</dd>
+          </>
+        )}
+        {sinceChangeNumber !== null && (
+          <>
+            <dt>Since {sinceChangeNumber}</dt>
+            <dd>{single ? (detail.newerThanN ? 'changed' : 'not changed') : `${detail.newerThanN.toLocaleString('en-US')} blocks changed`}</dd>
+          </>
+        )}
+      </dl>
+    </div>
+  );
+}

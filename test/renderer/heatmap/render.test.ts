@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { buildLut, packRgba, UNCHANGED, NEWER_THAN_N, OLDER_THAN_N, changeColour } from '../../../renderer/heatmap/palette';
+import { buildPyramid } from '../../../renderer/heatmap/pyramid';
+import { OUTSIDE, renderHeatmap, shareStep } from '../../../renderer/heatmap/render';
+
+/** A table whose entry i is i + 1, so each pixel tells its (share, change number) exactly. */
+const identityLut = Uint32Array.from({ length: 16 * 256 }, (_, i) => i + 1);
+const px = (share: number, v: number) => ((share << 8) | v) + 1;
+
+function render(map: number[], layout: { widthPx: number; heightPx: number; level: number; cellPx: number; firstRow: number }, lut = identityLut) {
+  const out = new Uint32Array(layout.widthPx * layout.heightPx).fill(0xdeadbeef);
+  renderHeatmap(buildPyramid(Uint8Array.from(map)), layout, lut, out);
+  return [...out];
+}
+
+describe('renderHeatmap', () => {
+  it('draws one block per pixel at level 0, full share where changed', () => {
+    expect(render([0, 3, 0, 2], { widthPx: 2, heightPx: 2, level: 0, cellPx: 1, firstRow: 0 })).toEqual([
+      px(0, 0), px(15, 3),
+      px(0, 0), px(15, 2),
+    ]);
+  });
+
+  it('aggregates 2 blocks per pixel: the max change number and the share of changed blocks', () => {
+    // Buckets: [0,3] → max 3, 1 of 2 changed → share 8; [0,0] → 0; [1,1] → 15; [0,2] → 8.
+    expect(render([0, 3, 0, 0, 1, 1, 0, 2], { widthPx: 4, heightPx: 1, level: 1, cellPx: 1, firstRow: 0 })).toEqual([
+      px(8, 3), px(0, 0), px(15, 1), px(8, 2),
+    ]);
+  });
+
+  it('aggregates 4 blocks per pixel and leaves cells past the map transparent', () => {
+    // Buckets of 4: [0,3,0,0] → max 3, 1 of 4 → share ceil(15/4) = 4; [1,1,0,2] → max 2, 3 of 4 → ceil(45/4) = 12.
+    expect(render([0, 3, 0, 0, 1, 1, 0, 2], { widthPx: 3, heightPx: 1, level: 2, cellPx: 1, firstRow: 0 })).toEqual([
+      px(4, 3), px(12, 2), OUTSIDE,
+    ]);
+  });
+
+  it('draws single blocks as cellPx squares when zoomed in, clearing the unused right edge', () => {
+    expect(render([5, 0, 7], { widthPx: 5, heightPx: 4, level: 0, cellPx: 2, firstRow: 0 })).toEqual([
+      px(15, 5), px(15, 5), px(0, 0), px(0, 0), OUTSIDE,
+      px(15, 5), px(15, 5), px(0, 0), px(0, 0), OUTSIDE,
+      px(15, 7), px(15, 7), OUTSIDE, OUTSIDE, OUTSIDE,
+      px(15, 7), px(15, 7), OUTSIDE, OUTSIDE, OUTSIDE,
+    ]);
+  });
+
+  it('starts at the first visible row when scrolled', () => {
+    expect(render([1, 2, 3, 4, 5, 6], { widthPx: 2, heightPx: 2, level: 0, cellPx: 1, firstRow: 1 })).toEqual([
+      px(15, 3), px(15, 4),
+      px(15, 5), px(15, 6),
+    ]);
+  });
+
+  it('crops a last cell row that does not fit the canvas height', () => {
+    expect(render([1, 2], { widthPx: 2, heightPx: 3, level: 0, cellPx: 2, firstRow: 0 })).toEqual([
+      px(15, 1), px(15, 1),
+      px(15, 1), px(15, 1),
+      px(15, 2), px(15, 2),
+    ]);
+  });
+
+  it('paints with the real palette: unchanged, and the since-N highlight', () => {
+    const since = buildLut({ kind: 'since', sinceChangeNumber: 2 });
+    const out = render([0, 1, 2, 3], { widthPx: 4, heightPx: 1, level: 0, cellPx: 1, firstRow: 0 }, since);
+    expect(out).toEqual([packRgba(UNCHANGED), packRgba(OLDER_THAN_N), packRgba(OLDER_THAN_N), packRgba(NEWER_THAN_N)]);
+    const recency = buildLut({ kind: 'recency', lo: 1, hi: 3 });
+    expect(render([3], { widthPx: 1, heightPx: 1, level: 0, cellPx: 1, firstRow: 0 }, recency)).toEqual([packRgba(changeColour(3, 1, 3))]);
+  });
+});
+
+describe('shareStep', () => {
+  it('never shows a bucket with a changed block as unchanged', () => {
+    expect(shareStep(0, 10)).toBe(0);
+    expect(shareStep(1, 10)).toBe(1);
+    expect(shareStep(1024, 10)).toBe(15);
+  });
+});
