@@ -5,6 +5,8 @@ import type { OptionSpec } from './argv';
 
 const LINE_LENGTH = 80;
 const MIN_DESCRIPTION_LENGTH = 40;
+/** boost starts the name column at 23 characters whatever the names. */
+const MIN_NAME_COLUMN = 23;
 
 function nameColumn(o: OptionSpec): string {
   const name = o.short ? `-${o.short} [ --${o.long} ]` : `--${o.long}`;
@@ -29,7 +31,7 @@ function wrap(text: string, width: number): string[] {
 /** One line per option (more where a description wraps), each ending in a newline. */
 export function formatOptions(options: readonly OptionSpec[]): string {
   const names = options.map(nameColumn);
-  const width = Math.min(Math.max(0, ...names.map((n) => n.length)), LINE_LENGTH - MIN_DESCRIPTION_LENGTH) + 1;
+  const width = Math.min(Math.max(MIN_NAME_COLUMN, ...names.map((n) => n.length)), LINE_LENGTH - MIN_DESCRIPTION_LENGTH - 1) + 1;
   const indent = ' '.repeat(width);
   let text = '';
   options.forEach((o, i) => {

@@ -1,0 +1,74 @@
+// blksnapctl against the real emulator service, in-process, on a fresh state directory.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cli, emulatorConnector, type CliRun } from './harness';
+
+let dir: string;
+const connect = emulatorConnector();
+
+function run(...argv: string[]): Promise<CliRun> {
+  return cli(['--backend', 'emulator', '--emulator-dir', join(dir, 'state'), ...argv], { connect });
+}
+
+async function ok(...argv: string[]): Promise<CliRun> {
+  const r = await run(...argv);
+  if (r.code !== 0) throw new Error(`blksnapctl ${argv.join(' ')} failed: ${r.stderr}`);
+  return r;
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'blksnapctl-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('blksnapctl on the emulator (upstream flavour)', () => {
+  it('runs the whole lifecycle with the upstream tool output', async () => {
+    expect((await ok('emu_create', '--name', 'disk0', '--size', '64M')).lines).toEqual(['device=/dev/disk0', `capacity=${64 * 2 ** 20}`, expect.stringMatching(/^dev_id=\d+:\d+$/)]);
+    expect((await ok('version')).lines).toEqual(['2.0.0.0']);
+    expect((await ok('attach', '-d', '/dev/disk0')).lines).toEqual(['Attached successfully']);
+    expect((await ok('attach', '--device', '/dev/disk0')).lines).toEqual(['Already was attached']);
+
+    const info0 = (await ok('cbtinfo', '-d', '/dev/disk0')).lines;
+    expect(info0.map((l) => l.split('=')[0])).toEqual(['block_size', 'device_capacity', 'block_count', 'generation_id', 'changes_number']);
+    expect(info0).toContain(`device_capacity=${64 * 2 ** 20}`);
+    expect(info0).toContain('changes_number=0');
+
+    const created = await ok('snapshot_create', '-f', join(dir), '-l', '1G', '-d', '/dev/disk0');
+    expect(created.lines).toHaveLength(1);
+    const id = created.lines[0]!;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect((await ok('snapshot_collect')).stdout).toBe(`${id} \n\n`);
+    await ok('snapshot_take', '-i', id);
+    const info = await ok('snapshot_info', '-d', '/dev/disk0');
+    expect(info.lines[0]).toBe('error_code=0');
+    expect(info.lines[1]).toMatch(/^image=\/dev\/blksnap-\d+-\d+$/);
+    const image = info.lines[1]!.slice('image='.length);
+    expect((await ok('snapshot_info', '-d', '/dev/disk0', '--field', 'image')).lines).toEqual([image]);
+    expect((await ok('snapshot_info', '-d', '/dev/disk0', '-f', 'error_code')).lines).toEqual(['0']);
+
+    // Write after take: the original changes, the image keeps the old data.
+    await ok('emu_write', '--device', '/dev/disk0', '--offset', '1M', '--pattern', '0xab', '--length', '128K');
+    await ok('emu_read', '--device', '/dev/disk0', '--offset', '1M', '--length', '4096', '--out', join(dir, 'orig.bin'));
+    await ok('emu_read', '--device', image, '--offset', '1M', '--length', '4096', '--out', join(dir, 'image.bin'));
+    expect(readFileSync(join(dir, 'orig.bin'))).toEqual(Buffer.alloc(4096, 0xab));
+    expect(readFileSync(join(dir, 'image.bin'))).toEqual(Buffer.alloc(4096, 0));
+
+    const infoTaken = (await ok('cbtinfo', '-d', '/dev/disk0')).lines;
+    expect(infoTaken).toContain('changes_number=1');
+    await ok('readcbtmap', '-d', '/dev/disk0', '-f', join(dir, 'map.bin'));
+    const blockCount = Number(infoTaken.find((l) => l.startsWith('block_count='))!.split('=')[1]);
+    expect(statSync(join(dir, 'map.bin')).size).toBe(blockCount);
+
+    await ok('markdirtyblock', '-d', '/dev/disk0', '-r', '0:8', '2048:8');
+    await ok('snapshot_destroy', '-i', id);
+    expect((await ok('snapshot_collect')).stdout).toBe('\n');
+    await ok('detach', '-d', '/dev/disk0');
+    await ok('emu_remove', '--name', 'disk0');
+    expect((await ok('emu_list')).lines).toEqual([]);
+  });
+});
