@@ -4,12 +4,13 @@
 import { z } from 'zod';
 import {
   BackendInfo, BlockDevice, CbtInfo, DevicePath, DiffStorageUsage, ModuleParameters,
-  SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId, Sectors,
+  SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId,
 } from './schemas';
 
 const None = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
-const Bytes = z.instanceof(Uint8Array);
+/** Bytes travel as bytes on both transports (shared/wire.ts), never as JSON arrays. */
+const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes (a Uint8Array)' });
 
 /** A device as the UI shows it: the block device plus what the backend knows of its tracker. */
 export const DeviceSummary = BlockDevice.extend({

@@ -1,0 +1,102 @@
+// One event pump per live snapshot: SNAPSHOT_WAIT_EVENT in short slices (the timeout is in
+// ticks, spec §3.7), so stopping never waits longer than one slice. Stop the pump before
+// SNAPSHOT_DESTROY: the module releases a destroyed snapshot only after every wait on it returns.
+import type { SnapshotEvent } from '../../shared/schemas';
+import { BlksnapError } from '../../shared/errors';
+import type { BlksnapControl } from '../control/types';
+import { MAX_WAIT_TICKS } from './config';
+
+export interface PumpHandlers {
+  onEvent(event: SnapshotEvent): void;
+  /** The snapshot is gone (ESRCH). */
+  onGone(): void;
+  onError(err: unknown): void;
+}
+
+export class EventPump {
+  private readonly abort = new AbortController();
+  private readonly done: Promise<void>;
+  private inWait = false;
+
+  constructor(
+    private readonly control: BlksnapControl,
+    readonly snapshotId: string,
+    private readonly ticks: number,
+    private readonly handlers: PumpHandlers,
+    private readonly errorBackoffMs = 1000,
+  ) {
+    this.done = this.run();
+  }
+
+  /** True while a SNAPSHOT_WAIT_EVENT is in progress (tests use it). */
+  get waiting(): boolean {
+    return this.inWait;
+  }
+
+  /** Ends the loop; resolves once no wait on the snapshot is in progress. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    const ticks = clampTicks(this.ticks);
+    while (!signal.aborted) {
+      try {
+        this.inWait = true;
+        const event = await this.control.waitEvent(this.snapshotId, ticks, { signal });
+        this.inWait = false;
+        if (event) this.handlers.onEvent(event);
+      } catch (err) {
+        this.inWait = false;
+        const code = err instanceof BlksnapError ? err.code : null;
+        if (code === 'ESRCH') {
+          if (!signal.aborted) this.handlers.onGone();
+          return;
+        }
+        if (code === 'EINTR' || signal.aborted) continue;
+        this.handlers.onError(err);
+        await sleep(this.errorBackoffMs, signal);
+      }
+    }
+  }
+}
+
+export function clampTicks(ticks: number): number {
+  return Math.max(0, Math.min(MAX_WAIT_TICKS, Math.floor(ticks)));
+}
+
+/**
+ * Waits up to `timeoutMs` (our own monotonic deadline) for one event, in slices of at most
+ * 100 ticks. Null on timeout or abort. ESRCH and other errors are thrown.
+ */
+export async function waitEventFor(
+  control: BlksnapControl,
+  snapshotId: string,
+  timeoutMs: number,
+  options: { signal?: AbortSignal; sliceTicks?: number } = {},
+): Promise<SnapshotEvent | null> {
+  const deadline = performance.now() + timeoutMs;
+  const ticks = clampTicks(options.sliceTicks ?? MAX_WAIT_TICKS);
+  do {
+    if (options.signal?.aborted) return null;
+    try {
+      const event = await control.waitEvent(snapshotId, ticks, options.signal ? { signal: options.signal } : {});
+      if (event) return event;
+    } catch (err) {
+      if (!(err instanceof BlksnapError && err.code === 'EINTR')) throw err;
+    }
+  } while (performance.now() < deadline);
+  return null;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}

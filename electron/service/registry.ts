@@ -1,0 +1,106 @@
+// The snapshots this app created or added devices to. The v2 module gives no per-snapshot
+// device list, so the service keeps one, in a JSON file so an app restart keeps it, and
+// reconciles it with SNAPSHOT_COLLECT (entries of vanished snapshots are dropped).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DevicePath, SnapshotId, Sectors } from '../../shared/schemas';
+
+const RegistryEntry = z.object({
+  id: SnapshotId,
+  devices: z.array(DevicePath),
+  createdAtMs: z.number(),
+  diffStoragePath: z.string().nullable(),
+  limitSectors: Sectors,
+  taken: z.boolean(),
+});
+export type RegistryEntry = z.infer<typeof RegistryEntry>;
+
+const RegistryFile = z.object({ version: z.literal(1), snapshots: z.array(RegistryEntry) });
+
+export const REGISTRY_FILE = 'service-registry.json';
+
+export class SnapshotRegistry {
+  private readonly entries = new Map<string, RegistryEntry>();
+  private readonly file: string | null;
+
+  constructor(dataDir: string | null) {
+    this.file = dataDir ? join(dataDir, REGISTRY_FILE) : null;
+    this.load();
+  }
+
+  get(id: string): RegistryEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  all(): RegistryEntry[] {
+    return [...this.entries.values()];
+  }
+
+  add(entry: RegistryEntry): void {
+    this.entries.set(entry.id, { ...entry, devices: [...entry.devices] });
+    this.save();
+  }
+
+  addDevice(id: string, device: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.devices.includes(device)) return;
+    entry.devices.push(device);
+    this.save();
+  }
+
+  markTaken(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.taken) return;
+    entry.taken = true;
+    this.save();
+  }
+
+  remove(id: string): void {
+    if (this.entries.delete(id)) this.save();
+  }
+
+  /** The registered snapshot holding `device`, if any. */
+  holderOf(device: string): RegistryEntry | undefined {
+    for (const entry of this.entries.values()) if (entry.devices.includes(device)) return entry;
+    return undefined;
+  }
+
+  /**
+   * Drops entries whose snapshot is not in `liveIds`. Entries created after `listedAtMs` are
+   * kept: the listing may predate them.
+   */
+  reconcile(liveIds: readonly string[], listedAtMs: number): string[] {
+    const live = new Set(liveIds);
+    const gone = this.all().filter((e) => !live.has(e.id) && e.createdAtMs < listedAtMs).map((e) => e.id);
+    for (const id of gone) this.entries.delete(id);
+    if (gone.length > 0) this.save();
+    return gone;
+  }
+
+  private load(): void {
+    if (!this.file) return;
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch {
+      return;
+    }
+    try {
+      const parsed = RegistryFile.parse(JSON.parse(text));
+      for (const entry of parsed.snapshots) this.entries.set(entry.id, entry);
+    } catch {
+      // An unreadable registry is set aside, not fatal: the service still lists live snapshots.
+      renameSync(this.file, `${this.file}.unreadable-${Date.now()}`);
+    }
+  }
+
+  private save(): void {
+    if (!this.file) return;
+    const dir = join(this.file, '..');
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, snapshots: this.all() }, null, 2), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+}

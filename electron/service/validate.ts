@@ -1,0 +1,40 @@
+// The one gate both transports use: a method name and raw arguments in, a CallOutcome out.
+// Arguments are checked against the contract before the service sees them; every failure,
+// malformed or not, comes back as ErrorInfo and never throws.
+import type { z } from 'zod';
+import { API, isApiMethod, type BlksnapApi } from '../../shared/contract';
+import type { CallOutcome } from '../../shared/wire';
+import { appError, toErrorInfo, type BlksnapError } from '../../shared/errors';
+
+export async function callValidated(api: BlksnapApi, method: unknown, args: unknown): Promise<CallOutcome> {
+  if (!isApiMethod(method)) {
+    const name = typeof method === 'string' ? method.slice(0, 64) : typeof method;
+    return { ok: false, error: appError('EBADARG', `Unknown method ${JSON.stringify(name)}`, { field: 'method', expected: 'a method of the BlksnapApi contract' }).toInfo() };
+  }
+  const parsed = API[method].args.safeParse(args ?? {});
+  if (!parsed.success) return { ok: false, error: validationError(method, parsed.error).toInfo() };
+  try {
+    const fn = api[method] as (a: unknown) => Promise<unknown>;
+    return { ok: true, result: await fn.call(api, parsed.data) };
+  } catch (err) {
+    const error = toErrorInfo(err);
+    error.operation ??= method;
+    return { ok: false, error };
+  }
+}
+
+/** A zod failure as EBADARG naming the first offending field and what was expected. */
+export function validationError(method: string, error: z.ZodError): BlksnapError {
+  const issue = error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : '(arguments)';
+  const expected = issue ? describeIssue(issue) : 'valid arguments';
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  const err = appError('EBADARG', `${method}: ${field}: ${expected}${more}`, { method, field, expected, issues: error.issues.length });
+  return err;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') return `expected ${issue.expected}`;
+  if (issue.code === 'unrecognized_keys') return `unexpected field(s) ${issue.keys.join(', ')}`;
+  return issue.message;
+}

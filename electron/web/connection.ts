@@ -1,0 +1,93 @@
+// One WebSocket session: calls (validated by callValidated), subscriptions, and the pushes
+// the hub fans out. Malformed messages get an error answer; nothing here throws.
+import type { RawData, WebSocket } from 'ws';
+import { PUSH, type PushTopic } from '../../shared/contract';
+import { decodeFrame, encodeFrame, type ServerMessage } from '../../shared/wire';
+import { appError, toErrorInfo } from '../../shared/errors';
+import { callValidated, type BlksnapService } from '../service';
+
+const MAX_IN_FLIGHT = 256;
+
+export class Connection {
+  readonly topics = new Set<PushTopic>();
+  private inFlight = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly service: BlksnapService,
+    /** Latest value of a state topic, replayed on subscribe. */
+    private readonly latest: (topic: PushTopic) => string | Uint8Array | undefined,
+  ) {
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('error', () => ws.terminate());
+  }
+
+  sendFrame(frame: string | Uint8Array): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
+  private send(message: ServerMessage): void {
+    let frame: string | Uint8Array;
+    try {
+      frame = encodeFrame(message);
+    } catch (err) {
+      const id = message.t === 'result' ? message.id : null;
+      frame = encodeFrame({ t: 'error', id, error: toErrorInfo(err) } satisfies ServerMessage);
+    }
+    this.sendFrame(frame);
+  }
+
+  private refuse(id: number | null, message: string, field: string, expected: string): void {
+    this.send({ t: 'error', id, error: appError('EBADARG', message, { field, expected }).toInfo() });
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    let message: unknown;
+    try {
+      message = decodeFrame(isBinary ? toBytes(data) : toBytes(data).toString('utf8'));
+    } catch (err) {
+      return this.refuse(null, `Unreadable message: ${err instanceof Error ? err.message : String(err)}`, '(message)', 'a JSON object or a BSN1 binary frame');
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) {
+      return this.refuse(null, 'A message is a JSON object', '(message)', '{t, ...}');
+    }
+    const m = message as Record<string, unknown>;
+    if (m.t === 'call') return this.onCall(m);
+    if (m.t === 'sub' || m.t === 'unsub') return this.onSubscription(m.t, m.topics);
+    this.refuse(typeof m.id === 'number' ? m.id : null, `Unknown message type ${JSON.stringify(String(m.t)).slice(0, 40)}`, 't', "'call', 'sub' or 'unsub'");
+  }
+
+  private onCall(m: Record<string, unknown>): void {
+    const id = m.id;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) return this.refuse(null, 'A call needs an integer id', 'id', 'a safe integer');
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      return this.send({ t: 'result', id, ok: false, error: appError('ETRANSPORT', `Too many calls in progress (${MAX_IN_FLIGHT})`, { operation: String(m.method) }).toInfo() });
+    }
+    this.inFlight += 1;
+    void callValidated(this.service, m.method, m.args).then((outcome) => {
+      this.inFlight -= 1;
+      this.send({ t: 'result', id, ...outcome });
+    });
+  }
+
+  private onSubscription(kind: 'sub' | 'unsub', topics: unknown): void {
+    const valid = Array.isArray(topics) && topics.every((t) => typeof t === 'string' && Object.hasOwn(PUSH, t));
+    if (!valid) return this.refuse(null, `${kind}: topics must be a list of push topics`, 'topics', Object.keys(PUSH).join(', '));
+    for (const topic of topics as PushTopic[]) {
+      if (kind === 'unsub') {
+        this.topics.delete(topic);
+        continue;
+      }
+      if (this.topics.has(topic)) continue;
+      this.topics.add(topic);
+      const latest = this.latest(topic);
+      if (latest !== undefined) this.sendFrame(latest);
+    }
+  }
+}
+
+function toBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

@@ -1,0 +1,165 @@
+// Web mode: HTTP for the built renderer, a WebSocket (/ws) for calls and pushes, /metrics.
+// Loopback by default; a random 32-byte token on every API request and on the WebSocket
+// upgrade (query ?token= or header "Authorization: Bearer <token>"); Origin and Host checked
+// against the served origin; GET never changes state (calls go over the WebSocket only).
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { PUSH, type PushTopic } from '../../shared/contract';
+import { encodeFrame, type ServerMessage } from '../../shared/wire';
+import type { BlksnapService } from '../service';
+import { Connection } from './connection';
+import { MetricsCollector } from './metrics';
+import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
+
+export interface WebServerOptions {
+  service: BlksnapService;
+  /** Default 127.0.0.1. Anything else exposes the API to the network (token still required). */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** The built renderer (dist/renderer). */
+  staticDir: string;
+  /** Default: 32 random bytes, hex. */
+  token?: string;
+  /**
+   * Serve GET /metrics without the token, for a Prometheus scraper on the same host.
+   * Off by default: metrics name devices and snapshots.
+   */
+  metricsWithoutToken?: boolean;
+}
+
+export interface WebServer {
+  /** The page to open, with ?token=... */
+  url: string;
+  port: number;
+  token: string;
+  /** The origin the page is served from (what Origin headers must equal). */
+  origin: string;
+  close(): Promise<void>;
+}
+
+const STATE_TOPICS: readonly PushTopic[] = ['devices', 'snapshots', 'backend', 'workloads'];
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+const MAX_MESSAGE_BYTES = 96 * 2 ** 20;
+
+export function isLoopbackHost(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
+  const { service, staticDir } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(32).toString('hex');
+  const metrics = new MetricsCollector(service);
+  const connections = new Set<Connection>();
+  const latest = new Map<PushTopic, string | Uint8Array>();
+  let allowedHosts = new Set<string>();
+  let origin = '';
+  let csp = '';
+
+  const unsubscribes = (Object.keys(PUSH) as PushTopic[]).map((topic) =>
+    service.subscribe(topic, (payload) => {
+      const frame = encodeFrame({ t: 'push', topic, payload } satisfies ServerMessage);
+      if (STATE_TOPICS.includes(topic)) latest.set(topic, frame);
+      for (const c of connections) if (c.topics.has(topic)) c.sendFrame(frame);
+    }));
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+
+  const authorized = (req: IncomingMessage, url: URL): boolean => {
+    const header = req.headers.authorization;
+    const given = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null) ?? firstHeader(req.headers['x-blksnap-token']);
+    return given !== null && safeEqual(given, token);
+  };
+  /** Absent Origin = not a browser (the CLI); a browser's Origin must be ours. */
+  const originOk = (req: IncomingMessage): boolean => {
+    const o = req.headers.origin;
+    return o === undefined || o === origin || [...allowedHosts].some((h) => o === `http://${h}`);
+  };
+  const hostOk = (req: IncomingMessage): boolean => allowedHosts.has((req.headers.host ?? '').toLowerCase());
+
+  const server = createServer((req, res) => {
+    handleHttp(req, res).catch(() => {
+      if (!res.headersSent) plain(res, 500, 'Internal error\n');
+      else res.destroy();
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res, csp);
+    // DNS rebinding: a page on another name resolving to us must not reach the API.
+    if (!hostOk(req)) return plain(res, 421, 'Unexpected Host header\n');
+    if (!originOk(req)) return plain(res, 403, 'Cross-origin request refused\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Only GET and HEAD; calls go over the WebSocket\n', { Allow: 'GET, HEAD' });
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname === '/metrics') {
+      if (!options.metricsWithoutToken && !authorized(req, url)) return plain(res, 401, 'Token required\n', { 'WWW-Authenticate': 'Bearer' });
+      const text = await metrics.render();
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
+      return void res.end(req.method === 'HEAD' ? undefined : text);
+    }
+    if (url.pathname === '/ws') return plain(res, 426, 'WebSocket upgrade required\n', { Upgrade: 'websocket' });
+    if (url.pathname.startsWith('/api/')) return plain(res, 404, 'No HTTP API; calls go over the WebSocket at /ws\n');
+    return serveStatic(req, res, staticDir, url.pathname);
+  }
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname !== '/ws') return rejectUpgrade(socket, 404, 'Not Found');
+    if (!hostOk(req)) return rejectUpgrade(socket, 421, 'Misdirected Request');
+    if (!originOk(req)) return rejectUpgrade(socket, 403, 'Forbidden');
+    if (!authorized(req, url)) return rejectUpgrade(socket, 401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const connection = new Connection(ws, service, (topic) => latest.get(topic));
+      connections.add(connection);
+      ws.on('close', () => connections.delete(connection));
+    });
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  origin = `http://${urlHost}:${port}`;
+  allowedHosts = new Set([`${urlHost}:${port}`.toLowerCase(), ...(isLoopbackHost(host) ? LOOPBACK_NAMES.map((h) => `${h}:${port}`) : [])]);
+  csp = contentSecurityPolicy(`ws://${urlHost}:${port}`);
+
+  return {
+    url: `${origin}/?token=${token}`,
+    port,
+    token,
+    origin,
+    close: async () => {
+      for (const u of unsubscribes) u();
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}
+
+function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+}
+
+function firstHeader(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? (value[0] ?? null) : value;
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

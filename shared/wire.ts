@@ -1,0 +1,119 @@
+// How the contract (contract.ts) travels: the messages both transports carry, and the
+// WebSocket frame format. Byte arrays travel as bytes, never as JSON arrays: a message that
+// holds a Uint8Array goes as one binary frame (header + payloads), anything else as text.
+import type { ErrorInfo } from './errors';
+import type { PushTopic } from './contract';
+
+/** The answer to one call, as both transports return it (errors are values, not throws). */
+export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ErrorInfo };
+
+/** What the Electron preload exposes as `window.blksnap` (contextBridge). */
+export interface BlksnapBridge {
+  invoke(method: string, args: unknown): Promise<CallOutcome>;
+  subscribe(topic: string, listener: (payload: unknown) => void): () => void;
+}
+
+/** Electron IPC channel names. */
+export const IPC = {
+  callPrefix: 'blksnap:call:',
+  subscribe: 'blksnap:subscribe',
+  unsubscribe: 'blksnap:unsubscribe',
+  push: 'blksnap:push',
+} as const;
+
+export type ClientMessage =
+  | { t: 'call'; id: number; method: string; args: unknown }
+  | { t: 'sub'; topics: PushTopic[] }
+  | { t: 'unsub'; topics: PushTopic[] };
+
+export type ServerMessage =
+  | ({ t: 'result'; id: number } & CallOutcome)
+  | { t: 'push'; topic: PushTopic; payload: unknown }
+  /** A message that could not be tied to a call (unreadable frame, no id). */
+  | { t: 'error'; id: number | null; error: ErrorInfo };
+
+/** Binary frame: "BSN1", u32 LE header length, ASCII JSON header {m, b: lengths}, payloads. */
+const MAGIC = [0x42, 0x53, 0x4e, 0x31] as const;
+const PREFIX_BYTES = 8;
+
+export function encodeFrame(message: unknown): string | Uint8Array {
+  const bins: Uint8Array[] = [];
+  const withRefs = extractBinaries(message, bins);
+  if (bins.length === 0) return JSON.stringify(message);
+  const header = asciiJson({ m: withRefs, b: bins.map((b) => b.byteLength) });
+  let total = PREFIX_BYTES + header.length;
+  for (const b of bins) total += b.byteLength;
+  const frame = new Uint8Array(total);
+  frame.set(MAGIC, 0);
+  new DataView(frame.buffer).setUint32(4, header.length, true);
+  for (let i = 0; i < header.length; i++) frame[PREFIX_BYTES + i] = header.charCodeAt(i);
+  let at = PREFIX_BYTES + header.length;
+  for (const b of bins) {
+    frame.set(b, at);
+    at += b.byteLength;
+  }
+  return frame;
+}
+
+/** Parses a text or binary frame; throws Error with a reason on anything malformed. */
+export function decodeFrame(data: string | Uint8Array): unknown {
+  if (typeof data === 'string') return JSON.parse(data);
+  if (data.byteLength < PREFIX_BYTES || MAGIC.some((v, i) => data[i] !== v)) throw new Error('binary frame without the BSN1 header');
+  const headerLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, true);
+  if (headerLength > data.byteLength - PREFIX_BYTES) throw new Error('binary frame header longer than the frame');
+  let text = '';
+  for (let i = 0; i < headerLength; i++) text += String.fromCharCode(data[PREFIX_BYTES + i]!);
+  const header: unknown = JSON.parse(text);
+  if (!isRecord(header) || !Array.isArray(header.b)) throw new Error('binary frame header is not {m, b}');
+  const bins: Uint8Array[] = [];
+  let at = PREFIX_BYTES + headerLength;
+  for (const length of header.b) {
+    if (!Number.isSafeInteger(length) || length < 0 || at + length > data.byteLength) throw new Error('binary frame payload lengths do not match the frame');
+    bins.push(data.subarray(at, at + length));
+    at += length;
+  }
+  if (at !== data.byteLength) throw new Error('binary frame has trailing bytes');
+  return restoreBinaries(header.m, bins);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function extractBinaries(value: unknown, bins: Uint8Array[]): unknown {
+  if (value instanceof Uint8Array) {
+    bins.push(value);
+    return { $bin: bins.length - 1 };
+  }
+  if (Array.isArray(value)) return value.map((v) => extractBinaries(v, bins));
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, extractBinaries(v, bins));
+    return out;
+  }
+  return value;
+}
+
+function restoreBinaries(value: unknown, bins: Uint8Array[]): unknown {
+  if (Array.isArray(value)) return value.map((v) => restoreBinaries(v, bins));
+  if (!isRecord(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && keys[0] === '$bin') {
+    const bin = typeof value.$bin === 'number' ? bins[value.$bin] : undefined;
+    if (!bin) throw new Error('binary frame refers to a payload it does not have');
+    return bin;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) setOwn(out, k, restoreBinaries(value[k], bins));
+  return out;
+}
+
+/** Assignment that cannot reach a prototype (a "__proto__" key stays a plain property). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** JSON with every non-ASCII character escaped, so one character is one byte. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -1,0 +1,280 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
+import type { AppEvent, DeviceSummary } from '../../../shared/contract';
+import { BlksnapError } from '../../../shared/errors';
+import { FakeControl } from './fakeControl';
+
+const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
+const open: BlksnapService[] = [];
+const dirs: string[] = [];
+
+function start(control: FakeControl, config: Partial<ServiceConfig> = {}): BlksnapService {
+  const service = createService(control, { ...FAST, ...config });
+  open.push(service);
+  return service;
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'blksnap-service-'));
+  dirs.push(dir);
+  return dir;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function rejection(promise: Promise<unknown>): Promise<BlksnapError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof BlksnapError) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(5);
+  }
+}
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function takenSnapshot(control: FakeControl, service: BlksnapService) {
+  control.addDevice('vda', 64 * 2 ** 20, true);
+  control.addDevice('vdb', 64 * 2 ** 20, true);
+  const { id } = await service.snapshotCreate({ diffStoragePath: '/tmp/diff', diffStorageLimitSectors: 2097152, devices: ['/dev/vda'] });
+  await service.snapshotTake({ id });
+  return id;
+}
+
+describe('guards', () => {
+  it('refuses to detach a device a snapshot holds, naming the snapshot', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const id = await takenSnapshot(control, service);
+    const err = await rejection(service.detach({ device: '/dev/vda' }));
+    expect(err.code).toBe('EGUARD');
+    expect(err.message).toContain(id);
+    expect(err.details).toMatchObject({ device: '/dev/vda', snapshotId: id, taken: true });
+    expect(control.log).not.toContain('detach /dev/vda');
+  });
+
+  it('detaches a held device when forced, and says so in the event stream', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    await takenSnapshot(control, service);
+    await expect(service.detach({ device: '/dev/vda', force: true })).resolves.toEqual({ ok: true });
+    expect(control.log).toContain('detach /dev/vda');
+    const events = await service.eventHistory({});
+    expect(events.some((e) => e.kind === 'guard' && e.level === 'warning')).toBe(true);
+  });
+
+  it('detaches a device no snapshot holds', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    await takenSnapshot(control, service);
+    await expect(service.detach({ device: '/dev/vdb' })).resolves.toEqual({ ok: true });
+  });
+
+  it('refuses to add the device that holds the difference storage, with the reason', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    control.addDevice('vda', 64 * 2 ** 20, true);
+    control.addDevice('vdb', 64 * 2 ** 20, true);
+    const err = await rejection(service.snapshotCreate({ diffStoragePath: '/dev/vdb', diffStorageLimitSectors: 0, devices: ['/dev/vda', '/dev/vdb'] }));
+    expect(err.code).toBe('EGUARD');
+    expect(err.message).toMatch(/holds the difference storage/);
+    expect(control.snapshots.size).toBe(0);
+
+    const { id } = await service.snapshotCreate({ diffStoragePath: '/dev/vdb', diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
+    const add = await rejection(service.snapshotAdd({ id, device: '/dev/vdb' }));
+    expect(add.code).toBe('EGUARD');
+    expect(add.details).toMatchObject({ snapshotId: id, device: '/dev/vdb' });
+  });
+
+  it('answers emulator-only methods with EUNSUPPORTED on the kernel backend', async () => {
+    const service = start(new FakeControl('kernel'));
+    for (const call of [
+      () => service.emuCreateDevice({ name: 'x', sizeBytes: 512 }),
+      () => service.emuWrite({ path: '/dev/x', offsetBytes: 0, data: new Uint8Array(1) }),
+      () => service.workloadList({}),
+    ]) {
+      expect((await rejection(call())).code).toBe('EUNSUPPORTED');
+    }
+  });
+});
+
+describe('polling and pushes', () => {
+  it('pushes devices only when something changed', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 64 * 2 ** 20);
+    const service = start(control);
+    const pushes: DeviceSummary[][] = [];
+    service.subscribe('devices', (d) => pushes.push(d));
+    await until(() => pushes.length >= 1);
+    await sleep(150); // several poll intervals with nothing changing
+    expect(pushes).toHaveLength(1);
+    await service.attach({ device: '/dev/vda' });
+    await until(() => pushes.length >= 2);
+    await sleep(100);
+    expect(pushes).toHaveLength(2);
+    expect(pushes[1]![0]!.tracked).toBe(true);
+    expect(pushes[1]![0]!.cbt?.blockCount).toBe(1024);
+  });
+
+  it('batches events into one push per interval', async () => {
+    const control = new FakeControl();
+    const service = start(control, { pushBatchMs: 40 });
+    const batches: AppEvent[][] = [];
+    service.subscribe('events', (e) => batches.push(e));
+    for (let i = 0; i < 100; i++) service.emitAppEvent({ source: 'app', level: 'info', kind: 'test', message: `e${i}` });
+    await until(() => batches.flat().length === 100);
+    expect(batches.length).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps a bounded event history, newest last', async () => {
+    const service = start(new FakeControl(), { eventHistoryLength: 50 });
+    for (let i = 0; i < 120; i++) service.emitAppEvent({ source: 'app', level: 'info', kind: 'test', message: `e${i}` });
+    const all = await service.eventHistory({});
+    expect(all).toHaveLength(50);
+    expect(all.at(-1)!.message).toBe('e119');
+    expect(all[0]!.message).toBe('e70');
+    expect((await service.eventHistory({ limit: 3 })).map((e) => e.message)).toEqual(['e117', 'e118', 'e119']);
+  });
+});
+
+describe('difference-storage fill', () => {
+  it('keeps a bounded history per snapshot', async () => {
+    const control = new FakeControl();
+    const service = start(control, { fillHistoryLength: 5 });
+    const id = await takenSnapshot(control, service);
+    await until(async () => (await service.fillHistory({ id })).length >= 5);
+    await sleep(100);
+    expect(await service.fillHistory({ id })).toHaveLength(5);
+  });
+
+  it('warns once when fill passes the percentage, with the time-to-full estimate', async () => {
+    const control = new FakeControl();
+    const service = start(control, { warnFillPercent: 80, warnTimeToFullSec: 0 });
+    const id = await takenSnapshot(control, service);
+    const usage = control.snapshots.get(id)!.usage;
+    usage.capacitySectors = 1000_000;
+    usage.limitSectors = 1000_000;
+    for (let filled = 100_000; filled <= 900_000; filled += 100_000) {
+      usage.filledSectors = filled;
+      await sleep(25);
+    }
+    await until(async () => (await service.listSnapshots({})).find((s) => s.id === id)?.warning !== null);
+    const summary = (await service.listSnapshots({})).find((s) => s.id === id)!;
+    expect(summary.warning).toMatch(/90% used/);
+    expect(summary.timeToFullSec).toBeGreaterThan(0);
+    await sleep(100);
+    const warnings = (await service.eventHistory({})).filter((e) => e.kind === 'warning');
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('keeps unknown numbers unknown on the kernel backend', async () => {
+    const control = new FakeControl('kernel');
+    const service = start(control);
+    const id = await takenSnapshot(control, service);
+    const usage = control.snapshots.get(id)!.usage;
+    Object.assign(usage, { filledSectors: null, requestedSectors: null, capacitySectors: null, limitSectors: null, overflowed: null, source: 'kernel' });
+    await until(async () => (await service.fillHistory({ id })).at(-1)?.usedBytes === null);
+    const last = (await service.fillHistory({ id })).at(-1)!;
+    expect(last.usedBytes).toBeNull();
+    expect(last.allocatedBytes).toBeNull(); // /tmp/diff does not exist: no file size to report
+    expect(last.limitBytes).toBe(2097152 * 512); // the limit this app asked for
+  });
+});
+
+describe('event pump', () => {
+  it('turns module events into app events and forwards them to listeners', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const seen: string[] = [];
+    service.addLifecycleListener({ moduleEvent: (e) => void seen.push(e.kind) });
+    const id = await takenSnapshot(control, service);
+    control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: 254, minor: 0 }, errCode: 28, requestedSectors: null });
+    await until(() => seen.length === 1);
+    const event = (await service.eventHistory({})).find((e) => e.source === 'module')!;
+    expect(event).toMatchObject({ kind: 'corrupted', level: 'error', snapshotId: id, device: '/dev/vda' });
+    expect(event.message).toMatch(/ENOSPC/);
+    await until(async () => (await service.listSnapshots({}))[0]!.corrupted);
+  });
+
+  it('stops the pump before SNAPSHOT_DESTROY', async () => {
+    const control = new FakeControl();
+    control.waitSliceMs = 200;
+    const service = start(control);
+    const id = await takenSnapshot(control, service);
+    await until(() => control.waitsInProgress > 0);
+    await service.snapshotDestroy({ id });
+    expect(control.log).toContain(`destroy ${id} waits=0`);
+    await sleep(50);
+    expect(control.waitsInProgress).toBe(0);
+  });
+
+  it('serves waitEvent from the pumped queue, null on timeout, ESRCH for unknown ids', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const id = await takenSnapshot(control, service);
+    expect(await service.waitEvent({ id, timeoutTicks: 5 })).toBeNull();
+    const waiting = service.waitEvent({ id, timeoutTicks: 250 });
+    control.pushEvent(id, { code: 1, kind: 'no_space', device: null, errCode: null, requestedSectors: 123 });
+    expect(await waiting).toMatchObject({ kind: 'no_space', requestedSectors: 123 });
+    const err = await rejection(service.waitEvent({ id: '11111111-2222-4333-8444-555555555555', timeoutTicks: 0 }));
+    expect(err.code).toBe('ESRCH');
+  });
+});
+
+describe('changed ranges export', () => {
+  it('merges blocks newer than N into sector ranges, as JSON and CSV', async () => {
+    const control = new FakeControl();
+    const device = control.addDevice('vda', 1024 * 65536 - 4096, true);
+    device.map.set([2, 2, 0, 3, 1], 0);
+    device.map[1023] = 5;
+    const service = start(control);
+    const json = await service.exportChangedRanges({ device: '/dev/vda', sinceChangeNumber: 1, format: 'json' });
+    expect(json.rangeCount).toBe(3);
+    const parsed = JSON.parse(json.text) as { ranges: unknown[]; bytes: number };
+    expect(parsed.ranges).toEqual([
+      { offsetSectors: 0, countSectors: 256 },
+      { offsetSectors: 384, countSectors: 128 },
+      { offsetSectors: 1023 * 128, countSectors: 120 }, // the last block is cut at the capacity
+    ]);
+    expect(json.bytes).toBe((256 + 128 + 120) * 512);
+    const csv = await service.exportChangedRanges({ device: '/dev/vda', sinceChangeNumber: 2, format: 'csv' });
+    expect(csv.text).toBe(`offset_sectors,count_sectors\n384,128\n${1023 * 128},120\n`);
+  });
+});
+
+describe('registry', () => {
+  it('survives a restart and forgets snapshots that no longer exist', async () => {
+    const control = new FakeControl();
+    const dataDir = tempDir();
+    const first = start(control, { dataDir });
+    const id = await takenSnapshot(control, first);
+    await first.close();
+
+    const second = start(control, { dataDir });
+    const [summary] = await second.listSnapshots({});
+    expect(summary).toMatchObject({ id, taken: true, diffStoragePath: '/tmp/diff' });
+    expect(summary!.devices.map((d) => d.path)).toEqual(['/dev/vda']);
+    expect((await rejection(second.detach({ device: '/dev/vda' }))).code).toBe('EGUARD');
+
+    control.snapshots.clear();
+    control.devices.get('/dev/vda')!.snapshot = null;
+    await second.refresh();
+    expect(await second.listSnapshots({})).toEqual([]);
+    await expect(second.detach({ device: '/dev/vda' })).resolves.toEqual({ ok: true });
+  });
+});

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { API, type ApiMethod, type DeviceSummary } from '../../../shared/contract';
+import { BlksnapError } from '../../../shared/errors';
+import { FakeControl } from '../service/fakeControl';
+import { startHarness, type Harness } from './harness';
+
+let harness: Harness | null = null;
+afterEach(async () => {
+  await harness?.close();
+  harness = null;
+});
+
+function conforms<M extends ApiMethod>(method: M, result: unknown): void {
+  const parsed = API[method].result.safeParse(result);
+  if (!parsed.success) throw new Error(`${method} result does not match the contract: ${parsed.error.message}`);
+}
+
+describe('WebSocket transport round trip', () => {
+  it('carries every kind of call with results that match the contract', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 128 * 2 ** 20);
+    harness = await startHarness(control);
+    const { api } = harness.connect();
+
+    conforms('backendInfo', await api.backendInfo({}));
+    conforms('parameters', await api.parameters({}));
+    conforms('doctor', await api.doctor({}));
+    conforms('attach', await api.attach({ device: '/dev/vda' }));
+    const devices = await api.listDevices({});
+    conforms('listDevices', devices);
+    expect(devices[0]).toMatchObject({ path: '/dev/vda', tracked: true });
+    const info = await api.cbtInfo({ device: '/dev/vda' });
+    conforms('cbtInfo', info);
+    conforms('markDirty', await api.markDirty({ device: '/dev/vda', ranges: [{ offsetSectors: 0, countSectors: 8 }] }));
+
+    const map = await api.cbtMap({ device: '/dev/vda' });
+    expect(map).toBeInstanceOf(Uint8Array);
+    expect(map.byteLength).toBe(info.blockCount);
+    expect(map[0]).toBe(1);
+
+    const { id } = await api.snapshotCreate({ diffStoragePath: '/tmp/diff', diffStorageLimitSectors: 2048, devices: ['/dev/vda'] });
+    conforms('snapshotTake', await api.snapshotTake({ id }));
+    const snapshots = await api.listSnapshots({});
+    conforms('listSnapshots', snapshots);
+    expect(snapshots[0]).toMatchObject({ id, taken: true });
+    conforms('fillHistory', await api.fillHistory({ id }));
+    conforms('exportChangedRanges', await api.exportChangedRanges({ device: '/dev/vda', sinceChangeNumber: 0, format: 'csv' }));
+    conforms('waitEvent', await api.waitEvent({ id, timeoutTicks: 0 }));
+    conforms('snapshotDestroy', await api.snapshotDestroy({ id }));
+    conforms('eventHistory', await api.eventHistory({ limit: 10 }));
+
+    const data = new Uint8Array(4096).map((_, i) => i & 0xff);
+    conforms('emuWrite', await api.emuWrite({ path: '/dev/vda', offsetBytes: 512, data }));
+    const back = await api.emuRead({ path: '/dev/vda', offsetBytes: 512, lengthBytes: 4096 });
+    expect(back).toEqual(data);
+    conforms('emuCreateDevice', await api.emuCreateDevice({ name: 'vdz', sizeBytes: 2 ** 20 }));
+    conforms('supportBundle', await api.supportBundle({}));
+  });
+
+  it('answers a malformed call with EBADARG naming the field and what was expected', async () => {
+    harness = await startHarness(new FakeControl());
+    const { api } = harness.connect();
+    const bad = api.attach({ device: 42 } as unknown as { device: string });
+    await expect(bad).rejects.toBeInstanceOf(BlksnapError);
+    const err = await bad.catch((e: BlksnapError) => e);
+    expect(err.code).toBe('EBADARG');
+    expect(err.details).toMatchObject({ field: 'device', expected: 'expected string', method: 'attach' });
+  });
+
+  it('answers a module error with its errno name', async () => {
+    harness = await startHarness(new FakeControl());
+    const { api } = harness.connect();
+    const err = await api.cbtInfo({ device: '/dev/nothing' }).catch((e: BlksnapError) => e);
+    expect(err).toMatchObject({ code: 'ENOENT', operation: 'cbtinfo' });
+  });
+
+  it('pushes state to subscribers, the latest value first', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 20);
+    harness = await startHarness(control);
+    await harness.service.refresh();
+    await new Promise((r) => setTimeout(r, 50));
+    const client = harness.connect();
+    const pushes: DeviceSummary[][] = [];
+    client.push.subscribe('devices', (d) => pushes.push(d));
+    await client.ready;
+    await expect.poll(() => pushes.length).toBeGreaterThanOrEqual(1);
+    await client.api.attach({ device: '/dev/vda' });
+    await expect.poll(() => pushes.at(-1)?.[0]?.tracked).toBe(true);
+  });
+});
