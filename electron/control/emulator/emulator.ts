@@ -26,6 +26,12 @@ export interface EmulatorOptions {
   flavour?: Flavour;
   hz?: number;
   parameters?: Partial<ModuleParameters>;
+  /**
+   * Refuse what the kernel client refuses before any ioctl (EGUARD), so both backends answer
+   * alike: a second v1 snapshot, a v1 TAKE without storage, count-0 and past-the-end CBTDIRTY
+   * ranges. Off by default: the emulator then behaves as the module does (spec §9).
+   */
+  clientGuards?: boolean;
 }
 
 /** Emulator-only fault injection (spec E5), one-shot. */
@@ -70,6 +76,7 @@ export class Emulator implements EmulatorControl {
     hz: number,
     params: ModuleParameters,
     private readonly lock: StateLock,
+    private readonly clientGuards: boolean,
   ) {
     this.flavour = flavour;
     this.rules = FLAVOUR_RULES[flavour];
@@ -98,7 +105,7 @@ export class Emulator implements EmulatorControl {
       const problem = parameterProblem(base, update);
       if (problem) throw appError('EBADARG', problem);
       const params = applyLoadFixups({ ...base, ...(update as ModuleParameters) });
-      const emu = new Emulator(stateDir, flavour, hz, params, lock);
+      const emu = new Emulator(stateDir, flavour, hz, params, lock, opts.clientGuards ?? false);
       if (lock.reclaimedFrom) {
         emu.recoveryNotes.push(`the previous owner (pid ${lock.reclaimedFrom.pid}) ended without closing; its lock was reclaimed`);
       }
@@ -217,6 +224,7 @@ export class Emulator implements EmulatorControl {
         throw errnoError('ENODATA', op, `range ${i} is not a pair of unsigned sector numbers`, { device: devicePath, range: i });
       }
     }
+    if (this.clientGuards) this.guardDirtyRanges(op, devicePath, ranges);
     let map: CbtMap;
     if (this.flavour === 'v1') {
       // An image's dev_t marks its original (spec §6.2).
@@ -234,6 +242,19 @@ export class Emulator implements EmulatorControl {
     throw errnoError('EINVAL', op, `range ${result.rangeIndex} (sector ${r.offsetSectors}, count ${r.countSectors}) reaches past the end of ${devicePath}; earlier ranges were applied and this one's write map was marked to the map's end`, {
       device: devicePath, range: result.rangeIndex, blockCount: map.blockCount,
     });
+  }
+
+  private guardDirtyRanges(op: string, devicePath: string, ranges: SectorRange[]): void {
+    const loc = this.locate(devicePath);
+    const capacity = loc?.kind === 'device' ? loc.device.capacitySectors : loc?.kind === 'image' ? loc.area.capacitySectors : null;
+    for (const r of ranges) {
+      if (r.countSectors === 0) {
+        throw appError('EGUARD', `${op}: a range with count 0 at sector ${r.offsetSectors} is refused before any call (count 0 marks whole maps or fails after partial application: spec §2)`, { device: devicePath });
+      }
+      if (capacity !== null && r.offsetSectors + r.countSectors > capacity) {
+        throw appError('EGUARD', `${op}: range ${r.offsetSectors}+${r.countSectors} ends past ${devicePath}'s ${capacity} sectors; nothing applied (the module would apply the earlier ranges, then fail)`, { device: devicePath, capacitySectors: capacity });
+      }
+    }
   }
 
   async snapshotCreate(request: SnapshotCreateRequest): Promise<string> {
@@ -340,6 +361,10 @@ export class Emulator implements EmulatorControl {
         operation: op, dialect: 'v1',
       });
     }
+    const existing = [...this.snapshots.values()].filter((s) => s.state === 'listed').map((s) => s.id);
+    if (this.clientGuards && existing.length > 0) {
+      throw appError('EGUARD', `v1 allows one snapshot at a time: the module reaches only the newest snapshot, so creating another would strand ${existing.join(', ')} (images, copy-on-write and devices held until the module is unloaded). Destroy it first.`, { existing: existing.join(',') });
+    }
     const devs: EmulatedDevice[] = [];
     for (const p of request.devices) {
       const dev = this.locate(p);
@@ -401,6 +426,9 @@ export class Emulator implements EmulatorControl {
       return errnoError(code, op, v1 ? `${meaning}; v1 destroyed the snapshot` : meaning, { snapshotId: id });
     };
     if (this.faults.delete('take-enomem')) throw fail('ENOMEM', 'out of memory before any CBT switch (injected); the take may be retried');
+    if (v1 && this.clientGuards && snap.storage.state.capacity === 0) {
+      throw appError('EGUARD', `snapshot ${id} has no difference storage yet: v1 TAKE would fail (EFAULT) and destroy the snapshot. Answer its first low_free_space event with storage (the stretch service does) before taking it.`, { snapshotId: id });
+    }
     if (v1 && snap.storage.state.capacity === 0) throw fail('EFAULT', `no difference storage was appended to ${id} before TAKE`);
     const plans: { dev: EmulatedDevice; shift: number }[] = [];
     for (const m of snap.members) {
