@@ -1,0 +1,6 @@
+// The difference-storage "stretch" service (spec §6.4) and its storage allocators.
+export { StretchService, type StretchServiceOptions, type StretchStatus, type StretchFile, type CleanupResult } from './service';
+export { KernelRangeAllocator, checkSectorAddressed, type KernelRangeAllocatorOptions } from './kernel-allocator';
+export { EmulatorRangeAllocator } from './emulator-allocator';
+export type { RangeAllocator, AllocatedStorage, StretchAppEvent } from './types';
+export { MANIFEST_NAME } from './manifest';
