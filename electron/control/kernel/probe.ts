@@ -1,0 +1,237 @@
+// Run-time dialect detection, exactly in the order and with the hazards of spec §0.3:
+// 1. files (no side effects), 2. VERSION (the only ioctl safe on every dialect), 3. upstream:
+// kernel base, confirmed by a CTL with the lk6.15 number and a foreign filter name, 4.
+// standalone: the VAL-13 ATTACH number with devpath 0. Until step 2 has identified the family,
+// nothing but VERSION is sent; 0xC030128E (ATTACH in lk6.15, CTL in v6/v7) is never sent.
+import { appError } from '../../../shared/errors';
+import type { DialectId, ModuleVersion } from '../../../shared/schemas';
+import type { BlksnapControl } from '../types';
+import { DIALECTS } from './dialects';
+import type { KernelDialect } from './dialects/types';
+import { KernelEnv, kernelBase, type KernelEnvOptions } from './env';
+import { NativeMemory, O_CLOEXEC, O_RDONLY, O_RDWR } from './native';
+import { StructView } from './struct';
+import { lk615 } from './dialects/lk6.15';
+import { val13 } from './dialects/val-13';
+import { bdevfilter_attach } from './dialects/val-13/layout';
+import { CTL, blkfilter_ctl, blksnap_cbtinfo } from './v2/structs';
+import { readVersion } from './v2/control';
+
+export type Family = KernelDialect['family'];
+
+/** The only request sent before the family is known; v1 reads it as nr 0 = VERSION too. */
+export const VERSION_REQUEST = 0x80085600;
+/** lk6.15 BLKFILTER_CTL: ENOENT there for an unknown filter name, ENOTTY on v6/v7. */
+export const LK615_CTL_PROBE = lk615.requests.FILTER_CTL;
+/** VAL-13 BDEVFILTER_ATTACH (56 B): ENOTTY on VAL-7.0 (full numbers), EFAULT on VAL-13 with devpath 0. */
+export const VAL13_ATTACH_PROBE = val13.requests.FILTER_ATTACH;
+const PROBE_FILTER_NAME = 'probe';
+
+export interface ProbeFacts {
+  kernelRelease: string;
+  kernelBase: [number, number] | null;
+  family: Family | null;
+  /** v1 only: 6.0 (`blksnap`) or 6.1+ (`veeamblksnap`). */
+  v1Variant: '6.0' | '6.1+' | null;
+  controlNode: string | null;
+  version: ModuleVersion | null;
+  /** Upstream: the CTL probe's device and answer (errno name or "0"). */
+  upstreamCtlProbe: { device: string; answer: string } | null;
+  /** Standalone: the VAL-13 ATTACH probe's answer. */
+  standaloneAttachProbe: { answer: string } | null;
+}
+
+export interface ProbeResult {
+  dialect: DialectId | null;
+  /** Why, step by step, for people (the doctor and BackendInfo.reason show them). */
+  reasons: string[];
+  facts: ProbeFacts;
+}
+
+export type ProbeOptions = KernelEnvOptions;
+
+const EXPECTED_MAJOR: Record<Family, number> = { v1: 1, upstream: 2, standalone: 7 };
+
+export function probeKernel(opts: ProbeOptions = {}): ProbeResult {
+  const env = new KernelEnv(opts);
+  const release = env.kernelRelease();
+  const facts: ProbeFacts = {
+    kernelRelease: release, kernelBase: kernelBase(release), family: null, v1Variant: null, controlNode: null,
+    version: null, upstreamCtlProbe: null, standaloneAttachProbe: null,
+  };
+  const reasons: string[] = [];
+  const done = (dialect: DialectId | null): ProbeResult => ({ dialect, reasons, facts });
+
+  // 1. Files.
+  if (env.exists('/dev/bdevfilter') || env.exists('/sys/class/misc/bdevfilter')) {
+    Object.assign(facts, { family: 'standalone', controlNode: '/dev/veeamblksnap' });
+    reasons.push('/dev/bdevfilter exists: Veeam standalone v2 (VAL-7.0 or VAL-13), control node /dev/veeamblksnap');
+  } else if (env.exists('/sys/class/veeamblksnap/major')) {
+    Object.assign(facts, { family: 'v1', v1Variant: '6.1+', controlNode: '/dev/veeamblksnap' });
+    reasons.push('/sys/class/veeamblksnap/major exists: v1 (Veeam Agent 6.1+), control node /dev/veeamblksnap');
+  } else if (env.exists('/sys/class/blksnap/major')) {
+    Object.assign(facts, { family: 'v1', v1Variant: '6.0', controlNode: '/dev/blksnap' });
+    reasons.push('/sys/class/blksnap/major exists: v1 (Veeam Agent 6.0), control node /dev/blksnap');
+  } else if (env.exists('/dev/blksnap-control') || env.exists('/sys/class/misc/blksnap-control')) {
+    Object.assign(facts, { family: 'upstream', controlNode: '/dev/blksnap-control' });
+    reasons.push('/dev/blksnap-control exists: upstream blksnap on a patched kernel (v6, v7/lk6.9 or lk6.15)');
+  } else {
+    reasons.push('no blksnap module: none of /dev/bdevfilter, /sys/class/veeamblksnap/major, /sys/class/blksnap/major, /dev/blksnap-control exists; the emulator can stand in');
+    return done(null);
+  }
+  const family = facts.family as Family;
+  const controlNode = facts.controlNode as string;
+
+  // 2. VERSION, the one request safe on every dialect.
+  const opened = env.sys.open(env.path(controlNode), O_RDWR | O_CLOEXEC);
+  if (opened.ret < 0) {
+    const why = opened.errnoName === 'EACCES' || opened.errnoName === 'EPERM'
+      ? 'permission denied: run blksnap Manager as root'
+      : opened.errnoName === 'ENOENT' ? 'the node is missing (no udev?): create it with mknod' : `${opened.errnoName ?? opened.errno}`;
+    reasons.push(`cannot open ${controlNode}: ${why}`);
+    return done(null);
+  }
+  try {
+    facts.version = readVersion(env, opened.ret, VERSION_REQUEST, (r) => new Error(r.errnoName ?? String(r.errno)));
+  } catch (err) {
+    reasons.push(`VERSION on ${controlNode} failed (${(err as Error).message}): not a blksnap module we know`);
+    return done(null);
+  } finally {
+    env.sys.close(opened.ret);
+  }
+  const v = facts.version;
+  const versionText = `${v.major}.${v.minor}.${v.revision}.${v.build}`;
+  if (v.major !== EXPECTED_MAJOR[family]) {
+    reasons.push(`VERSION ${versionText} disagrees with the ${family} nodes (expected ${EXPECTED_MAJOR[family]}.x): unknown build (tools/module mismatch); stopping before any other ioctl`);
+    return done(null);
+  }
+  reasons.push(`VERSION ${versionText} agrees with the ${family} family`);
+
+  if (family === 'v1') return done('v1');
+  if (family === 'standalone') return done(probeStandalone(env, facts, reasons));
+  return done(probeUpstream(env, facts, reasons));
+}
+
+/** Step 3: the kernel base picks the patch set; a CTL with the lk6.15 number confirms lk6.15. */
+function probeUpstream(env: KernelEnv, facts: ProbeFacts, reasons: string[]): DialectId | null {
+  const base = facts.kernelBase;
+  if (!base) {
+    reasons.push(`kernel release "${facts.kernelRelease}" has no recognisable version`);
+    return null;
+  }
+  const [major, minor] = base;
+  const at = (m: number, n: number) => major > m || (major === m && minor >= n);
+  if (!at(6, 7)) {
+    reasons.push(`kernel base ${major}.${minor} is below 6.7: /dev/blksnap-control there is an early upstream series (v1–v5), not supported`);
+    return null;
+  }
+  const byBase: DialectId = at(6, 15) ? 'lk6.15' : at(6, 8) ? 'v7' : 'v6';
+  reasons.push(`kernel base ${major}.${minor} suggests ${byBase}`);
+
+  const device = unfilteredBlockDevice(env);
+  if (!device) {
+    reasons.push('no block device with an empty filter attribute to confirm on: going by the kernel base');
+    return byBase;
+  }
+  const answer = upstreamCtlProbe(env, device);
+  facts.upstreamCtlProbe = { device, answer };
+  const probeText = `CTL 0x${LK615_CTL_PROBE.toString(16).toUpperCase()} (lk6.15 number, filter "${PROBE_FILTER_NAME}") on ${device} → ${answer}`;
+  if (answer === 'ENOENT') {
+    reasons.push(`${probeText}: lk6.15${byBase === 'lk6.15' ? '' : ` (although the kernel base suggested ${byBase})`}`);
+    return 'lk6.15';
+  }
+  if (answer === 'ENOTTY') {
+    const old: DialectId = byBase === 'v6' ? 'v6' : 'v7';
+    reasons.push(`${probeText}: v6/v7 numbers; ${old} by the kernel base${byBase === 'lk6.15' ? ' (a ≥ 6.15 base without lk6.15 numbers: v7 assumed)' : ''}`);
+    return old;
+  }
+  reasons.push(`${probeText}: inconclusive (drivers such as loop answer unknown ioctls with EINVAL); going by the kernel base`);
+  return byBase;
+}
+
+/** A block device whose sysfs `filter` is empty (no filter attached), as a path to open. */
+function unfilteredBlockDevice(env: KernelEnv): string | null {
+  for (const name of env.list('/sys/class/block')) {
+    const filter = env.readText(`/sys/class/block/${name}/filter`);
+    if (filter !== null && filter.trim() === '') return env.path(`/dev/${name}`);
+  }
+  return null;
+}
+
+function upstreamCtlProbe(env: KernelEnv, device: string): string {
+  const fd = env.sys.open(device, O_RDONLY | O_CLOEXEC);
+  if (fd.ret < 0) return `open failed ${fd.errnoName ?? fd.errno}`;
+  const opt = new NativeMemory(blksnap_cbtinfo.size);
+  const arg = new NativeMemory(blkfilter_ctl.size);
+  try {
+    const ctl = new StructView(blkfilter_ctl).setText('name', PROBE_FILTER_NAME).setU32('cmd', CTL.CBTINFO.cmd)
+      .setU32('optlen', blksnap_cbtinfo.size).setU64('opt', opt.address);
+    arg.write(ctl.buf);
+    const r = env.sys.ioctl(fd.ret, LK615_CTL_PROBE, arg.address);
+    return r.ret < 0 ? (r.errnoName ?? `errno ${r.errno}`) : '0';
+  } finally {
+    arg.free();
+    opt.free();
+    env.sys.close(fd.ret);
+  }
+}
+
+/** Step 4: VAL-13's 56-byte ATTACH with devpath 0: VAL-7.0 does not know the number. */
+function probeStandalone(env: KernelEnv, facts: ProbeFacts, reasons: string[]): DialectId | null {
+  const fd = env.sys.open(env.path('/dev/bdevfilter'), O_RDWR | O_CLOEXEC);
+  if (fd.ret < 0) {
+    reasons.push(`cannot open /dev/bdevfilter (${fd.errnoName ?? fd.errno}): ${fd.errnoName === 'EACCES' ? 'run blksnap Manager as root' : 'create the node (mknod) or check udev'}; VAL-7.0 and VAL-13 cannot be told apart`);
+    return null;
+  }
+  const layout = bdevfilter_attach;
+  const arg = new NativeMemory(layout.size);
+  let answer: string;
+  try {
+    arg.write(new StructView(layout).setU64('devpath', 0).setText('name', 'blksnap').buf);
+    const r = env.sys.ioctl(fd.ret, VAL13_ATTACH_PROBE, arg.address);
+    answer = r.ret < 0 ? (r.errnoName ?? `errno ${r.errno}`) : '0';
+  } finally {
+    arg.free();
+    env.sys.close(fd.ret);
+  }
+  facts.standaloneAttachProbe = { answer };
+  const text = `ATTACH 0x${VAL13_ATTACH_PROBE.toString(16).toUpperCase()} (VAL-13, devpath 0) on /dev/bdevfilter → ${answer}`;
+  if (answer === 'ENOTTY') {
+    reasons.push(`${text}: VAL-7.0 (it matches full request numbers)`);
+    return 'val-7.0';
+  }
+  if (answer === 'EFAULT') {
+    reasons.push(`${text}: VAL-13 (unverified dialect: inferred from a fork and third-party clients)`);
+    return 'val-13';
+  }
+  reasons.push(`${text}: neither VAL-7.0 (ENOTTY) nor VAL-13 (EFAULT); unknown standalone build (force one with --dialect)`);
+  return null;
+}
+
+export interface OpenKernelOptions extends KernelEnvOptions {
+  /** Forced by --dialect: fails clearly when the machine cannot run it. */
+  dialect?: DialectId;
+}
+
+/** Probes (or checks the forced dialect) and opens the kernel backend; throws EBACKEND with the reasons. */
+export async function openKernelBackend(opts: OpenKernelOptions = {}): Promise<BlksnapControl> {
+  const probe = probeKernel(opts);
+  const env = new KernelEnv(opts);
+  const { facts } = probe;
+  if (opts.dialect) {
+    const forced = opts.dialect;
+    const entry = DIALECTS[forced];
+    if (!entry) throw appError('EBACKEND', `--dialect ${forced}: this build has no kernel client for it`, { dialect: forced });
+    if (facts.family !== entry.family || !facts.version || facts.version.major !== entry.versionMajor) {
+      throw appError('EBACKEND', `--dialect ${forced} is impossible here: it needs the ${entry.family} family with VERSION ${entry.versionMajor}.x at ${entry.controlNode}; found: ${probe.reasons.join('; ')}`, { dialect: forced });
+    }
+    const note = probe.dialect && probe.dialect !== forced ? `; the probe suggested ${probe.dialect}` : '';
+    return entry.open({ env, version: facts.version, reason: `forced by --dialect ${forced}${note}: ${probe.reasons.join('; ')}` });
+  }
+  if (!probe.dialect || !facts.version) {
+    throw appError('EBACKEND', `no usable blksnap module: ${probe.reasons.join('; ')}`, { kernelRelease: facts.kernelRelease });
+  }
+  const entry = DIALECTS[probe.dialect];
+  if (!entry) throw appError('EBACKEND', `detected the ${probe.dialect} dialect, but this build has no kernel client for it: ${probe.reasons.join('; ')}`, { dialect: probe.dialect });
+  return entry.open({ env, version: facts.version, reason: probe.reasons.join('; ') });
+}
