@@ -7,8 +7,28 @@ import type { CbtMap } from './cbt-map';
 export const DEVICE_MAJOR = 252;
 export const IMAGE_MAJOR = 251;
 export const SECTOR = 512;
-/** Sparse files up to 16 TiB are supported (ext4's file size limit with 4 KiB blocks). */
 export const MAX_DEVICE_BYTES = 16 * 2 ** 40;
+/** Backing files are split in 4 TiB segments: ext4 caps a file just below 16 TiB. */
+export const SEGMENT_BYTES = 4 * 2 ** 40;
+
+/** Positional I/O on a file or an emulated device. */
+export interface BlockIo {
+  readInto(buf: Uint8Array, offsetBytes: number): void;
+  writeFrom(buf: Uint8Array, offsetBytes: number): void;
+}
+
+export class FileIo implements BlockIo {
+  constructor(readonly fd: number) {}
+  readInto(buf: Uint8Array, offsetBytes: number): void {
+    readFull(this.fd, buf, offsetBytes);
+  }
+  writeFrom(buf: Uint8Array, offsetBytes: number): void {
+    writeFull(this.fd, buf, offsetBytes);
+  }
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
 
 export interface DeviceFlags {
   /** Minimum I/O size in bytes (raises the chunk size at take, §3.4). */
@@ -18,28 +38,35 @@ export interface DeviceFlags {
   inlineEncryption: boolean;
 }
 
-export class EmulatedDevice {
+export class EmulatedDevice implements BlockIo {
   tracker: CbtMap | null = null;
+  /** One fd per 4 TiB segment: <name>.img, <name>.img.1, ... */
+  private fds: number[] = [];
 
-  constructor(
+  private constructor(
     readonly name: string,
     readonly minor: number,
     public capacitySectors: number,
     readonly flags: DeviceFlags,
     readonly backingPath: string,
-    readonly fd: number,
   ) {}
 
   static create(name: string, minor: number, capacityBytes: number, flags: DeviceFlags, backingPath: string): EmulatedDevice {
-    const fd = fs.openSync(backingPath, 'w+');
-    fs.ftruncateSync(fd, capacityBytes);
-    return new EmulatedDevice(name, minor, capacityBytes / SECTOR, flags, backingPath, fd);
+    const dev = new EmulatedDevice(name, minor, 0, flags, backingPath);
+    dev.resize(capacityBytes, true);
+    return dev;
   }
 
   static open(name: string, minor: number, capacitySectors: number, flags: DeviceFlags, backingPath: string): EmulatedDevice {
-    const fd = fs.openSync(backingPath, 'r+');
-    if (fs.fstatSync(fd).size !== capacitySectors * SECTOR) fs.ftruncateSync(fd, capacitySectors * SECTOR);
-    return new EmulatedDevice(name, minor, capacitySectors, flags, backingPath, fd);
+    const dev = new EmulatedDevice(name, minor, 0, flags, backingPath);
+    dev.resize(capacitySectors * SECTOR, false);
+    return dev;
+  }
+
+  /** Every backing file of the device (segments past the first exist only above 4 TiB). */
+  static backingFiles(backingPath: string, capacityBytes: number): string[] {
+    const n = Math.max(1, Math.ceil(capacityBytes / SEGMENT_BYTES));
+    return Array.from({ length: n }, (_, i) => (i === 0 ? backingPath : `${backingPath}.${i}`));
   }
 
   get path(): string {
@@ -50,22 +77,51 @@ export class EmulatedDevice {
     return this.capacitySectors * SECTOR;
   }
 
-  resize(capacityBytes: number): void {
-    fs.ftruncateSync(this.fd, capacityBytes);
+  resize(capacityBytes: number, fresh = false): void {
+    const files = EmulatedDevice.backingFiles(this.backingPath, capacityBytes);
+    for (const [i, file] of files.entries()) {
+      this.fds[i] ??= fs.openSync(file, fresh || !fs.existsSync(file) ? 'w+' : 'r+');
+      const size = Math.min(SEGMENT_BYTES, capacityBytes - i * SEGMENT_BYTES);
+      if (fs.fstatSync(this.fds[i] as number).size !== size) fs.ftruncateSync(this.fds[i] as number, size);
+    }
+    for (let i = files.length; i < this.fds.length; i++) {
+      fs.closeSync(this.fds[i] as number);
+      fs.rmSync(`${this.backingPath}.${i}`, { force: true });
+    }
+    this.fds.length = files.length;
     this.capacitySectors = capacityBytes / SECTOR;
   }
 
   /** Reads bytes; a short read (never happens within the capacity) is zero-filled. */
   readInto(buf: Uint8Array, offsetBytes: number): void {
-    readFull(this.fd, buf, offsetBytes);
+    this.segmented(buf, offsetBytes, readFull);
   }
 
   writeFrom(buf: Uint8Array, offsetBytes: number): void {
-    writeFull(this.fd, buf, offsetBytes);
+    this.segmented(buf, offsetBytes, writeFull);
+  }
+
+  private segmented(buf: Uint8Array, offsetBytes: number, io: (fd: number, b: Uint8Array, pos: number) => void): void {
+    const seg = Math.floor(offsetBytes / SEGMENT_BYTES);
+    const within = offsetBytes - seg * SEGMENT_BYTES;
+    if (within + buf.length <= SEGMENT_BYTES) {
+      io(this.fds[seg] as number, buf, within);
+      return;
+    }
+    const first = SEGMENT_BYTES - within;
+    io(this.fds[seg] as number, buf.subarray(0, first), within);
+    this.segmented(buf.subarray(first), offsetBytes + first, io);
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    for (const fd of this.fds) fs.closeSync(fd);
+    this.fds = [];
+  }
+
+  removeFiles(): void {
+    const n = this.fds.length;
+    this.close();
+    for (let i = 0; i < n; i++) fs.rmSync(i === 0 ? this.backingPath : `${this.backingPath}.${i}`, { force: true });
   }
 }
 

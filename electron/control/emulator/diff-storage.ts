@@ -3,7 +3,7 @@
 // for range storage a position in the concatenation of the appended ranges.
 import * as fs from 'node:fs';
 import type { StorageMode } from '../../../shared/schemas';
-import { readFull, SECTOR, writeFull } from './device';
+import { FileIo, SECTOR, type BlockIo } from './device';
 
 export interface StorageRange {
   /** An emulated device path (/dev/<name>) or a regular file path. */
@@ -14,8 +14,8 @@ export interface StorageRange {
   virtualStart: number;
 }
 
-/** An open handle the storage writes to; `owned` handles are closed with the storage. */
-export interface StorageTarget { fd: number; capacitySectors: number; owned: boolean }
+/** An open handle the storage writes to; owned files are closed with the storage. */
+export interface StorageTarget { io: BlockIo; capacitySectors: number; owned: FileIo | null }
 
 export interface StoragePolicy {
   /** diff_storage_minimum at create, in sectors. */
@@ -130,7 +130,7 @@ export class DiffStorage {
   growFile(sectors: number): void {
     const t = this.fileTarget();
     if (!t) return;
-    if (fs.fstatSync(t.fd).size < sectors * SECTOR) fs.ftruncateSync(t.fd, sectors * SECTOR);
+    if (t.owned && fs.fstatSync(t.owned.fd).size < sectors * SECTOR) fs.ftruncateSync(t.owned.fd, sectors * SECTOR);
     this.state.capacity = sectors;
     t.capacitySectors = sectors;
   }
@@ -139,7 +139,7 @@ export class DiffStorage {
   append(target: string, handle: StorageTarget, ranges: { offsetSectors: number; countSectors: number }[]): void {
     const s = this.state;
     if (!this.targets.has(target)) this.targets.set(target, handle);
-    else if (handle.owned) fs.closeSync(handle.fd);
+    else handle.owned?.close();
     let virtualEnd = s.ranges.reduce((end, r) => Math.max(end, r.virtualStart + r.countSectors), 0);
     for (const r of ranges) {
       s.ranges.push({ target, startSector: r.offsetSectors, countSectors: r.countSectors, virtualStart: virtualEnd });
@@ -153,31 +153,31 @@ export class DiffStorage {
   write(storageSector: number, data: Uint8Array): 'EIO' | null {
     const loc = this.locate(storageSector, data.length);
     if (!loc) return 'EIO';
-    writeFull(loc.fd, data, loc.offsetBytes);
+    loc.io.writeFrom(data, loc.offsetBytes);
     return null;
   }
 
   read(storageSector: number, into: Uint8Array): 'EIO' | null {
     const loc = this.locate(storageSector, into.length);
     if (!loc) return 'EIO';
-    readFull(loc.fd, into, loc.offsetBytes);
+    loc.io.readInto(into, loc.offsetBytes);
     return null;
   }
 
-  private locate(storageSector: number, lengthBytes: number): { fd: number; offsetBytes: number } | null {
+  private locate(storageSector: number, lengthBytes: number): { io: BlockIo; offsetBytes: number } | null {
     const sectors = Math.ceil(lengthBytes / SECTOR);
     if (this.state.mode !== 'ranges') {
       const t = this.fileTarget();
       if (!t) return null;
       // Block storage: chunks placed past the device's end fail (§3.6); files just extend.
       if (this.state.mode === 'block' && storageSector + sectors > t.capacitySectors) return null;
-      return { fd: t.fd, offsetBytes: storageSector * SECTOR };
+      return { io: t.io, offsetBytes: storageSector * SECTOR };
     }
     for (const r of this.state.ranges) {
       if (storageSector >= r.virtualStart && storageSector + sectors <= r.virtualStart + r.countSectors) {
         const t = this.targets.get(r.target);
         if (!t) return null;
-        return { fd: t.fd, offsetBytes: (r.startSector + storageSector - r.virtualStart) * SECTOR };
+        return { io: t.io, offsetBytes: (r.startSector + storageSector - r.virtualStart) * SECTOR };
       }
     }
     return null;
@@ -193,14 +193,14 @@ export class DiffStorage {
 
   /** Closes owned handles; a directory-mode file vanishes (the O_TMPFILE is released). */
   release(): void {
-    for (const t of this.targets.values()) if (t.owned) fs.closeSync(t.fd);
+    for (const t of this.targets.values()) t.owned?.close();
     this.targets.clear();
     if (this.state.ownedFile && this.state.path) fs.rmSync(this.state.path, { force: true });
   }
 
   /** Closes handles without deleting anything (emulator shutdown; the snapshot persists). */
   close(): void {
-    for (const t of this.targets.values()) if (t.owned) fs.closeSync(t.fd);
+    for (const t of this.targets.values()) t.owned?.close();
     this.targets.clear();
   }
 }

@@ -12,7 +12,7 @@ import type {
 import type { EmulatorControl, WaitOptions } from '../types';
 import { CbtMap } from './cbt-map';
 import { CowLog, type CowRecord } from './cow-log';
-import { DEVICE_MAJOR, EmulatedDevice, MAX_DEVICE_BYTES, SECTOR, type DeviceFlags } from './device';
+import { DEVICE_MAJOR, EmulatedDevice, FileIo, MAX_DEVICE_BYTES, SECTOR, type DeviceFlags } from './device';
 import { DiffStorage, type StorageEvent, type StorageState, type StorageTarget } from './diff-storage';
 import { monotonicNs } from './event-queue';
 import { FLAVOUR_RULES, imageName, type Flavour, type FlavourRules } from './flavours';
@@ -306,7 +306,7 @@ export class Emulator implements EmulatorControl {
       if (holder) throw errnoError('EBUSY', op, `${p} is already open exclusively as the storage of snapshot ${holder.id}`, { path: p, snapshotId: holder.id });
       mode = 'block';
       capacity = loc.device.capacitySectors;
-      handle = { fd: loc.device.fd, capacitySectors: capacity, owned: false };
+      handle = { io: loc.device, capacitySectors: capacity, owned: null };
     } else if (loc?.kind === 'image') {
       throw errnoError('EINVAL', op, `${p} is a snapshot image; the emulator keeps difference storage on files, directories or emulated devices`, { path: p });
     } else {
@@ -320,13 +320,12 @@ export class Emulator implements EmulatorControl {
       if (st.isDirectory()) {
         mode = 'directory';
         storagePath = path.join(p, `.blksnap-emulator-diff-${id}`);
-        handle = { fd: fs.openSync(storagePath, 'wx+', 0o600), capacitySectors: 0, owned: true };
+        handle = ownedFile(fs.openSync(storagePath, 'wx+', 0o600), 0);
         capacity = 0;
       } else if (st.isFile()) {
         mode = 'file';
-        handle = { fd: fs.openSync(p, 'r+'), capacitySectors: 0, owned: true };
         capacity = Math.floor(st.size / SECTOR);
-        handle.capacitySectors = capacity;
+        handle = ownedFile(fs.openSync(p, 'r+'), capacity);
       } else {
         throw errnoError('EINVAL', op, `${p} is not a regular file, a directory or an emulated block device`, { path: p });
       }
@@ -334,14 +333,14 @@ export class Emulator implements EmulatorControl {
     let requested = capacity;
     if (requested <= minimum / 2) {
       if (capacity > limit) {
-        if (handle.owned) fs.closeSync(handle.fd);
+        handle.owned?.close();
         if (mode === 'directory') fs.rmSync(storagePath, { force: true });
         throw errnoError('ENOSPC', op, `the storage ${p} (${capacity} sectors) is larger than the limit ${limit} sectors`, { path: p, capacitySectors: capacity, limitSectors: limit });
       }
       if (capacity < limit) requested += Math.min(minimum, limit - capacity);
     }
     if (mode !== 'block' && requested > capacity) {
-      fs.ftruncateSync(handle.fd, requested * SECTOR); // the create-time fallocate
+      if (handle.owned) fs.ftruncateSync(handle.owned.fd, requested * SECTOR); // the create-time fallocate
       capacity = requested;
       handle.capacitySectors = capacity;
     }
@@ -534,11 +533,11 @@ export class Emulator implements EmulatorControl {
     const { handle, capacitySectors } = this.openAppendTarget(op, devicePath);
     const problem = this.rangeProblem(snap, devicePath, capacitySectors, ranges);
     if (problem) {
-      if (handle.owned) fs.closeSync(handle.fd);
+      handle.owned?.close();
       throw appError('EBADARG', `${op}: ${problem} (the module would accept it unchecked; the emulator refuses)`, { snapshotId: id, device: devicePath });
     }
     if (snap.storage.mode !== 'ranges') {
-      if (handle.owned) fs.closeSync(handle.fd);
+      handle.owned?.close();
       return; // a path-mode snapshot answers 0 and does not use the ranges (measured on VAL-7.0)
     }
     snap.storage.append(devicePath, handle, ranges);
@@ -548,7 +547,7 @@ export class Emulator implements EmulatorControl {
   private openAppendTarget(op: string, p: string): { handle: StorageTarget; capacitySectors: number } {
     const loc = this.locate(p);
     if (loc?.kind === 'device') {
-      return { handle: { fd: loc.device.fd, capacitySectors: loc.device.capacitySectors, owned: false }, capacitySectors: loc.device.capacitySectors };
+      return { handle: { io: loc.device, capacitySectors: loc.device.capacitySectors, owned: null }, capacitySectors: loc.device.capacitySectors };
     }
     if (loc?.kind === 'image') throw errnoError('EINVAL', op, `${p} is a snapshot image, not storage`, { path: p });
     let st: fs.Stats;
@@ -559,7 +558,7 @@ export class Emulator implements EmulatorControl {
     }
     if (!st.isFile()) throw errnoError('EINVAL', op, `${p} is neither an emulated block device nor a regular file`, { path: p });
     const capacitySectors = Math.floor(st.size / SECTOR);
-    return { handle: { fd: fs.openSync(p, 'r+'), capacitySectors, owned: true }, capacitySectors };
+    return { handle: ownedFile(fs.openSync(p, 'r+'), capacitySectors), capacitySectors };
   }
 
   private rangeProblem(snap: Snapshot, target: string, capacitySectors: number, ranges: SectorRange[]): string | null {
@@ -632,9 +631,8 @@ export class Emulator implements EmulatorControl {
     const busy = dev.tracker ? 'it is tracked (detach it first)'
       : this.holderOf(name) ? `it is in snapshot ${this.holderOf(name)?.id}` : user ? `it holds the difference storage of snapshot ${user.id}` : null;
     if (busy) throw errnoError('EBUSY', 'removeDevice', `/dev/${name} cannot be removed: ${busy}`, { device: dev.path });
-    dev.close();
+    dev.removeFiles();
     this.devices.delete(name);
-    fs.rmSync(dev.backingPath, { force: true });
     this.saveState();
   }
 
@@ -989,8 +987,10 @@ export class Emulator implements EmulatorControl {
   }
 
   private removeStrayFiles(): void {
+    const keep = new Set([...this.devices.values()].flatMap((d) => EmulatedDevice.backingFiles(d.backingPath, d.capacityBytes)));
     for (const f of fs.readdirSync(path.join(this.stateDir, 'devices'))) {
-      if (!this.devices.has(f.replace(/\.img$/, ''))) fs.rmSync(path.join(this.stateDir, 'devices', f), { force: true });
+      const file = path.join(this.stateDir, 'devices', f);
+      if (!keep.has(file)) fs.rmSync(file, { force: true });
     }
     for (const f of fs.readdirSync(path.join(this.stateDir, 'cbt'))) {
       if (!this.devices.get(f.replace(/\.cbt$/, ''))?.tracker) fs.rmSync(path.join(this.stateDir, 'cbt', f), { force: true });
@@ -1003,8 +1003,8 @@ export class Emulator implements EmulatorControl {
     const open = (p: string): void => {
       if (targets.has(p)) return;
       const dev = this.locate(p);
-      if (dev?.kind === 'device') targets.set(p, { fd: dev.device.fd, capacitySectors: dev.device.capacitySectors, owned: false });
-      else if (fs.existsSync(p)) targets.set(p, { fd: fs.openSync(p, 'r+'), capacitySectors: Math.floor(fs.statSync(p).size / SECTOR), owned: true });
+      if (dev?.kind === 'device') targets.set(p, { io: dev.device, capacitySectors: dev.device.capacitySectors, owned: null });
+      else if (fs.existsSync(p)) targets.set(p, ownedFile(fs.openSync(p, 'r+'), Math.floor(fs.statSync(p).size / SECTOR)));
       else missing.push(p);
     };
     if (rec.storage.path) open(rec.storage.path);
@@ -1034,6 +1034,11 @@ export class Emulator implements EmulatorControl {
       this.recoveryNotes.push(`snapshot ${rec.id}: its difference storage ${missing.join(', ')} is gone; its images fail with EIO`);
     }
   }
+}
+
+function ownedFile(fd: number, capacitySectors: number): StorageTarget {
+  const io = new FileIo(fd);
+  return { io, capacitySectors, owned: io };
 }
 
 function deviceNameOf(p: string): string | null {
