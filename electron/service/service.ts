@@ -20,6 +20,7 @@ import { FillHistory, fillWarning, sameSample, sampleFromUsage, timeToFullSec } 
 import { EventPump, waitEventFor } from './pump';
 import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
 import { basicDoctor } from './doctor';
+import { startWorkload } from '../control/emulator/workload';
 
 /** Hooks for code that works alongside the service (the v1 stretch service, tests). */
 export interface SnapshotLifecycleListener {
@@ -282,6 +283,9 @@ export class Service implements BlksnapService {
       if (!this.liveIds.includes(id)) throw errnoError('ESRCH', 'waitEvent', 'no such snapshot', { snapshotId: id });
       // A snapshot this app does not pump (another tool's): the caller asked to consume its queue.
       if (!this.pumps.has(id)) return waitEventFor(this.control, id, this.ticksToMs(timeoutTicks));
+      // The pump the refresh started may have queued events already (blksnapctl: a fresh service).
+      const pumped = this.eventQueues.get(id)?.shift();
+      if (pumped) return pumped;
     }
     if (timeoutTicks === 0) return null;
     return new Promise<SnapshotEvent | null>((resolve, reject) => {
@@ -328,8 +332,7 @@ export class Service implements BlksnapService {
 
   async workloadStart(spec: ApiArgs<'workloadStart'>): Promise<ApiResult<'workloadStart'>> {
     const emu = this.emulator('workloadStart');
-    const start = this.config.startWorkload;
-    if (!start) throw appError('EUNSUPPORTED', 'The workload generator is not available in this build', { operation: 'workloadStart' });
+    const start = this.config.startWorkload ?? startWorkload;
     let wasRunning = true;
     const handle = start(emu, spec, (status) => {
       this.publishWorkloads();

@@ -62,7 +62,7 @@ describe('WebSocket transport round trip', () => {
     const { api } = harness.connect();
     const bad = api.attach({ device: 42 } as unknown as { device: string });
     await expect(bad).rejects.toBeInstanceOf(BlksnapError);
-    const err = await bad.catch((e: BlksnapError) => e);
+    const err = (await bad.catch((e: unknown) => e)) as BlksnapError;
     expect(err.code).toBe('EBADARG');
     expect(err.details).toMatchObject({ field: 'device', expected: 'expected string', method: 'attach' });
   });
@@ -70,7 +70,7 @@ describe('WebSocket transport round trip', () => {
   it('answers a module error with its errno name', async () => {
     harness = await startHarness(new FakeControl());
     const { api } = harness.connect();
-    const err = await api.cbtInfo({ device: '/dev/nothing' }).catch((e: BlksnapError) => e);
+    const err = await api.cbtInfo({ device: '/dev/nothing' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ENOENT', operation: 'cbtinfo' });
   });
 
