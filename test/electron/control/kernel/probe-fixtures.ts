@@ -27,7 +27,7 @@ export const FINGERPRINTS = {
   },
 } satisfies Record<string, Record<string, string>>;
 
-export type Answer = ErrnoName | 0 | { version: [number, number, number, number] };
+export type Answer = ErrnoName | 0 | { version: readonly [number, number, number, number] };
 
 export interface Call { kind: 'open' | 'ioctl'; path: string; request?: number; arg?: Buffer }
 
