@@ -1,3 +1,125 @@
+import { useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import type { AppEvent } from '../../../shared/contract';
+import { Badge, EmptyState, formatTime, Section } from '../../components/common';
+import { downloadText } from '../../components/download';
+import { useAppStore } from '../../store';
+import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
+
+const ROW_HEIGHT = 30;
+
 export function EventsView() {
-  return <div className="view"><header className="view-header"><h1>Events</h1></header></div>;
+  const eventLog = useAppStore((s) => s.eventLog);
+  const total = useAppStore((s) => s.eventsTotal);
+  const pausedAt = useAppStore((s) => s.eventsPausedAt);
+  const facets = useAppStore((s) => s.eventFacets);
+  const pause = useAppStore((s) => s.pauseEvents);
+  const resume = useAppStore((s) => s.resumeEvents);
+  const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
+  const indexRef = useRef(new FilteredIndex());
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  const end = pausedAt ?? total;
+  const first = eventLog.firstIndex;
+  const unfiltered = isUnfiltered(filters);
+  const filtered = unfiltered ? null : indexRef.current.update(eventLog, filters, end);
+  const count = filtered ? filtered.count : Math.max(0, end - first);
+  // Newest first: row 0 is the newest event shown.
+  const globalAt = (row: number) => (filtered ? filtered.at(filtered.count - 1 - row) : end - 1 - row);
+
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+  });
+
+  const exportLines = () => {
+    const events: AppEvent[] = [];
+    for (let i = count - 1; i >= 0; i--) {
+      const e = eventLog.at(globalAt(i));
+      if (e) events.push(e);
+    }
+    downloadText(`blksnap-events-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`, toJsonLines(events), 'application/x-ndjson');
+  };
+
+  const setFilter = (key: keyof EventFilters, value: string) => setFilters((f) => ({ ...f, [key]: value }));
+  const waiting = pausedAt === null ? 0 : total - pausedAt;
+
+  return (
+    <div className="view">
+      <header className="view-header">
+        <h1>Events</h1>
+        <p className="view-subtitle">
+          Module events of every snapshot and the app's own; {Math.min(total, eventLog.capacity).toLocaleString('en-US')} held
+          (the newest {eventLog.capacity.toLocaleString('en-US')} are kept).
+        </p>
+      </header>
+      <Section title="Event stream">
+        <div className="events-toolbar">
+          <FilterSelect label="Snapshot" value={filters.snapshotId} options={facets.snapshotIds} onChange={(v) => setFilter('snapshotId', v)} />
+          <FilterSelect label="Device" value={filters.device} options={facets.devices} onChange={(v) => setFilter('device', v)} />
+          <FilterSelect label="Kind" value={filters.kind} options={facets.kinds} onChange={(v) => setFilter('kind', v)} />
+          {!unfiltered && <button type="button" onClick={() => setFilters(NO_FILTERS)}>Clear filters</button>}
+          <div className="button-row">
+            {pausedAt === null ? (
+              <button type="button" onClick={pause}>Pause</button>
+            ) : (
+              <button type="button" className="primary" onClick={resume}>Resume</button>
+            )}
+            <button type="button" onClick={exportLines} disabled={count === 0}>Export JSON Lines</button>
+          </div>
+        </div>
+        <p className="small" aria-live="polite">
+          {pausedAt !== null && <span className="paused-note">Paused: {waiting.toLocaleString('en-US')} new event{waiting === 1 ? '' : 's'} arrived meanwhile, kept for resume. </span>}
+          <span className="muted">Showing {count.toLocaleString('en-US')} event{count === 1 ? '' : 's'}{unfiltered ? '' : ' matching the filters'}, newest first.</span>
+        </p>
+        {count === 0 ? (
+          <EmptyState title={total === 0 ? 'No events yet' : 'No event matches the filters'}>
+            {total === 0 ? 'Module events (corrupted, no_space, low_free_space) and app events appear here as they happen.' : null}
+          </EmptyState>
+        ) : (
+          <div ref={scrollRef} className="event-list" role="table" aria-label="Events" aria-rowcount={count + 1}>
+            <div role="rowgroup" className="event-row event-head">
+              <span role="columnheader">Time</span>
+              <span role="columnheader">Level</span>
+              <span role="columnheader">Kind</span>
+              <span role="columnheader">Snapshot</span>
+              <span role="columnheader">Device</span>
+              <span role="columnheader">Message</span>
+            </div>
+            <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+              {virtualizer.getVirtualItems().map((item) => {
+                const e = eventLog.at(globalAt(item.index));
+                if (!e) return null;
+                return (
+                  <div key={e.seq} role="row" aria-rowindex={item.index + 2} className="event-row" style={{ transform: `translateY(${item.start}px)` }}>
+                    <span role="cell" className="muted">{formatTime(e.timeMs)}</span>
+                    <span role="cell" className={`level-${e.level}`}>{e.level}</span>
+                    <span role="cell">{e.source === 'module' ? <Badge tone={e.level === 'error' ? 'error' : 'warn'}>{e.kind}</Badge> : e.kind}</span>
+                    <span role="cell" title={e.snapshotId ?? ''}><code>{e.snapshotId ? e.snapshotId.slice(0, 8) : ''}</code></span>
+                    <span role="cell"><code>{e.device ?? ''}</code></span>
+                    <span role="cell" title={e.message}>{e.message}</span>
+                  </div>
+                );
+              })}
+            </div>
+          </div>
+        )}
+      </Section>
+    </div>
+  );
+}
+
+function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange: (v: string) => void }) {
+  const id = `filter-${label.toLowerCase()}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">All</option>
+        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    </div>
+  );
 }

@@ -7,7 +7,7 @@ import { OUTSIDE, renderHeatmap, shareStep } from '../../../renderer/heatmap/ren
 const identityLut = Uint32Array.from({ length: 16 * 256 }, (_, i) => i + 1);
 const px = (share: number, v: number) => ((share << 8) | v) + 1;
 
-function render(map: number[], layout: { widthPx: number; heightPx: number; level: number; cellPx: number; firstRow: number }, lut = identityLut) {
+function render(map: number[], layout: { widthPx: number; heightPx: number; level: number; cellPx: number; firstRow: number }, lut: Uint32Array = identityLut) {
   const out = new Uint32Array(layout.widthPx * layout.heightPx).fill(0xdeadbeef);
   renderHeatmap(buildPyramid(Uint8Array.from(map)), layout, lut, out);
   return [...out];

@@ -1,0 +1,115 @@
+import { useState, type FormEvent } from 'react';
+import type { Capabilities, StorageMode } from '../../../shared/schemas';
+import { formatBytes } from '../../../shared/units';
+import { useApiClient } from '../../app/apiContext';
+import { refreshLists } from '../../app/connect';
+import { ErrorMessage, Section } from '../../components/common';
+import { useAction } from '../../components/useAction';
+import { useAppStore, useAppStoreApi } from '../../store';
+import { offeredModes, parseLimit, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
+
+export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilities }) {
+  const client = useApiClient();
+  const store = useAppStoreApi();
+  const devices = useAppStore((s) => s.devices);
+  const snapshotCount = useAppStore((s) => s.snapshots.length);
+  const modes = offeredModes(capabilities);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [storageMode, setStorageMode] = useState<StorageMode>(modes[0] ?? 'file');
+  const [storagePath, setStoragePath] = useState('');
+  const [limitText, setLimitText] = useState('2G');
+  const [errors, setErrors] = useState<CreateFormErrors>({});
+  const [created, setCreated] = useState<string | null>(null);
+  const action = useAction(async (request: Parameters<typeof client.api.snapshotCreate>[0]) => {
+    const { id } = await client.api.snapshotCreate(request);
+    setCreated(id);
+    await refreshLists(client, store);
+  });
+
+  const candidates = devices.filter((d) => !d.snapshotId);
+  const limitPreview = parseLimit(limitText);
+  const toggle = (path: string, on: boolean) => setSelected((list) => (on ? [...list, path] : list.filter((p) => p !== path)));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setCreated(null);
+    const result = validateCreateForm({ devices: selected, storageMode, storagePath, limitText }, capabilities, snapshotCount);
+    if (!result.ok) {
+      setErrors(result.errors);
+      return;
+    }
+    setErrors({});
+    if (await action.run(result.request)) setSelected([]);
+  };
+
+  return (
+    <Section title="Create snapshot">
+      <form onSubmit={(e) => void submit(e)} noValidate aria-label="Create snapshot">
+        {!capabilities.addAfterCreate && (
+          <p className="notice small">This dialect (v1) fixes the device list at create: choose every device now; none can be added later.</p>
+        )}
+        <div className="form-grid">
+          <fieldset aria-invalid={errors.devices !== undefined} aria-describedby={errors.devices ? 'create-devices-error' : undefined}>
+            <legend>Devices{capabilities.addAfterCreate ? ' (optional, more can be added later)' : ''}</legend>
+            {candidates.length === 0 && <p className="muted small">No device is free: each is in a snapshot already, or none exists.</p>}
+            {candidates.map((d) => (
+              <label key={d.path} className="checkbox">
+                <input type="checkbox" checked={selected.includes(d.path)} onChange={(e) => toggle(d.path, e.target.checked)} />
+                <code>{d.path}</code>
+                <span className="muted small">{formatBytes(d.capacitySectors * 512)}{d.tracked ? '' : capabilities.explicitAttach ? ' · not tracked' : ''}</span>
+              </label>
+            ))}
+            {errors.devices && <p id="create-devices-error" className="field-error">{errors.devices}</p>}
+          </fieldset>
+          <div className="field">
+            {modes.length > 1 ? (
+              <fieldset>
+                <legend>Difference storage</legend>
+                {modes.map((mode) => (
+                  <label key={mode} className="checkbox">
+                    <input type="radio" name="storage-mode" value={mode} checked={storageMode === mode} onChange={() => setStorageMode(mode)} />
+                    {storageModeLabel(mode, capabilities)}
+                  </label>
+                ))}
+              </fieldset>
+            ) : (
+              <p className="small muted">Difference storage: {storageModeLabel(storageMode, capabilities)}</p>
+            )}
+            {storageMode !== 'ranges' && (
+              <>
+                <label htmlFor="create-storage-path">{storageMode === 'directory' ? 'Storage directory' : storageMode === 'block' ? 'Storage block device' : 'Storage file'}</label>
+                <input
+                  id="create-storage-path"
+                  value={storagePath}
+                  placeholder={storageMode === 'directory' ? '/var/tmp' : storageMode === 'block' ? '/dev/sdc1' : '/var/tmp/diff_storage'}
+                  aria-invalid={errors.storagePath !== undefined}
+                  aria-describedby={errors.storagePath ? 'create-path-error' : undefined}
+                  onChange={(e) => setStoragePath(e.target.value)}
+                />
+                {errors.storagePath && <p id="create-path-error" className="field-error">{errors.storagePath}</p>}
+              </>
+            )}
+          </div>
+          <div className="field">
+            <label htmlFor="create-limit">Storage limit</label>
+            <input
+              id="create-limit"
+              value={limitText}
+              aria-invalid={errors.limit !== undefined}
+              aria-describedby="create-limit-help"
+              onChange={(e) => setLimitText(e.target.value)}
+            />
+            <p id="create-limit-help" className={errors.limit ? 'field-error' : 'field-help'}>
+              {errors.limit ?? (limitPreview.ok ? `${formatBytes(limitPreview.bytes)} = ${limitPreview.sectors.toLocaleString('en-US')} sectors` : 'Bytes, or with K, M, G, T (binary): 512M, 2G')}
+            </p>
+          </div>
+        </div>
+        <ErrorMessage message={errors.form ?? action.error} />
+        {created && <p className="success" role="status">Snapshot <code>{created}</code> created.</p>}
+        <div className="button-row">
+          <button type="submit" className="primary" disabled={action.pending}>{action.pending ? 'Creating…' : 'Create snapshot'}</button>
+        </div>
+      </form>
+    </Section>
+  );
+}

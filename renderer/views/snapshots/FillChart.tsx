@@ -1,0 +1,33 @@
+import { memo } from 'react';
+import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { FillSample } from '../../../shared/contract';
+import { formatBytes } from '../../../shared/units';
+import { EmptyState } from '../../components/common';
+
+const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+
+/** The fill history: used as an area, allocated and the limit as lines; gaps where unknown. */
+export const FillChart = memo(function FillChart({ samples }: { samples: FillSample[] }) {
+  if (samples.length < 2) return <EmptyState title="No fill history yet">Samples appear about once a second while the snapshot exists.</EmptyState>;
+  const known = (key: 'usedBytes' | 'allocatedBytes' | 'limitBytes') => samples.some((s) => s[key] !== null);
+  return (
+    <figure className="chart-box" aria-label={`Fill history, ${samples.length} samples`}>
+      <ResponsiveContainer width="100%" height="100%">
+        <ComposedChart data={samples} margin={{ top: 8, right: 12, bottom: 0, left: 8 }}>
+          <CartesianGrid stroke="#e6e9ef" vertical={false} />
+          <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={40} />
+          <YAxis tickFormatter={(v: number) => formatBytes(v)} tick={{ fontSize: 11 }} width={72} domain={[0, 'auto']} />
+          <Tooltip
+            labelFormatter={(v) => clock(Number(v))}
+            formatter={(value, name) => [value === null || value === undefined ? 'unknown' : formatBytes(Number(value)), name]}
+            isAnimationActive={false}
+          />
+          {known('usedBytes') && <Area type="monotone" dataKey="usedBytes" name="Used" stroke="#2563c9" fill="#2563c9" fillOpacity={0.18} isAnimationActive={false} dot={false} connectNulls={false} />}
+          {known('allocatedBytes') && <Line type="stepAfter" dataKey="allocatedBytes" name="Allocated" stroke="#6f9fe0" strokeWidth={1.5} isAnimationActive={false} dot={false} />}
+          {known('limitBytes') && <Line type="stepAfter" dataKey="limitBytes" name="Limit" stroke="#1c2330" strokeDasharray="5 4" isAnimationActive={false} dot={false} />}
+        </ComposedChart>
+      </ResponsiveContainer>
+      {!known('usedBytes') && <figcaption className="small muted">Used space is unknown on this backend (the module does not report it).</figcaption>}
+    </figure>
+  );
+});

@@ -1,0 +1,39 @@
+// Difference-storage fill: used (copied chunks), allocated (what the storage holds now) and the
+// limit. Whatever the backend cannot know is shown as "unknown", never estimated.
+import type { DiffStorageUsage } from '../../../shared/schemas';
+import { formatBytes } from '../../../shared/units';
+import { Size } from '../../components/common';
+
+const toBytes = (sectors: number | null) => (sectors === null ? null : sectors * 512);
+
+export function FillGauge({ usage }: { usage: DiffStorageUsage }) {
+  const used = toBytes(usage.filledSectors);
+  const allocated = toBytes(usage.capacitySectors);
+  const limit = toBytes(usage.limitSectors);
+  const scale = Math.max(limit ?? 0, allocated ?? 0, used ?? 0);
+  const x = (bytes: number | null) => (bytes === null || scale === 0 ? 0 : (Math.min(bytes, scale) / scale) * 1000);
+  const percent = used !== null && limit ? Math.round((used / limit) * 100) : null;
+  const label = [
+    `Used ${used === null ? 'unknown' : formatBytes(used)}`,
+    `allocated ${allocated === null ? 'unknown' : formatBytes(allocated)}`,
+    `limit ${limit === null ? 'unknown' : formatBytes(limit)}`,
+    percent === null ? null : `${percent}% of the limit used`,
+  ].filter(Boolean).join(', ');
+
+  return (
+    <div className="gauge">
+      <svg viewBox="0 0 1000 22" preserveAspectRatio="none" role="img" aria-label={`Difference storage fill: ${label}`}>
+        <rect x="0" y="0" width="1000" height="22" rx="4" fill="#eef1f5" />
+        {allocated !== null && <rect x="0" y="0" width={x(allocated)} height="22" rx="4" fill="#9cc0f2" />}
+        {used !== null && <rect x="0" y="0" width={x(used)} height="22" rx="4" fill={percent !== null && percent >= 80 ? '#d9822b' : '#2563c9'} />}
+        {limit !== null && <rect x={Math.max(0, x(limit) - 3)} y="0" width="3" height="22" fill="#1c2330" />}
+      </svg>
+      <dl className="gauge-legend">
+        <div><span className="dot dot-used" aria-hidden="true" /><dt>Used</dt><dd><Size bytes={used} />{percent !== null && <span className="muted"> ({percent}%)</span>}</dd></div>
+        <div><span className="dot dot-allocated" aria-hidden="true" /><dt>Allocated</dt><dd><Size bytes={allocated} /></dd></div>
+        <div><span className="dot dot-limit" aria-hidden="true" /><dt>Limit</dt><dd><Size bytes={limit} /></dd></div>
+      </dl>
+      <p className="small muted">Source: {usage.source}{usage.overflowed ? ' · overflowed' : ''}</p>
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+import { useState } from 'react';
+import type { SnapshotSummary } from '../../../shared/contract';
+import { errnoName } from '../../../shared/errors';
+import type { Capabilities } from '../../../shared/schemas';
+import { useApiClient } from '../../app/apiContext';
+import { refreshLists } from '../../app/connect';
+import { Badge, ErrorMessage, formatDuration } from '../../components/common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { useAction } from '../../components/useAction';
+import { useAppStore, useAppStoreApi } from '../../store';
+import { FillChart } from './FillChart';
+import { FillGauge } from './FillGauge';
+
+const EMPTY: never[] = [];
+
+function errorLabel(code: number): string {
+  if (code === 0) return 'none';
+  const name = errnoName(Math.abs(code));
+  return name ? `${code} (${name})` : String(code);
+}
+
+export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSummary; capabilities: Capabilities }) {
+  const client = useApiClient();
+  const store = useAppStoreApi();
+  const samples = useAppStore((s) => s.fillHistory[snapshot.id] ?? EMPTY);
+  const freeDevices = useAppStore((s) => s.devices).filter((d) => !d.snapshotId);
+  const [confirmDestroy, setConfirmDestroy] = useState(false);
+  const [addPath, setAddPath] = useState('');
+  const take = useAction(async () => {
+    await client.api.snapshotTake({ id: snapshot.id });
+    await refreshLists(client, store);
+  });
+  const destroy = useAction(async () => {
+    await client.api.snapshotDestroy({ id: snapshot.id });
+    await refreshLists(client, store);
+  });
+  const add = useAction(async (device: string) => {
+    await client.api.snapshotAdd({ id: snapshot.id, device });
+    setAddPath('');
+    await refreshLists(client, store);
+  });
+  const titleId = `snapshot-${snapshot.id}`;
+  const shortId = snapshot.id.slice(0, 8);
+  const canAdd = capabilities.addAfterCreate && !snapshot.taken;
+
+  return (
+    <section className={`card snapshot-card${snapshot.corrupted ? ' corrupted-state' : ''}`} aria-labelledby={titleId}>
+      <header className="card-header">
+        <div className="snapshot-title">
+          <h2 id={titleId}>Snapshot <span className="snapshot-id">{snapshot.id}</span></h2>
+          <div>
+            {snapshot.corrupted ? <Badge tone="error">corrupted</Badge> : snapshot.taken ? <Badge tone="ok">taken</Badge> : <Badge tone="info">created, not taken</Badge>}
+            {snapshot.createdAtMs !== null && <span className="muted small">created {new Date(snapshot.createdAtMs).toLocaleString()}</span>}
+          </div>
+        </div>
+        <div className="card-actions">
+          {!snapshot.taken && (
+            <button type="button" className="primary" onClick={() => void take.run()} disabled={take.pending || snapshot.devices.length === 0} aria-label={`Take snapshot ${shortId}`}>
+              {take.pending ? 'Taking…' : 'Take'}
+            </button>
+          )}
+          <button type="button" className="danger" onClick={() => setConfirmDestroy(true)} aria-label={`Destroy snapshot ${shortId}`}>Destroy</button>
+        </div>
+      </header>
+      <div className="card-body">
+        {snapshot.corrupted && (
+          <div className="banner banner-error" role="alert">
+            <strong>Snapshot corrupted.</strong> A device's area failed (see its error code below): reads of its image fail with EIO and a backup from it
+            is not consistent. The original devices are intact. Destroy this snapshot and create a new one, with more difference storage.
+          </div>
+        )}
+        {!snapshot.corrupted && snapshot.warning && (
+          <div className="banner banner-warning" role="alert"><strong>Overflow ahead.</strong> {snapshot.warning}</div>
+        )}
+        <ErrorMessage message={take.error} onDismiss={take.clearError} />
+        <div className="snapshot-grid">
+          <div>
+            <h3>Devices</h3>
+            {snapshot.devices.length === 0 ? (
+              <p className="muted">No devices yet.{canAdd ? ' Add one below, then take the snapshot.' : ''}</p>
+            ) : (
+              <table className="data-table">
+                <thead><tr><th scope="col">Device</th><th scope="col">Image</th><th scope="col">Error code</th></tr></thead>
+                <tbody>
+                  {snapshot.devices.map((d) => (
+                    <tr key={d.path}>
+                      <th scope="row"><code>{d.path}</code></th>
+                      <td>{d.info?.image ? <code>/dev/{d.info.image}</code> : <span className="muted">{snapshot.taken ? '—' : 'after take'}</span>}</td>
+                      <td>{d.info ? (d.info.errorCode === 0 ? <span className="muted">none</span> : <Badge tone="error">{errorLabel(d.info.errorCode)}</Badge>) : <span className="unknown">unknown</span>}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {canAdd && (
+              <form className="form-row add-device" onSubmit={(e) => { e.preventDefault(); if (addPath) void add.run(addPath); }}>
+                <label htmlFor={`add-${snapshot.id}`}>Add device</label>
+                <select id={`add-${snapshot.id}`} value={addPath} onChange={(e) => setAddPath(e.target.value)}>
+                  <option value="">Choose a device…</option>
+                  {freeDevices.map((d) => <option key={d.path} value={d.path}>{d.path}{d.tracked ? '' : ' (not tracked)'}</option>)}
+                </select>
+                <button type="submit" disabled={!addPath || add.pending} aria-label={`Add device to snapshot ${shortId}`}>Add</button>
+              </form>
+            )}
+            {!capabilities.addAfterCreate && <p className="small muted">This dialect fixes the device list at create.</p>}
+            <ErrorMessage message={add.error} onDismiss={add.clearError} />
+            <h3 className="spaced">Difference storage</h3>
+            <p className="small">{snapshot.diffStoragePath ? <code>{snapshot.diffStoragePath}</code> : <span className="muted">no path (ranges supplied by the app)</span>}</p>
+            <FillGauge usage={snapshot.usage} />
+            <p className="time-to-full">
+              Time to full:{' '}
+              <strong>{snapshot.usage.overflowed ? 'overflowed' : snapshot.timeToFullSec === null ? 'not filling (or unknown)' : `about ${formatDuration(snapshot.timeToFullSec)}`}</strong>
+            </p>
+          </div>
+          <div>
+            <h3>Fill history</h3>
+            <FillChart samples={samples} />
+          </div>
+        </div>
+      </div>
+      {confirmDestroy && (
+        <ConfirmDialog
+          title={`Destroy snapshot ${shortId}?`}
+          confirmLabel="Destroy"
+          danger
+          pending={destroy.pending}
+          error={destroy.error}
+          onCancel={() => { destroy.clearError(); setConfirmDestroy(false); }}
+          onConfirm={() => void destroy.run().then((ok) => ok && setConfirmDestroy(false))}
+        >
+          <p>The snapshot images disappear and the difference storage is released. Trackers stay attached and keep tracking.</p>
+          <p>A backup still reading an image fails.</p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,63 @@
+// The create-snapshot form's rules: what each dialect needs (capabilities) and a limit with
+// K/M/G suffixes, all checked before anything is sent.
+import type { Capabilities, SnapshotCreateRequest, StorageMode } from '../../../shared/schemas';
+import { bytesToSectors, parseSize } from '../../../shared/units';
+
+export interface CreateFormInput {
+  devices: string[];
+  storageMode: StorageMode;
+  storagePath: string;
+  limitText: string;
+}
+
+export type CreateFormErrors = Partial<Record<'devices' | 'storagePath' | 'limit' | 'form', string>>;
+
+export type CreateFormResult = { ok: true; request: SnapshotCreateRequest } | { ok: false; errors: CreateFormErrors };
+
+/** Storage modes the form offers, in this order. */
+export function offeredModes(capabilities: Capabilities): StorageMode[] {
+  const order: StorageMode[] = ['directory', 'file', 'block', 'ranges'];
+  return order.filter((m) => capabilities.storageModes.includes(m));
+}
+
+export function storageModeLabel(mode: StorageMode, capabilities: Capabilities): string {
+  switch (mode) {
+    case 'directory': return capabilities.needsStretchService ? 'Storage directory (files are added as the module asks for space)' : 'Directory (an unnamed temporary file is created in it)';
+    case 'file': return 'Existing file';
+    case 'block': return 'Block device';
+    case 'ranges': return 'Sector ranges supplied by the app (no path)';
+  }
+}
+
+/** Parses a limit like "2G", "512M", "1073741824" into whole sectors, or says what is wrong. */
+export function parseLimit(text: string): { ok: true; sectors: number; bytes: number } | { ok: false; error: string } {
+  if (text.trim() === '') return { ok: false, error: 'Enter a limit, for example 2G or 512M.' };
+  const parsed = parseSize(text);
+  if (!parsed.ok) return { ok: false, error: parsed.error };
+  if (parsed.bytes <= 0) return { ok: false, error: 'The limit must be greater than zero.' };
+  if (parsed.bytes % 512 !== 0) return { ok: false, error: `${parsed.bytes.toLocaleString('en-US')} bytes is not a whole number of 512-byte sectors.` };
+  return { ok: true, bytes: parsed.bytes, sectors: bytesToSectors(parsed.bytes) };
+}
+
+export function validateCreateForm(input: CreateFormInput, capabilities: Capabilities, existingSnapshots: number): CreateFormResult {
+  const errors: CreateFormErrors = {};
+  if (capabilities.maxSnapshots !== null && existingSnapshots >= capabilities.maxSnapshots) {
+    errors.form = `This dialect holds at most ${capabilities.maxSnapshots} snapshot${capabilities.maxSnapshots === 1 ? '' : 's'} at a time (only the newest is reachable in the module): destroy the current one first.`;
+  }
+  if (!capabilities.addAfterCreate && input.devices.length === 0) {
+    errors.devices = 'Choose at least one device: this dialect fixes the device list when the snapshot is created.';
+  }
+  const path = input.storagePath.trim();
+  if (input.storageMode !== 'ranges') {
+    if (path === '') errors.storagePath = input.storageMode === 'directory' ? 'Enter the directory for the difference storage.' : 'Enter the path of the difference storage.';
+    else if (!path.startsWith('/')) errors.storagePath = `"${path}" is not an absolute path (it starts with /).`;
+    else if (path.length > 4095) errors.storagePath = 'The path is longer than PATH_MAX (4096).';
+  }
+  const limit = parseLimit(input.limitText);
+  if (!limit.ok) errors.limit = limit.error;
+  if (Object.keys(errors).length > 0 || !limit.ok) return { ok: false, errors };
+  return {
+    ok: true,
+    request: { diffStoragePath: input.storageMode === 'ranges' ? null : path, diffStorageLimitSectors: limit.sectors, devices: [...input.devices] },
+  };
+}
