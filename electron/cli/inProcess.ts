@@ -2,8 +2,10 @@
 // validation the transports apply (so a bad argument is EBADARG here too).
 import { API, type ApiMethod, type BlksnapApi } from '../../shared/contract';
 import { appError, BlksnapError } from '../../shared/errors';
+import type { BlksnapService } from '../service';
 import { callValidated } from '../service/validate';
 import type { ApiConnection } from './connect';
+import { carryModuleEvents } from './eventCarry';
 import type { GlobalOptions } from './globals';
 
 /** Every call of `service` through callValidated; failures thrown as BlksnapError. */
@@ -17,6 +19,11 @@ export function validatingApi(service: BlksnapApi): BlksnapApi {
     };
   }
   return api as BlksnapApi;
+}
+
+/** A booted service as blksnapctl uses it: validated calls, module events carried between runs. */
+export function inProcessConnection(service: BlksnapService, stateDir: string, close: () => Promise<void>): ApiConnection {
+  return { api: carryModuleEvents(service, validatingApi(service), stateDir), kind: 'in-process', close };
 }
 
 export async function bootInProcess(_globals: GlobalOptions): Promise<ApiConnection> {

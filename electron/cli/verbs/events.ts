@@ -86,10 +86,10 @@ export function watcherLine(event: SnapshotEvent): { text: string; stop: boolean
   }
 }
 
-/** The app's own events about the snapshot (stretch steps, warnings) that came after `afterSeq`. */
-async function newAppEvents(api: BlksnapApi, id: string, afterSeq: number): Promise<AppEvent[]> {
+/** The stretch service's steps for the snapshot (v1: files created, ranges appended) after `afterSeq`. */
+async function newStretchEvents(api: BlksnapApi, id: string, afterSeq: number): Promise<AppEvent[]> {
   const history = await api.eventHistory({ limit: 1000 });
-  return history.filter((e) => e.seq > afterSeq && e.source === 'app' && e.snapshotId === id);
+  return history.filter((e) => e.seq > afterSeq && e.source === 'app' && e.kind === 'stretch' && e.snapshotId === id);
 }
 
 async function lastSeq(api: BlksnapApi): Promise<number> {
@@ -101,7 +101,7 @@ async function watch(ctx: VerbContext, api: BlksnapApi, id: string): Promise<str
   let seen = await lastSeq(api);
   while (!ctx.signal.aborted) {
     const r = await waitOnce(api, id, WATCHER_TIMEOUT_TICKS);
-    for (const e of await newAppEvents(api, id, seen)) {
+    for (const e of await newStretchEvents(api, id, seen)) {
       seen = Math.max(seen, e.seq);
       ctx.out.line(`[${e.kind}] ${e.message}`);
       ctx.out.record({ app: e });

@@ -48,16 +48,12 @@ export function emulatorConnector(): Connector {
   return async (globals) => {
     const { createEmulator, startWorkload } = await import('../../../electron/control/emulator');
     const { createService } = await import('../../../electron/service');
-    const { validatingApi } = await import('../../../electron/cli/inProcess');
+    const { inProcessConnection } = await import('../../../electron/cli/inProcess');
     const emu = await createEmulator({ stateDir: globals.emulatorDir, flavour: globals.emulate });
     const service = createService(emu, { startWorkload });
-    return {
-      api: validatingApi(service),
-      kind: 'in-process',
-      close: async () => {
-        await service.close();
-        await emu.close();
-      },
-    };
+    return inProcessConnection(service, globals.emulatorDir, async () => {
+      await service.close();
+      await emu.close();
+    });
   };
 }
