@@ -35,7 +35,7 @@ export function runScenario<T>(script: string, so: string, env: Record<string, s
     env: { ...process.env, ...env, LD_PRELOAD: so, FAKE_V1_LOG: logPath },
   });
   const lines = (child.stdout ?? '').trim().split('\n').filter(Boolean);
-  let output: T | null = null;
+  let output: T | null;
   try {
     output = lines.length ? (JSON.parse(lines[lines.length - 1] as string) as T) : null;
   } catch {
