@@ -150,6 +150,13 @@ int close(int fd)
 	return real_close(fd);
 }
 
+static long now_ns_seed(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_nsec ^ ts.tv_sec;
+}
+
 static struct tracker *find_tracker(uint32_t mj, uint32_t mn)
 {
 	for (int i = 0; i < MAX_TRACKERS; i++)
@@ -159,6 +166,8 @@ static struct tracker *find_tracker(uint32_t mj, uint32_t mn)
 
 static void random_bytes(uint8_t *b, int n)
 {
+	static int seeded;
+	if (!seeded) { srand((unsigned)getpid() ^ (unsigned)now_ns_seed()); seeded = 1; }
 	for (int i = 0; i < n; i++) b[i] = (uint8_t)(rand() & 0xff);
 }
 
