@@ -1,6 +1,7 @@
 // The v2-family control backend, parameterised by a dialect table (lk6.15, v7, v6, VAL-7.0,
 // VAL-13). Every argument struct lives in native memory the caller (we) owns, so what the
 // kernel writes back (ids, CBT info, map pieces, counts, events) is read from that memory.
+import { statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import { appError, type BlksnapError } from '../../../../shared/errors';
 import type {
@@ -280,7 +281,7 @@ export class V2Control implements BlksnapControl {
 
   /** v6: the storage is an fd; a directory gets an unnamed O_TMPFILE file. */
   private openStorage(path: string): number {
-    const isDir = this.env.stat(path)?.isDirectory() ?? false;
+    const isDir = statOrNull(path)?.isDirectory() ?? false;
     const flags = isDir ? O_TMPFILE | O_RDWR | O_CLOEXEC : O_RDWR | O_LARGEFILE | O_CLOEXEC;
     const r = this.env.sys.open(path, flags, 0o600);
     if (r.ret < 0) throw this.fail('OPEN_STORAGE', r, { path });
@@ -420,7 +421,8 @@ export class V2Control implements BlksnapControl {
         source: 'range mode: sectors the module asked for (low_free_space events) and the ranges appended by this process',
       };
     }
-    const st = this.env.stat(rec.path);
+    // Storage paths are the user's, not under the test root.
+    const st = statOrNull(rec.path);
     if (st?.isFile()) {
       return { ...unknown, limitSectors: rec.limitSectors, capacitySectors: Math.ceil(st.size / 512), source: `size of ${rec.path} (the module does not report how much is filled)` };
     }
@@ -494,6 +496,14 @@ export function readVersion(env: KernelEnv, fd: number, request: number, fail: (
     return { major: v.u16('major'), minor: v.u16('minor'), revision: v.u16('revision'), build: v.u16('build') };
   } finally {
     mem.free();
+  }
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
   }
 }
 
