@@ -6,9 +6,25 @@ import { EmptyState } from '../../components/common';
 
 const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
 
+/** Y ticks on binary steps (256 MiB, 512 MiB, 1 GiB, ...) so the axis reads in round sizes. */
+export function byteTicks(maxBytes: number): number[] {
+  if (!(maxBytes > 0)) return [0];
+  const step = 2 ** Math.ceil(Math.log2(maxBytes / 4));
+  const ticks = [0];
+  while (ticks[ticks.length - 1]! < maxBytes) ticks.push(ticks.length * step);
+  return ticks;
+}
+
+function largest(samples: FillSample[]): number {
+  let max = 0;
+  for (const s of samples) max = Math.max(max, s.usedBytes ?? 0, s.allocatedBytes ?? 0, s.limitBytes ?? 0);
+  return max;
+}
+
 /** The fill history: used as an area, allocated and the limit as lines; gaps where unknown. */
 export const FillChart = memo(function FillChart({ samples }: { samples: FillSample[] }) {
   if (samples.length < 2) return <EmptyState title="No fill history yet">Samples appear about once a second while the snapshot exists.</EmptyState>;
+  const ticks = byteTicks(largest(samples));
   const known = (key: 'usedBytes' | 'allocatedBytes' | 'limitBytes') => samples.some((s) => s[key] !== null);
   return (
     <figure className="chart-box" aria-label={`Fill history, ${samples.length} samples`}>
@@ -16,7 +32,7 @@ export const FillChart = memo(function FillChart({ samples }: { samples: FillSam
         <ComposedChart data={samples} margin={{ top: 8, right: 12, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="#e6e9ef" vertical={false} />
           <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={40} />
-          <YAxis tickFormatter={(v: number) => formatBytes(v)} tick={{ fontSize: 11 }} width={72} domain={[0, 'auto']} />
+          <YAxis tickFormatter={(v: number) => formatBytes(v)} tick={{ fontSize: 11 }} width={72} domain={[0, ticks[ticks.length - 1]!]} ticks={ticks} />
           <Tooltip
             labelFormatter={(v) => clock(Number(v))}
             formatter={(value, name) => [value === null || value === undefined ? 'unknown' : formatBytes(Number(value)), name]}

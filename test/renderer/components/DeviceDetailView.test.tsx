@@ -1,0 +1,75 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
+import { renderWithFake } from './harness';
+
+afterEach(cleanup);
+beforeAll(() => {
+  // jsdom has no 2D canvas; the heatmap draws nothing there, the rest of the view is under test.
+  HTMLCanvasElement.prototype.getContext = (() => null) as unknown as typeof HTMLCanvasElement.prototype.getContext;
+  URL.createObjectURL = () => 'blob:test';
+  URL.revokeObjectURL = () => undefined;
+  HTMLAnchorElement.prototype.click = () => undefined;
+});
+
+describe('DeviceDetailView', () => {
+  it('summarises what an incremental from N reads, and follows N', async () => {
+    await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    // emu0: blocks 0–2047 changed at take 1, blocks 30,000–33,999 at take 2; the last take is 2.
+    const summary = await screen.findByTestId('changed-since-summary');
+    expect(summary.textContent).toContain('from 1 reads 4,000 blocks');
+    expect(summary.textContent).toContain('250 MiB');
+    fireEvent.change(screen.getByLabelText('Changed since change number'), { target: { value: '0' } });
+    expect(screen.getByTestId('changed-since-summary').textContent).toContain('from 0 reads 6,048 blocks');
+    fireEvent.change(screen.getByLabelText('Changed since change number'), { target: { value: '300' } });
+    expect(screen.getByText('The change number is a whole number from 0 to 255.')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Export ranges as CSV' })).toHaveProperty('disabled', true);
+  });
+
+  it('shows the heatmap canvas with an accessible name and the legend', async () => {
+    await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    expect(await screen.findByRole('img', { name: /CBT heatmap of \/dev\/emu0: 131,072 blocks of 64 KiB/ })).toBeTruthy();
+    expect(screen.getByRole('list', { name: 'Heatmap legend' }).textContent).toContain('change number 1');
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Highlight on the map' }));
+    expect(screen.getByRole('list', { name: 'Heatmap legend' }).textContent).toContain('changed after 1');
+  });
+
+  it('exports the changed ranges through the API', async () => {
+    const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    const exportRanges = vi.spyOn(client.api, 'exportChangedRanges');
+    await screen.findByTestId('changed-since-summary');
+    fireEvent.click(screen.getByRole('button', { name: 'Export ranges as CSV' }));
+    await waitFor(() => expect(exportRanges).toHaveBeenCalledWith({ device: '/dev/emu0', sinceChangeNumber: 1, format: 'csv' }));
+    expect(await exportRanges.mock.results[0]!.value).toMatchObject({ rangeCount: 1, text: 'offset_sectors,count_sectors\n3840000,512000\n' });
+  });
+
+  it('checks dirty ranges before sending them', async () => {
+    const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    const markDirty = vi.spyOn(client.api, 'markDirty');
+    fireEvent.change(screen.getByLabelText(/Sector ranges/), { target: { value: '0 0' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Mark dirty' }));
+    expect(screen.getByText(/at least one sector/)).toBeTruthy();
+    fireEvent.change(screen.getByLabelText(/Sector ranges/), { target: { value: '2048 128' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Mark dirty' }));
+    await waitFor(() => expect(markDirty).toHaveBeenCalledWith({ device: '/dev/emu0', ranges: [{ offsetSectors: 2048, countSectors: 128 }] }));
+    expect(await screen.findByText(/Marked 1 range dirty/)).toBeTruthy();
+  });
+
+  it('calls out a generation change: a full backup is needed', async () => {
+    const { store } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    const devices = store.getState().devices.map((d) => (d.path === '/dev/emu0' && d.cbt ? { ...d, cbt: { ...d.cbt, generationId: '99999999-9999-4999-8999-999999999999' } } : d));
+    act(() => store.getState().setDevices(devices));
+    expect((await screen.findByText('Generation changed: full backup needed.'))).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Acknowledge' }));
+    expect(screen.queryByText('Generation changed: full backup needed.')).toBeNull();
+  });
+
+  it('says when the device is unknown or not tracked', async () => {
+    await renderWithFake(<DeviceDetailView path="/dev/emu1" />);
+    expect(screen.getByText('This device is not tracked')).toBeTruthy();
+    cleanup();
+    await renderWithFake(<DeviceDetailView path="/dev/nope" />);
+    expect(screen.getByText('No device /dev/nope')).toBeTruthy();
+  });
+});

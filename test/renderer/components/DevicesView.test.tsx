@@ -1,0 +1,49 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DevicesView } from '../../../renderer/views/devices/DevicesView';
+import { renderWithFake } from './harness';
+
+afterEach(cleanup);
+
+describe('DevicesView', () => {
+  it('lists every device with capacity, tracker state and CBT figures', async () => {
+    await renderWithFake(<DevicesView />);
+    const row = screen.getByRole('row', { name: /\/dev\/vdb/ });
+    expect(within(row).getByText('128 GiB')).toHaveProperty('title', '268,435,456 sectors · 137,438,953,472 bytes');
+    expect(within(row).getByText('tracked')).toBeTruthy();
+    expect(within(row).getByText('2,097,152')).toBeTruthy();
+    expect(within(screen.getByRole('row', { name: /\/dev\/emu1/ })).getByText('not tracked')).toBeTruthy();
+  });
+
+  it('attaches a tracker after confirmation', async () => {
+    const { store } = await renderWithFake(<DevicesView />);
+    fireEvent.click(screen.getByRole('button', { name: 'Attach /dev/emu1' }));
+    const dialog = screen.getByRole('dialog', { name: 'Attach tracker to /dev/emu1?' });
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Attach' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(store.getState().devices.find((d) => d.path === '/dev/emu1')?.tracked).toBe(true);
+  });
+
+  it('shows the service error when a detach is refused, and changes nothing', async () => {
+    const { store } = await renderWithFake(<DevicesView />);
+    fireEvent.click(screen.getByRole('button', { name: 'Detach /dev/emu0' }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Detach' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('EBUSY');
+    expect(store.getState().devices.find((d) => d.path === '/dev/emu0')?.tracked).toBe(true);
+  });
+
+  it('cancels with Escape', async () => {
+    await renderWithFake(<DevicesView />);
+    fireEvent.click(screen.getByRole('button', { name: 'Detach /dev/vdb' }));
+    fireEvent.keyDown(screen.getByRole('dialog'), { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
+  it('on v1 explains that trackers appear at snapshot create and offers no attach', async () => {
+    await renderWithFake(<DevicesView />, { dialect: 'v1' });
+    expect(screen.getByRole('note').textContent).toContain('gets its tracker when a snapshot');
+    expect(screen.queryByRole('button', { name: /^Attach/ })).toBeNull();
+  });
+});

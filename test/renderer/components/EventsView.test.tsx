@@ -1,0 +1,58 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, screen } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppEvent } from '../../../shared/contract';
+import { EventsView } from '../../../renderer/views/events/EventsView';
+import { FilteredIndex, toJsonLines } from '../../../renderer/views/events/eventFilter';
+import { RingBuffer } from '../../../renderer/store/ringBuffer';
+import { renderWithFake } from './harness';
+
+afterEach(cleanup);
+
+const ID = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
+function event(seq: number, extra: Partial<AppEvent> = {}): AppEvent {
+  return { seq, timeMs: seq, source: 'module', level: 'warning', kind: 'no_space', snapshotId: ID, device: null, message: `m${seq}`, module: null, ...extra };
+}
+
+describe('EventsView', () => {
+  it('pauses the list while events keep arriving, and shows them after resume', async () => {
+    const { store } = await renderWithFake(<EventsView />);
+    const base = store.getState().lastEventSeq + 1;
+    act(() => store.getState().appendEvents([event(base), event(base + 1)]));
+    fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
+    act(() => store.getState().appendEvents([event(base + 2), event(base + 3), event(base + 4)]));
+    expect(screen.getByText(/Paused: 3 new events arrived meanwhile/)).toBeTruthy();
+    expect(screen.getByText(/Showing 4 events/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
+    expect(screen.getByText(/Showing 7 events/)).toBeTruthy();
+  });
+
+  it('filters by kind with the values seen so far', async () => {
+    const { store } = await renderWithFake(<EventsView />);
+    const base = store.getState().lastEventSeq + 1;
+    act(() => store.getState().appendEvents([event(base), event(base + 1, { kind: 'corrupted', level: 'error' })]));
+    fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'corrupted' } });
+    expect(screen.getByText(/Showing 1 event matching the filters/)).toBeTruthy();
+  });
+});
+
+describe('FilteredIndex', () => {
+  it('scans only new events and drops evicted ones', () => {
+    const log = new RingBuffer<AppEvent>(4);
+    const index = new FilteredIndex();
+    const filters = { snapshotId: '', device: '/dev/a', kind: '' };
+    log.push([event(0, { device: '/dev/a' }), event(1), event(2, { device: '/dev/a' })]);
+    let view = index.update(log, filters, log.total);
+    expect([view.at(0), view.at(1)]).toEqual([0, 2]);
+    log.push([event(3), event(4, { device: '/dev/a' }), event(5)]);
+    view = index.update(log, filters, log.total);
+    expect(view.count).toBe(2);
+    expect([view.at(0), view.at(1)]).toEqual([2, 4]);
+  });
+
+  it('exports JSON Lines, one event per line', () => {
+    const text = toJsonLines([event(0), event(1)]);
+    expect(text.split('\n')).toHaveLength(3);
+    expect(JSON.parse(text.split('\n')[1]!)).toMatchObject({ seq: 1, kind: 'no_space' });
+  });
+});

@@ -1,0 +1,66 @@
+// @vitest-environment jsdom
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SnapshotsView } from '../../../renderer/views/snapshots/SnapshotsView';
+import { renderWithFake } from './harness';
+
+afterEach(cleanup);
+
+describe('SnapshotsView', () => {
+  it('validates the limit before sending anything', async () => {
+    const { client } = await renderWithFake(<SnapshotsView />);
+    const create = vi.spyOn(client.api, 'snapshotCreate');
+    fireEvent.change(screen.getByLabelText('Storage directory'), { target: { value: '/var/tmp' } });
+    fireEvent.change(screen.getByLabelText('Storage limit'), { target: { value: '12X' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
+    expect(screen.getByText(/"X" is not a size unit/)).toBeTruthy();
+    expect(screen.getByLabelText('Storage limit').getAttribute('aria-invalid')).toBe('true');
+    expect(create).not.toHaveBeenCalled();
+  });
+
+  it('creates a snapshot with the chosen devices, storage and limit in sectors', async () => {
+    const { client, store } = await renderWithFake(<SnapshotsView />);
+    const create = vi.spyOn(client.api, 'snapshotCreate');
+    fireEvent.click(screen.getByRole('checkbox', { name: /\/dev\/vdb/ }));
+    fireEvent.click(screen.getByRole('radio', { name: 'Existing file' }));
+    fireEvent.change(screen.getByLabelText('Storage file'), { target: { value: '/var/tmp/diff' } });
+    fireEvent.change(screen.getByLabelText('Storage limit'), { target: { value: '512M' } });
+    expect(screen.getByText('512 MiB = 1,048,576 sectors')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
+    await waitFor(() => expect(store.getState().snapshots).toHaveLength(2));
+    expect(create).toHaveBeenCalledWith({ diffStoragePath: '/var/tmp/diff', diffStorageLimitSectors: 1_048_576, devices: ['/dev/vdb'] });
+    expect(await screen.findByRole('status')).toBeTruthy();
+  });
+
+  it('shows each snapshot with its images, fill and a destroy confirmation', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const snapshot = store.getState().snapshots[0]!;
+    const card = screen.getByRole('region', { name: new RegExp(snapshot.id) });
+    expect(within(card).getByText('/dev/blksnap-252-1')).toBeTruthy();
+    expect(within(card).getByRole('img', { name: /Difference storage fill: Used .* limit 2 GiB/ })).toBeTruthy();
+    fireEvent.click(within(card).getByRole('button', { name: `Destroy snapshot ${snapshot.id.slice(0, 8)}` }));
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Destroy' }));
+    await waitFor(() => expect(store.getState().snapshots).toHaveLength(0));
+    expect(screen.getByText('No snapshots')).toBeTruthy();
+  });
+
+  it('shows unknown fill values as unknown and a corrupted snapshot clearly', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const snapshot = store.getState().snapshots[0]!;
+    store.getState().setSnapshots([{ ...snapshot, corrupted: true, usage: { ...snapshot.usage, filledSectors: null, overflowed: true } }]);
+    const card = await screen.findByRole('region', { name: new RegExp(snapshot.id) });
+    expect(within(card).getByText('Snapshot corrupted.')).toBeTruthy();
+    expect(within(card).getByText('corrupted')).toBeTruthy();
+    expect(within(card).getAllByText('unknown').length).toBeGreaterThan(0);
+  });
+
+  it('on v1 requires the device list at create', async () => {
+    const { client } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
+    await client.api.snapshotDestroy({ id: (await client.api.listSnapshots({}))[0]!.id });
+    const create = vi.spyOn(client.api, 'snapshotCreate');
+    fireEvent.change(screen.getByLabelText('Storage directory'), { target: { value: '/var/tmp' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
+    expect(await screen.findByText(/fixes the device list when the snapshot is created/)).toBeTruthy();
+    expect(create).not.toHaveBeenCalled();
+  });
+});

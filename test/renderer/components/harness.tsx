@@ -1,0 +1,21 @@
+import { expect } from "vitest";
+// Renders the app (or one view) over the in-memory fake API, with a fresh store.
+import { render, waitFor } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { ApiContext, type ApiClient } from '../../../renderer/app/apiContext';
+import { connectStore } from '../../../renderer/app/connect';
+import { createFakeClient } from '../../../renderer/dev/fakeApi';
+import { createAppStore, StoreProvider, type AppStore } from '../../../renderer/store';
+
+export async function renderWithFake(ui: ReactNode, options: { dialect?: 'v1' | 'lk6.15'; client?: ApiClient } = {}) {
+  const client = options.client ?? createFakeClient({ dialect: options.dialect ?? 'lk6.15', live: false });
+  const store: AppStore = createAppStore();
+  connectStore(client, store);
+  await waitFor(() => expect(store.getState().connection).toBe('ready'));
+  const result = render(
+    <ApiContext.Provider value={client}>
+      <StoreProvider store={store}>{ui}</StoreProvider>
+    </ApiContext.Provider>,
+  );
+  return { ...result, client, store };
+}
