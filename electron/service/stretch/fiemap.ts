@@ -50,25 +50,25 @@ export function checkExtent(e: Extent, path: string): void {
  * Every extent of the open file `fd` covering [0, sizeBytes), asking again from the end of the
  * last extent until the size is covered. Extents are checked (checkExtent) and must leave no hole.
  */
-export function fiemap(fd: number, sizeBytes: number, path: string): Extent[] {
+export function fiemap(fd: number, sizeBytes: number, path: string, batch = BATCH): Extent[] {
   const out: Extent[] = [];
   let start = 0;
-  const mem = new NativeMemory(HEADER + BATCH * EXTENT);
+  const mem = new NativeMemory(HEADER + batch * EXTENT);
   try {
     while (start < sizeBytes) {
       const head = Buffer.alloc(HEADER);
       head.writeBigUInt64LE(BigInt(start), 0);
       head.writeBigUInt64LE(BigInt(sizeBytes - start), 8);
       head.writeUInt32LE(FIEMAP_FLAG_SYNC, 16);
-      head.writeUInt32LE(BATCH, 24);
-      mem.write(Buffer.concat([head, Buffer.alloc(BATCH * EXTENT)]));
+      head.writeUInt32LE(batch, 24);
+      mem.write(Buffer.concat([head, Buffer.alloc(batch * EXTENT)]));
       const res = sysIoctl(fd, FS_IOC_FIEMAP, mem.address);
       if (res.ret < 0) throw errnoError(res.errnoName ?? 'EIO', 'FS_IOC_FIEMAP', `cannot map the extents of ${path}`, { path });
       const buf = mem.read();
       const mapped = buf.readUInt32LE(20);
       if (mapped === 0) throw appError('EBADARG', `${path}: no extent from byte ${start} (the file has a hole)`, { path });
       let last = false;
-      for (let i = 0; i < Math.min(mapped, BATCH); i++) {
+      for (let i = 0; i < Math.min(mapped, batch); i++) {
         const o = HEADER + i * EXTENT;
         const e: Extent = { logicalBytes: u64(buf, o), physicalBytes: u64(buf, o + 8), lengthBytes: u64(buf, o + 16), flags: buf.readUInt32LE(o + 40) };
         checkExtent(e, path);

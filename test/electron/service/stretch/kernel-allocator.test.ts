@@ -1,0 +1,114 @@
+// fallocate + FS_IOC_FIEMAP through ffi-rs on this machine's filesystem, and the extent rules.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { O_RDONLY, sysClose, sysOpen } from '../../../../electron/control/kernel/native';
+import { checkExtent, extentsToRanges, fiemap, FIEMAP_EXTENT, filesystemType } from '../../../../electron/service/stretch/fiemap';
+import { checkSectorAddressed, KernelRangeAllocator, splitDev } from '../../../../electron/service/stretch/kernel-allocator';
+
+const dir = mkdtempSync(join(tmpdir(), 'stretch-fiemap-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const type = filesystemType(dir);
+const sectorAddressed = type === 0xef53 || type === 0x58465342;
+if (!sectorAddressed) console.warn(`real FIEMAP test skipped: ${dir} is on statfs type 0x${type.toString(16)}, not ext4/xfs`);
+
+function filefrag(path: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const m of execFileSync('filefrag', ['-v', '-b512', path], { encoding: 'utf8' }).matchAll(/^\s*\d+:\s+\d+\.\.\s*\d+:\s+(\d+)\.\.\s*\d+:\s+(\d+):/gm)) {
+    const [start, length] = [Number(m[1]), Number(m[2])];
+    const last = out[out.length - 1];
+    if (last && last[0] + last[1] === start) last[1] += length;
+    else out.push([start, length]);
+  }
+  return out;
+}
+
+describe.skipIf(!sectorAddressed)('KernelRangeAllocator on a real ext4/xfs file', () => {
+  it.each([1, 3, 40])('maps a fallocated %i MiB file to the sectors filefrag reports, on the file\'s st_dev', async (mib) => {
+    const path = join(dir, `diff_storage#${mib}`);
+    const storage = await new KernelRangeAllocator().allocate(path, mib << 20);
+    const st = statSync(path, { bigint: true });
+    expect(Number(st.size)).toBe(mib << 20);
+    expect(Number(st.mode) & 0o777).toBe(0o600);
+    const dev = splitDev(st.dev);
+    expect([`${dev.major}:${dev.minor}`, `/dev/`]).toContainEqual(storage.device.startsWith('/dev/') ? '/dev/' : storage.device);
+    if (existsSync('/usr/sbin/filefrag') || existsSync('/sbin/filefrag')) {
+      expect(storage.ranges.map((r) => [r.offsetSectors, r.countSectors])).toEqual(filefrag(path));
+    }
+    expect(storage.ranges.reduce((s, r) => s + r.countSectors, 0)).toBe((mib << 20) / 512);
+  });
+
+  it('never reuses a name (O_EXCL)', async () => {
+    const path = join(dir, 'diff_storage#x');
+    await new KernelRangeAllocator().allocate(path, 1 << 20);
+    await expect(new KernelRangeAllocator().allocate(path, 1 << 20)).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
+  it('asks again from the end of the last extent until the size is covered (one extent per call)', () => {
+    const [a, b] = [join(dir, 'interleaved-a'), join(dir, 'interleaved-b')];
+    for (let i = 0; i < 8; i++) {
+      for (const f of [a, b]) execFileSync('fallocate', ['-o', String(i * 65536), '-l', '65536', f]);
+    }
+    const fd = sysOpen(a, O_RDONLY).ret;
+    try {
+      const extents = fiemap(fd, 8 * 65536, a, 1);
+      expect(extentsToRanges(extents, 8 * 65536).map((r) => [r.offsetSectors, r.countSectors])).toEqual(filefrag(a));
+      if (extents.length < 2) console.warn('the interleaved file got one extent: the per-call loop ran once');
+    } finally {
+      sysClose(fd);
+    }
+  });
+
+  it('refuses a file with a hole', () => {
+    const path = join(dir, 'holey');
+    execFileSync('truncate', ['-s', '1M', path]);
+    execFileSync('fallocate', ['-o', '0', '-l', '65536', path]);
+    execFileSync('fallocate', ['-o', '524288', '-l', '65536', path]);
+    const fd = sysOpen(path, O_RDONLY).ret;
+    try {
+      expect(() => fiemap(fd, 1 << 20, path, 1)).toThrow(/hole/);
+    } finally {
+      sysClose(fd);
+    }
+  });
+
+  it('accepts this directory\'s filesystem', async () => {
+    await expect(checkSectorAddressed(dir)).resolves.toBeUndefined();
+  });
+});
+
+describe('filesystem and extent rules', () => {
+  it.skipIf(!existsSync('/dev/shm') || filesystemType('/dev/shm') !== 0x01021994)('refuses a directory on tmpfs, naming it', async () => {
+    await expect(checkSectorAddressed('/dev/shm')).rejects.toThrow(/tmpfs: only ext4 and xfs/);
+    await expect(new KernelRangeAllocator().checkDirectory('/dev/shm')).rejects.toMatchObject({ code: 'EBADARG' });
+  });
+
+  it('lets tests replace the filesystem check', async () => {
+    let asked = '';
+    await new KernelRangeAllocator({ fsCheck: async (d) => { asked = d; } }).checkDirectory(dir);
+    expect(asked).toBe(dir);
+  });
+
+  it.each([
+    ['unknown', FIEMAP_EXTENT.UNKNOWN], ['delayed allocation', FIEMAP_EXTENT.DELALLOC], ['encoded', FIEMAP_EXTENT.ENCODED],
+    ['inline', FIEMAP_EXTENT.DATA_INLINE], ['not aligned', FIEMAP_EXTENT.NOT_ALIGNED], ['shared', FIEMAP_EXTENT.SHARED],
+  ])('rejects an extent flagged %s', (what, flag) => {
+    expect(() => checkExtent({ logicalBytes: 0, physicalBytes: 4096, lengthBytes: 4096, flags: flag | FIEMAP_EXTENT.LAST }, 'f')).toThrow(new RegExp(what));
+  });
+
+  it('rejects offsets and lengths that are not whole sectors, accepts unwritten extents', () => {
+    expect(() => checkExtent({ logicalBytes: 0, physicalBytes: 4100, lengthBytes: 4096, flags: 0 }, 'f')).toThrow(/physical offset/);
+    expect(() => checkExtent({ logicalBytes: 0, physicalBytes: 4096, lengthBytes: 1000, flags: 0 }, 'f')).toThrow(/length/);
+    expect(() => checkExtent({ logicalBytes: 0, physicalBytes: 4096, lengthBytes: 4096, flags: FIEMAP_EXTENT.UNWRITTEN | FIEMAP_EXTENT.LAST }, 'f')).not.toThrow();
+  });
+
+  it('turns extents into sector ranges: clipped to the size, physically adjacent ones merged', () => {
+    expect(extentsToRanges([
+      { logicalBytes: 0, physicalBytes: 8192, lengthBytes: 4096, flags: 0 },
+      { logicalBytes: 4096, physicalBytes: 12288, lengthBytes: 4096, flags: 0 },
+      { logicalBytes: 8192, physicalBytes: 1 << 20, lengthBytes: 8192, flags: FIEMAP_EXTENT.LAST },
+    ], 12288)).toEqual([{ offsetSectors: 16, countSectors: 16 }, { offsetSectors: 2048, countSectors: 8 }]);
+  });
+});
