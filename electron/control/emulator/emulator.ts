@@ -69,6 +69,7 @@ export class Emulator implements EmulatorControl {
   private nextTrackerId = 1;
   private closed = false;
   private chunkBuffers = new Map<number, Buffer>();
+  private savedSnapshotIds: string[] = [];
 
   private constructor(
     readonly stateDir: string,
@@ -919,14 +920,16 @@ export class Emulator implements EmulatorControl {
 
   /** Images deleted, areas freed, storage closed (a directory-mode file vanishes), events dropped. */
   private release(snap: Snapshot): void {
+    // Forget it in state.json first: a crash in between leaves stray files, never a listed
+    // snapshot whose storage is gone.
+    this.snapshots.delete(snap.id);
+    this.rebuildCowIndex();
+    this.saveState();
     snap.log?.close();
     snap.log = null;
     fs.rmSync(this.logPath(snap.id), { force: true });
     snap.storage.release();
     snap.events.clear();
-    this.snapshots.delete(snap.id);
-    this.rebuildCowIndex();
-    this.saveState();
   }
 
   private ensureOpen(): void {
@@ -981,6 +984,7 @@ export class Emulator implements EmulatorControl {
       }
       this.devices.set(rec.name, dev);
     }
+    this.savedSnapshotIds = saved.snapshots.map((r) => r.id);
     this.removeStrayFiles();
     for (const rec of saved.snapshots) this.restoreSnapshot(rec);
     this.rebuildCowIndex();
@@ -991,6 +995,10 @@ export class Emulator implements EmulatorControl {
     for (const f of fs.readdirSync(path.join(this.stateDir, 'devices'))) {
       const file = path.join(this.stateDir, 'devices', f);
       if (!keep.has(file)) fs.rmSync(file, { force: true });
+    }
+    const logs = new Set(this.savedSnapshotIds.map((id) => `${id}.cow`));
+    for (const f of fs.readdirSync(path.join(this.stateDir, 'snapshots'))) {
+      if (!logs.has(f)) fs.rmSync(path.join(this.stateDir, 'snapshots', f), { force: true });
     }
     for (const f of fs.readdirSync(path.join(this.stateDir, 'cbt'))) {
       if (!this.devices.get(f.replace(/\.cbt$/, ''))?.tracker) fs.rmSync(path.join(this.stateDir, 'cbt', f), { force: true });

@@ -155,12 +155,12 @@ describe('trackers and CBT (reference dialect)', () => {
     const dev = await trackedDevice(emu, 'vda', MiB);
     await emu.cbtDirty(dev, [{ offsetSectors: 16, countSectors: 0 }]);
     await emu.cbtDirty(dev, [{ offsetSectors: 20, countSectors: 0 }]);
-    let id = await takenSnapshot(emu, dev);
+    const id = await takenSnapshot(emu, dev);
     expect(await emu.cbtMap(dev, 0, 4)).toEqual(new Uint8Array([0, 0, 1, 0]));
     expect(await codeOf(emu.cbtDirty(dev, [{ offsetSectors: 0, countSectors: 0 }]))).toBe('EINVAL');
     expect((await emu.cbtMap(dev, 0, 4))).toEqual(new Uint8Array([0, 0, 1, 0])); // read map untouched
     await emu.snapshotDestroy(id);
-    id = await takenSnapshot(emu, dev);
+    await takenSnapshot(emu, dev);
     expect((await emu.cbtMap(dev, 0, 256)).every((v) => v === 2)).toBe(true);
   });
 
