@@ -3,6 +3,7 @@
 // probe's dialect and why, and what is missing with how to fix it.
 import type { DoctorReport } from '../../../shared/contract';
 import type { BackendInfo } from '../../../shared/schemas';
+import type { BlksnapControl } from '../types';
 import { DIALECTS } from './dialects';
 import { KernelEnv, type KernelEnvOptions } from './env';
 import { probeKernel, type ProbeResult } from './probe';
@@ -94,4 +95,9 @@ function missingNodeFixes(env: KernelEnv, fixes: string[]): void {
     const dev = env.readText(`/sys/class/misc/${name}/dev`)?.trim();
     if (dev && !env.exists(`/dev/${name}`)) fixes.push(`Create the node: \`mknod /dev/${name} c ${dev.replace(':', ' ')}\` (no udev rule created it).`);
   }
+}
+
+/** The service's DoctorProvider (electron/service/config.ts): the doctor with the active backend. */
+export function kernelDoctorProvider(opts: DoctorOptions = {}): (control: BlksnapControl) => Promise<DoctorReport> {
+  return async (control) => collectDoctor({ ...opts, backend: control.info });
 }

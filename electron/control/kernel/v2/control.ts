@@ -429,7 +429,9 @@ export class V2Control implements BlksnapControl {
     if (st?.isDirectory()) {
       return { ...unknown, limitSectors: rec.limitSectors, source: `an unnamed file in ${rec.path}: its size is not visible; the module does not report its fill` };
     }
-    return { ...unknown, limitSectors: rec.limitSectors, source: `block device ${rec.path}: fixed size, the module does not report its fill` };
+    const size = st?.isBlockDevice() ? this.env.readText(`/sys/class/block/${basename(rec.path)}/size`) : null;
+    const capacitySectors = size === null ? null : Number(size.trim());
+    return { ...unknown, limitSectors: rec.limitSectors, capacitySectors, source: `block device ${rec.path}: its size${capacitySectors === null ? ' is unknown' : ' from sysfs'}; the module does not report its fill` };
   }
 
   // ---- standalone extras ----
