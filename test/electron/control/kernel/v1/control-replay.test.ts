@@ -179,6 +179,14 @@ describe.skipIf(missing !== null)('v1 control on the recorded VAL-6.3 answers', 
     port.done();
   });
 
+  it('snapshotInfo on VAL-6.0 names the image blksnap-image<minor>', async () => {
+    const port = new TracePort([
+      rec(errors, 'collect-count-0-null'), rec(errors, 'collect-too-small'),
+      rec(errors, 'collect-images-count-0-null-after-take'), rec(errors, 'collect-images-exact'),
+    ]);
+    expect(await control(port, root, '6.0').snapshotInfo('/dev/vda')).toEqual({ errorCode: 0, image: 'blksnap-image0' });
+  });
+
   it('snapshotInfo before take: COLLECT_IMAGES ENODEV means no image yet', async () => {
     const port = new TracePort([rec(errors, 'collect-count-0-null'), rec(errors, 'collect-too-small'), rec(errors, 'collect-images-count-0-null')]);
     expect(await control(port, root).snapshotInfo('/dev/vda')).toEqual({ errorCode: 0, image: '' });
