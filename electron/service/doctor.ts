@@ -14,6 +14,26 @@ const NODES: ReadonlyArray<[string, string]> = [
 ];
 const MODULES = ['blksnap', 'veeamblksnap', 'bdevfilter'] as const;
 
+/**
+ * The kernel engineer's doctor (files, modules, nodes, a side-effect-free probe), with the
+ * emulator's parameters added in emulator mode; the basic report if it cannot run here.
+ */
+export async function defaultDoctor(control: BlksnapControl): Promise<DoctorReport> {
+  try {
+    const { collectDoctor } = await import('../control/kernel/doctor');
+    const report = collectDoctor({ backend: control.info });
+    if (control.info.kind !== 'emulator') return report;
+    const parameters = await control.parameters().catch((): ModuleParameters => ({}));
+    const v = control.info.version;
+    report.modules.push({ name: 'emulator', loaded: true, version: `${v.major}.${v.minor}.${v.revision}.${v.build}`, parameters });
+    report.reasons.unshift(control.info.reason);
+    return report;
+  } catch {
+    return basicDoctor(control);
+  }
+}
+
+/** What the service can tell without the kernel doctor. */
 export async function basicDoctor(control: BlksnapControl): Promise<DoctorReport> {
   const info = control.info;
   const backendParameters = await control.parameters().catch((): ModuleParameters => ({}));

@@ -19,7 +19,7 @@ import { SnapshotRegistry } from './registry';
 import { FillHistory, fillWarning, sameSample, sampleFromUsage, timeToFullSec } from './fill';
 import { EventPump, waitEventFor } from './pump';
 import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
-import { basicDoctor } from './doctor';
+import { defaultDoctor } from './doctor';
 import { startWorkload } from '../control/emulator/workload';
 
 /** Hooks for code that works alongside the service (the v1 stretch service, tests). */
@@ -140,7 +140,7 @@ export class Service implements BlksnapService {
   }
 
   async doctor(): Promise<ApiResult<'doctor'>> {
-    return (this.config.doctor ?? basicDoctor)(this.control);
+    return (this.config.doctor ?? defaultDoctor)(this.control);
   }
 
   async parameters(): Promise<ApiResult<'parameters'>> {

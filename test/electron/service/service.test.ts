@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -276,5 +276,27 @@ describe('registry', () => {
     await second.refresh();
     expect(await second.listSnapshots({})).toEqual([]);
     await expect(second.detach({ device: '/dev/vda' })).resolves.toEqual({ ok: true });
+  });
+});
+
+describe('doctor and support bundle', () => {
+  it('reports the kernel release and the backend, and writes a support bundle', async () => {
+    const dataDir = tempDir();
+    const service = start(new FakeControl(), { dataDir });
+    const report = await service.doctor({});
+    expect(report.kernelRelease).toMatch(/\d+\.\d+/);
+    expect(report.backend.kind).toBe('emulator');
+    expect(report.modules.some((m) => m.name === 'emulator')).toBe(true);
+    const { path } = await service.supportBundle({});
+    expect(path.startsWith(dataDir)).toBe(true);
+    const bundle = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(bundle)).toEqual(expect.arrayContaining(['doctor', 'backend', 'devices', 'snapshots', 'events', 'registry']));
+  });
+
+  it('uses an injected doctor provider', async () => {
+    const service = start(new FakeControl(), {
+      doctor: async (control) => ({ kernelRelease: 'injected', modules: [], nodes: [], dialect: null, reasons: [], fixes: [], backend: control.info }),
+    });
+    expect((await service.doctor({})).kernelRelease).toBe('injected');
   });
 });
