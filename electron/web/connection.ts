@@ -7,6 +7,8 @@ import { appError, toErrorInfo } from '../../shared/errors';
 import { callValidated, type BlksnapService } from '../service';
 
 const MAX_IN_FLIGHT = 256;
+/** A client this far behind is dropped; it reconnects and re-reads state (pushes replay the latest). */
+const MAX_BUFFERED_BYTES = 64 * 2 ** 20;
 
 export class Connection {
   readonly topics = new Set<PushTopic>();
@@ -23,7 +25,9 @@ export class Connection {
   }
 
   sendFrame(frame: string | Uint8Array): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return void this.ws.terminate();
+    this.ws.send(frame);
   }
 
   private send(message: ServerMessage): void {

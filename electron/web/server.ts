@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { PUSH, type PushTopic } from '../../shared/contract';
 import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
+import { isLoopbackHost } from '../app/options';
 import { Connection } from './connection';
 import { MetricsCollector } from './metrics';
 import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
@@ -45,10 +46,6 @@ const STATE_TOPICS: readonly PushTopic[] = ['devices', 'snapshots', 'backend', '
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 const MAX_MESSAGE_BYTES = 96 * 2 ** 20;
 
-export function isLoopbackHost(host: string): boolean {
-  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { service, staticDir } = options;
   const host = options.host ?? '127.0.0.1';
@@ -74,12 +71,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const given = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null) ?? firstHeader(req.headers['x-blksnap-token']);
     return given !== null && safeEqual(given, token);
   };
-  /** Absent Origin = not a browser (the CLI); a browser's Origin must be ours. */
+  const loopback = isLoopbackHost(host.replace(/^\[|\]$/g, ''));
+  /**
+   * Absent Origin = not a browser (the CLI, Prometheus); a browser's Origin must be ours. On a
+   * non-loopback bind the name people use is unknown, so the Origin must match the Host asked for.
+   */
   const originOk = (req: IncomingMessage): boolean => {
     const o = req.headers.origin;
-    return o === undefined || o === origin || [...allowedHosts].some((h) => o === `http://${h}`);
+    if (o === undefined) return true;
+    if (!loopback) return o === `http://${req.headers.host ?? ''}`;
+    return o === origin || [...allowedHosts].some((h) => o === `http://${h}`);
   };
-  const hostOk = (req: IncomingMessage): boolean => allowedHosts.has((req.headers.host ?? '').toLowerCase());
+  /** Loopback only: a page on another name that resolves to 127.0.0.1 (DNS rebinding) is refused. */
+  const hostOk = (req: IncomingMessage): boolean => !loopback || allowedHosts.has((req.headers.host ?? '').toLowerCase());
 
   const server = createServer((req, res) => {
     handleHttp(req, res).catch(() => {
@@ -131,7 +135,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   origin = `http://${urlHost}:${port}`;
-  allowedHosts = new Set([`${urlHost}:${port}`.toLowerCase(), ...(isLoopbackHost(host) ? LOOPBACK_NAMES.map((h) => `${h}:${port}`) : [])]);
+  allowedHosts = new Set([`${urlHost}:${port}`.toLowerCase(), ...(loopback ? LOOPBACK_NAMES.map((h) => `${h}:${port}`) : [])]);
   csp = contentSecurityPolicy(`ws://${urlHost}:${port}`);
 
   return {

@@ -118,3 +118,23 @@ describe('web server', () => {
     expect(token).toMatch(/^[0-9a-f]{64}$/);
   });
 });
+
+describe('web server on a non-loopback address', () => {
+  it('accepts the name people use, but only with a same-origin Origin and the token', async () => {
+    const { createService } = await import('../../../electron/service');
+    const { startWebServer } = await import('../../../electron/web/server');
+    const service = createService(new FakeControl(), { dataDir: null });
+    const server = await startWebServer({ service, host: '0.0.0.0', staticDir: '/nonexistent' });
+    try {
+      const { port, token } = server;
+      const url = `ws://127.0.0.1:${port}/ws?token=${token}`;
+      expect(await upgrade(url, { Host: `server.lan:${port}`, Origin: `http://server.lan:${port}` })).toBe('open');
+      expect(await upgrade(url, { Host: `server.lan:${port}`, Origin: 'http://evil.example' })).toBe(403);
+      expect(await upgrade(`ws://127.0.0.1:${port}/ws`, { Host: `server.lan:${port}` })).toBe(401);
+      expect((await raw(port, '/')).status).toBe(503); // no renderer built there: says so
+    } finally {
+      await server.close();
+      await service.close();
+    }
+  });
+});
