@@ -223,7 +223,10 @@ export class StretchService {
   static async cleanupLeftovers(directory: string, options: { liveSnapshotIds?: string[]; root?: string | undefined } = {}): Promise<CleanupResult> {
     const manifest = await readManifest(directory);
     if (!manifest) return { deleted: [], kept: [], reason: null };
-    const sameBoot = manifest.bootId !== null && manifest.bootId === (await currentBootId(options.root));
+    // Without a boot id to compare, assume the same boot: deleting files the module still
+    // writes into would corrupt the filesystem.
+    const bootNow = await currentBootId(options.root);
+    const sameBoot = manifest.bootId === null || bootNow === null || manifest.bootId === bootNow;
     if (sameBoot && (options.liveSnapshotIds ?? []).includes(manifest.snapshotId)) {
       return { deleted: [], kept: manifest.files, reason: `snapshot ${manifest.snapshotId} still exists; destroy it before its storage files can go` };
     }

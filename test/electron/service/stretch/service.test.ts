@@ -147,6 +147,13 @@ describe('StretchService', () => {
     expect(await StretchService.cleanupLeftovers(dir)).toEqual({ deleted: [], kept: [], reason: null });
   });
 
+  it('cleanupLeftovers keeps a live snapshot\'s files when the boot is unknown', async () => {
+    writeFileSync(join(dir, 'diff_storage#0'), 'x');
+    writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify({ version: 1, snapshotId: ID, bootId: null, createdAtMs: 0, files: [join(dir, 'diff_storage#0')] }));
+    expect((await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [ID] })).kept).toEqual([join(dir, 'diff_storage#0')]);
+    expect((await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [] })).deleted).toEqual([join(dir, 'diff_storage#0')]);
+  });
+
   it('refuses a directory the allocator refuses', async () => {
     const refusing: RangeAllocator = { name: 'test', checkDirectory: async () => { throw appError('EBADARG', 'not ext4'); }, allocate: async () => { throw new Error('unused'); } };
     await expect(service(fakeControl().control, 3, refusing).start()).rejects.toThrow(/not ext4/);

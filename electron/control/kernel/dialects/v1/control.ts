@@ -406,8 +406,12 @@ export class V1Control implements BlksnapControl {
         throw err;
       },
     );
-    const aborted = new Promise<null>((resolve) => options?.signal?.addEventListener('abort', () => resolve(null), { once: true }));
-    const outcome = await Promise.race([call, aborted]);
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<null>((resolve) => {
+      onAbort = () => resolve(null);
+      options?.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    const outcome = await Promise.race([call, aborted]).finally(() => options?.signal?.removeEventListener('abort', onAbort));
     if (outcome === null) return null;
     const { res, bytes } = outcome;
     if (res.ret < 0) {

@@ -156,6 +156,17 @@ describe('v1 meanings of the module\'s own refusals', () => {
     expect((await rejection(control(new RecordingPort(() => err('ESRCH')), root).waitEvent(ID, 10))).code).toBe('ESRCH');
   });
 
+  it('waitEvent: an abort ends the wait at once; the struct is freed when the ioctl returns', async () => {
+    const port = new RecordingPort();
+    let finish: () => void = () => undefined;
+    port.ioctlBlocking = () => new Promise((resolve) => { finish = () => resolve(err('ENOENT')); });
+    const ac = new AbortController();
+    const wait = control(port, root).waitEvent(ID, 100, { signal: ac.signal });
+    ac.abort();
+    await expect(wait).resolves.toBeNull();
+    finish();
+  });
+
   it('reads parameters from /sys/module/<module>/parameters and reports v1 capabilities', async () => {
     const c = control(new RecordingPort(), root);
     expect(await c.parameters()).toMatchObject({ diff_storage_minimum: 2097152, chunk_maximum_in_cache: 32 });
