@@ -1,6 +1,6 @@
 // FS_IOC_FIEMAP through ffi-rs: where a file's bytes lie on its filesystem's device, and
 // statfs for the filesystem type. Only what the stretch service needs (spec §6.4).
-import { NativeMemory, sysCall, sysIoctl } from '../../control/kernel/native';
+import { NativeMemory, O_CLOEXEC, O_RDONLY, sysCall, sysClose, sysIoctl, sysOpen } from '../../control/kernel/native';
 import { appError, errnoError } from '../../../shared/errors';
 
 /** _IOWR('f', 11, struct fiemap) */
@@ -118,5 +118,44 @@ export function filesystemType(path: string): number {
     return Number(mem.read(8).readBigInt64LE(0));
   } finally {
     mem.free();
+  }
+}
+
+/** FS_IOC_GETFLAGS / FS_IOC_SETFLAGS (the kernel reads an int) and FS_IMMUTABLE_FL. */
+export const FS_IOC_GETFLAGS = 0x80086601;
+export const FS_IOC_SETFLAGS = 0x40086602;
+export const FS_IMMUTABLE_FL = 0x10;
+
+/**
+ * Sets or clears the immutable attribute of an open file: an immutable storage file cannot be
+ * deleted, moved or defragmented (EXT4_IOC_MOVE_EXT, xfs_fsr refuse it) while the module
+ * writes into its sectors. Needs CAP_LINUX_IMMUTABLE.
+ */
+export function setImmutable(fd: number, on: boolean, path: string): void {
+  const mem = new NativeMemory(8);
+  try {
+    const get = sysIoctl(fd, FS_IOC_GETFLAGS, mem.address);
+    if (get.ret < 0) throw errnoError(get.errnoName ?? 'EIO', 'FS_IOC_GETFLAGS', `cannot read the attributes of ${path}`, { path });
+    const flags = mem.read(4).readUInt32LE(0);
+    const wanted = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+    if (wanted === flags) return;
+    const b = Buffer.alloc(8);
+    b.writeUInt32LE(wanted >>> 0, 0);
+    mem.write(b);
+    const set = sysIoctl(fd, FS_IOC_SETFLAGS, mem.address);
+    if (set.ret < 0) throw errnoError(set.errnoName ?? 'EIO', 'FS_IOC_SETFLAGS', `cannot ${on ? 'set' : 'clear'} the immutable attribute of ${path}`, { path });
+  } finally {
+    mem.free();
+  }
+}
+
+/** Clears the immutable attribute by path (before deleting a storage file). */
+export function clearImmutable(path: string): void {
+  const opened = sysOpen(path, O_RDONLY | O_CLOEXEC);
+  if (opened.ret < 0) throw errnoError(opened.errnoName ?? 'EIO', 'open', `cannot open ${path}`, { path });
+  try {
+    setImmutable(opened.ret, false, path);
+  } finally {
+    sysClose(opened.ret);
   }
 }

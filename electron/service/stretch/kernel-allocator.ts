@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { O_CLOEXEC, O_CREAT, O_EXCL, O_RDWR, sysCall, sysClose, sysOpen } from '../../control/kernel/native';
 import { appError, errnoError } from '../../../shared/errors';
 import type { DevId } from '../../../shared/schemas';
-import { extentsToRanges, fiemap, filesystemType, FS_MAGIC } from './fiemap';
+import { extentsToRanges, fiemap, filesystemType, FS_MAGIC, setImmutable } from './fiemap';
 import type { AllocatedStorage, RangeAllocator } from './types';
 
 /** ext2/3/4 and xfs: one device, FIEMAP physical = byte offset on st_dev (spec §6.4). */
@@ -16,6 +16,8 @@ export interface KernelRangeAllocatorOptions {
   root?: string;
   /** Replaces the statfs check (tests on a filesystem other than ext4/xfs). */
   fsCheck?: (directory: string) => Promise<void>;
+  /** Make each file immutable so nothing moves or deletes it under the module (default true). */
+  protect?: boolean;
 }
 
 export function splitDev(dev: bigint): DevId {
@@ -38,10 +40,12 @@ export class KernelRangeAllocator implements RangeAllocator {
   readonly name = 'kernel';
   private readonly root: string;
   private readonly fsCheck: (directory: string) => Promise<void>;
+  private readonly protect: boolean;
 
   constructor(opts: KernelRangeAllocatorOptions = {}) {
     this.root = opts.root ?? '/';
     this.fsCheck = opts.fsCheck ?? checkSectorAddressed;
+    this.protect = opts.protect ?? true;
   }
 
   async checkDirectory(directory: string): Promise<void> {
@@ -62,7 +66,16 @@ export class KernelRangeAllocator implements RangeAllocator {
       if (fa.ret < 0) throw errnoError(fa.errnoName ?? 'EIO', 'fallocate', `cannot allocate ${sizeBytes} bytes for ${path}`, { path });
       const extents = fiemap(fd, sizeBytes, path);
       const devId = splitDev((await stat(path, { bigint: true })).dev);
-      return { device: await this.devicePath(devId), ranges: extentsToRanges(extents, sizeBytes), extents: extents.length };
+      let immutable = false;
+      if (this.protect) {
+        try {
+          setImmutable(fd, true, path);
+          immutable = true;
+        } catch {
+          immutable = false;
+        }
+      }
+      return { device: await this.devicePath(devId), ranges: extentsToRanges(extents, sizeBytes), extents: extents.length, immutable };
     } finally {
       sysClose(fd);
     }

@@ -1,8 +1,9 @@
 // The stretch directory's manifest: which snapshot its storage files belong to, written before
 // each file is created, so files left by a crash are found and deleted at the next start, but
 // never while the module may still write into their sectors.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { clearImmutable } from './fiemap';
 
 export const MANIFEST_NAME = '.blksnap-stretch.json';
 const FILE_NAME = /^diff_storage#\d+$/;
@@ -50,9 +51,13 @@ export function isOwnFile(directory: string, path: string): boolean {
 export async function removeFiles(directory: string, files: string[]): Promise<string[]> {
   const removed: string[] = [];
   for (const f of files.filter((x) => isOwnFile(directory, x))) {
-    const existed = await rm(f).then(() => true, (err: NodeJS.ErrnoException) => {
+    const existed = await unlink(f).then(() => true, async (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return false;
-      throw err;
+      if (err.code !== 'EPERM') throw err;
+      // The kernel allocator made it immutable while the module could write into it.
+      clearImmutable(f);
+      await unlink(f);
+      return true;
     });
     if (existed) removed.push(f);
   }

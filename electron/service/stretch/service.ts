@@ -158,6 +158,7 @@ export class StretchService {
       this.files.push({ path, sizeBytes, device: storage.device, ranges: storage.ranges.length });
       this.allocatedBytes += sizeBytes;
       this.emit('info', `appended ${path}: ${storage.ranges.length} range(s) on ${storage.device}; ${formatBytes(this.allocatedBytes)} of ${formatBytes(limitBytes)} allocated`, storage.device);
+      if (storage.immutable === false) this.emit('warning', `${path} could not be made immutable: do not move, defragment or delete it until the snapshot is destroyed`);
     } catch (err) {
       this.unanswered += 1;
       await this.forget(path);

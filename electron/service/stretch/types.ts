@@ -12,6 +12,8 @@ export interface AllocatedStorage {
   ranges: SectorRange[];
   /** Extents the file was mapped from (1 for the emulator). */
   extents: number;
+  /** The file got the immutable attribute (kernel allocator): nothing can move or delete it. */
+  immutable?: boolean;
 }
 
 export interface RangeAllocator {

@@ -1,6 +1,8 @@
 // fallocate + FS_IOC_FIEMAP through ffi-rs on this machine's filesystem, and the extent rules.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, unlinkSync } from 'node:fs';
+import { removeFiles } from '../../../../electron/service/stretch/manifest';
+import { forceRemove } from './cleanup';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +11,7 @@ import { checkExtent, extentsToRanges, fiemap, FIEMAP_EXTENT, filesystemType } f
 import { checkSectorAddressed, KernelRangeAllocator, splitDev } from '../../../../electron/service/stretch/kernel-allocator';
 
 const dir = mkdtempSync(join(tmpdir(), 'stretch-fiemap-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => forceRemove(dir));
 const type = filesystemType(dir);
 const sectorAddressed = type === 0xef53 || type === 0x58465342;
 if (!sectorAddressed) console.warn(`real FIEMAP test skipped: ${dir} is on statfs type 0x${type.toString(16)}, not ext4/xfs`);
@@ -38,6 +40,16 @@ describe.skipIf(!sectorAddressed)('KernelRangeAllocator on a real ext4/xfs file'
       expect(storage.ranges.map((r) => [r.offsetSectors, r.countSectors])).toEqual(filefrag(path));
     }
     expect(storage.ranges.reduce((s, r) => s + r.countSectors, 0)).toBe((mib << 20) / 512);
+  });
+
+  it('makes each file immutable (no move, defragmentation or deletion under the module) unless told not to', async () => {
+    const path = join(dir, 'diff_storage#900');
+    expect((await new KernelRangeAllocator().allocate(path, 1 << 20)).immutable).toBe(true);
+    expect(execFileSync('lsattr', ['-d', path], { encoding: 'utf8' })).toMatch(/^\S*i\S*\s/);
+    expect(() => unlinkSync(path)).toThrow(/EPERM/);
+    await expect(removeFiles(dir, [path])).resolves.toEqual([path]);
+    expect(existsSync(path)).toBe(false);
+    expect((await new KernelRangeAllocator({ protect: false }).allocate(join(dir, 'diff_storage#901'), 1 << 20)).immutable).toBe(false);
   });
 
   it('never reuses a name (O_EXCL)', async () => {

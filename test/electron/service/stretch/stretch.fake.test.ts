@@ -3,7 +3,8 @@
 // portion, checks every appended range (device, bounds, overlap) and overflows when the service
 // stops answering at its limit. FIEMAP is the real one of this machine's filesystem; the ranges
 // are checked against `filefrag` (e2fsprogs), an independent reader of the same extents.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { forceRemove } from './cleanup';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,7 +77,7 @@ beforeAll(async () => {
   full = runScenario<Output>(script, built.so, env(fullDir), join(work, 'full.log'));
   crash = runScenario<Output>(script, built.so, env(crashDir, { STRETCH_MODE: 'crash', STRETCH_CRASH_AFTER: '2' }), join(work, 'crash.log'));
 }, 120_000);
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => forceRemove(work));
 
 describe.skipIf(skip !== null)('stretch service on the fake v1 module (kernel allocator, real FIEMAP)', () => {
   it('runs without hazards or range violations', () => {
