@@ -15,7 +15,7 @@ import { lk615 } from './dialects/lk6.15';
 import { val13 } from './dialects/val-13';
 import { bdevfilter_attach } from './dialects/val-13/layout';
 import { CTL, blkfilter_ctl, blksnap_cbtinfo } from './v2/structs';
-import { readVersion } from './v2/control';
+import { readVersion } from './v2/version';
 
 export type Family = KernelDialect['family'];
 

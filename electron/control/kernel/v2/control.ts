@@ -1,7 +1,6 @@
 // The v2-family control backend, parameterised by a dialect table (lk6.15, v7, v6, VAL-7.0,
 // VAL-13). Every argument struct lives in native memory the caller (we) owns, so what the
 // kernel writes back (ids, CBT info, map pieces, counts, events) is read from that memory.
-import { statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
 import { appError, type BlksnapError } from '../../../../shared/errors';
 import type {
@@ -22,20 +21,15 @@ import { listBlockDevices } from './discovery';
 import {
   CTL, FILTER_NAME, blksnap_cbtdirty, blksnap_cbtinfo, blksnap_cbtmap, blksnap_mod, blksnap_sectors, blksnap_setlog,
   blksnap_snapshot_append_storage, blksnap_snapshot_collect, blksnap_snapshot_event, blksnap_snapshotinfo, blksnap_uuid,
-  blksnap_version, type CtlCommand,
+  type CtlCommand,
 } from './structs';
+import { checkRanges, checkU32, encodeSectors } from './checks';
+import { noteEvent, statOrNull, storageUsage, type StorageRecord } from './storage';
+import { readVersion } from './version';
 
 const O_TMPFILE = 0o20200000;
-const U32_MAX = 0xffff_ffff;
 const COLLECT_RETRIES = 8;
 
-interface StorageRecord {
-  path: string | null;
-  limitSectors: number;
-  /** Range mode: what the module asked for in low_free_space events (seen by this process). */
-  requestedSectors: number;
-  appendedSectors: number;
-}
 
 export interface V2ControlOptions {
   env: KernelEnv;
@@ -269,7 +263,7 @@ export class V2Control implements BlksnapControl {
       mem.write(view.buf);
       this.ioctl('SNAPSHOT_CREATE', this.controlFd, this.dialect.requests.SNAPSHOT_CREATE, mem, { path, limitSectors: limit });
       const id = uuidFromBytes(new StructView(layout, mem.read()).bytes('id'));
-      this.storage.set(id, { path, limitSectors: limit, requestedSectors: 0, appendedSectors: 0 });
+      this.storage.set(id, { path, limitSectors: limit, requestedSectors: 0, appendedSectors: 0, overflowed: false });
       return id;
     } finally {
       // v6: the module keeps its own reference to the file (spec §4), so ours is closed.
@@ -371,7 +365,7 @@ export class V2Control implements BlksnapControl {
       }
       const event = decodeEvent(this.dialect, id, new StructView(blksnap_snapshot_event, mem.read()));
       const rec = this.storage.get(id);
-      if (rec && event.kind === 'low_free_space' && event.requestedSectors !== null) rec.requestedSectors += event.requestedSectors;
+      if (rec) noteEvent(rec, event);
       return event;
     } finally {
       mem.free();
@@ -412,26 +406,7 @@ export class V2Control implements BlksnapControl {
   }
 
   async diffStorageUsage(id: string): Promise<DiffStorageUsage> {
-    const rec = this.storage.get(id);
-    const unknown = { filledSectors: null, requestedSectors: null, capacitySectors: null, limitSectors: null, overflowed: null };
-    if (!rec) return { ...unknown, source: 'snapshot not created by this process: the module does not report its storage' };
-    if (rec.path === null) {
-      return {
-        ...unknown, limitSectors: rec.limitSectors, requestedSectors: rec.requestedSectors, capacitySectors: rec.appendedSectors,
-        source: 'range mode: sectors the module asked for (low_free_space events) and the ranges appended by this process',
-      };
-    }
-    // Storage paths are the user's, not under the test root.
-    const st = statOrNull(rec.path);
-    if (st?.isFile()) {
-      return { ...unknown, limitSectors: rec.limitSectors, capacitySectors: Math.ceil(st.size / 512), source: `size of ${rec.path} (the module does not report how much is filled)` };
-    }
-    if (st?.isDirectory()) {
-      return { ...unknown, limitSectors: rec.limitSectors, source: `an unnamed file in ${rec.path}: its size is not visible; the module does not report its fill` };
-    }
-    const size = st?.isBlockDevice() ? this.env.readText(`/sys/class/block/${basename(rec.path)}/size`) : null;
-    const capacitySectors = size === null ? null : Number(size.trim());
-    return { ...unknown, limitSectors: rec.limitSectors, capacitySectors, source: `block device ${rec.path}: its size${capacitySectors === null ? ' is unknown' : ' from sysfs'}; the module does not report its fill` };
+    return storageUsage(this.storage.get(id), this.env);
   }
 
   // ---- standalone extras ----
@@ -476,11 +451,7 @@ export class V2Control implements BlksnapControl {
   private async withRanges<R>(ranges: SectorRange[], fn: (mem: NativeMemory) => R): Promise<R> {
     const mem = new NativeMemory(Math.max(ranges.length, 1) * blksnap_sectors.size);
     try {
-      const buf = Buffer.alloc(ranges.length * blksnap_sectors.size);
-      ranges.forEach((r, i) => {
-        new StructView(blksnap_sectors, buf.subarray(i * 16, i * 16 + 16)).setU64('offset', r.offsetSectors).setU64('count', r.countSectors);
-      });
-      mem.write(buf);
+      mem.write(encodeSectors(ranges));
       return fn(mem);
     } finally {
       mem.free();
@@ -488,37 +459,6 @@ export class V2Control implements BlksnapControl {
   }
 }
 
-/** VERSION: the one request the probe may send before the dialect is known (spec §0.3). */
-export function readVersion(env: KernelEnv, fd: number, request: number, fail: (r: SyscallResult) => Error): ModuleVersion {
-  const mem = new NativeMemory(blksnap_version.size);
-  try {
-    const r = env.sys.ioctl(fd, request, mem.address);
-    if (r.ret < 0) throw fail(r);
-    const v = new StructView(blksnap_version, mem.read());
-    return { major: v.u16('major'), minor: v.u16('minor'), revision: v.u16('revision'), build: v.u16('build') };
-  } finally {
-    mem.free();
-  }
-}
 
-function statOrNull(path: string): Stats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
 
-function checkU32(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > U32_MAX) throw appError('EBADARG', `${name} ${value} is not a u32`, { [name]: value });
-}
 
-function checkRanges(op: string, ranges: SectorRange[]): void {
-  if (ranges.length === 0) throw appError('EBADARG', `${op}: no ranges given`);
-  const zero = ranges.find((r) => !Number.isSafeInteger(r.countSectors) || r.countSectors < 1);
-  if (zero) {
-    throw appError('EGUARD', `${op}: a range with count ${zero.countSectors} at sector ${zero.offsetSectors} is refused before any call (count 0 marks whole maps or fails after partial application: spec §2)`, { offsetSectors: zero.offsetSectors });
-  }
-  const neg = ranges.find((r) => !Number.isSafeInteger(r.offsetSectors) || r.offsetSectors < 0);
-  if (neg) throw appError('EBADARG', `${op}: offset ${neg.offsetSectors} is not a sector number`);
-}

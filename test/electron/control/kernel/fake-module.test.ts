@@ -93,7 +93,10 @@ describe.each(CASES.map((c) => [c.id, c] as const))('fake %s module through LD_P
     expect((out.eventWait as { loopTicks: number }).loopTicks, 'the event loop ran during the wait').toBeGreaterThan(3);
     expect(out.waitTimeout).toEqual({ ok: null });
     expect(out.waitAborted).toEqual({ ok: null });
-    expect((ok('usage') as { source: string }).source).toMatch(c.upstream ? /size of|unnamed file/ : /range mode/);
+    const usage = ok('usage') as { source: string; overflowed: boolean | null; filledSectors: number | null };
+    expect(usage.source).toMatch(c.upstream ? /size of|unnamed file/ : /range mode/);
+    expect(usage.filledSectors, 'the module never reports its fill').toBeNull();
+    expect(usage.overflowed, 'known only from a corrupted(ENOSPC) event').toBe(kind === 'corrupted' ? true : null);
     expect(out.destroy).toEqual({ ok: null });
     expect(code('destroyTwice')).toBe('ENODEV');
     expect(out.destroyTwice?.error?.message).toMatch(/no snapshot with this id/);
