@@ -1,16 +1,21 @@
 import { Badge } from '../components/common';
 import { useAppStore } from '../store';
 
-/** Always visible: which backend and dialect are active. */
+/** Always visible: which backend and dialect are active, and why. */
 export function BackendStatus() {
   const backend = useAppStore((s) => s.backend);
   const navigate = useAppStore((s) => s.navigate);
-  if (!backend) return <div className="backend-status muted">connecting…</div>;
+  if (!backend) return <div className="backend-status muted" role="region" aria-label="Backend">connecting…</div>;
+  const v = backend.version;
   return (
-    <button type="button" className="backend-status" onClick={() => navigate({ view: 'backend' })} title={backend.reason} aria-label={`Backend: ${backend.kind}, ${backend.dialectLabel}${backend.verified ? '' : ', unverified dialect'}`}>
-      <Badge tone={backend.kind === 'kernel' ? 'ok' : 'info'}>{backend.kind}</Badge>
-      <span>{backend.dialectLabel}</span>
-      {!backend.verified && <Badge tone="warn">unverified dialect</Badge>}
-    </button>
+    <div className="backend-status" role="region" aria-label="Backend">
+      <button type="button" className="backend-link" onClick={() => navigate({ view: 'backend' })} title={backend.reason}>
+        <Badge tone={backend.kind === 'kernel' ? 'ok' : 'info'}>{backend.kind}</Badge>
+        <span>{backend.dialectLabel}</span>
+        <span className="backend-version">{v.major}.{v.minor}.{v.revision}.{v.build}</span>
+        {!backend.verified && <Badge tone="warn">unverified dialect</Badge>}
+        <span className="visually-hidden">. {backend.reason}</span>
+      </button>
+    </div>
   );
 }

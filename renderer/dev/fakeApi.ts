@@ -46,9 +46,10 @@ function capabilitiesFor(v1: boolean): Capabilities {
     : { explicitAttach: true, addAfterCreate: true, appendStorage: false, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null, storageModes: ['file', 'directory', 'block'], eventCodes: { 0: 'corrupted', 1: 'no_space' }, needsStretchService: false };
 }
 
-export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: number; live?: boolean } = {}): ApiClient {
+export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: number; live?: boolean; empty?: boolean } = {}): ApiClient {
   const params = typeof window === 'undefined' ? new URLSearchParams() : new URLSearchParams(window.location.search);
   const v1 = (options.dialect ?? params.get('dialect')) === 'v1';
+  const empty = options.empty ?? params.has('empty');
   const random = mulberry32(options.seed ?? 7);
   const listeners = new Map<PushTopic, Set<(payload: never) => void>>();
   const devices = new Map<string, FakeDevice>();
@@ -172,41 +173,45 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
   }
 
   // Seed state: a 128 GiB device with a full 2,097,152-block map, a small one in a taken snapshot, one untracked.
-  const big = addDevice('vdb', 128 * GiB);
-  big.tracker = newTracker(128 * GiB);
-  for (let take_ = 0; take_ < 6; take_++) {
-    const t = big.tracker;
-    const hot = Math.floor(random() * t.write.length);
-    for (let i = 0; i < 40; i++) {
-      const start = (hot + Math.floor((random() - 0.5) * 400_000) + t.write.length) % t.write.length;
-      t.write.fill(t.active, start, Math.min(t.write.length, start + Math.floor(random() * 3000)));
+  function seed() {
+    const big = addDevice('vdb', 128 * GiB);
+    big.tracker = newTracker(128 * GiB);
+    for (let take_ = 0; take_ < 6; take_++) {
+      const t = big.tracker;
+      const hot = Math.floor(random() * t.write.length);
+      for (let i = 0; i < 40; i++) {
+        const start = (hot + Math.floor((random() - 0.5) * 400_000) + t.write.length) % t.write.length;
+        t.write.fill(t.active, start, Math.min(t.write.length, start + Math.floor(random() * 3000)));
+      }
+      for (let i = 0; i < 3000; i++) t.write[Math.floor(random() * t.write.length)] = t.active;
+      take(t);
     }
-    for (let i = 0; i < 3000; i++) t.write[Math.floor(random() * t.write.length)] = t.active;
-    take(t);
-  }
-  const small = addDevice('emu0', 8 * GiB);
-  small.tracker = newTracker(8 * GiB);
-  small.tracker.write.fill(1, 0, 2048);
-  take(small.tracker);
-  small.tracker.write.fill(2, 30_000, 34_000);
-  addDevice('emu1', GiB);
+    const small = addDevice('emu0', 8 * GiB);
+    small.tracker = newTracker(8 * GiB);
+    small.tracker.write.fill(1, 0, 2048);
+    take(small.tracker);
+    small.tracker.write.fill(2, 30_000, 34_000);
+    addDevice('emu1', GiB);
 
-  const snapId = uuid(random);
-  const now = Date.now();
-  const seeded: FakeSnapshot = {
-    id: snapId, devices: ['/dev/emu0'], taken: true, createdAtMs: now - 120_000, path: '/var/tmp/blksnap-diff', limitSectors: (2 * GiB) / 512,
-    filledSectors: 4096, capacitySectors: (GiB + 4096) / 512, overflowed: false, corrupted: false, copied: new Set(), history: [],
-  };
-  for (let i = 60; i > 0; i--) {
-    const used = (4096 + (60 - i) * 4096) * 512;
-    seeded.history.push({ timeMs: now - i * 2000, usedBytes: used, allocatedBytes: GiB + 2 * MiB, limitBytes: 2 * GiB });
+    const snapId = uuid(random);
+    const now = Date.now();
+    const seeded: FakeSnapshot = {
+      id: snapId, devices: ['/dev/emu0'], taken: true, createdAtMs: now - 120_000, path: '/var/tmp/blksnap-diff', limitSectors: (2 * GiB) / 512,
+      filledSectors: 4096, capacitySectors: (GiB + 4096) / 512, overflowed: false, corrupted: false, copied: new Set(), history: [],
+    };
+    for (let i = 60; i > 0; i--) {
+      const used = (4096 + (60 - i) * 4096) * 512;
+      seeded.history.push({ timeMs: now - i * 2000, usedBytes: used, allocatedBytes: GiB + 2 * MiB, limitBytes: 2 * GiB });
+    }
+    seeded.filledSectors = seeded.history.at(-1)!.usedBytes! / 512;
+    snapshots.set(snapId, seeded);
+    small.snapshotId = snapId;
+    take(small.tracker);
+    event({ source: 'app', level: 'info', kind: 'backend', snapshotId: null, device: null, message: 'Using the emulator: no blksnap module found.' });
+    event({ source: 'app', level: 'info', kind: 'snapshot', snapshotId: snapId, device: '/dev/emu0', message: `Snapshot ${snapId} taken: image /dev/blksnap-252-1` });
   }
-  seeded.filledSectors = seeded.history.at(-1)!.usedBytes! / 512;
-  snapshots.set(snapId, seeded);
-  small.snapshotId = snapId;
-  take(small.tracker);
-  event({ source: 'app', level: 'info', kind: 'backend', snapshotId: null, device: null, message: 'Using the emulator: no blksnap module found.' });
-  event({ source: 'app', level: 'info', kind: 'snapshot', snapshotId: snapId, device: '/dev/emu0', message: `Snapshot ${snapId} taken: image /dev/blksnap-252-1` });
+  if (!empty) seed();
+  else event({ source: 'app', level: 'info', kind: 'backend', snapshotId: null, device: null, message: 'Using the emulator: no blksnap module found.' });
 
   function sampleFill() {
     for (const s of snapshots.values()) {

@@ -1,7 +1,7 @@
 // Renders a window of the CBT map into an RGBA pixel buffer: blocks run row-major, each cell
 // is one bucket of a pyramid level (2^level blocks) drawn as cellPx × cellPx pixels.
 import type { CbtPyramid } from './pyramid';
-import { SHARE_STEPS } from './palette';
+import { packRgba, SHARE_STEPS } from './palette';
 
 export interface HeatmapLayout {
   widthPx: number;
@@ -16,6 +16,9 @@ export interface HeatmapLayout {
 
 /** Outside the map: fully transparent, the page shows through. */
 export const OUTSIDE = 0;
+/** Line between single blocks drawn 8 px or larger, so neighbours stay apart. */
+export const GRID = packRgba([0x14, 0x17, 0x1d]);
+export const GRID_MIN_CELL_PX = 8;
 
 export function columns(layout: Pick<HeatmapLayout, 'widthPx' | 'cellPx'>): number {
   return Math.max(1, Math.floor(layout.widthPx / layout.cellPx));
@@ -47,6 +50,8 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
   const steps = SHARE_STEPS - 1;
   const bucketBlocks = 2 ** level;
   const roundUp = bucketBlocks - 1;
+  const grid = cellPx >= GRID_MIN_CELL_PX;
+  const filled = grid ? cellPx - 1 : cellPx;
 
   for (let y = 0; y < heightPx; y += cellPx) {
     const rowStart = (firstRow + y / cellPx) * cols;
@@ -69,11 +74,19 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
         colour = lut[(share << 8) | v]!;
       }
       if (cellPx === 1) out[line + x] = colour;
-      else out.fill(colour, line + x, line + x + cellPx);
+      else {
+        out.fill(colour, line + x, line + x + filled);
+        if (grid) out[line + x + filled] = colour === OUTSIDE ? OUTSIDE : GRID;
+      }
       x += cellPx;
     }
     if (drawnWidth < widthPx) out.fill(OUTSIDE, line + drawnWidth, line + widthPx);
     const lines = Math.min(cellPx, heightPx - y);
-    for (let k = 1; k < lines; k++) out.copyWithin(line + k * widthPx, line, line + widthPx);
+    for (let k = 1; k < lines; k++) {
+      if (grid && k === cellPx - 1) {
+        for (let i = 0; i < drawnWidth; i++) out[line + k * widthPx + i] = out[line + i] === OUTSIDE ? OUTSIDE : GRID;
+        if (drawnWidth < widthPx) out.fill(OUTSIDE, line + k * widthPx + drawnWidth, line + (k + 1) * widthPx);
+      } else out.copyWithin(line + k * widthPx, line, line + widthPx);
+    }
   }
 }

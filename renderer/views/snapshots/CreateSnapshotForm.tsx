@@ -28,7 +28,10 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
 
   const candidates = devices.filter((d) => !d.snapshotId);
   const limitPreview = parseLimit(limitText);
-  const toggle = (path: string, on: boolean) => setSelected((list) => (on ? [...list, path] : list.filter((p) => p !== path)));
+  const toggle = (path: string, on: boolean) => {
+    setSelected((list) => (on ? [...list, path] : list.filter((p) => p !== path)));
+    setErrors(({ devices: _devices, ...rest }) => rest);
+  };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -84,7 +87,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
                   placeholder={storageMode === 'directory' ? '/var/tmp' : storageMode === 'block' ? '/dev/sdc1' : '/var/tmp/diff_storage'}
                   aria-invalid={errors.storagePath !== undefined}
                   aria-describedby={errors.storagePath ? 'create-path-error' : undefined}
-                  onChange={(e) => setStoragePath(e.target.value)}
+                  onChange={(e) => { setStoragePath(e.target.value); setErrors(({ storagePath: _path, ...rest }) => rest); }}
                 />
                 {errors.storagePath && <p id="create-path-error" className="field-error">{errors.storagePath}</p>}
               </>
@@ -97,7 +100,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
               value={limitText}
               aria-invalid={errors.limit !== undefined}
               aria-describedby="create-limit-help"
-              onChange={(e) => setLimitText(e.target.value)}
+              onChange={(e) => { setLimitText(e.target.value); setErrors(({ limit: _limit, ...rest }) => rest); }}
             />
             <p id="create-limit-help" className={errors.limit ? 'field-error' : 'field-help'}>
               {errors.limit ?? (limitPreview.ok ? `${formatBytes(limitPreview.bytes)} = ${limitPreview.sectors.toLocaleString('en-US')} sectors` : 'Bytes, or with K, M, G, T (binary): 512M, 2G')}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLut, packRgba, UNCHANGED, NEWER_THAN_N, OLDER_THAN_N, changeColour } from '../../../renderer/heatmap/palette';
 import { buildPyramid } from '../../../renderer/heatmap/pyramid';
-import { OUTSIDE, renderHeatmap, shareStep } from '../../../renderer/heatmap/render';
+import { GRID, OUTSIDE, renderHeatmap, shareStep } from '../../../renderer/heatmap/render';
 
 /** A table whose entry i is i + 1, so each pixel tells its (share, change number) exactly. */
 const identityLut = Uint32Array.from({ length: 16 * 256 }, (_, i) => i + 1);
@@ -57,6 +57,14 @@ describe('renderHeatmap', () => {
       px(15, 1), px(15, 1),
       px(15, 2), px(15, 2),
     ]);
+  });
+
+  it('separates single blocks drawn 8 px or larger with a grid line', () => {
+    const out = render([4, 0], { widthPx: 8, heightPx: 8, level: 0, cellPx: 8, firstRow: 0 });
+    const a = px(15, 4);
+    expect(out.slice(0, 8)).toEqual([a, a, a, a, a, a, a, GRID]);
+    expect(out.slice(6 * 8, 7 * 8)).toEqual([a, a, a, a, a, a, a, GRID]);
+    expect(out.slice(7 * 8, 8 * 8)).toEqual([GRID, GRID, GRID, GRID, GRID, GRID, GRID, GRID]);
   });
 
   it('paints with the real palette: unchanged, and the since-N highlight', () => {
