@@ -43,6 +43,8 @@ export interface StorageState {
   overflow: boolean;
   lowSpaceFlag: boolean;
   ranges: StorageRange[];
+  /** Storage sectors from here on were never written (a fresh or extended file): they read as zeros. */
+  zeroFrom?: number;
 }
 
 export class DiffStorage {
@@ -149,35 +151,48 @@ export class DiffStorage {
     if (s.capacity >= s.requested) s.lowSpaceFlag = false;
   }
 
-  /** Writes bytes at a storage sector; returns an errno name when the target cannot take them. */
+  /** Whether [storageSector, +sectors) still reads as zeros, so copying a zero chunk there can be skipped. */
+  knownZero(storageSector: number): boolean {
+    return this.state.zeroFrom !== undefined && storageSector >= this.state.zeroFrom;
+  }
+
+  /** Writes bytes at a storage sector (across ranges); an errno name when the target cannot take them. */
   write(storageSector: number, data: Uint8Array): 'EIO' | null {
-    const loc = this.locate(storageSector, data.length);
-    if (!loc) return 'EIO';
-    loc.io.writeFrom(data, loc.offsetBytes);
-    return null;
+    return this.pieces(storageSector, data, (io, piece, at) => io.writeFrom(piece, at));
   }
 
   read(storageSector: number, into: Uint8Array): 'EIO' | null {
-    const loc = this.locate(storageSector, into.length);
-    if (!loc) return 'EIO';
-    loc.io.readInto(into, loc.offsetBytes);
+    return this.pieces(storageSector, into, (io, piece, at) => io.readInto(piece, at));
+  }
+
+  private pieces(storageSector: number, buf: Uint8Array, fn: (io: BlockIo, piece: Uint8Array, offsetBytes: number) => void): 'EIO' | null {
+    let done = 0;
+    while (done < buf.length) {
+      const loc = this.locate(storageSector + done / SECTOR);
+      if (!loc) return 'EIO';
+      const len = Math.min(buf.length - done, loc.maxBytes);
+      fn(loc.io, buf.subarray(done, done + len), loc.offsetBytes);
+      done += len;
+    }
     return null;
   }
 
-  private locate(storageSector: number, lengthBytes: number): { io: BlockIo; offsetBytes: number } | null {
-    const sectors = Math.ceil(lengthBytes / SECTOR);
+  /** Where a storage sector lives and how many bytes follow it in the same place. */
+  private locate(storageSector: number): { io: BlockIo; offsetBytes: number; maxBytes: number } | null {
     if (this.state.mode !== 'ranges') {
       const t = this.fileTarget();
       if (!t) return null;
-      // Block storage: chunks placed past the device's end fail (§3.6); files just extend.
-      if (this.state.mode === 'block' && storageSector + sectors > t.capacitySectors) return null;
-      return { io: t.io, offsetBytes: storageSector * SECTOR };
+      if (this.state.mode !== 'block') return { io: t.io, offsetBytes: storageSector * SECTOR, maxBytes: Number.MAX_SAFE_INTEGER };
+      // Block storage: chunks placed past the device's end fail (§3.6).
+      if (storageSector >= t.capacitySectors) return null;
+      return { io: t.io, offsetBytes: storageSector * SECTOR, maxBytes: (t.capacitySectors - storageSector) * SECTOR };
     }
     for (const r of this.state.ranges) {
-      if (storageSector >= r.virtualStart && storageSector + sectors <= r.virtualStart + r.countSectors) {
+      if (storageSector >= r.virtualStart && storageSector < r.virtualStart + r.countSectors) {
         const t = this.targets.get(r.target);
         if (!t) return null;
-        return { io: t.io, offsetBytes: (r.startSector + storageSector - r.virtualStart) * SECTOR };
+        const within = storageSector - r.virtualStart;
+        return { io: t.io, offsetBytes: (r.startSector + within) * SECTOR, maxBytes: (r.countSectors - within) * SECTOR };
       }
     }
     return null;

@@ -46,6 +46,8 @@ export interface CreateDeviceOptions {
 export interface ImageInfo { path: string; name: string; device: string; snapshotId: string; errorCode: number }
 
 const PATH_MAX = 4096;
+/** Copy-on-write moves at most this much per read/write pair. */
+const MAX_RUN_BYTES = 4 * 2 ** 20;
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const IMAGE_NAME_RE = /^(blksnap-|veeamblksnapimg|vbsnap-|blksnap-image)/;
 
@@ -68,7 +70,8 @@ export class Emulator implements EmulatorControl {
   private nextMinor = 0;
   private nextTrackerId = 1;
   private closed = false;
-  private chunkBuffers = new Map<number, Buffer>();
+  private ioBuffer = Buffer.alloc(0);
+  private zeros = Buffer.alloc(0);
   private savedSnapshotIds: string[] = [];
 
   private constructor(
@@ -331,6 +334,7 @@ export class Emulator implements EmulatorControl {
         throw errnoError('EINVAL', op, `${p} is not a regular file, a directory or an emulated block device`, { path: p });
       }
     }
+    const initialSectors = mode === 'file' ? Math.ceil(fs.fstatSync((handle.owned as FileIo).fd).size / SECTOR) : capacity;
     let requested = capacity;
     if (requested <= minimum / 2) {
       if (capacity > limit) {
@@ -346,7 +350,9 @@ export class Emulator implements EmulatorControl {
       handle.capacitySectors = capacity;
     }
     targets.set(storagePath, handle);
-    return this.storageState(mode, storagePath, mode === 'directory', limit, requested, capacity, 4096, false);
+    const state = this.storageState(mode, storagePath, mode === 'directory', limit, requested, capacity, 4096, false);
+    if (mode !== 'block') state.zeroFrom = mode === 'directory' ? 0 : initialSectors;
+    return state;
   }
 
   private createV1(request: SnapshotCreateRequest): string {
@@ -728,32 +734,44 @@ export class Emulator implements EmulatorControl {
   /** Copies the not yet copied chunks of [offset, offset+length) to the storage; false on failure. */
   private copyChunks(snap: Snapshot, area: DiffArea, index: number, dev: EmulatedDevice, offsetBytes: number, lengthBytes: number): boolean {
     const chunkBytes = 2 ** area.chunkShift;
+    const chunkSectors = chunkBytes / SECTOR;
     const first = Math.floor(offsetBytes / chunkBytes);
     const last = Math.floor((offsetBytes + lengthBytes - 1) / chunkBytes);
-    const records: CowRecord[] = [];
     const storage = snap.storage;
     const before = storageFingerprint(storage.state);
     const events: StorageEvent[] = [];
+    const plan: CowRecord[] = [];
     let failed: ErrnoName | null = null;
     for (let c = first; c <= last; c++) {
       if (area.chunks.has(c)) continue;
-      const at = storage.allocate(chunkBytes / SECTOR, events);
+      const at = storage.allocate(chunkSectors, events);
       if (at === null) {
         failed = 'ENOSPC';
         break;
       }
-      const buf = this.chunkBuffer(chunkBytes);
-      const chunkStart = c * chunkBytes;
-      const inDevice = Math.min(chunkBytes, area.capacitySectors * SECTOR - chunkStart);
-      if (inDevice < chunkBytes) buf.fill(0);
-      dev.readInto(inDevice < chunkBytes ? buf.subarray(0, inDevice) : buf, chunkStart);
-      if (storage.write(at, buf)) {
-        failed = 'EIO';
-        break;
-      }
-      area.chunks.set(c, at);
-      records.push({ area: index, chunk: c, storageSector: at });
+      plan.push({ area: index, chunk: c, storageSector: at });
     }
+    // Runs of neighbouring chunks with neighbouring slots move with one read and one write.
+    const records: CowRecord[] = [];
+    for (let i = 0; i < plan.length && !failed;) {
+      let j = i + 1;
+      while (j < plan.length && (j - i + 1) * chunkBytes <= MAX_RUN_BYTES
+        && (plan[j] as CowRecord).chunk === (plan[j - 1] as CowRecord).chunk + 1
+        && (plan[j] as CowRecord).storageSector === (plan[j - 1] as CowRecord).storageSector + chunkSectors) j++;
+      const run = plan.slice(i, j);
+      const head = run[0] as CowRecord;
+      const buf = this.runBuffer(run.length * chunkBytes);
+      const start = head.chunk * chunkBytes;
+      const inDevice = Math.min(buf.length, area.capacitySectors * SECTOR - start);
+      if (inDevice < buf.length) buf.fill(0, inDevice);
+      dev.readInto(buf.subarray(0, inDevice), start);
+      // A zero run into never-written storage reads back as zeros already (sparse devices are common).
+      const skip = storage.knownZero(head.storageSector) && buf.equals(this.zeroBuffer(buf.length));
+      if (!skip && storage.write(head.storageSector, buf)) failed = 'EIO';
+      else records.push(...run);
+      i = j;
+    }
+    for (const r of records) area.chunks.set(r.chunk, r.storageSector);
     snap.log?.append(records);
     for (const e of events) this.emitStorageEvent(snap, e, false);
     if (failed) this.corruptArea(snap, area, failed);
@@ -808,13 +826,14 @@ export class Emulator implements EmulatorControl {
     }
   }
 
-  private chunkBuffer(bytes: number): Buffer {
-    let buf = this.chunkBuffers.get(bytes);
-    if (!buf) {
-      buf = Buffer.alloc(bytes);
-      this.chunkBuffers.set(bytes, buf);
-    }
-    return buf;
+  private runBuffer(bytes: number): Buffer {
+    if (this.ioBuffer.length < bytes) this.ioBuffer = Buffer.alloc(bytes);
+    return this.ioBuffer.subarray(0, bytes);
+  }
+
+  private zeroBuffer(bytes: number): Buffer {
+    if (this.zeros.length < bytes) this.zeros = Buffer.alloc(bytes);
+    return this.zeros.subarray(0, bytes);
   }
 
   /** The area goes corrupted with −errno and its own `corrupted` event; image I/O fails from now on. */
