@@ -288,3 +288,19 @@ describe('difference storage growth, no_space and overflow', () => {
     expect((await emu.snapshotInfo(dev)).errorCode).toBe(-5);
   });
 });
+
+describe('copy-on-write of zero chunks', () => {
+  it('keeps images right when zero chunks skip their storage write, including image writes into them', async () => {
+    const emu = await emulator();
+    const dev = await trackedDevice(emu, 'vda', MiB);
+    await emu.write(dev, 8 * CHUNK, pattern(8 * CHUNK, 8 * CHUNK, 1)); // chunks 8..15 hold data, the rest is zero
+    const id = await takenSnapshot(emu, dev);
+    const takeTime = await emu.read(dev, 0, MiB);
+    await emu.write(dev, 0, fill(MiB, 0x77));
+    expect(Buffer.from(await emu.read(IMG, 0, MiB)).equals(Buffer.from(takeTime))).toBe(true);
+    await emu.write(IMG, 2 * CHUNK + 512, fill(512, 9));
+    const img = await emu.read(IMG, 2 * CHUNK, CHUNK);
+    expect([img[0], img[512], img[1024]]).toEqual([0, 9, 0]);
+    expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 256 * 8); // every chunk still counts as filled
+  });
+});

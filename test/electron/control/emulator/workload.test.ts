@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { offsetGenerator, startWorkload } from '../../../../electron/control/emulator/workload';
+import { emulator, MiB, takenSnapshot, trackedDevice } from './helpers';
+
+describe('workload generator', () => {
+  it('produces the same offsets for the same seed, different ones for another seed', () => {
+    const take = (seed: number): number[] => {
+      const next = offsetGenerator('uniform', 1000, seed);
+      return Array.from({ length: 50 }, () => next());
+    };
+    expect(take(42)).toEqual(take(42));
+    expect(take(42)).not.toEqual(take(43));
+  });
+
+  it('walks sequentially and wraps at the end of the region', () => {
+    const next = offsetGenerator('sequential', 3, 1);
+    expect(Array.from({ length: 7 }, () => next())).toEqual([0, 1, 2, 0, 1, 2, 0]);
+  });
+
+  it('sends about 90 % of hot-spot writes into a tenth of the region', () => {
+    const next = offsetGenerator('hotspot', 1000, 5);
+    const counts = new Map<number, number>();
+    for (let i = 0; i < 5000; i++) {
+      const b = next();
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    const sorted = [...counts.values()].sort((a, b) => b - a);
+    const top100 = sorted.slice(0, 100).reduce((a, b) => a + b, 0);
+    expect(top100 / 5000).toBeGreaterThan(0.85);
+  });
+
+  it('writes blocks to the device for the duration and marks the CBT, confined to the region', async () => {
+    const emu = await emulator();
+    const dev = await trackedDevice(emu, 'vda', 4 * MiB);
+    const handle = startWorkload(emu, { device: dev, pattern: 'uniform', blockSizeBytes: 4096, rateBytesPerSec: 0, durationMs: 150, offsetBytes: MiB, lengthBytes: MiB, seed: 3 });
+    const status = await handle.done;
+    expect(status.running).toBe(false);
+    expect(status.error).toBeNull();
+    expect(status.writes).toBeGreaterThan(10);
+    expect(status.writtenBytes).toBe(status.writes * 4096);
+    await takenSnapshot(emu, dev);
+    const map = await emu.cbtMap(dev, 0, 1024);
+    expect(map.slice(0, 256).every((v) => v === 0)).toBe(true);
+    expect(map.slice(512).every((v) => v === 0)).toBe(true);
+    expect(map.slice(256, 512).some((v) => v === 1)).toBe(true);
+  });
+
+  it('keeps to the rate limit', async () => {
+    const emu = await emulator();
+    const dev = await trackedDevice(emu, 'vda', 4 * MiB);
+    const handle = startWorkload(emu, { device: dev, pattern: 'sequential', blockSizeBytes: 4096, rateBytesPerSec: 40 * 4096, durationMs: 250 });
+    const status = await handle.done;
+    expect(status.writes).toBeGreaterThanOrEqual(5);
+    expect(status.writes).toBeLessThanOrEqual(13);
+  });
+
+  it('stops on request and reports progress', async () => {
+    const emu = await emulator();
+    const dev = await trackedDevice(emu, 'vda', 4 * MiB);
+    const seen: number[] = [];
+    const handle = startWorkload(emu, { device: dev, pattern: 'hotspot', blockSizeBytes: 8192, rateBytesPerSec: 0, durationMs: 60_000 }, (s) => seen.push(s.writes));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(handle.status().running).toBe(true);
+    await handle.stop();
+    expect(handle.status().running).toBe(false);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports an error for a device it cannot write', async () => {
+    const emu = await emulator();
+    const status = await startWorkload(emu, { device: '/dev/none', pattern: 'uniform', blockSizeBytes: 4096, rateBytesPerSec: 0, durationMs: 100 }).done;
+    expect(status.error).toContain('/dev/none');
+    expect(status.running).toBe(false);
+  });
+});
