@@ -17,6 +17,8 @@ export interface KernelDialect {
   label: string;
   /** false where the spec marks the dialect inferred: the UI says "unverified dialect". */
   verified: boolean;
+  /** How the client of this dialect was verified (traces of a real module, spec, gcc, fake); for the doctor. */
+  verifiedBy?: string;
   /** "v1", "upstream" (blkfilter on the block device) or "standalone" (/dev/bdevfilter). */
   family: 'v1' | 'upstream' | 'standalone';
   /** Major of the VERSION reply this dialect answers (1, 2 or 7). */

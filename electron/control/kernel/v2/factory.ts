@@ -5,7 +5,7 @@ import type { V2Dialect } from './dialect';
 
 export function v2KernelDialect(dialect: V2Dialect): KernelDialect & { table: V2Dialect } {
   return {
-    id: dialect.id, label: dialect.label, verified: dialect.verified, family: dialect.family,
+    id: dialect.id, label: dialect.label, verified: dialect.verified, verifiedBy: dialect.verifiedBy, family: dialect.family,
     versionMajor: dialect.versionMajor, controlNode: dialect.controlNode, moduleName: dialect.moduleName,
     table: dialect,
     open: async (opts) => openV2Control(dialect, opts),

@@ -88,3 +88,29 @@ export const V2_MEANINGS: Record<V2Operation, Meanings> = {
     EOPNOTSUPP: 'the directory\'s filesystem does not support unnamed (O_TMPFILE) files',
   },
 };
+
+/** Upstream filter ioctls go to the block device itself: ENOTTY there says more than "unknown request". */
+export const UPSTREAM_FILTER_MEANINGS: Partial<Record<V2Operation, Meanings>> = {
+  ATTACH: { ENOTTY: 'the path does not take blkfilter ioctls: not a block device, or this kernel lacks this dialect\'s blkfilter numbers' },
+  DETACH: { ENOTTY: 'the path does not take blkfilter ioctls: not a block device, or this kernel lacks this dialect\'s blkfilter numbers' },
+  CTL: { ENOTTY: 'the module does not know this CTL command, or the path is not a block device' },
+};
+
+/** bdevfilter opens the path first: its errors come before the filter's (spec §5.2). */
+export const STANDALONE_PATH_MEANINGS: Meanings = {
+  EFAULT: 'the device path could not be read by the module',
+  ENOTBLK: 'the path is not a block device',
+  ENAMETOOLONG: 'the device path is too long',
+  EACCES: 'permission denied: run blksnap Manager as root',
+};
+
+export const STANDALONE_MEANINGS: Partial<Record<V2Operation, Meanings>> = {
+  ATTACH: { ...STANDALONE_PATH_MEANINGS, ENOENT: 'the blksnap filter is not registered with bdevfilter (veeamblksnap not loaded), or the device path does not exist' },
+  DETACH: { ...STANDALONE_PATH_MEANINGS, ENOENT: 'the device is not tracked (or its path does not exist)' },
+  CTL: {
+    ...STANDALONE_PATH_MEANINGS,
+    ENOENT: 'the device is not tracked (no blksnap filter on it, or its path does not exist)',
+    EINVAL: 'optlen is below the minimum for this command, or the device path is invalid',
+  },
+  SNAPSHOTINFO: { EINVAL: 'optlen is below the size of blksnap_snapshotinfo' },
+};

@@ -1,6 +1,7 @@
 // upstream lk6.15 onto BlksnapControl: the generic v2 control with this table.
 import { v2KernelDialect } from '../../v2/factory';
 import type { V2Dialect } from '../../v2/dialect';
+import { UPSTREAM_FILTER_MEANINGS } from '../../v2/meanings';
 import { blkfilter_attach, blkfilter_detach, events, requests, structs } from './layout';
 import { blkfilter_ctl } from '../../v2/structs';
 
@@ -10,7 +11,7 @@ export const lk615: V2Dialect = {
   family: 'upstream', versionMajor: 2, controlNode: '/dev/blksnap-control', filterNode: null, moduleName: 'blksnap',
   requests, structs, filter: { attach: blkfilter_attach, detach: blkfilter_detach, ctl: blkfilter_ctl },
   create: { struct: structs.blksnap_snapshot_create, storage: 'path' }, rangeMode: false, events,
-  meanings: {},
+  meanings: UPSTREAM_FILTER_MEANINGS,
   capabilities: {
     explicitAttach: true, addAfterCreate: true, appendStorage: false, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null,
     storageModes: ['file', 'directory', 'block'], eventCodes: { 0: 'corrupted', 1: 'no_space' }, needsStretchService: false,

@@ -1,6 +1,7 @@
 // upstream v6 onto BlksnapControl: storage handed over as an fd we open and close.
 import { v2KernelDialect } from '../../v2/factory';
 import type { V2Dialect } from '../../v2/dialect';
+import { UPSTREAM_FILTER_MEANINGS } from '../../v2/meanings';
 import { events, requests, structs } from './layout';
 
 export const v6: V2Dialect = {
@@ -10,7 +11,8 @@ export const v6: V2Dialect = {
   requests, structs, filter: { attach: structs.blkfilter_name, detach: structs.blkfilter_name, ctl: structs.blkfilter_ctl },
   create: { struct: structs.blksnap_snapshot_create, storage: 'fd' }, rangeMode: false, events,
   meanings: {
-    CTL: { ENOENT: 'the device is not tracked, or a filter of another name is attached', EINVAL: 'optlen is below the minimum' },
+    ...UPSTREAM_FILTER_MEANINGS,
+    CTL: { ...UPSTREAM_FILTER_MEANINGS.CTL, ENOENT: 'the device is not tracked, or a filter of another name is attached', EINVAL: 'optlen is below the minimum' },
     CBTINFO: { ENOENT: 'the device is not tracked, or a filter of another name is attached' },
     SNAPSHOT_CREATE: { EINVAL: 'the difference storage fd is not a regular file or block device' },
   },

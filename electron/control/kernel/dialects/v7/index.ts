@@ -1,6 +1,7 @@
 // upstream v7 / lk6.9 onto BlksnapControl.
 import { v2KernelDialect } from '../../v2/factory';
 import type { V2Dialect } from '../../v2/dialect';
+import { UPSTREAM_FILTER_MEANINGS } from '../../v2/meanings';
 import { events, requests, structs } from './layout';
 
 export const v7: V2Dialect = {
@@ -9,7 +10,7 @@ export const v7: V2Dialect = {
   family: 'upstream', versionMajor: 2, controlNode: '/dev/blksnap-control', filterNode: null, moduleName: 'blksnap',
   requests, structs, filter: { attach: structs.blkfilter_name, detach: structs.blkfilter_name, ctl: structs.blkfilter_ctl },
   create: { struct: structs.blksnap_snapshot_create, storage: 'path' }, rangeMode: false, events,
-  meanings: {},
+  meanings: UPSTREAM_FILTER_MEANINGS,
   capabilities: {
     explicitAttach: true, addAfterCreate: true, appendStorage: false, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null,
     storageModes: ['file', 'directory', 'block'], eventCodes: { 0: 'corrupted' }, needsStretchService: false,

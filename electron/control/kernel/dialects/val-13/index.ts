@@ -2,7 +2,7 @@
 // (spec §0.1): the backend works, but BackendInfo says "unverified".
 import { v2KernelDialect } from '../../v2/factory';
 import type { V2Dialect } from '../../v2/dialect';
-import { STANDALONE_MEANINGS } from '../val-7.0';
+import { STANDALONE_MEANINGS } from '../../v2/meanings';
 import { events, requests, structs } from './layout';
 
 export const val13: V2Dialect = {

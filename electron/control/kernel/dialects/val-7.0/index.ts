@@ -1,27 +1,8 @@
 // Veeam standalone VAL-7.0 onto BlksnapControl. Meanings follow the recorded module (spec §10).
 import { v2KernelDialect } from '../../v2/factory';
 import type { V2Dialect } from '../../v2/dialect';
-import type { Meanings } from '../../errno';
+import { STANDALONE_MEANINGS } from '../../v2/meanings';
 import { events, requests, structs } from './layout';
-
-/** bdevfilter opens the path first: its errors come before the filter's (spec §5.2). */
-export const STANDALONE_PATH_MEANINGS: Meanings = {
-  EFAULT: 'the device path could not be read by the module',
-  ENOTBLK: 'the path is not a block device',
-  ENAMETOOLONG: 'the device path is too long',
-  EACCES: 'permission denied: run blksnap Manager as root',
-};
-
-export const STANDALONE_MEANINGS: V2Dialect['meanings'] = {
-  ATTACH: { ...STANDALONE_PATH_MEANINGS, ENOENT: 'the blksnap filter is not registered with bdevfilter (veeamblksnap not loaded), or the device path does not exist' },
-  DETACH: { ...STANDALONE_PATH_MEANINGS, ENOENT: 'the device is not tracked (or its path does not exist)' },
-  CTL: {
-    ...STANDALONE_PATH_MEANINGS,
-    ENOENT: 'the device is not tracked (no blksnap filter on it, or its path does not exist)',
-    EINVAL: 'optlen is below the minimum for this command, or the device path is invalid',
-  },
-  SNAPSHOTINFO: { EINVAL: 'optlen is below the size of blksnap_snapshotinfo' },
-};
 
 export const val70: V2Dialect = {
   id: 'val-7.0', label: 'Veeam standalone VAL-7.0', verified: true,
