@@ -119,7 +119,10 @@ export class StretchService {
       this.early.push(event);
       return Promise.resolve();
     }
-    this.chain = this.chain.then(() => this.handle(event));
+    this.chain = this.chain.then(() => this.handle(event)).catch((err: unknown) => {
+      this.unanswered += event.kind === 'low_free_space' ? 1 : 0;
+      this.emit('error', `stretch step failed: ${toErrorInfo(err).message}`);
+    });
     return this.chain;
   }
 

@@ -154,6 +154,26 @@ describe('StretchService', () => {
     expect((await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [] })).deleted).toEqual([join(dir, 'diff_storage#0')]);
   });
 
+  it('keeps answering after a step fails outside the allocation (reported, counted)', async () => {
+    const { control, appended } = fakeControl();
+    let calls = 0;
+    const flaky: RangeAllocator = {
+      name: 'flaky', checkDirectory: async () => undefined,
+      allocate: async (path, size) => {
+        calls += 1;
+        if (calls === 1) throw new Error('disk hiccup');
+        return new EmulatorRangeAllocator().allocate(path, size);
+      },
+    };
+    const s = service(control, 3, flaky);
+    await s.start();
+    await s.onEvent(low());
+    await s.onEvent(low());
+    expect(appended).toHaveLength(1);
+    expect(s.status().unansweredRequests).toBe(1);
+    expect(events.some((e) => e.level === 'error' && /disk hiccup/.test(e.message))).toBe(true);
+  });
+
   it('refuses a directory the allocator refuses', async () => {
     const refusing: RangeAllocator = { name: 'test', checkDirectory: async () => { throw appError('EBADARG', 'not ext4'); }, allocate: async () => { throw new Error('unused'); } };
     await expect(service(fakeControl().control, 3, refusing).start()).rejects.toThrow(/not ext4/);

@@ -388,9 +388,9 @@ export class V1Control implements BlksnapControl {
     }
     const key = normalizeId(id);
     if (options?.signal?.aborted) return null;
-    const mem = new NativeMemory(V1_STRUCT.blk_snap_snapshot_event.size);
     const arg = codec.encodeWaitEvent(key, timeoutTicks);
     const request = checkedRequest('SNAPSHOT_WAIT_EVENT', arg.length);
+    const mem = new NativeMemory(V1_STRUCT.blk_snap_snapshot_event.size);
     mem.write(arg);
     // The memory is freed only when the ioctl returns, even if the caller stops waiting.
     const call = this.port.ioctlBlocking(request, mem).then(
