@@ -12,7 +12,7 @@ import { readParameters } from './v2/sysfs';
 export type DoctorFacts = Omit<DoctorReport, 'backend'>;
 
 export interface DoctorOptions extends KernelEnvOptions {
-  /** A probe already run (else the doctor runs one: files and VERSION only, no side effects). */
+  /** A probe already run (else the doctor runs one: the side-effect-free steps of spec §0.3). */
   probe?: ProbeResult;
 }
 

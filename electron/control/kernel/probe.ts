@@ -225,8 +225,10 @@ export async function openKernelBackend(opts: OpenKernelOptions = {}): Promise<B
     if (facts.family !== entry.family || !facts.version || facts.version.major !== entry.versionMajor) {
       throw appError('EBACKEND', `--dialect ${forced} is impossible here: it needs the ${entry.family} family with VERSION ${entry.versionMajor}.x at ${entry.controlNode}; found: ${probe.reasons.join('; ')}`, { dialect: forced });
     }
-    const note = probe.dialect && probe.dialect !== forced ? `; the probe suggested ${probe.dialect}` : '';
-    return entry.open({ env, version: facts.version, reason: `forced by --dialect ${forced}${note}: ${probe.reasons.join('; ')}` });
+    const why = probe.dialect === forced
+      ? `${entry.label}, as asked and confirmed by the probe`
+      : `forced by --dialect ${forced}${probe.dialect ? `; the probe suggested ${probe.dialect}` : ''}`;
+    return entry.open({ env, version: facts.version, reason: `${why}: ${probe.reasons.join('; ')}` });
   }
   if (!probe.dialect || !facts.version) {
     throw appError('EBACKEND', `no usable blksnap module: ${probe.reasons.join('; ')}`, { kernelRelease: facts.kernelRelease });
