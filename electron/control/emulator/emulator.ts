@@ -15,7 +15,7 @@ import { CowLog, type CowRecord } from './cow-log';
 import { DEVICE_MAJOR, EmulatedDevice, FileIo, MAX_DEVICE_BYTES, SECTOR, type DeviceFlags } from './device';
 import { DiffStorage, type StorageEvent, type StorageState, type StorageTarget } from './diff-storage';
 import { monotonicNs } from './event-queue';
-import { FLAVOUR_RULES, imageName, type Flavour, type FlavourRules } from './flavours';
+import { FLAVOUR_RULES, FLAVOURS, imageName, type Flavour, type FlavourRules } from './flavours';
 import { applyLoadFixups, chunkShift, defaultParameters, parameterProblem } from './parameters';
 import { Snapshot, snapshotRecord, type DiffArea, type SnapshotRecord } from './snapshot';
 import { readStateFile, writeStateFile, type StateFile } from './state-file';
@@ -97,6 +97,7 @@ export class Emulator implements EmulatorControl {
     try {
       const saved = readStateFile(stateDir);
       const flavour = opts.flavour ?? saved?.flavour ?? 'upstream';
+      if (!FLAVOURS.includes(flavour)) throw appError('EBADARG', `unknown emulator flavour "${String(flavour)}" (use ${FLAVOURS.join(', ')})`);
       if (saved && saved.flavour !== flavour && saved.snapshots.length > 0) {
         throw appError('EBADARG', `${stateDir} holds ${saved.flavour} snapshots; it cannot be opened as the ${flavour} flavour until they are destroyed`, {
           stateDir, savedFlavour: saved.flavour, flavour,
@@ -598,6 +599,7 @@ export class Emulator implements EmulatorControl {
     this.saveState(true);
     this.closed = true;
     for (const snap of this.snapshots.values()) {
+      snap.events.abortAll();
       snap.log?.close();
       snap.storage.close();
     }
@@ -982,7 +984,9 @@ export class Emulator implements EmulatorControl {
   }
 
   private restore(saved: StateFile): void {
-    if (!saved.cleanShutdown) this.recoveryNotes.push('the state was not closed cleanly (the owner crashed or was killed)');
+    if (!saved.cleanShutdown) {
+      this.recoveryNotes.push('the state was not closed cleanly (the owner crashed or was killed); CBT maps were kept, as they mark every block a write may have reached (a map that could not be read is reset with a new generation, as the kernel does after a crash)');
+    }
     this.nextMinor = saved.nextMinor;
     this.nextTrackerId = saved.nextTrackerId;
     for (const rec of saved.devices) {

@@ -38,6 +38,11 @@ export class EventQueue {
     });
   }
 
+  /** Ends every wait in progress (the emulator is closing). */
+  abortAll(): void {
+    for (const wake of [...this.waiters]) wake('abort');
+  }
+
   get waiting(): number {
     return this.waiters.size;
   }

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { codeOf, emulator, fill, MiB, takenSnapshot, trackedDevice } from './helpers';
+import { createEmulator } from '../../../../electron/control/emulator';
+import { codeOf, emulator, fill, MiB, takenSnapshot, tempDir, trackedDevice } from './helpers';
 
 const TiB = 2 ** 40;
 
@@ -64,5 +65,13 @@ describe('emulated devices', () => {
     const emu = await emulator();
     await emu.close();
     expect(await codeOf(emu.listDevices())).toBe('EBACKEND');
+  });
+});
+
+describe('opening options', () => {
+  it('refuses an unknown flavour, a bad hz and unknown parameters with EBADARG', async () => {
+    expect(await codeOf(createEmulator({ stateDir: tempDir(), flavour: 'v9' as never }))).toBe('EBADARG');
+    expect(await codeOf(createEmulator({ stateDir: tempDir(), hz: 0 }))).toBe('EBADARG');
+    expect(await codeOf(createEmulator({ stateDir: tempDir(), parameters: { bogus: 1 } }))).toBe('EBADARG');
   });
 });

@@ -84,3 +84,15 @@ describe('events and SNAPSHOT_WAIT_EVENT', () => {
     expect(await codeOf(emu.waitEvent(id, 1.5))).toBe('EINVAL');
   });
 });
+
+describe('closing the emulator', () => {
+  it('ends waits in progress with null', async () => {
+    const emu = await emulator();
+    const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 65536, devices: [] });
+    const t = performance.now();
+    const pending = emu.waitEvent(id, 250_000);
+    await emu.close();
+    expect(await pending).toBeNull();
+    expect(performance.now() - t).toBeLessThan(1000);
+  });
+});
