@@ -1,16 +1,16 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AppEvent } from '../../../shared/contract';
 import { Badge, EmptyState, formatTime, Section } from '../../components/common';
 import { downloadText } from '../../components/download';
-import { useAppStore } from '../../store';
+import { useAppStore, useAppStoreApi } from '../../store';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
 
 export function EventsView() {
   const eventLog = useAppStore((s) => s.eventLog);
-  const total = useAppStore((s) => s.eventsTotal);
+  const total = useThrottledTotal();
   const pausedAt = useAppStore((s) => s.eventsPausedAt);
   const facets = useAppStore((s) => s.eventFacets);
   const pause = useAppStore((s) => s.pauseEvents);
@@ -109,6 +109,34 @@ export function EventsView() {
       </Section>
     </div>
   );
+}
+
+/** Batches arrive up to 20 times a second; the list follows at most every 250 ms. */
+const LIST_REFRESH_MS = 250;
+
+function useThrottledTotal(): number {
+  const store = useAppStoreApi();
+  const [total, setTotal] = useState(() => store.getState().eventsTotal);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let lastShown = 0;
+    const show = () => {
+      timer = null;
+      lastShown = performance.now();
+      setTotal(store.getState().eventsTotal);
+    };
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.eventsTotal === previous.eventsTotal || timer !== null) return;
+      // Smaller totals (a clear) and the first change after a quiet spell show at once.
+      const wait = state.eventsTotal < previous.eventsTotal ? 0 : Math.max(0, LIST_REFRESH_MS - (performance.now() - lastShown));
+      timer = setTimeout(show, wait);
+    });
+    return () => {
+      unsubscribe();
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [store]);
+  return total;
 }
 
 function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange: (v: string) => void }) {

@@ -21,18 +21,19 @@ describe('EventsView', () => {
     act(() => store.getState().appendEvents([event(base), event(base + 1)]));
     fireEvent.click(screen.getByRole('button', { name: 'Pause' }));
     act(() => store.getState().appendEvents([event(base + 2), event(base + 3), event(base + 4)]));
-    expect(screen.getByText(/Paused: 3 new events arrived meanwhile/)).toBeTruthy();
+    expect(await screen.findByText(/Paused: 3 new events arrived meanwhile/)).toBeTruthy();
     expect(screen.getByText(/Showing 4 events/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Resume' }));
-    expect(screen.getByText(/Showing 7 events/)).toBeTruthy();
+    expect(await screen.findByText(/Showing 7 events/)).toBeTruthy();
   });
 
   it('filters by kind with the values seen so far', async () => {
     const { store } = await renderWithFake(<EventsView />);
     const base = store.getState().lastEventSeq + 1;
     act(() => store.getState().appendEvents([event(base), event(base + 1, { kind: 'corrupted', level: 'error' })]));
+    await screen.findByText(/Showing 4 events/);
     fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'corrupted' } });
-    expect(screen.getByText(/Showing 1 event matching the filters/)).toBeTruthy();
+    expect(await screen.findByText(/Showing 1 event matching the filters/)).toBeTruthy();
   });
 });
 
