@@ -1,0 +1,103 @@
+// Opening difference storage: a path at SNAPSHOT_CREATE (file, directory or emulated block
+// device, with the create-time gate of spec §3.6) and the targets of APPEND_STORAGE.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errnoError, ERRNO, type ErrnoName } from '../../../shared/errors';
+import type { SectorRange } from '../../../shared/schemas';
+import { SECTOR, type FileIo } from './device';
+import type { StorageState, StorageTarget } from './diff-storage';
+import { ownedFile, type EmulatorCore } from './core';
+import type { Snapshot } from './snapshot';
+
+const PATH_MAX = 4096;
+
+/** File, directory or emulated block device storage with the create-time gate (§3.6). */
+export function openPathStorage(core: EmulatorCore, op: string, id: string, p: string, limit: number, targets: Map<string, StorageTarget>): StorageState {
+  if (p.length >= PATH_MAX) throw errnoError('EINVAL', op, `the storage path is ${p.length} bytes long, PATH_MAX is ${PATH_MAX}`);
+  const minimum = core.params.diff_storage_minimum ?? 2_097_152;
+  let mode: 'file' | 'directory' | 'block';
+  let storagePath = p;
+  let capacity: number;
+  let handle: StorageTarget;
+  const loc = core.locate(p);
+  if (loc?.kind === 'device') {
+    const holder = [...core.snapshots.values()].find((s) => s.storage.state.mode === 'block' && s.storage.state.path === p);
+    if (holder) throw errnoError('EBUSY', op, `${p} is already open exclusively as the storage of snapshot ${holder.id}`, { path: p, snapshotId: holder.id });
+    mode = 'block';
+    capacity = loc.device.capacitySectors;
+    handle = { io: loc.device, capacitySectors: capacity, owned: null };
+  } else if (loc?.kind === 'image') {
+    throw errnoError('EINVAL', op, `${p} is a snapshot image; the emulator keeps difference storage on files, directories or emulated devices`, { path: p });
+  } else {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch (err) {
+      const code = ((err as NodeJS.ErrnoException).code ?? 'ENOENT') as ErrnoName;
+      throw errnoError(Object.hasOwn(ERRNO, code) ? code : 'ENOENT', op, `cannot open the storage path ${p}`, { path: p });
+    }
+    if (st.isDirectory()) {
+      mode = 'directory';
+      storagePath = path.join(p, `.blksnap-emulator-diff-${id}`);
+      handle = ownedFile(fs.openSync(storagePath, 'wx+', 0o600), 0);
+      capacity = 0;
+    } else if (st.isFile()) {
+      mode = 'file';
+      capacity = Math.floor(st.size / SECTOR);
+      handle = ownedFile(fs.openSync(p, 'r+'), capacity);
+    } else {
+      throw errnoError('EINVAL', op, `${p} is not a regular file, a directory or an emulated block device`, { path: p });
+    }
+  }
+  const initialSectors = mode === 'file' ? Math.ceil(fs.fstatSync((handle.owned as FileIo).fd).size / SECTOR) : capacity;
+  let requested = capacity;
+  if (requested <= minimum / 2) {
+    if (capacity > limit) {
+      handle.owned?.close();
+      if (mode === 'directory') fs.rmSync(storagePath, { force: true });
+      throw errnoError('ENOSPC', op, `the storage ${p} (${capacity} sectors) is larger than the limit ${limit} sectors`, { path: p, capacitySectors: capacity, limitSectors: limit });
+    }
+    if (capacity < limit) requested += Math.min(minimum, limit - capacity);
+  }
+  if (mode !== 'block' && requested > capacity) {
+    if (handle.owned) fs.ftruncateSync(handle.owned.fd, requested * SECTOR); // the create-time fallocate
+    capacity = requested;
+    handle.capacitySectors = capacity;
+  }
+  targets.set(storagePath, handle);
+  const state = core.storageState(mode, storagePath, mode === 'directory', limit, requested, capacity, 4096, false);
+  if (mode !== 'block') state.zeroFrom = mode === 'directory' ? 0 : initialSectors;
+  return state;
+}
+
+export function openAppendTarget(core: EmulatorCore, op: string, p: string): { handle: StorageTarget; capacitySectors: number } {
+  const loc = core.locate(p);
+  if (loc?.kind === 'device') {
+    return { handle: { io: loc.device, capacitySectors: loc.device.capacitySectors, owned: null }, capacitySectors: loc.device.capacitySectors };
+  }
+  if (loc?.kind === 'image') throw errnoError('EINVAL', op, `${p} is a snapshot image, not storage`, { path: p });
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(p);
+  } catch {
+    throw errnoError('ENOENT', op, `${p} does not exist`, { path: p });
+  }
+  if (!st.isFile()) throw errnoError('EINVAL', op, `${p} is neither an emulated block device nor a regular file`, { path: p });
+  const capacitySectors = Math.floor(st.size / SECTOR);
+  return { handle: ownedFile(fs.openSync(p, 'r+'), capacitySectors), capacitySectors };
+}
+
+export function rangeProblem(core: EmulatorCore, snap: Snapshot, target: string, capacitySectors: number, ranges: SectorRange[]): string | null {
+  const taken: [number, number][] = snap.storage.state.ranges
+    .filter((r) => r.target === target).map((r) => [r.startSector, r.startSector + r.countSectors]);
+  for (const [i, r] of ranges.entries()) {
+    if (!Number.isSafeInteger(r.offsetSectors) || r.offsetSectors < 0 || !Number.isSafeInteger(r.countSectors) || r.countSectors < 1) {
+      return `range ${i} needs an unsigned offset and a count of at least 1 sector`;
+    }
+    const end = r.offsetSectors + r.countSectors;
+    if (end > capacitySectors) return `range ${i} (sectors ${r.offsetSectors}..${end}) lies past the end of ${target} (${capacitySectors} sectors)`;
+    if (taken.some(([s, e]) => r.offsetSectors < e && s < end)) return `range ${i} overlaps storage already appended on ${target}`;
+    taken.push([r.offsetSectors, end]);
+  }
+  return null;
+}
