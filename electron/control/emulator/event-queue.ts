@@ -32,7 +32,8 @@ export class EventQueue {
         resolve(reason);
       };
       const onAbort = (): void => done('abort');
-      const timer = setTimeout(() => done('timeout'), ms);
+      // setTimeout fires at once above 2^31−1 ms; the caller loops until its own deadline.
+      const timer = setTimeout(() => done('timeout'), Math.min(ms, 2 ** 31 - 1));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.add(done);
     });

@@ -96,3 +96,15 @@ describe('closing the emulator', () => {
     expect(performance.now() - t).toBeLessThan(1000);
   });
 });
+
+describe('long waits', () => {
+  it('waits for the largest tick count instead of returning at once (timers cap at about 24.8 days)', async () => {
+    const emu = await emulator();
+    const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 65536, devices: [] });
+    const ac = new AbortController();
+    const t = performance.now();
+    setTimeout(() => ac.abort(), 80);
+    expect(await emu.waitEvent(id, 0xffffffff, { signal: ac.signal })).toBeNull();
+    expect(performance.now() - t).toBeGreaterThanOrEqual(75);
+  });
+});
