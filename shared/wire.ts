@@ -32,15 +32,27 @@ export type ServerMessage =
   /** A message that could not be tied to a call (unreadable frame, no id). */
   | { t: 'error'; id: number | null; error: ErrorInfo };
 
-/** Binary frame: "BSN1", u32 LE header length, ASCII JSON header {m, b: lengths}, payloads. */
+/**
+ * Binary frame: "BSN1", u32 LE header length, ASCII JSON header {m, b, r}, payloads.
+ * b: each payload's length in the frame; r: its decoded length where it is run-length encoded
+ * (null where not). CBT maps are mostly long runs: a typical 2 MiB map travels as a few KiB.
+ */
 const MAGIC = [0x42, 0x53, 0x4e, 0x31] as const;
 const PREFIX_BYTES = 8;
+/** Payloads from this size are run-length encoded when that at least halves them. */
+const RLE_MIN_BYTES = 64 * 1024;
+const RUN_BYTES = 5;
+/** A frame may not claim more decoded bytes than this (a 5-byte run could claim 4 GiB). */
+const MAX_DECODED_BYTES = 256 * 2 ** 20;
 
 export function encodeFrame(message: unknown): string | Uint8Array {
   const bins: Uint8Array[] = [];
   const withRefs = extractBinaries(message, bins);
   if (bins.length === 0) return JSON.stringify(message);
-  const header = asciiJson({ m: withRefs, b: bins.map((b) => b.byteLength) });
+  const decoded = bins.map((b) => b.byteLength);
+  const encoded = bins.map((b) => (b.byteLength >= RLE_MIN_BYTES ? rleEncode(b, b.byteLength / 2) : null));
+  for (let i = 0; i < bins.length; i++) bins[i] = encoded[i] ?? bins[i]!;
+  const header = asciiJson({ m: withRefs, b: bins.map((b) => b.byteLength), r: encoded.map((e, i) => (e ? decoded[i] : null)) });
   let total = PREFIX_BYTES + header.length;
   for (const b of bins) total += b.byteLength;
   const frame = new Uint8Array(total);
@@ -65,15 +77,69 @@ export function decodeFrame(data: string | Uint8Array): unknown {
   for (let i = 0; i < headerLength; i++) text += String.fromCharCode(data[PREFIX_BYTES + i]!);
   const header: unknown = JSON.parse(text);
   if (!isRecord(header) || !Array.isArray(header.b)) throw new Error('binary frame header is not {m, b}');
+  const runLengths: unknown[] = Array.isArray(header.r) ? header.r : [];
   const bins: Uint8Array[] = [];
   let at = PREFIX_BYTES + headerLength;
-  for (const length of header.b) {
+  let decodedTotal = 0;
+  for (const [i, length] of header.b.entries()) {
     if (!Number.isSafeInteger(length) || length < 0 || at + length > data.byteLength) throw new Error('binary frame payload lengths do not match the frame');
-    bins.push(data.subarray(at, at + length));
+    const payload = data.subarray(at, at + length);
+    const decoded = runLengths[i];
+    if (typeof decoded === 'number') {
+      decodedTotal += decoded;
+      if (!Number.isSafeInteger(decoded) || decoded < 0 || decodedTotal > MAX_DECODED_BYTES) throw new Error('binary frame claims too many decoded bytes');
+      bins.push(rleDecode(payload, decoded));
+    } else {
+      bins.push(payload);
+    }
     at += length;
   }
   if (at !== data.byteLength) throw new Error('binary frame has trailing bytes');
   return restoreBinaries(header.m, bins);
+}
+
+/** Runs as (value u8, count u32 LE); null when that would exceed `maxBytes`. */
+export function rleEncode(data: Uint8Array, maxBytes: number): Uint8Array | null {
+  const out = new Uint8Array(Math.floor(maxBytes / RUN_BYTES) * RUN_BYTES);
+  const view = new DataView(out.buffer);
+  // Long runs are skipped four bytes at a time.
+  const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.byteLength >>> 2) : null;
+  let o = 0;
+  let i = 0;
+  while (i < data.length) {
+    const value = data[i]!;
+    const word = (value * 0x01010101) >>> 0;
+    let j = i + 1;
+    while (j < data.length && data[j] === value) {
+      j++;
+      if (words && (j & 3) === 0) {
+        let k = j >>> 2;
+        while (k < words.length && words[k] === word) k++;
+        j = k << 2;
+      }
+    }
+    if (o + RUN_BYTES > out.length) return null;
+    out[o] = value;
+    view.setUint32(o + 1, j - i, true);
+    o += RUN_BYTES;
+    i = j;
+  }
+  return out.subarray(0, o);
+}
+
+export function rleDecode(data: Uint8Array, length: number): Uint8Array {
+  if (data.byteLength % RUN_BYTES !== 0) throw new Error('run-length payload is not whole runs');
+  const out = new Uint8Array(length);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  for (let o = 0; o < data.byteLength; o += RUN_BYTES) {
+    const run = view.getUint32(o + 1, true);
+    if (at + run > length) throw new Error('run-length payload longer than announced');
+    out.fill(data[o]!, at, at + run);
+    at += run;
+  }
+  if (at !== length) throw new Error('run-length payload shorter than announced');
+  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

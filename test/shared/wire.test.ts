@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from '../../shared/wire';
+import { decodeFrame, encodeFrame, rleDecode, rleEncode } from '../../shared/wire';
 
 describe('wire frames', () => {
   it('sends messages without bytes as JSON text', () => {
@@ -41,5 +41,62 @@ describe('wire frames', () => {
     const back = decodeFrame(frame as Uint8Array) as { evil: Record<string, unknown> };
     expect(Object.getPrototypeOf(back.evil)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('run-length encoding of large payloads', () => {
+  it('sends a sparse CBT map as a few bytes and restores it exactly', () => {
+    const map = new Uint8Array(2_097_152);
+    map.fill(3, 1000, 50_000);
+    map[2_097_151] = 7;
+    const frame = encodeFrame({ result: map }) as Uint8Array;
+    expect(frame.byteLength).toBeLessThan(200);
+    const back = (decodeFrame(frame) as { result: Uint8Array }).result;
+    expect(Buffer.compare(back, map)).toBe(0);
+  });
+
+  it('sends incompressible payloads as they are', () => {
+    const noise = new Uint8Array(100_000).map((_, i) => (i * 2654435761) >>> 24);
+    const frame = encodeFrame({ result: noise }) as Uint8Array;
+    expect(frame.byteLength).toBeGreaterThan(100_000);
+    expect(Buffer.compare((decodeFrame(frame) as { result: Uint8Array }).result, noise)).toBe(0);
+  });
+
+  it('refuses run-length payloads that claim more than they hold or too much', () => {
+    const frameWith = (header: object, payload: number[]) => {
+      const h = new TextEncoder().encode(JSON.stringify(header));
+      const f = new Uint8Array(8 + h.length + payload.length);
+      f.set([0x42, 0x53, 0x4e, 0x31]);
+      new DataView(f.buffer).setUint32(4, h.length, true);
+      f.set(h, 8);
+      f.set(payload, 8 + h.length);
+      return f;
+    };
+    expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [5], r: [10] }, [1, 20, 0, 0, 0]))).toThrow(/longer/);
+    expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [5], r: [10] }, [1, 2, 0, 0, 0]))).toThrow(/shorter/);
+    expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [5], r: [2 ** 40] }, [1, 0, 0, 0, 1]))).toThrow(/too many/);
+    expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [4], r: [4] }, [1, 4, 0, 0]))).toThrow(/whole runs/);
+  });
+});
+
+describe('run-length codec', () => {
+  it('round-trips runs of every length at every alignment', () => {
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let round = 0; round < 200; round++) {
+      const length = 1 + Math.floor(random() * 3000);
+      const data = new Uint8Array(length);
+      for (let i = 0; i < length; ) {
+        const run = 1 + Math.floor(random() * 40);
+        data.fill(random() < 0.5 ? 0 : Math.floor(random() * 256), i, i + run);
+        i += run;
+      }
+      const offset = Math.floor(random() * 4);
+      const shifted = new Uint8Array(length + offset).subarray(offset);
+      shifted.set(data);
+      const encoded = rleEncode(shifted, length * 5);
+      expect(encoded).not.toBeNull();
+      expect(Buffer.compare(rleDecode(encoded!, length), data)).toBe(0);
+    }
   });
 });
