@@ -23,7 +23,9 @@ export async function cli(argv: string[], deps: CliDeps = {}): Promise<CliRun> {
 /** A service whose every method fails EINTERNAL "not faked" unless given. */
 export function fakeApi(methods: Partial<BlksnapApi>): BlksnapApi {
   return new Proxy(methods, {
-    get(target, name: string) {
+    get(target, name) {
+      // Not a thenable: the api is resolved from async functions.
+      if (typeof name !== 'string' || name === 'then') return undefined;
       const fn = (target as Record<string, unknown>)[name];
       if (fn) return fn;
       return () => Promise.reject(appError('EINTERNAL', `${name} is not faked`));
