@@ -12,14 +12,20 @@ export { createWsApi, type WsClient, type WsClientOptions } from './ws';
 const TOKEN_KEY = 'blksnap-token';
 let client: ApiClient | null = null;
 
-export function getApi(): ApiClient {
+export interface GetApiOptions {
+  /** Web mode: told when the WebSocket drops (it reconnects by itself) and comes back. */
+  onConnectionChange?: (connected: boolean) => void;
+}
+
+/** The one API client of this page (created on the first call; later options are ignored). */
+export function getApi(options: GetApiOptions = {}): ApiClient {
   if (client) return client;
   const bridge = preloadBridge();
-  client = bridge ? createIpcApi(bridge) : webClient();
+  client = bridge ? createIpcApi(bridge) : webClient(options);
   return client;
 }
 
-function webClient(): ApiClient {
+function webClient(options: GetApiOptions): ApiClient {
   const url = new URL(window.location.href);
   const token = url.searchParams.get('token') ?? window.sessionStorage.getItem(TOKEN_KEY) ?? '';
   if (token) window.sessionStorage.setItem(TOKEN_KEY, token);
@@ -30,5 +36,5 @@ function webClient(): ApiClient {
   }
   const ws = new URL('/ws', window.location.href);
   ws.protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return createWsApi({ url: ws.toString(), token });
+  return createWsApi({ url: ws.toString(), token, ...(options.onConnectionChange ? { onConnectionChange: options.onConnectionChange } : {}) });
 }
