@@ -1,7 +1,8 @@
 // The service booted in this process, as the app boots it, behind the same argument
 // validation the transports apply (so a bad argument is EBADARG here too).
 import { API, type ApiMethod, type BlksnapApi } from '../../shared/contract';
-import { appError, BlksnapError } from '../../shared/errors';
+import { BlksnapError } from '../../shared/errors';
+import { bootService } from '../app/boot';
 import type { BlksnapService } from '../service';
 import { callValidated } from '../service/validate';
 import type { ApiConnection } from './connect';
@@ -26,6 +27,8 @@ export function inProcessConnection(service: BlksnapService, stateDir: string, c
   return { api: carryModuleEvents(service, validatingApi(service), stateDir), kind: 'in-process', close };
 }
 
-export async function bootInProcess(_globals: GlobalOptions): Promise<ApiConnection> {
-  throw appError('EBACKEND', 'blksnapctl cannot boot the service in this build (electron/app/boot.ts is missing)');
+/** The service booted here, as the app boots it (backend selection, doctor, workloads). */
+export async function bootInProcess(globals: GlobalOptions): Promise<ApiConnection> {
+  const booted = await bootService({ emulatorDir: globals.emulatorDir, backend: globals.backend, dialect: globals.dialect, emulate: globals.emulate });
+  return inProcessConnection(booted.service, globals.emulatorDir, () => booted.close());
 }

@@ -4,13 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, emulatorConnector, type CliRun } from './harness';
+import { cli, type CliRun } from './harness';
 
 let dir: string;
-const connect = emulatorConnector();
 
 function run(...argv: string[]): Promise<CliRun> {
-  return cli(['--emulator-dir', join(dir, 'state'), '--backend', 'emulator', ...argv], { connect });
+  return cli(['--emulator-dir', join(dir, 'state'), '--backend', 'emulator', ...argv], {});
 }
 
 async function ok(...argv: string[]): Promise<CliRun> {

@@ -42,20 +42,3 @@ export function fakeConnector(api: BlksnapApi): Connector & { connects: number; 
   return c;
 }
 
-/**
- * The real emulator and service in this process, composed as the app composes them, with the
- * transports' argument validation: what `blksnapctl` boots when no app owns the directory.
- */
-export function emulatorConnector(): Connector {
-  return async (globals) => {
-    const { createEmulator, startWorkload } = await import('../../../electron/control/emulator');
-    const { createService } = await import('../../../electron/service');
-    const { inProcessConnection } = await import('../../../electron/cli/inProcess');
-    const emu = await createEmulator({ stateDir: globals.emulatorDir, flavour: globals.emulate });
-    const service = createService(emu, { startWorkload });
-    return inProcessConnection(service, globals.emulatorDir, async () => {
-      await service.close();
-      await emu.close();
-    });
-  };
-}

@@ -3,13 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cli, emulatorConnector, type CliRun } from './harness';
+import { cli, type CliRun } from './harness';
 
 let dir: string;
-const connect = emulatorConnector();
 
 function run(...argv: string[]): Promise<CliRun> {
-  return cli(['--backend', 'emulator', '--emulator-dir', join(dir, 'state'), ...argv], { connect });
+  return cli(['--backend', 'emulator', '--emulator-dir', join(dir, 'state'), ...argv], {});
 }
 
 async function ok(...argv: string[]): Promise<CliRun> {
