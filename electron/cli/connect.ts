@@ -50,7 +50,7 @@ export function runningApp(emulatorDir: string): RuntimeInfo | null {
     return null;
   }
   const r = RuntimeInfo.safeParse(parsed);
-  if (!r.success || r.data.pid === process.pid || !processAlive(r.data.pid)) return null;
+  if (!r.success || !processAlive(r.data.pid)) return null;
   return r.data;
 }
 
