@@ -1,0 +1,72 @@
+// The installed command: bin/blksnapctl.mjs running the bundled CLI in its own process (exit
+// codes, stdout and stderr as a shell sees them). The bundle is rebuilt from the sources first,
+// as `npm run build` would, so the test runs the code under test.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '..', '..', '..');
+const bin = join(root, 'bin', 'blksnapctl.mjs');
+let dir: string;
+
+function blksnapctl(...argv: string[]) {
+  const r = spawnSync(process.execPath, [bin, '--emulator-dir', join(dir, 'state'), '--backend', 'emulator', ...argv], {
+    encoding: 'utf8', timeout: 60_000, env: { ...process.env, XDG_STATE_HOME: dir },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'blksnapctl-spawn-'));
+  // The same options as build/build.mjs gives the CLI entry.
+  await build({
+    entryPoints: [join(root, 'electron', 'cli', 'blksnapctl.ts')], outfile: join(root, 'dist', 'cli', 'blksnapctl.mjs'),
+    bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, packages: 'external', logLevel: 'error',
+  });
+}, 120_000);
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('bin/blksnapctl.mjs', () => {
+  it('prints the usage and exits 0 for help', () => {
+    const r = blksnapctl('help');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('Usage:');
+  });
+
+  it('exits 1 with the upstream message on stderr for a bad command line', () => {
+    expect(blksnapctl()).toEqual({ code: 1, stdout: '', stderr: 'Command not found.\n' });
+    expect(blksnapctl('frobnicate')).toEqual({ code: 1, stdout: '', stderr: 'Command is not set.\n' });
+    expect(blksnapctl('attach')).toEqual({ code: 1, stdout: '', stderr: "Argument 'device' is missed.\n" });
+  });
+
+  it('runs a lifecycle across processes on one emulator directory', () => {
+    expect(blksnapctl('emu_create', '--name', 'disk0', '--size', '16M').code).toBe(0);
+    expect(blksnapctl('attach', '-d', '/dev/disk0')).toEqual({ code: 0, stdout: 'Attached successfully\n', stderr: '' });
+    const created = blksnapctl('snapshot_create', '-f', dir, '-l', '1G', '-d', '/dev/disk0');
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect(blksnapctl('snapshot_take', '-i', id)).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(blksnapctl('snapshot_info', '-d', '/dev/disk0', '-f', 'error_code').stdout).toBe('0\n');
+    expect(blksnapctl('snapshot_waitevent', '-i', id, '-t', '0').stdout).toBe('result=timeout\n');
+    expect(blksnapctl('snapshot_destroy', '-i', id).code).toBe(0);
+    expect(blksnapctl('snapshot_collect').stdout).toBe('\n');
+  });
+
+  it('exits 1 naming the errno for a failing operation', () => {
+    const r = blksnapctl('snapshot_destroy', '-i', '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^blksnapctl: .*ENODEV \(No such device\)/);
+  });
+
+  it('prints JSON with --json', () => {
+    const r = blksnapctl('version', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ version: '2.0.0.0', backend: 'emulator' });
+  });
+});
