@@ -80,6 +80,8 @@ export class Service implements BlksnapService {
   private readonly corruptedByEvent = new Set<string>();
   private readonly listeners = new Set<SnapshotLifecycleListener>();
   private readonly eventQueues = new Map<string, SnapshotEvent[]>();
+  /** Snapshots between "stop the pump" and SNAPSHOT_DESTROY: no pump may start for them. */
+  private readonly destroying = new Set<string>();
   private readonly eventWaiters = new Map<string, EventWaiter[]>();
   private readonly workloads = new Map<string, WorkloadHandle>();
   private readonly reportedErrors = new Set<string>();
@@ -216,7 +218,14 @@ export class Service implements BlksnapService {
     await this.notify((l) => l.snapshotCreated?.(id, request));
     this.config.onSnapshotCreated?.(id, request);
     if (this.control.info.capabilities.addAfterCreate) {
-      for (const device of request.devices) await this.addDevice(id, device, true);
+      try {
+        for (const device of request.devices) await this.addDevice(id, device, true);
+      } catch (err) {
+        await this.refresh().catch(() => undefined);
+        // As the upstream tool: a failing add leaves the snapshot in place; say so.
+        const info = toErrorInfo(err);
+        throw new BlksnapError({ ...info, message: `${info.message} (snapshot ${id} was created and stays: add the device again or destroy it)`, details: { ...info.details, snapshotId: id } });
+      }
     }
     await this.refresh();
     return { id };
@@ -232,8 +241,9 @@ export class Service implements BlksnapService {
     await this.notify((l) => l.beforeTake?.(id));
     try {
       await this.control.snapshotTake(id);
-    } finally {
-      await this.refresh();
+    } catch (err) {
+      await this.refresh().catch(() => undefined);
+      throw err;
     }
     this.registry.markTaken(id);
     this.appEvent('info', 'snapshot', `Snapshot ${id} taken`, { snapshotId: id });
@@ -242,20 +252,22 @@ export class Service implements BlksnapService {
   }
 
   async snapshotDestroy({ id }: ApiArgs<'snapshotDestroy'>): Promise<ApiResult<'snapshotDestroy'>> {
-    // The module releases a destroyed snapshot only after every wait on it returns (spec §2).
-    await this.stopPump(id);
-    await this.notify((l) => l.beforeDestroy?.(id));
+    // The module releases a destroyed snapshot only after every wait on it returns (spec §2),
+    // so the pump stops first, and no refresh may restart it meanwhile.
+    this.destroying.add(id);
     try {
+      await this.stopPump(id);
+      await this.notify((l) => l.beforeDestroy?.(id));
       await this.control.snapshotDestroy(id);
-    } catch (err) {
-      if (!(err instanceof BlksnapError && err.code === 'ENODEV')) {
-        if (this.liveIds.includes(id)) this.startPump(id);
-        throw err;
-      }
       this.forget(id);
+    } catch (err) {
+      if (err instanceof BlksnapError && err.code === 'ENODEV') this.forget(id);
       throw err;
+    } finally {
+      this.destroying.delete(id);
+      // A destroy that failed otherwise leaves the snapshot live: its pump resumes.
+      if (this.liveIds.includes(id)) this.syncPumps();
     }
-    this.forget(id);
     this.appEvent('info', 'snapshot', `Snapshot ${id} destroyed`, { snapshotId: id });
     await this.notify((l) => l.snapshotDestroyed?.(id));
     await this.refresh();
@@ -567,7 +579,7 @@ export class Service implements BlksnapService {
   }
 
   private startPump(id: string): void {
-    if (this.closed || this.pumps.has(id)) return;
+    if (this.closed || this.pumps.has(id) || this.destroying.has(id)) return;
     this.pumps.set(id, new EventPump(this.control, id, this.config.eventWaitTicks, {
       onEvent: (event) => this.onModuleEvent(event),
       onGone: () => {

@@ -300,3 +300,34 @@ describe('doctor and support bundle', () => {
     expect((await service.doctor({})).kernelRelease).toBe('injected');
   });
 });
+
+describe('destroy while polling', () => {
+  it('never restarts the pump between stopping it and SNAPSHOT_DESTROY', async () => {
+    const control = new FakeControl();
+    control.waitSliceMs = 5;
+    const service = start(control, { pollIntervalMs: 1 });
+    const id = await takenSnapshot(control, service);
+    const destroy = control.snapshotDestroy.bind(control);
+    control.snapshotDestroy = async (sid: string) => {
+      await sleep(50); // polls run meanwhile
+      return destroy(sid);
+    };
+    const pumpWaitsDuringDestroy: number[] = [];
+    const timer = setInterval(() => pumpWaitsDuringDestroy.push(control.waitsInProgress), 2);
+    await service.snapshotDestroy({ id });
+    clearInterval(timer);
+    expect(control.log).toContain(`destroy ${id} waits=0`);
+    expect(Math.max(...pumpWaitsDuringDestroy)).toBe(0);
+  });
+
+  it('keeps a snapshot whose device add fails, and names it in the error', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    control.addDevice('vda', 2 ** 20, false); // not tracked: SNAPSHOTADD answers ENOENT
+    const err = await rejection(service.snapshotCreate({ diffStoragePath: '/tmp/d', diffStorageLimitSectors: 0, devices: ['/dev/vda'] }));
+    expect(err.code).toBe('ENOENT');
+    const [live] = control.snapshots.keys();
+    expect(err.details?.snapshotId).toBe(live);
+    expect(err.message).toContain('stays');
+  });
+});
