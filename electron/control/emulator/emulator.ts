@@ -46,7 +46,16 @@ export interface CreateDeviceOptions {
   inlineEncryption?: boolean;
 }
 
-export interface ImageInfo { path: string; name: string; device: string; snapshotId: string; errorCode: number }
+export interface ImageInfo {
+  path: string;
+  name: string;
+  /** The original device's path. */
+  device: string;
+  snapshotId: string;
+  /** 0 or the negative errno of the corrupted area. */
+  errorCode: number;
+  capacitySectors: number;
+}
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 const IMAGE_NAME_RE = /^(blksnap-|veeamblksnapimg|vbsnap-|blksnap-image)/;
@@ -545,6 +554,7 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
   listImages(): ImageInfo[] {
     return [...this.snapshots.values()].flatMap((s) => s.areas.map((a) => ({
       path: `/dev/${a.imageName}`, name: a.imageName, device: `/dev/${a.device}`, snapshotId: s.id, errorCode: a.errorCode,
+      capacitySectors: a.capacitySectors,
     })));
   }
 

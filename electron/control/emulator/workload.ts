@@ -43,6 +43,15 @@ export function offsetGenerator(pattern: WorkloadSpec['pattern'], blocks: number
   };
 }
 
+/** An emulated device's or (Emulator only) a snapshot image's capacity in bytes. */
+async function capacityOf(emu: EmulatorControl, device: string): Promise<number | null> {
+  const dev = (await emu.listDevices()).find((d) => d.path === device);
+  if (dev) return dev.capacitySectors * 512;
+  const withImages = emu as EmulatorControl & { listImages?: () => { path: string; capacitySectors: number }[] };
+  const image = withImages.listImages?.().find((i) => i.path === device);
+  return image ? image.capacitySectors * 512 : null;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function startWorkload(emu: EmulatorControl, spec: WorkloadSpec, onProgress?: (s: WorkloadStatus) => void): WorkloadHandle {
@@ -53,9 +62,7 @@ export function startWorkload(emu: EmulatorControl, spec: WorkloadSpec, onProgre
 
   const run = async (): Promise<WorkloadStatus> => {
     try {
-      const devices = await emu.listDevices();
-      const dev = devices.find((d) => d.path === spec.device);
-      const capacity = dev ? dev.capacitySectors * 512 : null;
+      const capacity = await capacityOf(emu, spec.device);
       const regionStart = spec.offsetBytes ?? 0;
       const regionLength = spec.lengthBytes ?? (capacity === null ? 0 : capacity - regionStart);
       const blocks = Math.floor(regionLength / spec.blockSizeBytes);

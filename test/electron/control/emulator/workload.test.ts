@@ -73,3 +73,15 @@ describe('workload generator', () => {
     expect(status.running).toBe(false);
   });
 });
+
+describe('workload on a snapshot image', () => {
+  it('writes to an image, leaving the original untouched', async () => {
+    const emu = await emulator();
+    const dev = await trackedDevice(emu, 'vda', MiB);
+    await takenSnapshot(emu, dev);
+    const status = await startWorkload(emu, { device: '/dev/blksnap-252-0', pattern: 'sequential', blockSizeBytes: 4096, rateBytesPerSec: 0, durationMs: 100, seed: 1 }).done;
+    expect(status.error).toBeNull();
+    expect(status.writes).toBeGreaterThan(0);
+    expect((await emu.read(dev, 0, MiB)).every((b) => b === 0)).toBe(true);
+  });
+});
