@@ -24,6 +24,12 @@ function parseOwner(text: string): StateOwner | null {
   }
 }
 
+/** A pid on another host (a shared state directory) cannot be checked: count it as alive. */
+function ownerAlive(owner: StateOwner): boolean {
+  if (owner.hostname && owner.hostname !== os.hostname()) return true;
+  return processAlive(owner.pid);
+}
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -45,7 +51,7 @@ function readLock(lockPath: string): StateOwner | null | 'missing' {
 export function readStateOwner(stateDir: string): StateOwner | null {
   const owner = readLock(path.join(stateDir, LOCK_FILE));
   if (owner === 'missing' || owner === null) return null;
-  return processAlive(owner.pid) ? owner : null;
+  return ownerAlive(owner) ? owner : null;
 }
 
 export interface StateLock {
@@ -75,8 +81,9 @@ export function acquireStateLock(stateDir: string): StateLock {
     }
     const owner = readLock(lockPath);
     if (owner === 'missing') continue;
-    if (owner && processAlive(owner.pid)) {
-      const who = owner.pid === process.pid ? 'this process' : `process ${owner.pid}`;
+    if (owner && ownerAlive(owner)) {
+      const who = owner.pid === process.pid ? 'this process'
+        : owner.hostname !== os.hostname() ? `process ${owner.pid} on host ${owner.hostname}` : `process ${owner.pid}`;
       throw errnoError('EBUSY', 'open emulator state', `${stateDir} is owned by ${who} (pid ${owner.pid}, since ${owner.startedAt}); talk to that process instead or stop it`, {
         stateDir, ownerPid: owner.pid, ownerStartedAt: owner.startedAt,
       });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEmulator, readStateOwner } from '../../../../electron/control/emulator';
@@ -81,6 +82,14 @@ describe('persistence across restarts', () => {
 });
 
 describe('one owner per state directory', () => {
+  it('treats an owner on another host as live, since its pid cannot be checked', async () => {
+    const stateDir = tempDir();
+    fs.writeFileSync(path.join(stateDir, 'owner.lock'), JSON.stringify({ pid: 999_999, hostname: 'elsewhere', startedAt: 'then' }));
+    const err = await errorOf(createEmulator({ stateDir }));
+    expect(err.message).toContain('on host elsewhere');
+    expect(readStateOwner(stateDir)?.hostname).toBe('elsewhere');
+  });
+
   it('refuses a second open while the first is live, naming the owner pid', async () => {
     const stateDir = tempDir();
     await emulator('upstream', { stateDir });
@@ -94,7 +103,7 @@ describe('one owner per state directory', () => {
     const stateDir = tempDir();
     const child = spawn('sleep', ['30']);
     try {
-      fs.writeFileSync(path.join(stateDir, 'owner.lock'), JSON.stringify({ pid: child.pid, hostname: 'h', startedAt: 'then' }));
+      fs.writeFileSync(path.join(stateDir, 'owner.lock'), JSON.stringify({ pid: child.pid, hostname: os.hostname(), startedAt: 'then' }));
       const err = await errorOf(createEmulator({ stateDir }));
       expect(err.message).toContain(`pid ${child.pid}`);
       expect(readStateOwner(stateDir)?.pid).toBe(child.pid);
@@ -111,7 +120,7 @@ describe('one owner per state directory', () => {
     await emu.close();
     fs.writeFileSync(path.join(stateDir, 'state.json'), fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8').replace('"cleanShutdown":true', '"cleanShutdown":false'));
     const dead = spawnSync('true').pid as number;
-    fs.writeFileSync(path.join(stateDir, 'owner.lock'), JSON.stringify({ pid: dead, hostname: 'h', startedAt: 'then' }));
+    fs.writeFileSync(path.join(stateDir, 'owner.lock'), JSON.stringify({ pid: dead, hostname: os.hostname(), startedAt: 'then' }));
     expect(readStateOwner(stateDir)).toBeNull();
     const again = track(await createEmulator({ stateDir }));
     expect(again.info.reason).toContain(`pid ${dead}`);
