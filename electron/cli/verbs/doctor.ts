@@ -4,21 +4,26 @@
 import { copyFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BlksnapApi, DoctorReport } from '../../../shared/contract';
-import { withHelp, type Verb } from './verb';
+import { toErrorInfo } from '../../../shared/errors';
+import type { BackendInfo } from '../../../shared/schemas';
+import { collectDoctor, type DoctorFacts } from '../../control/kernel/doctor';
+import { hasCode } from './common';
+import { withHelp, type Verb, type VerbContext } from './verb';
 
-export function doctorLines(report: DoctorReport): string[] {
-  const b = report.backend;
-  const v = b.version;
-  const lines = [
-    `backend: ${b.kind}`,
-    `dialect: ${report.dialect ?? 'none'} (${b.dialectLabel}${b.verified ? '' : ', unverified'})`,
-    `version: ${v.major}.${v.minor}.${v.revision}.${v.build}`,
-    `reason: ${b.reason}`,
-    `kernel release: ${report.kernelRelease}`,
-  ];
-  if (b.controlNode) lines.push(`control node: ${b.controlNode}`);
-  if (b.stateDir) lines.push(`emulator state: ${b.stateDir}`);
-  lines.push('modules:');
+export function doctorLines(report: DoctorFacts, backend: BackendInfo | null): string[] {
+  const lines: string[] = [];
+  if (backend) {
+    const v = backend.version;
+    lines.push(
+      `backend: ${backend.kind}, ${backend.dialectLabel} ${v.major}.${v.minor}.${v.revision}.${v.build}${backend.verified ? '' : ' (unverified dialect)'}`,
+      `reason: ${backend.reason}`,
+    );
+    if (backend.controlNode) lines.push(`control node: ${backend.controlNode}`);
+    if (backend.stateDir) lines.push(`emulator state: ${backend.stateDir}`);
+  } else {
+    lines.push('backend: none available');
+  }
+  lines.push(`kernel release: ${report.kernelRelease}`, `kernel dialect: ${report.dialect ?? 'none'}`, 'modules:');
   for (const m of report.modules) {
     const params = Object.entries(m.parameters).map(([k, n]) => `${k}=${n}`).join(' ');
     lines.push(`  ${m.name}: ${m.loaded ? 'loaded' : 'not loaded'}${m.version ? `, version ${m.version}` : ''}${params ? `; ${params}` : ''}`);
@@ -44,15 +49,34 @@ async function writeBundle(api: BlksnapApi, report: DoctorReport, file: string):
   }
 }
 
+/** Where the backend cannot start (--backend kernel without a module): the facts, then the error. */
+async function reportWithoutBackend(ctx: VerbContext, file: string | undefined, err: unknown): Promise<never> {
+  const facts = collectDoctor();
+  for (const line of doctorLines(facts, null)) ctx.out.line(line);
+  const error = toErrorInfo(err);
+  if (file !== undefined) {
+    await writeFile(file, JSON.stringify({ generatedAt: new Date().toISOString(), tool: 'blksnapctl', doctor: facts, backendError: error }, null, 2) + '\n');
+    ctx.out.line(`support bundle: ${file}`);
+  }
+  ctx.out.record({ ...facts, backend: null, backendError: error, bundle: file ?? null });
+  throw err;
+}
+
 export const doctor: Verb = {
   name: 'doctor',
   purpose: 'blksnapctl: report the kernel, blksnap modules and nodes, the chosen backend and dialect and why, and what to fix.',
   options: withHelp({ long: 'bundle', short: 'b', kind: 'value', description: 'Also write a support bundle (these facts, recent events, the app log) to this file.' }),
   async run(ctx, args) {
-    const api = await ctx.api();
-    const report = await api.doctor({});
-    for (const line of doctorLines(report)) ctx.out.line(line);
     const file = args.value('bundle');
+    let api: BlksnapApi;
+    try {
+      api = await ctx.api();
+    } catch (err) {
+      if (!hasCode(err, 'EBACKEND')) throw err;
+      return reportWithoutBackend(ctx, file, err);
+    }
+    const report = await api.doctor({});
+    for (const line of doctorLines(report, report.backend)) ctx.out.line(line);
     if (file === undefined) {
       ctx.out.record(report);
       return;

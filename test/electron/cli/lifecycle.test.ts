@@ -70,4 +70,40 @@ describe('blksnapctl on the emulator (upstream flavour)', () => {
     await ok('emu_remove', '--name', 'disk0');
     expect((await ok('emu_list')).lines).toEqual([]);
   });
+
+  it('runs a workload to its end and lists the devices', async () => {
+    await ok('emu_create', '--name', 'disk0', '--size', '32M');
+    await ok('attach', '-d', '/dev/disk0');
+    const w = await ok('emu_workload', '-d', '/dev/disk0', '--pattern', 'sequential', '--block-size', '64K', '--rate', '0', '--duration', '200', '--length', '1M');
+    expect(w.lines[0]).toMatch(/^workload=/);
+    expect(Number(w.lines[1]!.split('=')[1])).toBeGreaterThan(0);
+    const list = (await ok('emu_list')).lines;
+    expect(list).toEqual([expect.stringMatching(/^\/dev\/disk0 capacity=33554432 dev_id=\d+:\d+ tracked=yes emulated=yes snapshot=-$/)]);
+    const map = join(dir, 'map');
+    await ok('readcbtmap', '-d', '/dev/disk0', '-f', map);
+    // Nothing is taken yet: the read map is all zero until the first take (spec §3.3).
+    expect(readFileSync(map).every((b) => b === 0)).toBe(true);
+  });
+
+  it('answers the doctor and writes a support bundle', async () => {
+    const r = await ok('doctor', '--bundle', join(dir, 'bundle.json'));
+    expect(r.lines[0]).toMatch(/^backend: emulator, /);
+    expect(r.lines).toContain('modules:');
+    expect(r.lines.at(-1)).toBe(`support bundle: ${join(dir, 'bundle.json')}`);
+    expect(statSync(join(dir, 'bundle.json')).size).toBeGreaterThan(100);
+  });
+
+  it('fails with the errno of the emulated module', async () => {
+    const r = await run('cbtinfo', '-d', '/dev/nothing');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^blksnapctl: .*E[A-Z]+ \(/);
+    await ok('emu_create', '--name', 'disk0', '--size', '16M');
+    const untracked = await run('cbtinfo', '-d', '/dev/disk0');
+    expect(untracked.stderr).toMatch(/ENOENT/);
+    const destroy = await run('snapshot_destroy', '-i', '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b');
+    expect(destroy.stderr).toMatch(/ENODEV \(No such device\)/);
+    const badLimit = await run('snapshot_create', '-f', join(dir, 'missing-dir', 'x'), '-l', '1G');
+    expect([badLimit.code, badLimit.stdout]).toEqual([1, '']);
+    expect(badLimit.stderr).toMatch(/ENOENT/);
+  });
 });

@@ -344,10 +344,21 @@ describe('doctor', () => {
   it('prints the facts, why, and what to fix', async () => {
     const r = await run(['doctor'], { doctor: async () => report });
     expect(r.lines).toEqual([
-      'backend: emulator', 'dialect: lk6.15 (upstream lk6.15 (emulated))', 'version: 2.0.0.0', 'reason: no module; using the emulator',
-      'kernel release: 6.1.0-test', 'emulator state: /tmp/x', 'modules:', '  blksnap: not loaded', 'nodes:',
+      'backend: emulator, upstream lk6.15 (emulated) 2.0.0.0', 'reason: no module; using the emulator', 'emulator state: /tmp/x',
+      'kernel release: 6.1.0-test', 'kernel dialect: lk6.15', 'modules:', '  blksnap: not loaded', 'nodes:',
       '  /dev/blksnap-control: missing (upstream control node)', 'why:', '  - /dev/blksnap-control not found', 'to fix:', '  - load the module',
     ]);
+  });
+
+  it('still reports the facts where the backend cannot start, then fails with its error', async () => {
+    const connect = async () => { throw appError('EBACKEND', 'no usable blksnap module'); };
+    const r = await cli(['--backend', 'kernel', 'doctor', '--bundle', join(dir, 'b.json')], { connect, env: {} });
+    expect(r.code).toBe(1);
+    expect(r.lines[0]).toBe('backend: none available');
+    expect(r.lines).toContain('modules:');
+    expect(r.lines.at(-1)).toBe(`support bundle: ${join(dir, 'b.json')}`);
+    expect(r.stderr).toBe('blksnapctl: no usable blksnap module (EBACKEND: The control backend is not available)\n');
+    expect(JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'))).toMatchObject({ tool: 'blksnapctl', backendError: { code: 'EBACKEND' } });
   });
 
   it('--bundle copies the service\'s support bundle to the file', async () => {
