@@ -42,7 +42,7 @@ function fail(code: string, message: string): never {
 
 function capabilitiesFor(v1: boolean): Capabilities {
   return v1
-    ? { explicitAttach: false, addAfterCreate: false, appendStorage: true, cbtMapNeedsTakenSnapshot: true, maxSnapshots: 1, storageModes: ['directory'], eventCodes: { 0: 'low_free_space', 1: 'corrupted' }, needsStretchService: true }
+    ? { explicitAttach: false, addAfterCreate: false, appendStorage: true, cbtMapNeedsTakenSnapshot: true, maxSnapshots: 1, storageModes: ['ranges'], eventCodes: { 0: 'low_free_space', 1: 'corrupted' }, needsStretchService: true }
     : { explicitAttach: true, addAfterCreate: true, appendStorage: false, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null, storageModes: ['file', 'directory', 'block'], eventCodes: { 0: 'corrupted', 1: 'no_space' }, needsStretchService: false };
 }
 

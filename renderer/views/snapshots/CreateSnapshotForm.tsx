@@ -6,7 +6,7 @@ import { refreshLists } from '../../app/connect';
 import { ErrorMessage, Section } from '../../components/common';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
-import { offeredModes, parseLimit, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
+import { asksForDirectory, needsPath, offeredModes, parseLimit, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
 
 export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilities }) {
   const client = useApiClient();
@@ -48,6 +48,12 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   return (
     <Section title="Create snapshot">
       <form onSubmit={(e) => void submit(e)} noValidate aria-label="Create snapshot">
+        {capabilities.maxSnapshots !== null && snapshotCount >= capabilities.maxSnapshots && (
+          <p className="notice small" role="note">
+            This dialect holds {capabilities.maxSnapshots === 1 ? 'one snapshot' : `${capabilities.maxSnapshots} snapshots`} at a time (only the newest is
+            reachable in the module): destroy the current one before creating another.
+          </p>
+        )}
         {!capabilities.addAfterCreate && (
           <p className="notice small">This dialect (v1) fixes the device list at create: choose every device now; none can be added later.</p>
         )}
@@ -78,13 +84,13 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
             ) : (
               <p className="small muted">Difference storage: {storageModeLabel(storageMode, capabilities)}</p>
             )}
-            {storageMode !== 'ranges' && (
+            {needsPath(storageMode, capabilities) && (
               <>
-                <label htmlFor="create-storage-path">{storageMode === 'directory' ? 'Storage directory' : storageMode === 'block' ? 'Storage block device' : 'Storage file'}</label>
+                <label htmlFor="create-storage-path">{asksForDirectory(storageMode, capabilities) ? 'Storage directory' : storageMode === 'block' ? 'Storage block device' : 'Storage file'}</label>
                 <input
                   id="create-storage-path"
                   value={storagePath}
-                  placeholder={storageMode === 'directory' ? '/var/tmp' : storageMode === 'block' ? '/dev/sdc1' : '/var/tmp/diff_storage'}
+                  placeholder={asksForDirectory(storageMode, capabilities) ? '/var/tmp' : storageMode === 'block' ? '/dev/sdc1' : '/var/tmp/diff_storage'}
                   aria-invalid={errors.storagePath !== undefined}
                   aria-describedby={errors.storagePath ? 'create-path-error' : undefined}
                   onChange={(e) => { setStoragePath(e.target.value); setErrors(({ storagePath: _path, ...rest }) => rest); }}

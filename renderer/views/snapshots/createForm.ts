@@ -25,8 +25,23 @@ export function storageModeLabel(mode: StorageMode, capabilities: Capabilities):
     case 'directory': return capabilities.needsStretchService ? 'Storage directory (files are added as the module asks for space)' : 'Directory (an unnamed temporary file is created in it)';
     case 'file': return 'Existing file';
     case 'block': return 'Block device';
-    case 'ranges': return 'Sector ranges supplied by the app (no path)';
+    case 'ranges': return capabilities.needsStretchService
+      ? 'Sector ranges that the app\u2019s stretch service appends as the module asks for space (no path)'
+      : 'Sector ranges supplied by the app (no path)';
   }
+}
+
+/**
+ * Whether the mode takes a path: every mode but range mode, where SnapshotCreateRequest says
+ * null (v1 and VAL-7.0 ranges: the stretch service supplies the storage).
+ */
+export function needsPath(mode: StorageMode, _capabilities: Capabilities): boolean {
+  return mode !== 'ranges';
+}
+
+/** A directory is asked for (not a file or device). */
+export function asksForDirectory(mode: StorageMode, _capabilities: Capabilities): boolean {
+  return mode === 'directory';
 }
 
 /** Parses a limit like "2G", "512M", "1073741824" into whole sectors, or says what is wrong. */
@@ -48,8 +63,9 @@ export function validateCreateForm(input: CreateFormInput, capabilities: Capabil
     errors.devices = 'Choose at least one device: this dialect fixes the device list when the snapshot is created.';
   }
   const path = input.storagePath.trim();
-  if (input.storageMode !== 'ranges') {
-    if (path === '') errors.storagePath = input.storageMode === 'directory' ? 'Enter the directory for the difference storage.' : 'Enter the path of the difference storage.';
+  const withPath = needsPath(input.storageMode, capabilities);
+  if (withPath) {
+    if (path === '') errors.storagePath = asksForDirectory(input.storageMode, capabilities) ? 'Enter the directory for the difference storage.' : 'Enter the path of the difference storage.';
     else if (!path.startsWith('/')) errors.storagePath = `"${path}" is not an absolute path (it starts with /).`;
     else if (path.length > 4095) errors.storagePath = 'The path is longer than PATH_MAX (4096).';
   }
@@ -58,6 +74,6 @@ export function validateCreateForm(input: CreateFormInput, capabilities: Capabil
   if (Object.keys(errors).length > 0 || !limit.ok) return { ok: false, errors };
   return {
     ok: true,
-    request: { diffStoragePath: input.storageMode === 'ranges' ? null : path, diffStorageLimitSectors: limit.sectors, devices: [...input.devices] },
+    request: { diffStoragePath: withPath ? path : null, diffStorageLimitSectors: limit.sectors, devices: [...input.devices] },
   };
 }

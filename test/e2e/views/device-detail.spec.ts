@@ -6,7 +6,7 @@ test('the heatmap shows what a workload changed, with hover, zoom, incremental s
   await openView(page, app, '#/devices');
   await createDevice(page, 'disk1', '64M');
   await attach(page, '/dev/disk1');
-  await runWorkload(page, '/dev/disk1', { pattern: 'sequential', rate: '0', seconds: '1' });
+  await runWorkload(page, '/dev/disk1', { pattern: 'sequential', rate: '24M', seconds: '1' });
   await createSnapshot(page, app, ['/dev/disk1']);
   await page.getByRole('button', { name: /^Take snapshot/ }).click();
   await expect(page.getByText('taken', { exact: true })).toBeVisible();
@@ -38,7 +38,7 @@ test('the heatmap shows what a workload changed, with hover, zoom, incremental s
   await page.mouse.move(box.x + 5, box.y + 5);
   await expect(page.getByRole('tooltip')).toContainText('Block 0');
   await expect(page.getByRole('tooltip')).toContainText('Sectors');
-  await page.screenshot({ path: 'test-results/views/device-detail.png', fullPage: true });
+  await page.screenshot({ path: 'test-results/views/device-detail.png' });
 
   await page.getByRole('toolbar', { name: 'Heatmap zoom and scroll' }).getByRole('button', { name: 'Zoom out' }).isDisabled();
   await page.getByRole('button', { name: 'Zoom in' }).click();

@@ -2,7 +2,10 @@
 // RENDERER_FAKE_URL=http://127.0.0.1:PORT, on a build of the renderer over its in-memory fake
 // API started empty (`npx tsx test/bench/rendererBuild.ts PORT`), to check the views alone.
 import type { Page } from '@playwright/test';
-import { expect, test as appTest, type RunningApp } from '../fixtures';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, startWebApp, stopWebApp, test as appTest, type RunningApp } from '../fixtures';
 
 const fakeUrl = process.env.RENDERER_FAKE_URL;
 
@@ -14,6 +17,28 @@ export const test = fakeUrl
     },
   })
   : appTest;
+
+/** The same, on the emulator's v1 flavour (Veeam Agent 6.x: no attach, devices fixed at create). */
+export const testV1 = fakeUrl
+  ? appTest.extend<{ app: RunningApp }>({
+    // eslint-disable-next-line no-empty-pattern
+    app: async ({}, use) => {
+      await use({ url: `${fakeUrl}/?fake=1&empty=1&dialect=v1`, origin: fakeUrl, token: '', stateDir: '/tmp', output: () => '' });
+    },
+  })
+  : appTest.extend<{ app: RunningApp }>({
+    // eslint-disable-next-line no-empty-pattern
+    app: async ({}, use) => {
+      const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-v1-'));
+      const { app, child } = await startWebApp(stateDir, ['--emulate', 'v1']);
+      try {
+        await use(app);
+      } finally {
+        await stopWebApp(child);
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+    },
+  });
 
 export { expect };
 

@@ -55,8 +55,14 @@ describe('validateCreateForm', () => {
     expect(validateCreateForm({ ...input, storageMode: 'directory', storagePath: '' }, v1, 0)).toMatchObject({ ok: false, errors: { storagePath: expect.stringContaining('directory') } });
   });
 
-  it('sends no path in range mode', () => {
+  it('sends no path in plain range mode', () => {
     const ranges = { ...v2, storageModes: ['ranges' as const] };
     expect(validateCreateForm({ ...input, storageMode: 'ranges', storagePath: '' }, ranges, 0)).toMatchObject({ ok: true, request: { diffStoragePath: null } });
+  });
+
+  it('on v1 range storage (as the kernel client reports it) sends no path: the stretch service supplies ranges', () => {
+    const v1Ranges = { ...v1, storageModes: ['ranges' as const] };
+    expect(offeredModes(v1Ranges)).toEqual(['ranges']);
+    expect(validateCreateForm({ ...input, storageMode: 'ranges', storagePath: '' }, v1Ranges, 0)).toMatchObject({ ok: true, request: { diffStoragePath: null, devices: ['/dev/sdb'] } });
   });
 });
