@@ -12,6 +12,8 @@ import { connectRemote } from './remote';
 export interface ApiConnection {
   api: BlksnapApi;
   kind: 'in-process' | 'remote';
+  /** Things the user should know about this connection (printed on stderr). */
+  notes?: string[];
   close(): Promise<void>;
 }
 
@@ -56,6 +58,13 @@ export function runningApp(emulatorDir: string): RuntimeInfo | null {
 
 export const connectService: Connector = async (globals) => {
   const app = globals.backend === 'kernel' ? null : runningApp(globals.emulatorDir);
-  if (app) return connectRemote(app);
+  if (app) {
+    const connection = await connectRemote(app);
+    if (globals.explicit.length > 0) {
+      const given = globals.explicit.map((name) => `--${name}`).join(', ');
+      connection.notes = [`blksnapctl: the running blksnap Manager (pid ${app.pid}) owns ${globals.emulatorDir}; its backend applies and ${given} is ignored`];
+    }
+    return connection;
+  }
   return bootInProcess(globals);
 };

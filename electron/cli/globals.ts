@@ -13,6 +13,8 @@ export interface GlobalOptions {
   dialect: DialectId | null;
   /** Machine-readable output (our extension; the upstream `-j` always fails). */
   json: boolean;
+  /** Which of backend, emulate, dialect were given on the command line (not defaults). */
+  explicit: ('backend' | 'emulate' | 'dialect')[];
 }
 
 export const GLOBAL_OPTIONS_HELP = `blksnapctl options (before or after the command):
@@ -61,8 +63,9 @@ export function extractGlobalOptions(argv: readonly string[], env: NodeJS.Proces
     throw err;
   }
   const o = cmd.opts<{ backend: BackendChoice; emulatorDir: string; emulate: EmulatedFlavour; dialect?: DialectId; json: boolean }>();
+  const explicit = (['backend', 'emulate', 'dialect'] as const).filter((name) => cmd.getOptionValueSource(name) === 'cli');
   return {
-    globals: { backend: o.backend, emulatorDir: o.emulatorDir, emulate: o.emulate, dialect: o.dialect ?? null, json: o.json },
+    globals: { backend: o.backend, emulatorDir: o.emulatorDir, emulate: o.emulate, dialect: o.dialect ?? null, json: o.json, explicit },
     rest: cmd.args,
   };
 }

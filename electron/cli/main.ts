@@ -81,7 +81,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       globals,
       signal: deps.signal ?? new AbortController().signal,
       api: async (): Promise<BlksnapApi> => {
-        connecting ??= connect(globals);
+        if (!connecting) {
+          connecting = connect(globals);
+          for (const note of (await connecting).notes ?? []) io.stderr(`${note}\n`);
+        }
         return (await connecting).api;
       },
     };

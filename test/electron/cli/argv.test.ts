@@ -77,12 +77,12 @@ describe('blksnapctl options', () => {
   it('are taken out wherever they stand, leaving the rest in order', () => {
     const { globals, rest } = extractGlobalOptions(['attach', '--backend', 'emulator', '-d', '/dev/x', '--emulator-dir=/tmp/e', '--json', '--emulate', 'v1'], {});
     expect(rest).toEqual(['attach', '-d', '/dev/x']);
-    expect(globals).toEqual({ backend: 'emulator', emulatorDir: '/tmp/e', emulate: 'v1', dialect: null, json: true });
+    expect(globals).toEqual({ backend: 'emulator', emulatorDir: '/tmp/e', emulate: 'v1', dialect: null, json: true, explicit: ['backend', 'emulate'] });
   });
 
   it('default to auto, the per-user state directory and upstream', () => {
     const { globals } = extractGlobalOptions(['version'], { XDG_STATE_HOME: '/state' });
-    expect(globals).toEqual({ backend: 'auto', emulatorDir: '/state/blksnap-manager/emulator', emulate: 'upstream', dialect: null, json: false });
+    expect(globals).toEqual({ backend: 'auto', emulatorDir: '/state/blksnap-manager/emulator', emulate: 'upstream', dialect: null, json: false, explicit: [] });
   });
 
   it('leave the upstream -j to the command', () => {

@@ -68,6 +68,12 @@ describe('blksnapctl with a running app', () => {
     expect(await booted.service.listSnapshots({})).toEqual([]);
   });
 
+  it('notes that --emulate and --backend are the app\'s to choose', async () => {
+    const r = await run('--emulate', 'v1', 'version');
+    expect(r.lines).toEqual(['2.0.0.0']);
+    expect(r.stderr).toBe(`blksnapctl: the running blksnap Manager (pid ${process.pid}) owns ${stateDir}; its backend applies and --emulate is ignored\n`);
+  });
+
   it('passes the app\'s errors through unchanged', async () => {
     const r = await run('snapshot_destroy', '-i', '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b');
     expect(r.code).toBe(1);
