@@ -41,6 +41,8 @@ export class EmulatorCore {
   closed = false;
   /** Snapshot ids found in state.json at reopen (their journals are kept). */
   savedSnapshotIds: string[] = [];
+  /** Directories that ever held directory-mode storage: swept for files of lost snapshots at reopen. */
+  readonly storageDirs = new Set<string>();
 
   constructor(
     readonly stateDir: string,
@@ -192,11 +194,11 @@ export class EmulatorCore {
         name: d.name, minor: d.minor, capacitySectors: d.capacitySectors, flags: d.flags, trackerId: d.tracker?.trackerId ?? null,
       })),
       snapshots: [...this.snapshots.values()].filter((s) => s.state !== 'releasing').map(snapshotRecord),
+      storageDirs: [...this.storageDirs],
       cleanShutdown: clean,
     };
     writeStateFile(this.stateDir, state);
   }
-
 }
 
 export function ownedFile(fd: number, capacitySectors: number): StorageTarget {

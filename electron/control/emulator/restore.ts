@@ -7,6 +7,7 @@ import { CowLog } from './cow-log';
 import { EmulatedDevice, SECTOR } from './device';
 import { DiffStorage, type StorageTarget } from './diff-storage';
 import { ownedFile, type EmulatorCore } from './core';
+import { dirStoragePrefix } from './storage-open';
 import { Snapshot, type SnapshotRecord } from './snapshot';
 import type { StateFile } from './state-file';
 
@@ -35,6 +36,7 @@ export function restore(core: EmulatorCore, saved: StateFile): void {
     core.devices.set(rec.name, dev);
   }
   core.savedSnapshotIds = saved.snapshots.map((r) => r.id);
+  for (const dir of saved.storageDirs ?? []) core.storageDirs.add(dir);
   removeStrayFiles(core);
   for (const rec of saved.snapshots) restoreSnapshot(core, rec);
   core.rebuildCowIndex();
@@ -52,6 +54,23 @@ export function removeStrayFiles(core: EmulatorCore): void {
   }
   for (const f of fs.readdirSync(path.join(core.stateDir, 'cbt'))) {
     if (!core.devices.get(f.replace(/\.cbt$/, ''))?.tracker) fs.rmSync(path.join(core.stateDir, 'cbt', f), { force: true });
+  }
+  // Directory-mode storage of snapshots a crash lost (created, or released, half-way).
+  const prefix = dirStoragePrefix(core.stateDir);
+  const live = new Set(core.savedSnapshotIds.map((id) => `${prefix}${id}`));
+  for (const dir of core.storageDirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const f of names) {
+      if (f.startsWith(prefix) && !live.has(f)) {
+        fs.rmSync(path.join(dir, f), { force: true });
+        core.recoveryNotes.push(`removed ${path.join(dir, f)}, the storage of a snapshot lost in a crash`);
+      }
+    }
   }
 }
 

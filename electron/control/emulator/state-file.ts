@@ -28,6 +28,8 @@ export interface StateFile {
   nextTrackerId: number;
   devices: DeviceRecord[];
   snapshots: SnapshotRecord[];
+  /** Directories that held directory-mode storage (absent in older state files). */
+  storageDirs?: string[];
   /** false while an owner runs: a reopen that finds false follows a crash. */
   cleanShutdown: boolean;
 }

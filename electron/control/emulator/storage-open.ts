@@ -1,5 +1,6 @@
 // Opening difference storage: a path at SNAPSHOT_CREATE (file, directory or emulated block
 // device, with the create-time gate of spec §3.6) and the targets of APPEND_STORAGE.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoError, ERRNO, type ErrnoName } from '../../../shared/errors';
@@ -10,6 +11,13 @@ import { ownedFile, type EmulatorCore } from './core';
 import type { Snapshot } from './snapshot';
 
 const PATH_MAX = 4096;
+/**
+ * The unnamed file of directory-mode storage (the module's O_TMPFILE) is named so here; the tag
+ * of the state directory keeps two emulators sharing a storage directory off each other's files.
+ */
+export function dirStoragePrefix(stateDir: string): string {
+  return `.blksnap-emulator-diff-${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}-`;
+}
 
 /** File, directory or emulated block device storage with the create-time gate (§3.6). */
 export function openPathStorage(core: EmulatorCore, op: string, id: string, p: string, limit: number, targets: Map<string, StorageTarget>): StorageState {
@@ -38,7 +46,12 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
     }
     if (st.isDirectory()) {
       mode = 'directory';
-      storagePath = path.join(p, `.blksnap-emulator-diff-${id}`);
+      storagePath = path.join(p, `${dirStoragePrefix(core.stateDir)}${id}`);
+      const dir = path.resolve(p);
+      if (!core.storageDirs.has(dir)) {
+        core.storageDirs.add(dir);
+        core.saveState(); // recorded before the file exists: a crash leaves no file nobody knows of
+      }
       handle = ownedFile(fs.openSync(storagePath, 'wx+', 0o600), 0);
       capacity = 0;
     } else if (st.isFile()) {
