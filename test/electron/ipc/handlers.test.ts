@@ -168,3 +168,40 @@ describe('IPC handlers', () => {
     expect((err as BlksnapError).code).toBe('ENOENT');
   });
 });
+
+describe('IPC round trip against the emulator', () => {
+  it('runs the snapshot lifecycle through the renderer client, the bridge and the handlers', async () => {
+    const { testEmulator } = await import('../web/emulator');
+    const emulator = await testEmulator();
+    const svc = createService(emulator.emu, { dataDir: null, pushBatchMs: 5 });
+    const ipcMain = new FakeIpcMain();
+    registerIpc({ ipcMain, service: svc, isOwnPage });
+    const own = eventFrom(PAGE_URL);
+    const bridge: BlksnapBridge = {
+      invoke: (method, args) => ipcMain.invoke(own, IPC.callPrefix + method, args) as Promise<CallOutcome>,
+      subscribe: () => () => undefined,
+    };
+    const { api } = createIpcApi(bridge);
+    try {
+      const device = await api.emuCreateDevice({ name: 'disk0', sizeBytes: 16 * 2 ** 20 });
+      await api.attach({ device: device.path });
+      await api.emuWrite({ path: device.path, offsetBytes: 0, data: new Uint8Array(65536).fill(5) });
+      const { id } = await api.snapshotCreate({ diffStoragePath: emulator.storageDir, diffStorageLimitSectors: 32768, devices: [device.path] });
+      await api.snapshotTake({ id });
+      const map = await api.cbtMap({ device: device.path });
+      expect(map).toBeInstanceOf(Uint8Array);
+      expect(map[0]).toBe(1);
+      const [snapshot] = await api.listSnapshots({});
+      for (const [method, value] of [['listSnapshots', [snapshot]], ['cbtMap', map]] as const) {
+        expect(API[method].result.safeParse(value).success).toBe(true);
+      }
+      const read = await api.emuRead({ path: device.path, offsetBytes: 0, lengthBytes: 4096 });
+      expect(read.every((b) => b === 5)).toBe(true);
+      await api.snapshotDestroy({ id });
+      expect(await api.listSnapshots({})).toEqual([]);
+    } finally {
+      await svc.close();
+      await emulator.dispose();
+    }
+  });
+});
