@@ -21,6 +21,7 @@ import { EventPump, waitEventFor } from './pump';
 import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
 import { defaultDoctor } from './doctor';
 import { startWorkload } from '../control/emulator/workload';
+import { kernelHz } from './hz';
 
 /** Hooks for code that works alongside the service (the v1 stretch service, tests). */
 export interface SnapshotLifecycleListener {
@@ -616,9 +617,9 @@ export class Service implements BlksnapService {
     if (queue.length > EVENT_QUEUE_LENGTH) queue.shift();
   }
 
-  /** Ticks of the backend's HZ (emulated HZ; the real module's CONFIG_HZ is unknown, 250 assumed). */
+  /** Ticks of the backend's HZ: the emulated HZ, or the kernel's CONFIG_HZ. */
   private ticksToMs(ticks: number): number {
-    const hz = isEmulator(this.control) ? this.control.hz : 250;
+    const hz = isEmulator(this.control) ? this.control.hz : kernelHz().hz;
     return (ticks * 1000) / hz;
   }
 

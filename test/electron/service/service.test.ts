@@ -331,3 +331,12 @@ describe('destroy while polling', () => {
     expect(err.message).toContain('stays');
   });
 });
+
+describe('kernel HZ', () => {
+  it('reads CONFIG_HZ from a kernel config', async () => {
+    const { parseConfigHz } = await import('../../../electron/service/hz');
+    expect(parseConfigHz('# CONFIG_HZ_100 is not set\nCONFIG_HZ_250=y\nCONFIG_HZ=250\n')).toBe(250);
+    expect(parseConfigHz('CONFIG_HZ=1000')).toBe(1000);
+    expect(parseConfigHz('CONFIG_HZ_PERIODIC=y')).toBeNull();
+  });
+});
