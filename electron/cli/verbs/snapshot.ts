@@ -1,9 +1,10 @@
 // The upstream tool's snapshot commands: snapshot_create, snapshot_add, snapshot_take,
 // snapshot_collect, snapshot_destroy, snapshot_info (spec §7.1), same options and output.
 import type { BlksnapApi } from '../../../shared/contract';
-import { errnoError } from '../../../shared/errors';
+import { appError, errnoError } from '../../../shared/errors';
+import type { Capabilities } from '../../../shared/schemas';
 import { parseToolLimit, SECTOR_SIZE } from '../../../shared/units';
-import { UsageError } from '../argv';
+import { UsageError, type ParsedArgs } from '../argv';
 import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
 import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb } from './verb';
 
@@ -28,18 +29,18 @@ export const snapshotCreate: Verb = {
   name: 'snapshot_create',
   purpose: 'Create snapshot object structure.',
   options: withHelp(
-    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. With --emulate v1: the directory for the stretch service\'s files.' },
+    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. Optional on VAL-7.0/VAL-13 (none: range mode); none on v1 (the stretch service supplies ranges).' },
     { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit in bytes; suffix K, M or G (uppercase) for KiB, MiB, GiB.' },
     { long: 'device', short: 'd', kind: 'vector', description: "Device name for snapshot. It's multitoken argument. Required where the dialect fixes the device list at create (v1)." },
   ),
   async run(ctx, args) {
-    const diffStoragePath = args.required('file');
+    const api = await ctx.api();
+    const { capabilities, dialectLabel } = await api.backendInfo({});
+    const diffStoragePath = storagePathArg(args, capabilities, dialectLabel);
     const limitBytes = parseToolLimit(args.required('limit'));
     const devices = args.vector('device');
-    const api = await ctx.api();
-    const info = await api.backendInfo({});
     const diffStorageLimitSectors = Math.floor(limitBytes / SECTOR_SIZE);
-    if (!info.capabilities.addAfterCreate) {
+    if (!capabilities.addAfterCreate) {
       // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
       if (devices.length === 0) throw new UsageError("Argument 'device' is missed.");
       const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices });
@@ -57,6 +58,24 @@ export const snapshotCreate: Verb = {
     }
   },
 };
+
+/**
+ * -f as the dialect takes it: required where the storage is a path (upstream), optional where
+ * ranges may stand in (VAL-7.0: no -f = range mode), refused where only ranges exist (v1: the
+ * app's stretch service supplies them).
+ */
+function storagePathArg(args: ParsedArgs, capabilities: Capabilities, dialectLabel: string): string | null {
+  const pathModes = capabilities.storageModes.filter((m) => m !== 'ranges');
+  const file = args.value('file');
+  if (pathModes.length === 0) {
+    if (file !== undefined) {
+      throw appError('EUNSUPPORTED', `${dialectLabel} takes no difference-storage path (-f): the module asks for sector ranges and blksnap Manager's stretch service supplies them`, { file });
+    }
+    return null;
+  }
+  if (file === undefined && capabilities.storageModes.includes('ranges')) return null;
+  return args.required('file');
+}
 
 export const snapshotAdd: Verb = {
   name: 'snapshot_add',

@@ -74,7 +74,7 @@ describe('the command line', () => {
 
   it.each([
     [['attach'], 'device'], [['detach'], 'device'], [['cbtinfo'], 'device'], [['readcbtmap'], 'device'], [['readcbtmap', '-d', '/dev/x'], 'file'],
-    [['markdirtyblock'], 'device'], [['markdirtyblock', '-d', '/dev/x'], 'ranges'], [['snapshot_create'], 'file'], [['snapshot_create', '-f', '/tmp'], 'limit'],
+    [['markdirtyblock'], 'device'], [['markdirtyblock', '-d', '/dev/x'], 'ranges'],
     [['snapshot_add', '-i', ID], 'device'], [['snapshot_add', '-d', '/dev/x'], 'id'], [['snapshot_take'], 'id'], [['snapshot_destroy'], 'id'],
     [['snapshot_info'], 'device'], [['snapshot_waitevent'], 'id'], [['snapshot_waitevent', '-i', ID], 'timeout'], [['snapshot_watcher'], 'id'],
     [['emu_create'], 'name'], [['emu_create', '-n', 'd'], 'size'], [['emu_remove'], 'name'], [['emu_write'], 'device'], [['emu_read', '-d', '/dev/x', '-o', '0', '-l', '1'], 'out'],
@@ -211,11 +211,13 @@ describe('snapshot verbs', () => {
 
   it('snapshot_create on v1 requires the devices and gives them at create', async () => {
     const v1 = { backendInfo: async () => backend('v1') };
-    expect((await run(['snapshot_create', '-f', '/tmp', '-l', '1G'], v1)).stderr).toBe("Argument 'device' is missed.\n");
+    expect((await run(['snapshot_create', '-l', '1G'], v1)).stderr).toBe("Argument 'device' is missed.\n");
     const reqs: unknown[] = [];
-    const r = await run(['snapshot_create', '-f', '/tmp', '-l', '1G', '-d', '/dev/a', '/dev/b'], { ...v1, snapshotCreate: async (req) => { reqs.push(req); return { id: ID }; } });
+    const r = await run(['snapshot_create', '-l', '1G', '-d', '/dev/a', '/dev/b'], { ...v1, snapshotCreate: async (req) => { reqs.push(req); return { id: ID }; } });
     expect([r.code, r.lines]).toEqual([0, [ID]]);
-    expect(reqs).toEqual([{ diffStoragePath: '/tmp', diffStorageLimitSectors: 2097152, devices: ['/dev/a', '/dev/b'] }]);
+    expect(reqs).toEqual([{ diffStoragePath: null, diffStorageLimitSectors: 2097152, devices: ['/dev/a', '/dev/b'] }]);
+    const withPath = await run(['snapshot_create', '-f', '/tmp', '-l', '1G', '-d', '/dev/a'], v1);
+    expect(withPath.stderr).toMatch(/^blksnapctl: .*takes no difference-storage path.*EUNSUPPORTED/);
   });
 
   it('snapshot_add auto-attaches', async () => {
