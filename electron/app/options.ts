@@ -61,7 +61,7 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (err) {
-    throw new Error(`bad option: ${(err as Error).message.replace(/^error: /, '')}`);
+    throw new Error(`bad option: ${(err as Error).message.replace(/^error: /, '')}`, { cause: err });
   }
   const o = cmd.opts<{ web: boolean; host: string; port: number; emulatorDir: string; backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour; open: boolean }>();
   return {

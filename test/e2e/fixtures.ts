@@ -59,6 +59,7 @@ export async function stopWebApp(child: ChildProcess): Promise<void> {
 }
 
 export const test = base.extend<{ app: RunningApp }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern.
   app: async ({}, use) => {
     const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-'));
     const { app, child } = await startWebApp(stateDir);
