@@ -452,8 +452,16 @@ export class Service implements BlksnapService {
 
   private async doRefresh(): Promise<void> {
     const listedAtMs = Date.now();
-    const [devices, ids] = await Promise.all([this.control.listDevices(), this.control.snapshotCollect()]);
-    for (const id of this.registry.reconcile(ids, listedAtMs)) {
+    const [devices, collected] = await Promise.all([
+      this.control.listDevices(),
+      // Devices still refresh when the snapshot list cannot be read (the error is reported once).
+      this.control.snapshotCollect().catch((err: unknown) => {
+        this.reportOnce(err);
+        return null;
+      }),
+    ]);
+    const ids = collected ?? this.liveIds;
+    for (const id of collected ? this.registry.reconcile(ids, listedAtMs) : []) {
       this.appEvent('info', 'snapshot', `Snapshot ${id} no longer exists`, { snapshotId: id });
       this.forget(id);
     }
