@@ -24,19 +24,23 @@ export function buildHistogram(map: Uint8Array): Uint32Array {
   return histogram;
 }
 
-function firstLevel(map: Uint8Array): LodLevel {
+/** Level 1 and the histogram in one pass over the map (the only pass over 2M cells). */
+function firstLevel(map: Uint8Array, histogram: Uint32Array): LodLevel {
   const length = Math.ceil(map.length / 2);
   const max = new Uint8Array(length);
   const changed = new Uint32Array(length);
   const pairs = map.length >> 1;
-  for (let j = 0; j < pairs; j++) {
-    const a = map[2 * j]!;
-    const b = map[2 * j + 1]!;
+  for (let j = 0, i = 0; j < pairs; j++, i += 2) {
+    const a = map[i]!;
+    const b = map[i + 1]!;
+    histogram[a]!++;
+    histogram[b]!++;
     max[j] = a > b ? a : b;
     changed[j] = (a !== 0 ? 1 : 0) + (b !== 0 ? 1 : 0);
   }
   if (length > pairs) {
     const a = map[map.length - 1]!;
+    histogram[a]!++;
     max[pairs] = a;
     changed[pairs] = a !== 0 ? 1 : 0;
   }
@@ -65,15 +69,15 @@ function nextLevel(below: LodLevel): LodLevel {
 
 export function buildPyramid(map: Uint8Array): CbtPyramid {
   const levels: LodLevel[] = [{ shift: 0, max: map, changed: null }];
-  if (map.length > 1) {
-    let level = firstLevel(map);
+  if (map.length <= 1) return { blockCount: map.length, levels, histogram: buildHistogram(map) };
+  const histogram = new Uint32Array(256);
+  let level = firstLevel(map, histogram);
+  levels.push(level);
+  while (level.max.length > 1) {
+    level = nextLevel(level);
     levels.push(level);
-    while (level.max.length > 1) {
-      level = nextLevel(level);
-      levels.push(level);
-    }
   }
-  return { blockCount: map.length, levels, histogram: buildHistogram(map) };
+  return { blockCount: map.length, levels, histogram };
 }
 
 /** Largest change number present in the map (0 if nothing changed). */

@@ -26,10 +26,11 @@ async function main() {
     page.on('pageerror', (e) => console.error('page error:', e.message));
     await page.goto(`${url}/dev/bench.html`);
     await page.waitForFunction(() => document.title === 'bench ready');
-    console.log(`Chromium ${browser.version()}, ${BLOCKS.toLocaleString('en-US')}-block map\n`);
+    const { cpus, loadavg } = await import('node:os');
+    console.log(`Chromium ${browser.version()}, ${BLOCKS.toLocaleString('en-US')}-block map; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (other work on the machine adds noise)\n`);
 
     const prep = await page.evaluate((n) => window.__bench.prepare(n), BLOCKS);
-    console.log(`LOD pyramid build (once per map read): ${f(prep.pyramidBuildMs)} (${prep.levels} levels)`);
+    console.log(`LOD pyramid + histogram build (once per map read, ${prep.levels} levels): ${line(prep.pyramidBuild)}`);
 
     await page.evaluate(() => window.__bench.fullRender(10));
     const full = await page.evaluate(() => window.__bench.fullRender(120));
@@ -44,7 +45,12 @@ async function main() {
     console.log(`  for comparison, a full scan of the map (shared/cbt changedSince): ${line(cs.fullScanSharedCbt)}`);
 
     for (const filter of [null, 'corrupted']) {
-      const ev = await page.evaluate(([kind]) => window.__bench.eventStream(5, 10_000, kind), [filter] as const);
+      // A fresh page per run: no heap left over from the map or the previous run.
+      const evPage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await evPage.goto(`${url}/dev/bench.html`);
+      await evPage.waitForFunction(() => document.title === 'bench ready');
+      const ev = await evPage.evaluate(([kind]) => window.__bench.eventStream(5, 10_000, kind), [filter] as const);
+      await evPage.close();
       console.log(`events view, 10,000 events/s for 5 s${filter ? `, filtered by kind=${filter}` : ''}: ${ev.events.toLocaleString('en-US')} events, ${ev.held.toLocaleString('en-US')} held, ${ev.rowsInDom} rows in the DOM`);
       console.log(`  longest main-thread task while streaming ${f(ev.longestTaskMs)}, tasks over 50 ms: ${ev.longTasksOver50Ms}   [target: none]; first mount of the view: ${f(ev.mountTaskMs)}`);
       if (process.env.BENCH_VERBOSE) console.log(`  long tasks (start since stream start + duration): ${ev.longTaskAt.join(', ')}`);

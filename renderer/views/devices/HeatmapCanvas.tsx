@@ -37,7 +37,9 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
   const heightPx = fittedHeight(blockCount, widthPx, maxHeightPx);
   const [view, setView] = useState<ViewState>(() => ({ zoom: fitZoom(blockCount, DEFAULT_WIDTH, heightPx), firstRow: 0 }));
   const [userZoomed, setUserZoomed] = useState(false);
-  const [hover, setHover] = useState<Hover | null>(null);
+  const [mouseHover, setHover] = useState<Hover | null>(null);
+  /** Keyboard inspection: the block under the keyboard cursor (arrow keys), null when off. */
+  const [cursorBlock, setCursorBlock] = useState<number | null>(null);
   const tooltipId = useId();
   const lut = useMemo(() => buildLut(mode), [mode]);
 
@@ -133,12 +135,31 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     setHover(hit ? { hit, xPx: x, yPx: y } : null);
   };
 
+  /** Moves the keyboard cursor by cells and scrolls so that it stays in view. */
+  const moveCursor = (cells: number, rowsDelta: number) => {
+    const layout = layoutFor(view, widthPx, heightPx);
+    const perCell = 2 ** layout.level;
+    const cols = Math.floor(widthPx / layout.cellPx);
+    const fullRows = Math.max(1, Math.floor(heightPx / layout.cellPx));
+    const start = cursorBlock ?? view.firstRow * cols * perCell;
+    const moved = cursorBlock === null ? start : start + (cells + rowsDelta * cols) * perCell;
+    const next = Math.min(blockCount - 1, Math.max(0, Math.floor(moved / perCell) * perCell));
+    setCursorBlock(next);
+    const row = Math.floor(next / perCell / cols);
+    if (row < view.firstRow) pan(row - view.firstRow);
+    else if (row >= view.firstRow + fullRows) pan(row - (view.firstRow + fullRows - 1));
+  };
+
   const onKeyDown = (e: KeyboardEvent<HTMLCanvasElement>) => {
     const pageRows = Math.max(1, Math.floor(heightPx / layoutFor(view, widthPx, heightPx).cellPx) - 1);
     const handled: Record<string, () => void> = {
-      '+': () => zoomBy(-1), '=': () => zoomBy(-1), '-': () => zoomBy(1),
-      ArrowUp: () => pan(-1), ArrowDown: () => pan(1), PageUp: () => pan(-pageRows), PageDown: () => pan(pageRows),
-      Home: fit, '0': fit,
+      '+': () => zoomBy(-1, cursorBlock === null ? undefined : { block: cursorBlock, yPx: heightPx / 2 }),
+      '=': () => zoomBy(-1, cursorBlock === null ? undefined : { block: cursorBlock, yPx: heightPx / 2 }),
+      '-': () => zoomBy(1),
+      ArrowLeft: () => moveCursor(-1, 0), ArrowRight: () => moveCursor(1, 0),
+      ArrowUp: () => moveCursor(0, -1), ArrowDown: () => moveCursor(0, 1),
+      PageUp: () => pan(-pageRows), PageDown: () => pan(pageRows),
+      Home: fit, '0': fit, Escape: () => setCursorBlock(null),
     };
     const fn = handled[e.key];
     if (fn) {
@@ -150,6 +171,7 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
   const fitted = fitZoom(blockCount, widthPx, heightPx);
   const layout = layoutFor(view, widthPx, heightPx);
   const cols = Math.floor(widthPx / layout.cellPx);
+  const hover = mouseHover ?? cursorHover(cursorBlock, view, layout, cols, blockCount);
   const firstVisible = view.firstRow * cols * 2 ** layout.level;
   const lastVisible = Math.min(blockCount, firstVisible + cols * Math.floor(heightPx / layout.cellPx) * 2 ** layout.level);
 
@@ -183,6 +205,7 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
           onKeyDown={onKeyDown}
           onMouseMove={onMouseMove}
           onMouseLeave={() => { setHover(null); dragRef.current = null; }}
+          onBlur={() => setCursorBlock(null)}
           onMouseDown={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
             dragRef.current = { startY: e.clientY - rect.top, startRow: view.firstRow };
@@ -207,9 +230,31 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
           </>
         )}
       </div>
-      <p className="hint small muted">Wheel or ＋/－ to zoom, drag or ↑/↓/Page keys to scroll, Home for the whole map, double-click to zoom into a spot.</p>
+      <p className="hint small muted">
+        Wheel or ＋/－ to zoom, drag or Page Up/Down to scroll, double-click to zoom into a spot, Home for the whole map.
+        With the map focused, arrow keys inspect cell by cell.
+      </p>
+      <p className="visually-hidden" aria-live="polite">{cursorBlock !== null && hover ? describeCell(hover.hit, map, sinceChangeNumber) : ''}</p>
     </div>
   );
+}
+
+function cursorHover(cursorBlock: number | null, view: ViewState, layout: { level: number; cellPx: number }, cols: number, blockCount: number): Hover | null {
+  if (cursorBlock === null || cursorBlock >= blockCount) return null;
+  const perCell = 2 ** layout.level;
+  const cell = Math.floor(cursorBlock / perCell);
+  const row = Math.floor(cell / cols) - view.firstRow;
+  const col = cell % cols;
+  if (row < 0) return null;
+  const firstBlock = cell * perCell;
+  return { hit: { firstBlock, blockCount: Math.min(perCell, blockCount - firstBlock), row, col }, xPx: col * layout.cellPx + layout.cellPx, yPx: row * layout.cellPx + layout.cellPx };
+}
+
+function describeCell(hit: CellHit, map: Uint8Array, sinceChangeNumber: number | null): string {
+  const d = bucketDetail(map, hit.firstBlock, hit.blockCount, sinceChangeNumber);
+  const where = hit.blockCount === 1 ? `Block ${hit.firstBlock}` : `Blocks ${hit.firstBlock} to ${hit.firstBlock + hit.blockCount - 1}`;
+  const what = hit.blockCount === 1 ? `change number ${d.maxChangeNumber}` : `${d.changedBlocks} changed, newest change ${d.maxChangeNumber}`;
+  return `${where}: ${what}.`;
 }
 
 /** Height that holds the whole map at its fitting zoom without empty rows below it. */

@@ -35,6 +35,20 @@ describe('DeviceDetailView', () => {
     expect(screen.getByRole('list', { name: 'Heatmap legend' }).textContent).toContain('changed after 1');
   });
 
+  it('inspects the map from the keyboard, cell by cell', async () => {
+    await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    const canvas = await screen.findByRole('img', { name: /CBT heatmap/ });
+    canvas.focus();
+    fireEvent.keyDown(canvas, { key: 'ArrowRight' });
+    expect(screen.getByRole('tooltip').textContent).toContain('Block 0');
+    fireEvent.keyDown(canvas, { key: 'ArrowRight' });
+    expect(screen.getByRole('tooltip').textContent).toContain('Block 1');
+    expect(screen.getByRole('tooltip').textContent).toContain('Change number1');
+    expect(screen.getByText('Block 1: change number 1.')).toBeTruthy();
+    fireEvent.keyDown(canvas, { key: 'Escape' });
+    expect(screen.queryByRole('tooltip')).toBeNull();
+  });
+
   it('exports the changed ranges through the API', async () => {
     const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
     const exportRanges = vi.spyOn(client.api, 'exportChangedRanges');
