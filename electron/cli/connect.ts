@@ -14,6 +14,8 @@ export interface ApiConnection {
   kind: 'in-process' | 'remote';
   /** Things the user should know about this connection (printed on stderr). */
   notes?: string[];
+  /** In-process: offer this service to other blksnapctl runs until close (long-running verbs). */
+  share?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { callValidated } from '../service/validate';
 import type { ApiConnection } from './connect';
 import { carryModuleEvents } from './eventCarry';
 import type { GlobalOptions } from './globals';
+import { shareService } from './share';
 
 /** Every call of `service` through callValidated; failures thrown as BlksnapError. */
 export function validatingApi(service: BlksnapApi): BlksnapApi {
@@ -24,7 +25,18 @@ export function validatingApi(service: BlksnapApi): BlksnapApi {
 
 /** A booted service as blksnapctl uses it: validated calls, module events carried between runs. */
 export function inProcessConnection(service: BlksnapService, stateDir: string, close: () => Promise<void>): ApiConnection {
-  return { api: carryModuleEvents(service, validatingApi(service), stateDir), kind: 'in-process', close };
+  let unshare: (() => Promise<void>) | null = null;
+  return {
+    api: carryModuleEvents(service, validatingApi(service), stateDir),
+    kind: 'in-process',
+    share: async () => {
+      unshare ??= await shareService(service, stateDir);
+    },
+    close: async () => {
+      await unshare?.().catch(() => undefined);
+      await close();
+    },
+  };
 }
 
 /** The service booted here, as the app boots it (backend selection, doctor, workloads). */

@@ -87,6 +87,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
         }
         return (await connecting).api;
       },
+      share: async () => {
+        await ctx.api();
+        await (await connecting!).share?.();
+      },
     };
     await verb.run(ctx, args);
     return 0;

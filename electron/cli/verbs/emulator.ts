@@ -179,6 +179,7 @@ export const emuWorkload: Verb = {
   async run(ctx, args) {
     const spec = workloadSpec(args);
     const api = await ctx.api();
+    await ctx.share();
     const started = await api.workloadStart(spec);
     const pollMs = Math.min(200, Math.max(20, spec.durationMs / 10));
     const done = (await waitForWorkload(ctx, started.id, pollMs)) ?? started;

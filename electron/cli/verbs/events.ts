@@ -126,6 +126,7 @@ export const snapshotWatcher: Verb = {
   async run(ctx, args) {
     const id = snapshotIdArg(args);
     const api = await ctx.api();
+    await ctx.share();
     ctx.out.line('Start snapshot watcher.');
     const reason = await watch(ctx, api, id);
     ctx.out.line('Snapshot watcher finished');

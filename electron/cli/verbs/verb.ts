@@ -13,6 +13,8 @@ export interface VerbContext {
   api(): Promise<BlksnapApi>;
   /** Aborted on SIGINT: long-running verbs (watcher, workload) stop cleanly. */
   signal: AbortSignal;
+  /** Long-running verbs: let other blksnapctl runs reach this run's service meanwhile (no-op when remote). */
+  share(): Promise<void>;
 }
 
 export interface Verb {

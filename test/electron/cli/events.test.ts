@@ -1,6 +1,6 @@
 // snapshot_waitevent and snapshot_watcher against the real emulator service: a difference
 // storage that reaches its limit (no_space) and then overflows (corrupted).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,25 @@ describe('snapshot_watcher', () => {
     ]);
     const t = Number(r.lines[1]!.split(' ')[0]);
     expect(t).toBeLessThan(2 ** 32);
+  });
+
+  it('shares its service while it runs, so other runs write meanwhile (as with the upstream tool in the background)', async () => {
+    const created = await ok('emu_create', '--name', 'disk0', '--size', '64M');
+    const devId = created.lines[2]!.slice('dev_id='.length);
+    const id = (await ok('snapshot_create', '-f', dir, '-l', '10M', '-d', '/dev/disk0')).lines[0]!;
+    await ok('snapshot_take', '-i', id);
+    const runtime = join(dir, 'state', 'runtime.json');
+    const watching = run('snapshot_watcher', '-i', id);
+    for (let i = 0; i < 200 && !existsSync(runtime); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(runtime)).toBe(true);
+    // 8 MiB fill the storage's usable part exactly; the next chunk overflows it and ends the watcher.
+    await ok('emu_write', '-d', '/dev/disk0', '-o', '0', '-p', '1', '-l', '4M');
+    await ok('emu_write', '-d', '/dev/disk0', '-o', '4M', '-p', '1', '-l', '4M');
+    await ok('emu_write', '-d', '/dev/disk0', '-o', '8M', '-p', '1', '-l', '4M');
+    const r = await watching;
+    expect(r.code).toBe(0);
+    expect(r.lines.at(-2)).toMatch(new RegExp(`corrupted for device \\[${devId}\\]`));
+    expect(existsSync(runtime)).toBe(false);
   });
 
   it('says so when the snapshot does not exist', async () => {
