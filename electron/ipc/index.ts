@@ -42,19 +42,36 @@ export function registerIpc({ ipcMain, service, isOwnPage }: IpcOptions): () => 
     channels.push(channel);
   };
 
+  /** Per page: aborted when it is destroyed, so its waiting calls give up. */
+  const pages = new Map<number, AbortController>();
+  const signalOf = (sender: IpcSender): AbortSignal => {
+    let controller = pages.get(sender.id);
+    if (!controller) {
+      const created = new AbortController();
+      controller = created;
+      pages.set(sender.id, created);
+      sender.once('destroyed', () => {
+        created.abort();
+        pages.delete(sender.id);
+        dropSender(sender.id);
+      });
+    }
+    return controller.signal;
+  };
+
   for (const method of Object.keys(API) as ApiMethod[]) {
-    handle(IPC.callPrefix + method, (event, args) => (trusted(event) ? callValidated(service, method, args) : refused()));
+    handle(IPC.callPrefix + method, (event, args) => (trusted(event) ? callValidated(service, method, args, { signal: signalOf(event.sender) }) : refused()));
   }
 
   handle(IPC.subscribe, (event, topic) => {
     if (!trusted(event)) return refused();
     if (typeof topic !== 'string' || !Object.hasOwn(PUSH, topic)) return badTopic(topic);
     const sender = event.sender;
+    signalOf(sender);
     let topics = subscriptions.get(sender.id);
     if (!topics) {
       topics = new Map();
       subscriptions.set(sender.id, topics);
-      sender.once('destroyed', () => dropSender(sender.id));
     }
     if (!topics.has(topic as PushTopic)) {
       topics.set(topic as PushTopic, service.subscribe(topic as PushTopic, (payload) => {
@@ -81,6 +98,8 @@ export function registerIpc({ ipcMain, service, isOwnPage }: IpcOptions): () => 
   return () => {
     for (const channel of channels) ipcMain.removeHandler(channel);
     for (const id of [...subscriptions.keys()]) dropSender(id);
+    for (const controller of pages.values()) controller.abort();
+    pages.clear();
   };
 }
 

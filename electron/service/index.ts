@@ -7,7 +7,7 @@ export type { BlksnapService, SnapshotLifecycleListener, ServiceStats } from './
 export type { ServiceConfig, DoctorProvider, StartWorkload, WorkloadHandle } from './config';
 export type { AppEventInput, EventCount } from './eventLog';
 export { waitEventFor } from './pump';
-export { callValidated, validationError } from './validate';
+export { callValidated, validationError, type CallContext } from './validate';
 
 export function createService(control: BlksnapControl, config: Partial<ServiceConfig> = {}): BlksnapService {
   return new Service(control, config);

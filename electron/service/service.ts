@@ -22,6 +22,7 @@ import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './g
 import { defaultDoctor } from './doctor';
 import { startWorkload } from '../control/emulator/workload';
 import { kernelHz } from './hz';
+import type { CallContext } from './validate';
 
 /** Hooks for code that works alongside the service (the v1 stretch service, tests). */
 export interface SnapshotLifecycleListener {
@@ -288,24 +289,27 @@ export class Service implements BlksnapService {
     return this.events.list(limit);
   }
 
-  async waitEvent({ id, timeoutTicks }: ApiArgs<'waitEvent'>): Promise<ApiResult<'waitEvent'>> {
+  /** A caller that goes away (context.signal) stops waiting, so it cannot swallow the next event. */
+  async waitEvent({ id, timeoutTicks }: ApiArgs<'waitEvent'>, context: CallContext = {}): Promise<ApiResult<'waitEvent'>> {
     const queued = this.eventQueues.get(id)?.shift();
     if (queued) return queued;
     if (!this.pumps.has(id)) {
       await this.refresh();
       if (!this.liveIds.includes(id)) throw errnoError('ESRCH', 'waitEvent', 'no such snapshot', { snapshotId: id });
       // A snapshot this app does not pump (another tool's): the caller asked to consume its queue.
-      if (!this.pumps.has(id)) return waitEventFor(this.control, id, this.ticksToMs(timeoutTicks));
+      if (!this.pumps.has(id)) return waitEventFor(this.control, id, this.ticksToMs(timeoutTicks), context.signal ? { signal: context.signal } : {});
       // The pump the refresh started may have queued events already (blksnapctl: a fresh service).
       const pumped = this.eventQueues.get(id)?.shift();
       if (pumped) return pumped;
     }
-    if (timeoutTicks === 0) return null;
+    if (timeoutTicks === 0 || context.signal?.aborted) return null;
     return new Promise<SnapshotEvent | null>((resolve, reject) => {
       const waiters = this.eventWaiters.get(id) ?? [];
       this.eventWaiters.set(id, waiters);
+      const onAbort = () => waiter.resolve(null);
       const done = () => {
         clearTimeout(timer);
+        context.signal?.removeEventListener('abort', onAbort);
         const i = waiters.indexOf(waiter);
         if (i >= 0) waiters.splice(i, 1);
       };
@@ -314,6 +318,7 @@ export class Service implements BlksnapService {
         reject: (err) => { done(); reject(err); },
       };
       const timer = setTimeout(() => waiter.resolve(null), Math.min(MAX_TIMER_MS, this.ticksToMs(timeoutTicks)));
+      context.signal?.addEventListener('abort', onAbort, { once: true });
       waiters.push(waiter);
     });
   }

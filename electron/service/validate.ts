@@ -6,7 +6,13 @@ import { API, isApiMethod, type BlksnapApi } from '../../shared/contract';
 import type { CallOutcome } from '../../shared/wire';
 import { appError, toErrorInfo, type BlksnapError } from '../../shared/errors';
 
-export async function callValidated(api: BlksnapApi, method: unknown, args: unknown): Promise<CallOutcome> {
+/** What a transport knows about a call beyond its arguments. */
+export interface CallContext {
+  /** Aborted when the caller is gone (socket closed, page destroyed): long waits end early. */
+  signal?: AbortSignal;
+}
+
+export async function callValidated(api: BlksnapApi, method: unknown, args: unknown, context: CallContext = {}): Promise<CallOutcome> {
   if (!isApiMethod(method)) {
     const name = typeof method === 'string' ? method.slice(0, 64) : typeof method;
     return { ok: false, error: appError('EBADARG', `Unknown method ${JSON.stringify(name)}`, { field: 'method', expected: 'a method of the BlksnapApi contract' }).toInfo() };
@@ -14,8 +20,8 @@ export async function callValidated(api: BlksnapApi, method: unknown, args: unkn
   const parsed = API[method].args.safeParse(args ?? {});
   if (!parsed.success) return { ok: false, error: validationError(method, parsed.error).toInfo() };
   try {
-    const fn = api[method] as (a: unknown) => Promise<unknown>;
-    return { ok: true, result: await fn.call(api, parsed.data) };
+    const fn = api[method] as (a: unknown, c: CallContext) => Promise<unknown>;
+    return { ok: true, result: await fn.call(api, parsed.data, context) };
   } catch (err) {
     const error = toErrorInfo(err);
     error.operation ??= method;

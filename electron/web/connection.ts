@@ -13,6 +13,8 @@ const MAX_BUFFERED_BYTES = 64 * 2 ** 20;
 export class Connection {
   readonly topics = new Set<PushTopic>();
   private inFlight = 0;
+  /** Aborted when the socket closes: calls still waiting (waitEvent) give up. */
+  private readonly gone = new AbortController();
 
   constructor(
     private readonly ws: WebSocket,
@@ -22,6 +24,7 @@ export class Connection {
   ) {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', () => ws.terminate());
+    ws.on('close', () => this.gone.abort());
   }
 
   sendFrame(frame: string | Uint8Array): void {
@@ -68,7 +71,7 @@ export class Connection {
       return this.send({ t: 'result', id, ok: false, error: appError('ETRANSPORT', `Too many calls in progress (${MAX_IN_FLIGHT})`, { operation: String(m.method) }).toInfo() });
     }
     this.inFlight += 1;
-    void callValidated(this.service, m.method, m.args).then((outcome) => {
+    void callValidated(this.service, m.method, m.args, { signal: this.gone.signal }).then((outcome) => {
       this.inFlight -= 1;
       this.send({ t: 'result', id, ...outcome });
     });

@@ -340,3 +340,19 @@ describe('kernel HZ', () => {
     expect(parseConfigHz('CONFIG_HZ_PERIODIC=y')).toBeNull();
   });
 });
+
+describe('waitEvent callers that go away', () => {
+  it('stops waiting when the caller is gone, so the next event is not swallowed', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const id = await takenSnapshot(control, service);
+    const gone = new AbortController();
+    const abandoned = (service.waitEvent as (a: { id: string; timeoutTicks: number }, c: { signal: AbortSignal }) => Promise<unknown>)(
+      { id, timeoutTicks: 250_000 }, { signal: gone.signal });
+    await sleep(20);
+    gone.abort();
+    expect(await abandoned).toBeNull();
+    control.pushEvent(id, { code: 1, kind: 'no_space', device: null, errCode: null, requestedSectors: 9 });
+    expect(await service.waitEvent({ id, timeoutTicks: 2500 })).toMatchObject({ kind: 'no_space', requestedSectors: 9 });
+  });
+});

@@ -89,3 +89,20 @@ describe('WebSocket transport round trip', () => {
     await expect.poll(() => pushes.at(-1)?.[0]?.tracked).toBe(true);
   });
 });
+
+describe('a WebSocket client that goes away', () => {
+  it('does not leave a waitEvent behind to swallow the next event', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 20, true);
+    harness = await startHarness(control);
+    const first = harness.connect();
+    const { id } = await first.api.snapshotCreate({ diffStoragePath: '/tmp/d', diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
+    void first.api.waitEvent({ id, timeoutTicks: 250_000 }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    first.close();
+    await new Promise((r) => setTimeout(r, 50));
+    control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: 254, minor: 0 }, errCode: 28, requestedSectors: null });
+    const second = harness.connect();
+    expect(await second.api.waitEvent({ id, timeoutTicks: 2500 })).toMatchObject({ kind: 'corrupted', errCode: 28 });
+  });
+});
