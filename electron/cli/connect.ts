@@ -70,3 +70,27 @@ export const connectService: Connector = async (globals) => {
   }
   return bootInProcess(globals);
 };
+
+/** A connection made on first use (usage errors never touch the backend); close() ends whatever was opened. */
+export class LazyConnection {
+  private pending: Promise<ApiConnection> | null = null;
+
+  constructor(
+    private readonly connect: Connector,
+    private readonly globals: GlobalOptions,
+    private readonly onNote: (note: string) => void,
+  ) {}
+
+  async get(): Promise<ApiConnection> {
+    if (!this.pending) {
+      this.pending = this.connect(this.globals);
+      for (const note of (await this.pending).notes ?? []) this.onNote(note);
+    }
+    return this.pending;
+  }
+
+  async close(): Promise<void> {
+    const connection = await this.pending?.catch(() => null);
+    await connection?.close().catch(() => undefined);
+  }
+}

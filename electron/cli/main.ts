@@ -1,10 +1,9 @@
 // blksnapctl: the upstream blksnap tool's commands over blksnap Manager's service (spec §7.1),
 // plus emulator verbs, doctor and --json. `runCli` is the whole tool minus the process: tests
 // run it in-process with captured output and a connector of their choice.
-import type { BlksnapApi } from '../../shared/contract';
 import { APP_CODES, BlksnapError, ERRNO, isErrnoName, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 import { parseVerbArgs, UsageError } from './argv';
-import { connectService, type ApiConnection, type Connector } from './connect';
+import { connectService, LazyConnection, type Connector } from './connect';
 import { extractGlobalOptions, GLOBAL_OPTIONS_HELP } from './globals';
 import { Output, type CliIo } from './output';
 import { formatVerbUsage } from './usage';
@@ -58,7 +57,7 @@ function report(io: CliIo, err: unknown, json: boolean): void {
 /** Runs one blksnapctl command line (without node and the script); resolves the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
   let json = false;
-  let connecting: Promise<ApiConnection> | null = null;
+  let connection: LazyConnection | null = null;
   try {
     const { globals, rest } = extractGlobalOptions(argv, deps.env);
     json = globals.json;
@@ -75,22 +74,14 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stdout(formatVerbUsage(verb.purpose, verb.options));
       return 0;
     }
-    const connect = deps.connect ?? connectService;
+    const lazy = new LazyConnection(deps.connect ?? connectService, globals, (note) => io.stderr(`${note}\n`));
+    connection = lazy;
     const ctx: VerbContext = {
       out: new Output(io, json),
       globals,
       signal: deps.signal ?? new AbortController().signal,
-      api: async (): Promise<BlksnapApi> => {
-        if (!connecting) {
-          connecting = connect(globals);
-          for (const note of (await connecting).notes ?? []) io.stderr(`${note}\n`);
-        }
-        return (await connecting).api;
-      },
-      share: async () => {
-        await ctx.api();
-        await (await connecting!).share?.();
-      },
+      api: async () => (await lazy.get()).api,
+      share: async () => (await lazy.get()).share?.(),
     };
     await verb.run(ctx, args);
     return 0;
@@ -98,6 +89,6 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     report(io, err, json);
     return 1;
   } finally {
-    if (connecting) await (await (connecting as Promise<ApiConnection>).catch(() => null))?.close().catch(() => undefined);
+    await connection?.close();
   }
 }
