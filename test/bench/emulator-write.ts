@@ -59,11 +59,12 @@ async function emulatedTarget(dir: string, name: string, snapshot: boolean, pref
   return { name, ms: 0, write: (off, data) => emu.write('/dev/vda', off, data), close: () => emu.close() };
 }
 
-/** Writes `count` blocks at the offsets given, to every target in turn; returns MiB/s per target. */
+/** Writes the block at each offset to every target in turn; returns MiB/s per target. */
 async function interleaved(targets: Target[], data: Uint8Array, offsets: number[]): Promise<number[]> {
   for (const t of targets) t.ms = 0;
-  for (const off of offsets) {
-    for (const t of targets) {
+  for (const [i, off] of offsets.entries()) {
+    for (let k = 0; k < targets.length; k++) {
+      const t = targets[(i + k) % targets.length] as Target; // rotate who goes first
       const start = performance.now();
       await t.write(off, data);
       t.ms += performance.now() - start;
