@@ -28,13 +28,20 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Target { name: string; write: (offset: number, data: Uint8Array) => Promise<void> | void; ms: number; close: () => Promise<void> | void }
+interface Target {
+  name: string;
+  write: (offset: number, data: Uint8Array) => Promise<void> | void;
+  /** Wall time and CPU time (user + system, µs) spent in this target's writes. */
+  ms: number;
+  cpuUs: number;
+  close: () => Promise<void> | void;
+}
 
 function plainTarget(file: string): Target {
   const fd = fs.openSync(file, 'w+');
   fs.ftruncateSync(fd, DEVICE_BYTES);
   return {
-    name: 'plain file', ms: 0,
+    name: 'plain file', ms: 0, cpuUs: 0,
     write: (off, data) => {
       let done = 0;
       while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, off + done);
@@ -56,21 +63,30 @@ async function emulatedTarget(dir: string, name: string, snapshot: boolean, pref
     await emu.snapshotAdd(id, '/dev/vda');
     await emu.snapshotTake(id);
   }
-  return { name, ms: 0, write: (off, data) => emu.write('/dev/vda', off, data), close: () => emu.close() };
+  return { name, ms: 0, cpuUs: 0, write: (off, data) => emu.write('/dev/vda', off, data), close: () => emu.close() };
 }
 
-/** Writes the block at each offset to every target in turn; returns MiB/s per target. */
-async function interleaved(targets: Target[], data: Uint8Array, offsets: number[]): Promise<number[]> {
-  for (const t of targets) t.ms = 0;
+interface Rates { wall: number[]; cpu: number[] }
+
+/** Writes the block at each offset to every target in turn; MiB/s of wall and of CPU time per target. */
+async function interleaved(targets: Target[], data: Uint8Array, offsets: number[]): Promise<Rates> {
+  for (const t of targets) {
+    t.ms = 0;
+    t.cpuUs = 0;
+  }
   for (const [i, off] of offsets.entries()) {
     for (let k = 0; k < targets.length; k++) {
       const t = targets[(i + k) % targets.length] as Target; // rotate who goes first
+      const cpu = process.cpuUsage();
       const start = performance.now();
       await t.write(off, data);
       t.ms += performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      t.cpuUs += used.user + used.system;
     }
   }
-  return targets.map((t) => (offsets.length * data.length) / 2 ** 20 / (t.ms / 1000));
+  const mib = (offsets.length * data.length) / 2 ** 20;
+  return { wall: targets.map((t) => mib / (t.ms / 1000)), cpu: targets.map((t) => mib / (t.cpuUs / 1e6)) };
 }
 
 const fmt = (v: number): string => v.toFixed(0).padStart(6);
@@ -91,7 +107,7 @@ async function main(): Promise<void> {
       plainTarget(path.join(dir, 'plain-seq.img')), await emulatedTarget(dir, 'none-seq', false),
       await emulatedTarget(dir, 'held-seq', true), await emulatedTarget(dir, 'held-full-seq', true, true),
     ];
-    const seq = await interleaved(targets, seqData, seqOffsets);
+    const seq: Rates = await interleaved(targets, seqData, seqOffsets);
     const seq2 = await interleaved(targets, seqData, seqOffsets);
     for (const t of targets) await t.close();
 
@@ -102,21 +118,26 @@ async function main(): Promise<void> {
     const rnd = await interleaved(targets, rndData, rndOffsets);
     for (const t of targets) await t.close();
 
-    const [pS, nS, hS, fS] = seq as [number, number, number, number];
-    const [pS2, nS2, hS2, fS2] = seq2 as [number, number, number, number];
-    const [pR, nR, hR, fR] = rnd as [number, number, number, number];
+    const table = (title: string, pick: (r: Rates) => number[]): void => {
+      const [pS, nS, hS, fS] = pick(seq) as [number, number, number, number];
+      const [pS2, nS2, hS2, fS2] = pick(seq2) as [number, number, number, number];
+      const [pR, nR, hR, fR] = pick(rnd) as [number, number, number, number];
+      console.log('');
+      console.log(title);
+      console.log('                                 sequential 1 MiB             random 4 KiB');
+      console.log('scenario                         first pass      rewrite      (fresh files)');
+      console.log('                                 MiB/s  ratio    MiB/s ratio  MiB/s  ratio');
+      console.log(`plain file                       ${fmt(pS)} ${ratio(pS, pS)}   ${fmt(pS2)} ${ratio(pS2, pS2)} ${fmt(pR)} ${ratio(pR, pR)}`);
+      console.log(`emulated, tracked, no snapshot   ${fmt(nS)} ${ratio(nS, pS)}   ${fmt(nS2)} ${ratio(nS2, pS2)} ${fmt(nR)} ${ratio(nR, pR)}`);
+      console.log(`emulated, held snapshot, sparse  ${fmt(hS)} ${ratio(hS, pS)}   ${fmt(hS2)} ${ratio(hS2, pS2)} ${fmt(hR)} ${ratio(hR, pR)}`);
+      console.log(`emulated, held snapshot, data    ${fmt(fS)} ${ratio(fS, pS)}   ${fmt(fS2)} ${ratio(fS2, pS2)} ${fmt(fR)} ${ratio(fR, pR)}`);
+      console.log(`issue 3 targets: no snapshot ≥ 0.9× plain → seq ${ratio(nS, pS).trim()}, random ${ratio(nR, pR).trim()}; held snapshot ≥ 0.5× plain for sequential → ${ratio(hS, pS).trim()} sparse, ${ratio(fS, pS).trim()} with data`);
+    };
+    table('Wall time (what a user sees; drifts with writeback and other load on the machine):', (r) => r.wall);
+    table('CPU time of this process (user + system; steadier under load, excludes writeback):', (r) => r.cpu);
     console.log('');
-    console.log('                                 sequential 1 MiB             random 4 KiB');
-    console.log('scenario                         first pass      rewrite      (fresh files)');
-    console.log('                                 MiB/s  ratio    MiB/s ratio  MiB/s  ratio');
-    console.log(`plain file                       ${fmt(pS)} ${ratio(pS, pS)}   ${fmt(pS2)} ${ratio(pS2, pS2)} ${fmt(pR)} ${ratio(pR, pR)}`);
-    console.log(`emulated, tracked, no snapshot   ${fmt(nS)} ${ratio(nS, pS)}   ${fmt(nS2)} ${ratio(nS2, pS2)} ${fmt(nR)} ${ratio(nR, pR)}`);
-    console.log(`emulated, held snapshot, sparse  ${fmt(hS)} ${ratio(hS, pS)}   ${fmt(hS2)} ${ratio(hS2, pS2)} ${fmt(hR)} ${ratio(hR, pR)}`);
-    console.log(`emulated, held snapshot, data    ${fmt(fS)} ${ratio(fS, pS)}   ${fmt(fS2)} ${ratio(fS2, pS2)} ${fmt(fR)} ${ratio(fR, pR)}`);
     console.log('held snapshot, first pass: every write first copies its 256 KiB chunks (random 4 KiB: 64× the bytes).');
     console.log('"sparse": a fresh emulated device, whose zero chunks need no storage write; "data": the device was filled before take.');
-    console.log('');
-    console.log(`issue 3 targets: no snapshot ≥ 0.9× plain → seq ${ratio(nS, pS).trim()}, random ${ratio(nR, pR).trim()}; held snapshot ≥ 0.5× plain for sequential → ${ratio(hS, pS).trim()} sparse, ${ratio(fS, pS).trim()} with data`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
