@@ -10,9 +10,11 @@ export interface ConfirmDialogProps {
   error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
+  /** A second, stronger action offered after a refusal (e.g. "Detach anyway"). */
+  extra?: { label: string; onClick: () => void } | null;
 }
 
-export function ConfirmDialog({ title, children, confirmLabel, danger, pending, error, onConfirm, onCancel }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, children, confirmLabel, danger, pending, error, onConfirm, onCancel, extra }: ConfirmDialogProps) {
   const titleId = useId();
   const bodyId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -52,6 +54,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, pending, 
         {error && <div className="error-message" role="alert"><span className="error-icon" aria-hidden="true">!</span><span className="error-text">{error}</span></div>}
         <div className="modal-actions">
           <button ref={cancelRef} type="button" onClick={onCancel} disabled={pending}>Cancel</button>
+          {extra && <button type="button" className="danger" onClick={extra.onClick} disabled={pending}>{extra.label}</button>}
           <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={pending}>
             {pending ? `${confirmLabel}…` : confirmLabel}
           </button>

@@ -247,10 +247,10 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       pushDevices();
       return ok;
     },
-    detach: async ({ device: path }) => {
+    detach: async ({ device: path, force }) => {
       const d = device(path);
       if (!d.tracker) fail('ENOENT', `detach: ENOENT (No such file or directory): ${path} is not tracked`);
-      if (d.snapshotId) fail('EBUSY', `detach: EBUSY (Device or resource busy): ${path} is in snapshot ${d.snapshotId}; destroy it first`);
+      if (d.snapshotId && !force) fail('EGUARD', `${path} is held by snapshot ${d.snapshotId}: detaching stops copy-on-write and the image diverges. Destroy the snapshot first, or detach with force.`);
       d.tracker = null;
       event({ source: 'app', level: 'info', kind: 'tracker', snapshotId: null, device: path, message: `Tracker detached from ${path}` });
       pushDevices();

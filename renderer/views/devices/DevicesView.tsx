@@ -8,7 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
 import { shortId } from './format';
 
-type Pending = { kind: 'attach' | 'detach'; device: DeviceSummary } | null;
+type Pending = { kind: 'attach' | 'detach'; device: DeviceSummary; force?: boolean } | null;
 
 export function DevicesView() {
   const devices = useAppStore((s) => s.devices);
@@ -21,13 +21,13 @@ export function DevicesView() {
   const [lastError, setLastError] = useState<string | null>(null);
   const action = useAction(async (p: NonNullable<Pending>) => {
     if (p.kind === 'attach') await client.api.attach({ device: p.device.path });
-    else await client.api.detach({ device: p.device.path });
+    else await client.api.detach(p.force ? { device: p.device.path, force: true } : { device: p.device.path });
     await refreshLists(client, store);
   });
 
-  const confirm = async () => {
+  const confirm = async (force = false) => {
     if (!pending) return;
-    const ok = await action.run(pending);
+    const ok = await action.run(force ? { ...pending, force } : pending);
     if (ok) {
       setPending(null);
       setLastError(null);
@@ -99,11 +99,17 @@ export function DevicesView() {
           error={action.error}
           onConfirm={() => void confirm()}
           onCancel={cancel}
+          extra={pending.kind === 'detach' && action.errorCode === 'EGUARD' ? { label: 'Detach anyway', onClick: () => void confirm(true) } : null}
         >
           {pending.kind === 'attach' ? (
             <p>The blksnap filter starts tracking writes to this device in a new CBT map (change number 1, a new generation).</p>
           ) : (
-            <p>Tracking stops and the CBT map is lost: the next backup of this device must be a full backup.</p>
+            <>
+              <p>Tracking stops and the CBT map is lost: the next backup of this device must be a full backup.</p>
+              {pending.device.snapshotId && (
+                <p><strong>This device is in snapshot {pending.device.snapshotId.slice(0, 8)}:</strong> detaching it stops its copy-on-write, so the snapshot image silently diverges. Destroy the snapshot first.</p>
+              )}
+            </>
           )}
         </ConfirmDialog>
       )}

@@ -79,7 +79,7 @@ export function EventsView() {
             {total === 0 ? 'Module events (corrupted, no_space, low_free_space) and app events appear here as they happen.' : null}
           </EmptyState>
         ) : (
-          <div ref={scrollRef} className="event-list" role="table" aria-label="Events" aria-rowcount={count + 1}>
+          <div ref={scrollRef} className="event-list" role="table" aria-label="Events" aria-rowcount={count + 1} tabIndex={0}>
             <div role="rowgroup" className="event-row event-head">
               <span role="columnheader">Time</span>
               <span role="columnheader">Level</span>

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { renderWithFake } from './harness';
 
@@ -26,12 +26,19 @@ describe('DevicesView', () => {
     expect(store.getState().devices.find((d) => d.path === '/dev/emu1')?.tracked).toBe(true);
   });
 
-  it('shows the service error when a detach is refused, and changes nothing', async () => {
-    const { store } = await renderWithFake(<DevicesView />);
+  it('shows the service error when a detach is refused, changes nothing, and offers to force it', async () => {
+    const { store, client } = await renderWithFake(<DevicesView />);
+    const detach = vi.spyOn(client.api, 'detach');
     fireEvent.click(screen.getByRole('button', { name: 'Detach /dev/emu0' }));
-    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Detach' }));
-    expect((await screen.findByRole('alert')).textContent).toContain('EBUSY');
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('the snapshot image silently diverges');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Detach' }));
+    expect((await within(dialog).findByRole('alert')).textContent).toContain('held by snapshot');
     expect(store.getState().devices.find((d) => d.path === '/dev/emu0')?.tracked).toBe(true);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Detach anyway' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(detach).toHaveBeenLastCalledWith({ device: '/dev/emu0', force: true });
+    expect(store.getState().devices.find((d) => d.path === '/dev/emu0')?.tracked).toBe(false);
   });
 
   it('cancels with Escape', async () => {
