@@ -19,7 +19,8 @@ export interface ApiConnection {
   close(): Promise<void>;
 }
 
-export type Connector = (globals: GlobalOptions) => Promise<ApiConnection>;
+/** `signal` (SIGINT) ends the service's waits early. */
+export type Connector = (globals: GlobalOptions, signal?: AbortSignal) => Promise<ApiConnection>;
 
 export const RuntimeInfo = z.object({
   pid: z.number().int().positive(),
@@ -58,7 +59,7 @@ export function runningApp(emulatorDir: string): RuntimeInfo | null {
   return r.data;
 }
 
-export const connectService: Connector = async (globals) => {
+export const connectService: Connector = async (globals, signal) => {
   const app = globals.backend === 'kernel' ? null : runningApp(globals.emulatorDir);
   if (app) {
     const connection = await connectRemote(app);
@@ -68,7 +69,7 @@ export const connectService: Connector = async (globals) => {
     }
     return connection;
   }
-  return bootInProcess(globals);
+  return bootInProcess(globals, signal);
 };
 
 /** A connection made on first use (usage errors never touch the backend); close() ends whatever was opened. */
@@ -79,11 +80,12 @@ export class LazyConnection {
     private readonly connect: Connector,
     private readonly globals: GlobalOptions,
     private readonly onNote: (note: string) => void,
+    private readonly signal?: AbortSignal,
   ) {}
 
   async get(): Promise<ApiConnection> {
     if (!this.pending) {
-      this.pending = this.connect(this.globals);
+      this.pending = this.connect(this.globals, this.signal);
       for (const note of (await this.pending).notes ?? []) this.onNote(note);
     }
     return this.pending;

@@ -10,12 +10,12 @@ import { carryModuleEvents } from './eventCarry';
 import type { GlobalOptions } from './globals';
 import { shareService } from './share';
 
-/** Every call of `service` through callValidated; failures thrown as BlksnapError. */
-export function validatingApi(service: BlksnapApi): BlksnapApi {
+/** Every call of `service` through callValidated; failures thrown as BlksnapError. `signal` ends waits (SIGINT). */
+export function validatingApi(service: BlksnapApi, signal?: AbortSignal): BlksnapApi {
   const api: Partial<Record<ApiMethod, (args: unknown) => Promise<unknown>>> = {};
   for (const method of Object.keys(API) as ApiMethod[]) {
     api[method] = async (args: unknown) => {
-      const outcome = await callValidated(service, method, args);
+      const outcome = await callValidated(service, method, args, signal ? { signal } : {});
       if (!outcome.ok) throw new BlksnapError(outcome.error);
       return outcome.result;
     };
@@ -24,10 +24,10 @@ export function validatingApi(service: BlksnapApi): BlksnapApi {
 }
 
 /** A booted service as blksnapctl uses it: validated calls, module events carried between runs. */
-export function inProcessConnection(service: BlksnapService, stateDir: string, close: () => Promise<void>): ApiConnection {
+export function inProcessConnection(service: BlksnapService, stateDir: string, close: () => Promise<void>, signal?: AbortSignal): ApiConnection {
   let unshare: (() => Promise<void>) | null = null;
   return {
-    api: carryModuleEvents(service, validatingApi(service), stateDir),
+    api: carryModuleEvents(service, validatingApi(service, signal), stateDir),
     kind: 'in-process',
     share: async () => {
       unshare ??= await shareService(service, stateDir);
@@ -40,7 +40,7 @@ export function inProcessConnection(service: BlksnapService, stateDir: string, c
 }
 
 /** The service booted here, as the app boots it (backend selection, doctor, workloads). */
-export async function bootInProcess(globals: GlobalOptions): Promise<ApiConnection> {
+export async function bootInProcess(globals: GlobalOptions, signal?: AbortSignal): Promise<ApiConnection> {
   const booted = await bootService({ emulatorDir: globals.emulatorDir, backend: globals.backend, dialect: globals.dialect, emulate: globals.emulate });
-  return inProcessConnection(booted.service, globals.emulatorDir, () => booted.close());
+  return inProcessConnection(booted.service, globals.emulatorDir, () => booted.close(), signal);
 }

@@ -74,12 +74,13 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
       io.stdout(formatVerbUsage(verb.purpose, verb.options));
       return 0;
     }
-    const lazy = new LazyConnection(deps.connect ?? connectService, globals, (note) => io.stderr(`${note}\n`));
+    const signal = deps.signal ?? new AbortController().signal;
+    const lazy = new LazyConnection(deps.connect ?? connectService, globals, (note) => io.stderr(`${note}\n`), signal);
     connection = lazy;
     const ctx: VerbContext = {
       out: new Output(io, json),
       globals,
-      signal: deps.signal ?? new AbortController().signal,
+      signal,
       api: async () => (await lazy.get()).api,
       share: async () => (await lazy.get()).share?.(),
     };

@@ -103,6 +103,20 @@ describe('snapshot_watcher', () => {
     expect(existsSync(runtime)).toBe(false);
   });
 
+  it('ends at once on SIGINT, without waiting out the module wait', async () => {
+    await ok('emu_create', '--name', 'disk0', '--size', '64M');
+    const id = (await ok('snapshot_create', '-f', dir, '-l', '1G', '-d', '/dev/disk0')).lines[0]!;
+    const interrupt = new AbortController();
+    const watching = cli(['--emulator-dir', join(dir, 'state'), 'snapshot_watcher', '-i', id], { signal: interrupt.signal, env: {} });
+    const runtime = join(dir, 'state', 'runtime.json');
+    for (let i = 0; i < 200 && !existsSync(runtime); i++) await new Promise((r) => setTimeout(r, 25));
+    const started = performance.now();
+    interrupt.abort();
+    const r = await watching;
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect([r.code, r.lines]).toEqual([0, ['Start snapshot watcher.', 'Snapshot watcher finished']]);
+  });
+
   it('says so when the snapshot does not exist', async () => {
     const r = await ok('snapshot_watcher', '-i', '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b');
     expect(r.lines).toEqual(['Start snapshot watcher.', 'Snapshot not found', 'Snapshot watcher finished']);
