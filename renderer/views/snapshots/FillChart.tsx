@@ -29,7 +29,7 @@ export const FillChart = memo(function FillChart({ samples }: { samples: FillSam
   return (
     <figure className="chart-box" aria-label={`Fill history, ${samples.length} samples`}>
       <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={samples} margin={{ top: 8, right: 28, bottom: 0, left: 8 }}>
+        <ComposedChart data={samples} margin={{ top: 8, right: 40, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="#e6e9ef" vertical={false} />
           <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={40} />
           <YAxis tickFormatter={(v: number) => formatBytes(v)} tick={{ fontSize: 11 }} width={72} domain={[0, ticks[ticks.length - 1]!]} ticks={ticks} />

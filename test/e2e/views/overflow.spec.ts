@@ -1,0 +1,24 @@
+// The snapshot card's overflow states on the emulator: a small limit and a heavy workload
+// give the warning, then the corrupted state with the device's error code, and the events.
+import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, test } from './helpers';
+
+test('a snapshot whose storage overflows shows its error code, the corrupted state and the events', async ({ page, app }) => {
+  await openView(page, app, '#/devices');
+  await createDevice(page, 'disk1', '256M');
+  await attach(page, '/dev/disk1');
+  await createSnapshot(page, app, ['/dev/disk1'], '64M');
+  const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
+  await card.getByRole('button', { name: /^Take snapshot/ }).click();
+  await expect(card.getByText('taken', { exact: true })).toBeVisible();
+
+  await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '0', seconds: '2' });
+  await goTo(page, 'Snapshots');
+  await expect(card.getByText('Snapshot corrupted.')).toBeVisible({ timeout: 15_000 });
+  await expect(card.getByRole('row', { name: /\/dev\/disk1/ })).toContainText(/-28|ENOSPC/);
+  await screenshot(page, 'snapshot-corrupted');
+
+  await goTo(page, 'Events');
+  await page.getByLabel('Kind').selectOption('corrupted');
+  await expect(page.getByRole('table', { name: 'Events' }).getByRole('row').first()).toContainText('corrupted');
+  await screenshot(page, 'events-corrupted');
+});
