@@ -1,5 +1,5 @@
 // blksnapctl against the real emulator service, in-process, on a fresh state directory.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -105,5 +105,19 @@ describe('blksnapctl on the emulator (upstream flavour)', () => {
     const badLimit = await run('snapshot_create', '-f', join(dir, 'missing-dir', 'x'), '-l', '1G');
     expect([badLimit.code, badLimit.stdout]).toEqual([1, '']);
     expect(badLimit.stderr).toMatch(/ENOENT/);
+  });
+
+  const moduleLoaded = ['/dev/blksnap-control', '/dev/veeamblksnap', '/dev/bdevfilter', '/dev/blksnap'].some((node) => existsSync(node));
+
+  it.skipIf(moduleLoaded)('with --backend kernel and no module: fails EBACKEND, yet the doctor prints the facts', async () => {
+    const state = ['--emulator-dir', join(dir, 'state'), '--backend', 'kernel'];
+    const version = await cli([...state, 'version'], {});
+    expect(version.code).toBe(1);
+    expect(version.stderr).toMatch(/EBACKEND/);
+    const doctor = await cli([...state, 'doctor'], {});
+    expect(doctor.code).toBe(1);
+    expect(doctor.lines[0]).toBe('backend: none available');
+    expect(doctor.lines).toContain('modules:');
+    expect(doctor.stderr).toMatch(/EBACKEND/);
   });
 });
