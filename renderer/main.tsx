@@ -8,8 +8,11 @@ import { ApiContext, type ApiClient } from './app/apiContext';
 import { connectStore } from './app/connect';
 import { createAppStore, StoreProvider } from './store';
 
+// The fake API ships only where it is allowed (dev server, bench builds): not in the app.
+const FAKE_ALLOWED = import.meta.env.DEV || import.meta.env.VITE_ALLOW_FAKE === '1';
+
 async function loadClient(): Promise<ApiClient> {
-  if (new URLSearchParams(window.location.search).has('fake')) {
+  if (FAKE_ALLOWED && new URLSearchParams(window.location.search).has('fake')) {
     const { createFakeClient } = await import('./dev/fakeApi');
     return createFakeClient();
   }

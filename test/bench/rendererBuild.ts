@@ -28,6 +28,7 @@ export async function buildRenderer(outDir: string): Promise<void> {
     publicDir: false,
     logLevel: 'warn',
     plugins: [apiFallback()],
+    define: { 'import.meta.env.VITE_ALLOW_FAKE': JSON.stringify('1') },
     oxc: { jsx: { runtime: 'automatic' } },
     build: {
       outDir,
