@@ -1,12 +1,14 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AppEvent } from '../../../shared/contract';
-import { Badge, EmptyState, formatTime, Section } from '../../components/common';
+import { errnoName } from '../../../shared/errors';
+import { Badge, EmptyState, formatTime, Section, Size } from '../../components/common';
 import { downloadText } from '../../components/download';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
+const LIST_MAX_HEIGHT_PX = 520;
 
 export function EventsView() {
   const eventLog = useAppStore((s) => s.eventLog);
@@ -17,6 +19,8 @@ export function EventsView() {
   const resume = useAppStore((s) => s.resumeEvents);
   const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
   const indexRef = useRef(new FilteredIndex());
+  /** The selected event by its global index in the ring (stable while new events arrive). */
+  const [selected, setSelected] = useState<number | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const end = pausedAt ?? total;
@@ -33,6 +37,37 @@ export function EventsView() {
     estimateSize: () => ROW_HEIGHT,
     overscan: 10,
   });
+
+  const rowOf = (globalIndex: number): number => {
+    if (!filtered) return end - 1 - globalIndex;
+    let lo = 0;
+    let hi = filtered.count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const g = filtered.at(mid);
+      if (g === globalIndex) return filtered.count - 1 - mid;
+      if (g < globalIndex) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+  const selectedRow = selected === null ? -1 : rowOf(selected);
+
+  const onListKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 15, PageUp: -15 };
+    let row: number | null = null;
+    if (e.key in moves) row = Math.min(count - 1, Math.max(0, (selectedRow < 0 ? -1 : selectedRow) + moves[e.key]!));
+    else if (e.key === 'Home') row = 0;
+    else if (e.key === 'End') row = count - 1;
+    else if (e.key === 'Escape') {
+      setSelected(null);
+      return;
+    }
+    if (row === null || count === 0) return;
+    e.preventDefault();
+    setSelected(globalAt(row));
+    virtualizer.scrollToIndex(row);
+  };
 
   const exportLines = () => {
     const events: AppEvent[] = [];
@@ -79,8 +114,18 @@ export function EventsView() {
             {total === 0 ? 'Module events (corrupted, no_space, low_free_space) and app events appear here as they happen.' : null}
           </EmptyState>
         ) : (
-          <div ref={scrollRef} className="event-list" role="table" aria-label="Events" aria-rowcount={count + 1} tabIndex={0}>
-            <div role="rowgroup" className="event-row event-head">
+          <div
+            ref={scrollRef}
+            className="event-list"
+            role="grid"
+            aria-label="Events"
+            aria-rowcount={count + 1}
+            aria-activedescendant={selectedRow >= 0 ? `event-row-${selected}` : undefined}
+            tabIndex={0}
+            onKeyDown={onListKeyDown}
+            style={{ height: Math.min(LIST_MAX_HEIGHT_PX, (count + 1) * ROW_HEIGHT + 2) }}
+          >
+            <div role="row" aria-rowindex={1} className="event-row event-head">
               <span role="columnheader">Time</span>
               <span role="columnheader">Level</span>
               <span role="columnheader">Kind</span>
@@ -90,10 +135,20 @@ export function EventsView() {
             </div>
             <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
               {virtualizer.getVirtualItems().map((item) => {
-                const e = eventLog.at(globalAt(item.index));
+                const g = globalAt(item.index);
+                const e = eventLog.at(g);
                 if (!e) return null;
                 return (
-                  <div key={e.seq} role="row" aria-rowindex={item.index + 2} className="event-row" style={{ transform: `translateY(${item.start}px)` }}>
+                  <div
+                    key={e.seq}
+                    id={`event-row-${g}`}
+                    role="row"
+                    aria-rowindex={item.index + 2}
+                    aria-selected={g === selected}
+                    className={g === selected ? 'event-row selected' : 'event-row'}
+                    style={{ transform: `translateY(${item.start}px)` }}
+                    onClick={() => setSelected(g)}
+                  >
                     <span role="cell" className="muted">{formatTime(e.timeMs)}</span>
                     <span role="cell" className={`level-${e.level}`}>{e.level}</span>
                     <span role="cell">{e.source === 'module' ? <Badge tone={e.level === 'error' ? 'error' : 'warn'}>{e.kind}</Badge> : e.kind}</span>
@@ -106,8 +161,39 @@ export function EventsView() {
             </div>
           </div>
         )}
+        {selected !== null && <EventDetail event={eventLog.at(selected) ?? null} onClose={() => setSelected(null)} />}
       </Section>
     </div>
+  );
+}
+
+function EventDetail({ event, onClose }: { event: AppEvent | null; onClose: () => void }) {
+  if (!event) return <p className="muted small">The selected event is no longer held (the buffer keeps the newest events).</p>;
+  const m = event.module;
+  return (
+    <section className="event-detail" aria-label="Selected event">
+      <header className="form-row">
+        <h3>Event #{event.seq}</h3>
+        <button type="button" className="link-button" onClick={onClose}>Close</button>
+      </header>
+      <dl className="kv">
+        <dt>Time</dt><dd>{new Date(event.timeMs).toISOString()}</dd>
+        <dt>Source</dt><dd>{event.source === 'module' ? 'module event queue' : 'blksnap Manager'}</dd>
+        <dt>Level, kind</dt><dd>{event.level}, {event.kind}</dd>
+        <dt>Snapshot</dt><dd>{event.snapshotId ? <code>{event.snapshotId}</code> : '—'}</dd>
+        <dt>Device</dt><dd>{event.device ? <code>{event.device}</code> : '—'}</dd>
+        <dt>Message</dt><dd className="wrap">{event.message}</dd>
+        {m && (
+          <>
+            <dt>Event code</dt><dd>{m.code} ({m.kind})</dd>
+            <dt>Time label</dt><dd>{m.timeLabelNs} ns (kernel CLOCK_MONOTONIC)</dd>
+            {m.device && <><dt>Original device</dt><dd>{m.device.major}:{m.device.minor}</dd></>}
+            {m.errCode !== null && <><dt>Error</dt><dd>{m.errCode}{errnoName(m.errCode) ? ` (${errnoName(m.errCode)})` : ''}</dd></>}
+            {m.requestedSectors !== null && <><dt>Requested</dt><dd>{m.requestedSectors.toLocaleString('en-US')} sectors (<Size bytes={m.requestedSectors * 512} />)</dd></>}
+          </>
+        )}
+      </dl>
+    </section>
   );
 }
 
