@@ -117,10 +117,10 @@ export function EventsView() {
           <div
             ref={scrollRef}
             className="event-list"
-            role="grid"
+            role="table"
             aria-label="Events"
             aria-rowcount={count + 1}
-            aria-activedescendant={selectedRow >= 0 ? `event-row-${selected}` : undefined}
+            aria-describedby="events-keys"
             tabIndex={0}
             onKeyDown={onListKeyDown}
             style={{ height: Math.min(LIST_MAX_HEIGHT_PX, (count + 1) * ROW_HEIGHT + 2) }}
@@ -144,7 +144,7 @@ export function EventsView() {
                     id={`event-row-${g}`}
                     role="row"
                     aria-rowindex={item.index + 2}
-                    aria-selected={g === selected}
+                    aria-current={g === selected ? 'true' : undefined}
                     className={g === selected ? 'event-row selected' : 'event-row'}
                     style={{ transform: `translateY(${item.start}px)` }}
                     onClick={() => setSelected(g)}
@@ -161,6 +161,10 @@ export function EventsView() {
             </div>
           </div>
         )}
+        <p id="events-keys" className="visually-hidden">Arrow keys select an event; its details show below the list.</p>
+        <p className="visually-hidden" aria-live="polite">
+          {selected !== null && eventLog.at(selected) ? `Selected event ${eventLog.at(selected)!.seq}: ${eventLog.at(selected)!.kind}, ${eventLog.at(selected)!.message}` : ''}
+        </p>
         {selected !== null && <EventDetail event={eventLog.at(selected) ?? null} onClose={() => setSelected(null)} />}
       </Section>
     </div>

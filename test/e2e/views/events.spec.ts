@@ -5,7 +5,7 @@ test('the event stream pauses, resumes, filters and exports JSON Lines', async (
   await openView(page, app, '#/events');
   await createDevice(page, 'disk1', '64M');
   await goTo(page, 'Events');
-  const list = page.getByRole('grid', { name: 'Events' });
+  const list = page.getByRole('table', { name: 'Events' });
   const rows = list.getByRole('row').filter({ hasNot: page.getByRole('columnheader') });
   await expect(rows.first()).toBeVisible();
 
@@ -36,7 +36,7 @@ test('the event stream pauses, resumes, filters and exports JSON Lines', async (
   await expect(page.getByRole('region', { name: 'Selected event' })).toContainText('Event #');
   await list.focus();
   await page.keyboard.press('ArrowDown');
-  await expect(rows.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await expect(rows.nth(1)).toHaveAttribute('aria-current', 'true');
   await screenshot(page, 'events');
   await screenshot(page, 'events');
 });

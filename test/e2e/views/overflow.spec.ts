@@ -19,7 +19,7 @@ test('a snapshot whose storage overflows shows its error code, the corrupted sta
 
   await goTo(page, 'Events');
   await page.getByLabel('Kind').selectOption('corrupted');
-  const eventRow = page.getByRole('grid', { name: 'Events' }).getByRole('row').filter({ hasNot: page.getByRole('columnheader') }).first();
+  const eventRow = page.getByRole('table', { name: 'Events' }).getByRole('row').filter({ hasNot: page.getByRole('columnheader') }).first();
   await expect(eventRow).toContainText('corrupted');
   await eventRow.click();
   await expect(page.getByRole('region', { name: 'Selected event' })).toContainText(/Event code/);
