@@ -12,11 +12,12 @@ export interface UiSlice {
   connectionError: string | null;
   backend: BackendInfo | null;
   parameters: ModuleParameters | null;
+  parametersError: string | null;
   workloads: WorkloadStatus[];
   navigate: (route: Route) => void;
   setConnection: (connection: ConnectionState, error?: string | null) => void;
   setBackend: (backend: BackendInfo) => void;
-  setParameters: (parameters: ModuleParameters) => void;
+  setParameters: (parameters: ModuleParameters | null, error?: string | null) => void;
   setWorkloads: (workloads: WorkloadStatus[]) => void;
 }
 
@@ -26,10 +27,11 @@ export const createUiSlice: StateCreator<AppState, [], [], UiSlice> = (set) => (
   connectionError: null,
   backend: null,
   parameters: null,
+  parametersError: null,
   workloads: [],
   navigate: (route) => set({ route }),
   setConnection: (connection, error = null) => set({ connection, connectionError: error }),
   setBackend: (backend) => set({ backend }),
-  setParameters: (parameters) => set({ parameters }),
+  setParameters: (parameters, error = null) => set({ parameters, parametersError: error }),
   setWorkloads: (workloads) => set({ workloads }),
 });

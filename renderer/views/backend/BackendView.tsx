@@ -9,6 +9,7 @@ import { EmulatorPanel } from './EmulatorPanel';
 export function BackendView() {
   const backend = useAppStore((s) => s.backend);
   const parameters = useAppStore((s) => s.parameters);
+  const parametersError = useAppStore((s) => s.parametersError);
   const api = useApi();
   const [report, setReport] = useState<DoctorReport | null>(null);
   const doctor = useAction(async () => setReport(await api.doctor({})));
@@ -47,7 +48,7 @@ export function BackendView() {
           </ul>
         </Section>
         <Section title="Module parameters">
-          {parameters === null ? <p className="muted">Loading…</p> : Object.keys(parameters).length === 0 ? <p className="muted">No parameters reported.</p> : (
+          {parametersError ? <ErrorMessage message={`The module parameters could not be read: ${parametersError}`} /> : parameters === null ? <p className="muted">Loading…</p> : Object.keys(parameters).length === 0 ? <p className="muted">No parameters reported.</p> : (
             <table className="data-table">
               <thead><tr><th scope="col">Parameter</th><th scope="col" className="num">Value</th></tr></thead>
               <tbody>
