@@ -6,6 +6,7 @@ import { kernelDoctorProvider } from '../control/kernel/doctor';
 import { selectBackend } from '../control/select';
 import type { BlksnapControl } from '../control/types';
 import { createService, type BlksnapService } from '../service';
+import { attachStretchCoordinator, EmulatorRangeAllocator, KernelRangeAllocator, type StretchCoordinator } from '../service/stretch';
 import type { AppOptions } from './options';
 
 export interface Booted {
@@ -22,6 +23,12 @@ export async function bootService(options: Pick<AppOptions, 'emulatorDir' | 'bac
     doctor: kernelDoctorProvider(),
     startWorkload,
   });
+  // v1 asks user space for storage with low_free_space events: answer them (spec §6.4).
+  let stretch: StretchCoordinator | null = null;
+  if (control.info.dialect === 'v1') {
+    const allocator = control.info.kind === 'kernel' ? new KernelRangeAllocator() : new EmulatorRangeAllocator();
+    stretch = await attachStretchCoordinator(service, { allocator });
+  }
   let closed = false;
   return {
     control,
@@ -29,6 +36,7 @@ export async function bootService(options: Pick<AppOptions, 'emulatorDir' | 'bac
     async close() {
       if (closed) return;
       closed = true;
+      await stretch?.close();
       await service.close();
       await control.close();
     },

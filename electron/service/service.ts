@@ -26,6 +26,8 @@ import type { CallContext } from './validate';
 
 /** Hooks for code that works alongside the service (the v1 stretch service, tests). */
 export interface SnapshotLifecycleListener {
+  /** Before SNAPSHOT_CREATE; throwing refuses the create (e.g. a directory the stretch service cannot use). */
+  beforeCreate?(request: SnapshotCreateRequest): void | Promise<void>;
   /** After SNAPSHOT_CREATE succeeded; the event pump is already running. */
   snapshotCreated?(id: string, request: SnapshotCreateRequest): void | Promise<void>;
   /** Before SNAPSHOT_TAKE: e.g. answer the creation-time low_free_space first (spec §6.4 step 4). */
@@ -209,7 +211,14 @@ export class Service implements BlksnapService {
 
   async snapshotCreate(request: ApiArgs<'snapshotCreate'>): Promise<ApiResult<'snapshotCreate'>> {
     for (const device of request.devices) await this.refuseStorageDevice(device, request.diffStoragePath, null);
-    const id = await this.control.snapshotCreate(request);
+    // v1: the module takes no storage path; the path names the directory the stretch service
+    // fills with storage files as the module asks (spec §6.4).
+    const stretched = this.control.info.dialect === 'v1';
+    if (stretched && !request.diffStoragePath) {
+      throw appError('EBADARG', 'on v1 the difference storage is a directory: blksnap Manager creates storage files there as the module asks for them (spec §6.4); give one', { field: 'diffStoragePath' });
+    }
+    for (const l of this.listeners) await l.beforeCreate?.(request);
+    const id = await this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);
     this.registry.add({
       id, devices: this.control.info.capabilities.addAfterCreate ? [] : [...request.devices], createdAtMs: Date.now(),
       diffStoragePath: request.diffStoragePath, limitSectors: request.diffStorageLimitSectors, taken: false,

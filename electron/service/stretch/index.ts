@@ -4,3 +4,4 @@ export { KernelRangeAllocator, checkSectorAddressed, type KernelRangeAllocatorOp
 export { EmulatorRangeAllocator } from './emulator-allocator';
 export type { RangeAllocator, AllocatedStorage, StretchAppEvent } from './types';
 export { MANIFEST_NAME } from './manifest';
+export { attachStretchCoordinator, type StretchCoordinator, type StretchCoordinatorOptions } from './coordinator';

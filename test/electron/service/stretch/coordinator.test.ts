@@ -1,0 +1,82 @@
+// The v1 stretch loop through the service on the emulator's v1 flavour: low_free_space events
+// answered with storage files until the user's limit, a warning before the overflow, and the
+// files deleted at destroy.
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../../../electron/control/emulator';
+import { createService, type BlksnapService } from '../../../../electron/service';
+import { attachStretchCoordinator, EmulatorRangeAllocator, type StretchCoordinator } from '../../../../electron/service/stretch';
+
+const MiB = 2 ** 20;
+const PORTION_SECTORS = 8192; // diff_storage_minimum: 4 MiB portions
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setUp(): Promise<{ emu: Emulator; service: BlksnapService; stretch: StretchCoordinator; storageDir: string }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'stretch-coord-'));
+  const storageDir = mkdtempSync(join(tmpdir(), 'stretch-files-'));
+  const emu = await createEmulator({ stateDir, flavour: 'v1', clientGuards: true, parameters: { diff_storage_minimum: PORTION_SECTORS } });
+  const service = createService(emu, { dataDir: stateDir, pollIntervalMs: 100, eventWaitTicks: 5 });
+  const stretch = await attachStretchCoordinator(service, { allocator: new EmulatorRangeAllocator() });
+  cleanup.push(async () => {
+    await stretch.close();
+    await service.close();
+    await emu.close();
+    rmSync(stateDir, { recursive: true, force: true });
+    rmSync(storageDir, { recursive: true, force: true });
+  });
+  await emu.createDevice('disk1', 64 * MiB);
+  return { emu, service, stretch, storageDir };
+}
+
+const storageFiles = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('diff_storage#')).sort();
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('the v1 stretch coordinator', () => {
+  it('refuses a v1 snapshot without a storage directory, before the module sees it', async () => {
+    const { service, emu } = await setUp();
+    await expect(service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: null, diffStorageLimitSectors: 0 }))
+      .rejects.toMatchObject({ code: 'EBADARG', message: /directory/ });
+    expect(await emu.snapshotCollect()).toEqual([]);
+  });
+
+  it('answers the creation-time request before take, grows with the writes, warns at the limit before the overflow, and deletes its files at destroy', async () => {
+    const { service, emu, stretch, storageDir } = await setUp();
+    const limitSectors = 3 * PORTION_SECTORS; // three 4 MiB files at most
+    const { id } = await service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: storageDir, diffStorageLimitSectors: limitSectors });
+    await service.snapshotTake({ id });
+    expect(storageFiles(storageDir)).toEqual(['diff_storage#0']); // appended before TAKE, or take would have failed
+
+    // 1 MiB writes all over the device at 20 MiB/s: every chunk copied, far more than 12 MiB of
+    // storage. (Unpaced writes would overflow before any answer, as on the real module.)
+    for (let offset = 0; offset < 32 * MiB; offset += MiB) {
+      await emu.write('/dev/disk1', offset, new Uint8Array(MiB).fill(7));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await until('the corrupted event', async () => (await service.eventHistory({})).some((e) => e.kind === 'corrupted'));
+
+    expect(storageFiles(storageDir)).toEqual(['diff_storage#0', 'diff_storage#1', 'diff_storage#2']);
+    expect(stretch.get(id)?.status()).toMatchObject({ allocatedBytes: limitSectors * 512, limitReached: true });
+    const events = await service.eventHistory({});
+    const seq = (pred: (e: (typeof events)[number]) => boolean) => events.find(pred)?.seq ?? Infinity;
+    const limitWarning = seq((e) => e.kind === 'stretch' && e.level === 'warning' && /limit reached/.test(e.message));
+    expect(limitWarning).toBeLessThan(seq((e) => e.kind === 'corrupted'));
+    expect(events.filter((e) => e.kind === 'stretch' && /^appended/.test(e.message))).toHaveLength(3);
+
+    await service.snapshotDestroy({ id });
+    await until('the files to be deleted', () => storageFiles(storageDir).length === 0);
+  });
+});
