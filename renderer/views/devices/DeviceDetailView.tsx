@@ -69,14 +69,18 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const [sinceText, setSinceText] = useState(String(Math.max(0, cbt.changesNumber - 1)));
   const [highlight, setHighlight] = useState(false);
 
+  // v1: the module hands out the CBT map only while the device is in a taken snapshot.
+  const mapReadable = !needsTaken || (device.snapshot?.image ?? '') !== '';
+
   useEffect(() => {
+    if (!mapReadable) return;
     let cancelled = false;
     api.cbtMap({ device: device.path }).then(
       (bytes) => { if (!cancelled) { setMap(bytes); setMapError(null); } },
       (err: unknown) => { if (!cancelled) setMapError(errorMessage(err)); },
     );
     return () => { cancelled = true; };
-  }, [api, device.path, cbt.generationId, cbt.changesNumber, reloads]);
+  }, [api, device.path, cbt.generationId, cbt.changesNumber, reloads, mapReadable]);
 
   const pyramid = useMemo(() => (map ? buildPyramid(map) : null), [map]);
   const sinceNumber = /^\d+$/.test(sinceText.trim()) ? Number(sinceText.trim()) : NaN;
@@ -113,7 +117,12 @@ function CbtSection({ device }: { device: DeviceSummary }) {
         actions={<button type="button" onClick={() => setReloads((n) => n + 1)}>Reload map</button>}
       >
         <ErrorMessage message={mapError && (needsTaken ? `${mapError} (on this dialect the CBT map is readable only while the device is in a taken snapshot)` : mapError)} />
-        {!map && !mapError && <p className="muted">Reading the CBT map…</p>}
+        {!mapReadable && (
+          <p className="notice" role="note">
+            On this dialect (v1) the CBT map can be read only while {device.path} is in a taken snapshot. Take a snapshot that includes it to see the map.
+          </p>
+        )}
+        {mapReadable && !map && !mapError && <p className="muted">Reading the CBT map…</p>}
         {map && pyramid && (
           <>
             <HeatmapCanvas

@@ -2,6 +2,7 @@
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
+import { createFakeClient } from '../../../renderer/dev/fakeApi';
 import { renderWithFake } from './harness';
 
 afterEach(cleanup);
@@ -77,6 +78,17 @@ describe('DeviceDetailView', () => {
     expect((await screen.findByText('Generation changed: full backup needed.'))).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Acknowledge' }));
     expect(screen.queryByText('Generation changed: full backup needed.')).toBeNull();
+  });
+
+  it('on v1 explains that the map needs a taken snapshot instead of failing', async () => {
+    const client = createFakeClient({ dialect: 'v1', live: false });
+    const cbtMap = vi.spyOn(client.api, 'cbtMap');
+    await renderWithFake(<DeviceDetailView path="/dev/vdb" />, { client });
+    expect(screen.getByRole('note').textContent).toContain('only while /dev/vdb is in a taken snapshot');
+    expect(cbtMap).not.toHaveBeenCalled();
+    cleanup();
+    await renderWithFake(<DeviceDetailView path="/dev/emu0" />, { dialect: 'v1' });
+    expect(await screen.findByRole('img', { name: /CBT heatmap of \/dev\/emu0/ })).toBeTruthy();
   });
 
   it('says when the device is unknown or not tracked', async () => {
