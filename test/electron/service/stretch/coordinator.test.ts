@@ -46,11 +46,18 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 describe('the v1 stretch coordinator', () => {
-  it('refuses a v1 snapshot without a storage directory, before the module sees it', async () => {
-    const { service, emu } = await setUp();
-    await expect(service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: null, diffStorageLimitSectors: 0 }))
-      .rejects.toMatchObject({ code: 'EBADARG', message: /directory/ });
+  it('refuses a storage directory the allocator cannot use, before the module has a snapshot', async () => {
+    const { service, emu, storageDir } = await setUp();
+    await expect(service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: join(storageDir, 'missing'), diffStorageLimitSectors: PORTION_SECTORS }))
+      .rejects.toMatchObject({ message: /missing/ });
     expect(await emu.snapshotCollect()).toEqual([]);
+  });
+
+  it('warns that nothing will answer the module when a v1 snapshot has no storage directory', async () => {
+    const { service } = await setUp();
+    await service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: null, diffStorageLimitSectors: 0 });
+    const events = await service.eventHistory({});
+    expect(events.some((e) => e.kind === 'stretch' && e.level === 'warning' && /without a storage directory/.test(e.message))).toBe(true);
   });
 
   it('answers the creation-time request before take, grows with the writes, warns at the limit before the overflow, and deletes its files at destroy', async () => {
