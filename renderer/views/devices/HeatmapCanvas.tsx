@@ -4,11 +4,11 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState, type Keyboard
 import { buildLut, type HeatmapMode } from '../../heatmap/palette';
 import type { CbtPyramid } from '../../heatmap/pyramid';
 import { renderHeatmap } from '../../heatmap/render';
-import { blockSpan, bucketDetail, type MapGeometry } from '../../heatmap/summary';
+import type { MapGeometry } from '../../heatmap/summary';
 import {
-  clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type CellHit, type ViewState,
+  clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type ViewState,
 } from '../../heatmap/view';
-import { formatBytes } from '../../../shared/units';
+import { cursorHover, describeCell, HeatmapTooltip, type Hover } from './HeatmapTooltip';
 
 export interface HeatmapCanvasProps {
   map: Uint8Array;
@@ -21,8 +21,6 @@ export interface HeatmapCanvasProps {
   /** The canvas is as tall as the whole map needs at its fitting zoom, up to this. */
   maxHeightPx?: number;
 }
-
-interface Hover { hit: CellHit; xPx: number; yPx: number }
 
 const DEFAULT_WIDTH = 960;
 
@@ -239,67 +237,10 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
   );
 }
 
-function cursorHover(cursorBlock: number | null, view: ViewState, layout: { level: number; cellPx: number }, cols: number, blockCount: number): Hover | null {
-  if (cursorBlock === null || cursorBlock >= blockCount) return null;
-  const perCell = 2 ** layout.level;
-  const cell = Math.floor(cursorBlock / perCell);
-  const row = Math.floor(cell / cols) - view.firstRow;
-  const col = cell % cols;
-  if (row < 0) return null;
-  const firstBlock = cell * perCell;
-  return { hit: { firstBlock, blockCount: Math.min(perCell, blockCount - firstBlock), row, col }, xPx: col * layout.cellPx + layout.cellPx, yPx: row * layout.cellPx + layout.cellPx };
-}
-
-function describeCell(hit: CellHit, map: Uint8Array, sinceChangeNumber: number | null): string {
-  const d = bucketDetail(map, hit.firstBlock, hit.blockCount, sinceChangeNumber);
-  const where = hit.blockCount === 1 ? `Block ${hit.firstBlock}` : `Blocks ${hit.firstBlock} to ${hit.firstBlock + hit.blockCount - 1}`;
-  const what = hit.blockCount === 1 ? `change number ${d.maxChangeNumber}` : `${d.changedBlocks} changed, newest change ${d.maxChangeNumber}`;
-  return `${where}: ${what}.`;
-}
-
 /** Height that holds the whole map at its fitting zoom without empty rows below it. */
 export function fittedHeight(blockCount: number, widthPx: number, maxHeightPx: number): number {
   const zoom = fitZoom(blockCount, widthPx, maxHeightPx);
   const layout = layoutFor({ zoom, firstRow: 0 }, widthPx, maxHeightPx);
   const rows = Math.ceil(Math.ceil(blockCount / 2 ** layout.level) / Math.floor(widthPx / layout.cellPx));
   return Math.max(Math.min(maxHeightPx, 64), Math.min(maxHeightPx, rows * layout.cellPx));
-}
-
-function HeatmapTooltip({ id, hover, map, geometry, sinceChangeNumber, widthPx }: {
-  id: string; hover: Hover; map: Uint8Array; geometry: MapGeometry; sinceChangeNumber: number | null; widthPx: number;
-}) {
-  const { hit } = hover;
-  const detail = bucketDetail(map, hit.firstBlock, hit.blockCount, sinceChangeNumber);
-  const span = blockSpan(hit.firstBlock, hit.blockCount, geometry);
-  const single = hit.blockCount === 1;
-  const left = hover.xPx + 16 + 260 > widthPx ? hover.xPx - 276 : hover.xPx + 16;
-  return (
-    <div id={id} role="tooltip" className="heatmap-tooltip" style={{ left: Math.max(0, left), top: hover.yPx + 12 }}>
-      <div className="tooltip-title">
-        {single ? `Block ${hit.firstBlock.toLocaleString('en-US')}` : `Blocks ${hit.firstBlock.toLocaleString('en-US')}–${(hit.firstBlock + hit.blockCount - 1).toLocaleString('en-US')}`}
-      </div>
-      <dl>
-        <dt>Offset</dt>
-        <dd>{span.startBytes.toLocaleString('en-US')} B <span className="muted">({formatBytes(span.startBytes)})</span></dd>
-        <dt>Length</dt>
-        <dd>{formatBytes(span.endBytes - span.startBytes)}</dd>
-        <dt>Sectors</dt>
-        <dd>{span.startSector.toLocaleString('en-US')}–{(span.endSector - 1).toLocaleString('en-US')}</dd>
-        <dt>{single ? 'Change number' : 'Newest change'}</dt>
-        <dd>{detail.maxChangeNumber === 0 ? '0 (unchanged)' : detail.maxChangeNumber}</dd>
-        {!single && (
-          <>
-            <dt>Changed</dt>
-            <dd>{detail.changedBlocks.toLocaleString('en-US')} of {detail.blockCount.toLocaleString('en-US')} blocks ({Math.round((detail.changedBlocks / detail.blockCount) * 100)}%)</dd>
-          </>
-        )}
-        {sinceChangeNumber !== null && (
-          <>
-            <dt>Since {sinceChangeNumber}</dt>
-            <dd>{single ? (detail.newerThanN ? 'changed' : 'not changed') : `${detail.newerThanN.toLocaleString('en-US')} blocks changed`}</dd>
-          </>
-        )}
-      </dl>
-    </div>
-  );
 }
