@@ -1,10 +1,11 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useRef, useState, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AppEvent } from '../../../shared/contract';
-import { errnoName } from '../../../shared/errors';
-import { Badge, EmptyState, formatTime, Section, Size } from '../../components/common';
+import { Badge, EmptyState, formatTime, Section } from '../../components/common';
 import { downloadText } from '../../components/download';
-import { useAppStore, useAppStoreApi } from '../../store';
+import { useAppStore } from '../../store';
+import { EventDetail } from './EventDetail';
+import { useThrottledTotal } from './useThrottledTotal';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
@@ -169,64 +170,6 @@ export function EventsView() {
       </Section>
     </div>
   );
-}
-
-function EventDetail({ event, onClose }: { event: AppEvent | null; onClose: () => void }) {
-  if (!event) return <p className="muted small">The selected event is no longer held (the buffer keeps the newest events).</p>;
-  const m = event.module;
-  return (
-    <section className="event-detail" aria-label="Selected event">
-      <header className="form-row">
-        <h3>Event #{event.seq}</h3>
-        <button type="button" className="link-button" onClick={onClose}>Close</button>
-      </header>
-      <dl className="kv">
-        <dt>Time</dt><dd>{new Date(event.timeMs).toISOString()}</dd>
-        <dt>Source</dt><dd>{event.source === 'module' ? 'module event queue' : 'blksnap Manager'}</dd>
-        <dt>Level, kind</dt><dd>{event.level}, {event.kind}</dd>
-        <dt>Snapshot</dt><dd>{event.snapshotId ? <code>{event.snapshotId}</code> : '—'}</dd>
-        <dt>Device</dt><dd>{event.device ? <code>{event.device}</code> : '—'}</dd>
-        <dt>Message</dt><dd className="wrap">{event.message}</dd>
-        {m && (
-          <>
-            <dt>Event code</dt><dd>{m.code} ({m.kind})</dd>
-            <dt>Time label</dt><dd>{m.timeLabelNs} ns (kernel CLOCK_MONOTONIC)</dd>
-            {m.device && <><dt>Original device</dt><dd>{m.device.major}:{m.device.minor}</dd></>}
-            {m.errCode !== null && <><dt>Error</dt><dd>{m.errCode}{errnoName(m.errCode) ? ` (${errnoName(m.errCode)})` : ''}</dd></>}
-            {m.requestedSectors !== null && <><dt>Requested</dt><dd>{m.requestedSectors.toLocaleString('en-US')} sectors (<Size bytes={m.requestedSectors * 512} />)</dd></>}
-          </>
-        )}
-      </dl>
-    </section>
-  );
-}
-
-/** Batches arrive up to 20 times a second; the list follows at most every 250 ms. */
-const LIST_REFRESH_MS = 250;
-
-function useThrottledTotal(): number {
-  const store = useAppStoreApi();
-  const [total, setTotal] = useState(() => store.getState().eventsTotal);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let lastShown = 0;
-    const show = () => {
-      timer = null;
-      lastShown = performance.now();
-      setTotal(store.getState().eventsTotal);
-    };
-    const unsubscribe = store.subscribe((state, previous) => {
-      if (state.eventsTotal === previous.eventsTotal || timer !== null) return;
-      // Smaller totals (a clear) and the first change after a quiet spell show at once.
-      const wait = state.eventsTotal < previous.eventsTotal ? 0 : Math.max(0, LIST_REFRESH_MS - (performance.now() - lastShown));
-      timer = setTimeout(show, wait);
-    });
-    return () => {
-      unsubscribe();
-      if (timer !== null) clearTimeout(timer);
-    };
-  }, [store]);
-  return total;
 }
 
 function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange: (v: string) => void }) {
