@@ -90,3 +90,27 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
     }
   }
 }
+
+/** Blends the cells of blocks [firstBlock, lastBlock] (inclusive) towards the selection colour. */
+export function tintBlocks(layout: HeatmapLayout, blockCount: number, firstBlock: number, lastBlock: number, out: Uint32Array): void {
+  const { widthPx, heightPx, cellPx, firstRow } = layout;
+  const perCell = 2 ** layout.level;
+  const cols = columns(layout);
+  const fromCell = Math.floor(Math.max(0, firstBlock) / perCell);
+  const toCell = Math.floor(Math.min(blockCount - 1, lastBlock) / perCell);
+  for (let y = 0; y < heightPx; y++) {
+    const rowStart = (firstRow + Math.floor(y / cellPx)) * cols;
+    const a = Math.max(fromCell, rowStart);
+    const b = Math.min(toCell, rowStart + cols - 1);
+    if (a > b) continue;
+    const line = y * widthPx;
+    for (let x = (a - rowStart) * cellPx, end = (b - rowStart + 1) * cellPx; x < end; x++) {
+      const p = out[line + x]!;
+      // Halfway to a light blue, opaque.
+      const r = ((p & 0xff) + 0x9c) >> 1;
+      const g = (((p >> 8) & 0xff) + 0xd0) >> 1;
+      const bl = (((p >> 16) & 0xff) + 0xff) >> 1;
+      out[line + x] = ((0xff << 24) | (bl << 16) | (g << 8) | r) >>> 0;
+    }
+  }
+}

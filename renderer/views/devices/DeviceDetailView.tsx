@@ -10,7 +10,8 @@ import type { HeatmapMode } from '../../heatmap/palette';
 import { buildPyramid, maxChangeNumber, minChangeNumber } from '../../heatmap/pyramid';
 import { changedSince } from '../../heatmap/summary';
 import { useAppStore } from '../../store';
-import { HeatmapCanvas } from './HeatmapCanvas';
+import { HeatmapCanvas, type BlockSelection } from './HeatmapCanvas';
+import { SelectionPanel } from './SelectionPanel';
 import { HeatmapLegend } from './HeatmapLegend';
 import { MarkDirtyForm } from './MarkDirtyForm';
 import { GenerationNotice } from './GenerationNotice';
@@ -41,7 +42,7 @@ export function DeviceDetailView({ path }: { path: string }) {
           {device.snapshot?.image ? <> · image <code>/dev/{device.snapshot.image}</code></> : null}
         </p>
       </header>
-      {device.cbt ? <CbtSection device={device} /> : <NoTracker device={device} />}
+      {device.cbt ? <CbtSection key={device.path} device={device} /> : <NoTracker device={device} />}
     </div>
   );
 }
@@ -68,6 +69,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const [reloads, setReloads] = useState(0);
   const [sinceText, setSinceText] = useState(String(Math.max(0, cbt.changesNumber - 1)));
   const [highlight, setHighlight] = useState(false);
+  const [selection, setSelection] = useState<BlockSelection | null>(null);
 
   // v1: the module hands out the CBT map only while the device is in a taken snapshot.
   const mapReadable = !needsTaken || (device.snapshot?.image ?? '') !== '';
@@ -132,8 +134,21 @@ function CbtSection({ device }: { device: DeviceSummary }) {
               mode={mode}
               sinceChangeNumber={sinceValid ? sinceNumber : null}
               label={`CBT heatmap of ${device.path}: ${map.length.toLocaleString('en-US')} blocks of ${formatBytes(cbt.blockSizeBytes)}`}
+              selection={selection}
+              onSelect={setSelection}
             />
             <HeatmapLegend mode={mode} />
+            {selection && (
+              <SelectionPanel
+                device={device}
+                map={map}
+                geometry={geometry}
+                selection={selection}
+                sinceChangeNumber={sinceValid ? sinceNumber : null}
+                onClear={() => setSelection(null)}
+                onMarked={() => setReloads((n) => n + 1)}
+              />
+            )}
           </>
         )}
       </Section>

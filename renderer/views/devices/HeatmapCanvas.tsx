@@ -3,12 +3,14 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent as ReactMouseEvent } from 'react';
 import { buildLut, type HeatmapMode } from '../../heatmap/palette';
 import type { CbtPyramid } from '../../heatmap/pyramid';
-import { renderHeatmap } from '../../heatmap/render';
+import { renderHeatmap, tintBlocks } from '../../heatmap/render';
 import type { MapGeometry } from '../../heatmap/summary';
 import {
   clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type ViewState,
 } from '../../heatmap/view';
 import { cursorHover, describeCell, HeatmapTooltip, type Hover } from './HeatmapTooltip';
+
+export interface BlockSelection { firstBlock: number; lastBlock: number }
 
 export interface HeatmapCanvasProps {
   map: Uint8Array;
@@ -18,18 +20,23 @@ export interface HeatmapCanvasProps {
   /** Blocks newer than this count in the tooltip; null when the control is off. */
   sinceChangeNumber: number | null;
   label: string;
+  /** Blocks selected with Shift+drag (inclusive), owned by the parent. */
+  selection?: BlockSelection | null;
+  onSelect?: (selection: BlockSelection | null) => void;
   /** The canvas is as tall as the whole map needs at its fitting zoom, up to this. */
   maxHeightPx?: number;
 }
 
 const DEFAULT_WIDTH = 960;
 
-export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = 384 }: HeatmapCanvasProps) {
+export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = 384, selection = null, onSelect }: HeatmapCanvasProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const imageRef = useRef<ImageData | null>(null);
   const frameRef = useRef<number | null>(null);
   const dragRef = useRef<{ startY: number; startRow: number } | null>(null);
+  /** Shift+drag: the cell where the selection started. */
+  const selectRef = useRef<{ firstBlock: number; lastBlock: number } | null>(null);
   const [widthPx, setWidthPx] = useState(DEFAULT_WIDTH);
   const blockCount = pyramid.blockCount;
   const heightPx = fittedHeight(blockCount, widthPx, maxHeightPx);
@@ -69,9 +76,11 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
       imageRef.current = image;
     }
     const pixels = new Uint32Array(image.data.buffer);
-    renderHeatmap(pyramid, layoutFor(view, widthPx, heightPx), lut, pixels);
+    const layout = layoutFor(view, widthPx, heightPx);
+    renderHeatmap(pyramid, layout, lut, pixels);
+    if (selection) tintBlocks(layout, pyramid.blockCount, selection.firstBlock, selection.lastBlock, pixels);
     ctx.putImageData(image, 0, 0);
-  }, [pyramid, view, widthPx, heightPx, lut]);
+  }, [pyramid, view, widthPx, heightPx, lut, selection]);
 
   useEffect(() => {
     if (frameRef.current === null) frameRef.current = requestAnimationFrame(draw);
@@ -122,6 +131,17 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     const rect = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - rect.left;
     const y = e.clientY - rect.top;
+    const anchor = selectRef.current;
+    if (anchor) {
+      const hit = hitTest(view, blockCount, widthPx, heightPx, x, y);
+      if (hit) {
+        onSelect?.({
+          firstBlock: Math.min(anchor.firstBlock, hit.firstBlock),
+          lastBlock: Math.max(anchor.lastBlock, hit.firstBlock + hit.blockCount - 1),
+        });
+      }
+      return;
+    }
     const drag = dragRef.current;
     if (drag) {
       const cellPx = layoutFor(view, widthPx, heightPx).cellPx;
@@ -202,14 +222,21 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
           data-blocks-per-cell={2 ** layout.level}
           onKeyDown={onKeyDown}
           onMouseMove={onMouseMove}
-          onMouseLeave={() => { setHover(null); dragRef.current = null; }}
+          onMouseLeave={() => { setHover(null); dragRef.current = null; selectRef.current = null; }}
           onBlur={() => setCursorBlock(null)}
           onMouseDown={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
-            dragRef.current = { startY: e.clientY - rect.top, startRow: view.firstRow };
             setHover(null);
+            if (e.shiftKey && onSelect) {
+              const hit = hitTest(view, blockCount, widthPx, heightPx, e.clientX - rect.left, e.clientY - rect.top);
+              if (!hit) return;
+              selectRef.current = { firstBlock: hit.firstBlock, lastBlock: hit.firstBlock + hit.blockCount - 1 };
+              onSelect(selectRef.current);
+              return;
+            }
+            dragRef.current = { startY: e.clientY - rect.top, startRow: view.firstRow };
           }}
-          onMouseUp={() => { dragRef.current = null; }}
+          onMouseUp={() => { dragRef.current = null; selectRef.current = null; }}
           onDoubleClick={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
             const y = e.clientY - rect.top;
@@ -230,7 +257,7 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
       </div>
       <p className="hint small muted">
         Wheel or ＋/－ to zoom, drag or Page Up/Down to scroll, double-click to zoom into a spot, Home for the whole map.
-        With the map focused, arrow keys inspect cell by cell.
+        With the map focused, arrow keys inspect cell by cell.{onSelect ? ' Shift+drag selects blocks.' : ''}
       </p>
       <p className="visually-hidden" aria-live="polite">{cursorBlock !== null && hover ? describeCell(hover.hit, map, sinceChangeNumber) : ''}</p>
     </div>

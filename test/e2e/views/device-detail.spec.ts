@@ -55,4 +55,22 @@ test('the heatmap shows what a workload changed, with hover, zoom, incremental s
   await page.getByLabel(/Sector ranges/).fill('0 8');
   await page.getByRole('button', { name: 'Mark dirty' }).click();
   await expect(page.getByRole('status')).toContainText('Marked 1 range dirty');
+
+  // Shift+drag selects blocks on the map; the selection can be marked dirty at once.
+  await page.getByRole('button', { name: 'Whole map' }).click();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const area = (await canvas.boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(area.x + 4, area.y + 4);
+  await page.mouse.down();
+  await page.mouse.move(area.x + 120, area.y + 4, { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  const selected = page.getByRole('region', { name: 'Selected blocks' });
+  await expect(selected).toContainText(/Selected blocks 0–\d+/);
+  await page.screenshot({ path: 'test-results/views/device-detail-selection.png' });
+  await selected.getByRole('button', { name: 'Mark selection dirty' }).click();
+  await expect(selected.getByRole('alert')).toHaveCount(0);
+  await selected.getByRole('button', { name: 'Clear selection' }).click();
+  await expect(selected).toHaveCount(0);
 });

@@ -50,6 +50,22 @@ describe('DeviceDetailView', () => {
     expect(screen.queryByRole('tooltip')).toBeNull();
   });
 
+  it('selects blocks with Shift+drag and marks the selection dirty', async () => {
+    const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    const markDirty = vi.spyOn(client.api, 'markDirty');
+    const canvas = await screen.findByRole('img', { name: /CBT heatmap/ });
+    // jsdom: the canvas sits at 0,0 and draws one 64 KiB block per pixel here.
+    fireEvent.mouseDown(canvas, { clientX: 2, clientY: 0, shiftKey: true });
+    fireEvent.mouseMove(canvas, { clientX: 6, clientY: 0, shiftKey: true });
+    fireEvent.mouseUp(canvas);
+    const panel = screen.getByRole('region', { name: 'Selected blocks' });
+    expect(panel.textContent).toContain('Selected blocks 2–6 (5 blocks, 320 KiB): sectors 256–895; 5 changed');
+    fireEvent.click(screen.getByRole('button', { name: 'Mark selection dirty' }));
+    await waitFor(() => expect(markDirty).toHaveBeenCalledWith({ device: '/dev/emu0', ranges: [{ offsetSectors: 256, countSectors: 640 }] }));
+    fireEvent.click(screen.getByRole('button', { name: 'Clear selection' }));
+    expect(screen.queryByRole('region', { name: 'Selected blocks' })).toBeNull();
+  });
+
   it('exports the changed ranges through the API', async () => {
     const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
     const exportRanges = vi.spyOn(client.api, 'exportChangedRanges');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLut, packRgba, UNCHANGED, NEWER_THAN_N, OLDER_THAN_N, changeColour } from '../../../renderer/heatmap/palette';
 import { buildPyramid } from '../../../renderer/heatmap/pyramid';
-import { GRID, OUTSIDE, renderHeatmap, shareStep } from '../../../renderer/heatmap/render';
+import { GRID, OUTSIDE, renderHeatmap, shareStep, tintBlocks } from '../../../renderer/heatmap/render';
 
 /** A table whose entry i is i + 1, so each pixel tells its (share, change number) exactly. */
 const identityLut = Uint32Array.from({ length: 16 * 256 }, (_, i) => i + 1);
@@ -81,5 +81,16 @@ describe('shareStep', () => {
     expect(shareStep(0, 10)).toBe(0);
     expect(shareStep(1, 10)).toBe(1);
     expect(shareStep(1024, 10)).toBe(15);
+  });
+});
+
+describe('tintBlocks', () => {
+  it('tints exactly the cells of the selected blocks, across rows', () => {
+    const out = new Uint32Array(3 * 2);
+    // 3 columns, 2 rows, one block per pixel: select blocks 2..3 (end of row 0, start of row 1).
+    tintBlocks({ widthPx: 3, heightPx: 2, level: 0, cellPx: 1, firstRow: 0 }, 6, 2, 3, out);
+    const tinted = [...out].map((v) => v !== 0);
+    expect(tinted).toEqual([false, false, true, true, false, false]);
+    expect(out[2]).toBe(((0xff << 24) | (0x7f << 16) | (0x68 << 8) | 0x4e) >>> 0);
   });
 });
