@@ -1,7 +1,7 @@
 // The upstream tool's snapshot commands: snapshot_create, snapshot_add, snapshot_take,
 // snapshot_collect, snapshot_destroy, snapshot_info (spec §7.1), same options and output.
 import type { BlksnapApi } from '../../../shared/contract';
-import { appError, errnoError } from '../../../shared/errors';
+import { errnoError } from '../../../shared/errors';
 import type { Capabilities } from '../../../shared/schemas';
 import { parseToolLimit, SECTOR_SIZE } from '../../../shared/units';
 import { UsageError, type ParsedArgs } from '../argv';
@@ -29,14 +29,14 @@ export const snapshotCreate: Verb = {
   name: 'snapshot_create',
   purpose: 'Create snapshot object structure.',
   options: withHelp(
-    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. Optional on VAL-7.0/VAL-13 (none: range mode); none on v1 (the stretch service supplies ranges).' },
-    { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit in bytes; suffix K, M or G (uppercase) for KiB, MiB, GiB.' },
+    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. On v1: the directory for the stretch service storage files. Optional on VAL-7.0/VAL-13 (none: range mode).' },
+    { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit in bytes; suffix K, M or G (uppercase) for KiB, MiB, GiB. On v1: the most the stretch service allocates.' },
     { long: 'device', short: 'd', kind: 'vector', description: "Device name for snapshot. It's multitoken argument. Required where the dialect fixes the device list at create (v1)." },
   ),
   async run(ctx, args) {
     const api = await ctx.api();
-    const { capabilities, dialectLabel } = await api.backendInfo({});
-    const diffStoragePath = storagePathArg(args, capabilities, dialectLabel);
+    const { capabilities } = await api.backendInfo({});
+    const diffStoragePath = storagePathArg(args, capabilities);
     const limitBytes = parseToolLimit(args.required('limit'));
     const devices = args.vector('device');
     const diffStorageLimitSectors = Math.floor(limitBytes / SECTOR_SIZE);
@@ -60,20 +60,14 @@ export const snapshotCreate: Verb = {
 };
 
 /**
- * -f as the dialect takes it: required where the storage is a path (upstream), optional where
- * ranges may stand in (VAL-7.0: no -f = range mode), refused where only ranges exist (v1: the
- * app's stretch service supplies them).
+ * -f as the dialect takes it: required where the storage is a path (upstream) and on v1, where it
+ * names the directory the stretch service fills (spec §6.4); optional on VAL-7.0/VAL-13, where
+ * no path means range mode.
  */
-function storagePathArg(args: ParsedArgs, capabilities: Capabilities, dialectLabel: string): string | null {
+function storagePathArg(args: ParsedArgs, capabilities: Capabilities): string | null {
   const pathModes = capabilities.storageModes.filter((m) => m !== 'ranges');
-  const file = args.value('file');
-  if (pathModes.length === 0) {
-    if (file !== undefined) {
-      throw appError('EUNSUPPORTED', `${dialectLabel} takes no difference-storage path (-f): the module asks for sector ranges and blksnap Manager's stretch service supplies them`, { file });
-    }
-    return null;
-  }
-  if (file === undefined && capabilities.storageModes.includes('ranges')) return null;
+  const rangeModeToo = pathModes.length > 0 && capabilities.storageModes.includes('ranges');
+  if (rangeModeToo && !args.has('file')) return null;
   return args.required('file');
 }
 

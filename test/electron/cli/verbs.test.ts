@@ -83,6 +83,11 @@ describe('the command line', () => {
     expect([r.code, r.stdout, r.stderr, r.connects]).toEqual([1, '', `Argument '${name}' is missed.\n`, 0]);
   });
 
+  it.each([[['snapshot_create'], 'file'], [['snapshot_create', '-f', '/tmp'], 'limit']])('%j says which argument is missed (after asking the dialect)', async (argv, name) => {
+    const r = await run(argv);
+    expect([r.code, r.stdout, r.stderr]).toEqual([1, '', `Argument '${name}' is missed.\n`]);
+  });
+
   it.each([
     ['cbtinfo', '-d', '/dev/x', '-j'], ['readcbtmap', '-d', '/dev/x', '-f', '/tmp/m', '-j'], ['snapshot_info', '-d', '/dev/x', '--json-'.slice(0, 4)],
     ['snapshot_collect', '-j'], ['snapshot_waitevent', '-i', ID, '-t', '1', '-j'],
@@ -200,6 +205,14 @@ describe('snapshot verbs', () => {
     expect(limits).toEqual([204800, 1024, 0, 8]);
   });
 
+  it('snapshot_create without -f is range mode where the dialect has one (VAL-7.0)', async () => {
+    const val = backend();
+    val.capabilities.storageModes = ['file', 'directory', 'block', 'ranges'];
+    const reqs: { diffStoragePath: string | null }[] = [];
+    const r = await run(['snapshot_create', '-l', '16M'], { backendInfo: async () => val, snapshotCreate: async (req) => { reqs.push(req); return { id: ID }; } });
+    expect([r.code, reqs.map((q) => q.diffStoragePath)]).toEqual([0, [null]]);
+  });
+
   it('snapshot_create keeps the printed snapshot when adding a device fails', async () => {
     const r = await run(['snapshot_create', '-f', '/tmp', '-l', '1G', '-d', '/dev/a'], {
       snapshotCreate: async () => ({ id: ID }),
@@ -211,13 +224,12 @@ describe('snapshot verbs', () => {
 
   it('snapshot_create on v1 requires the devices and gives them at create', async () => {
     const v1 = { backendInfo: async () => backend('v1') };
-    expect((await run(['snapshot_create', '-l', '1G'], v1)).stderr).toBe("Argument 'device' is missed.\n");
+    expect((await run(['snapshot_create', '-f', '/tmp', '-l', '1G'], v1)).stderr).toBe("Argument 'device' is missed.\n");
+    expect((await run(['snapshot_create', '-l', '1G', '-d', '/dev/a'], v1)).stderr).toBe("Argument 'file' is missed.\n");
     const reqs: unknown[] = [];
-    const r = await run(['snapshot_create', '-l', '1G', '-d', '/dev/a', '/dev/b'], { ...v1, snapshotCreate: async (req) => { reqs.push(req); return { id: ID }; } });
+    const r = await run(['snapshot_create', '-f', '/tmp', '-l', '1G', '-d', '/dev/a', '/dev/b'], { ...v1, snapshotCreate: async (req) => { reqs.push(req); return { id: ID }; } });
     expect([r.code, r.lines]).toEqual([0, [ID]]);
-    expect(reqs).toEqual([{ diffStoragePath: null, diffStorageLimitSectors: 2097152, devices: ['/dev/a', '/dev/b'] }]);
-    const withPath = await run(['snapshot_create', '-f', '/tmp', '-l', '1G', '-d', '/dev/a'], v1);
-    expect(withPath.stderr).toMatch(/^blksnapctl: .*takes no difference-storage path.*EUNSUPPORTED/);
+    expect(reqs).toEqual([{ diffStoragePath: '/tmp', diffStorageLimitSectors: 2097152, devices: ['/dev/a', '/dev/b'] }]);
   });
 
   it('snapshot_add auto-attaches', async () => {
