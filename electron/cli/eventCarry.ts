@@ -65,6 +65,17 @@ class CarriedEvents {
     return false;
   }
 
+  get empty(): boolean {
+    return this.events.length === 0;
+  }
+
+  /** Forgets the events of snapshots that are gone (destroyed without anyone reading them). */
+  keepOnly(liveIds: readonly string[]): void {
+    const before = this.events.length;
+    this.events = this.events.filter((e) => liveIds.includes(e.snapshotId));
+    if (this.events.length !== before) this.save();
+  }
+
   drop(id: string): void {
     const before = this.events.length;
     this.events = this.events.filter((e) => e.snapshotId !== id);
@@ -83,7 +94,12 @@ class CarriedEvents {
 export function carryModuleEvents(service: BlksnapService, api: BlksnapApi, stateDir: string): BlksnapApi {
   const carried = new CarriedEvents(join(stateDir, CARRY_FILE));
   service.addLifecycleListener({ moduleEvent: (event) => carried.add(event) });
+  let pruned = false;
   const waitEvent: BlksnapApi['waitEvent'] = async (args) => {
+    if (!pruned && !carried.empty) {
+      pruned = true;
+      carried.keepOnly((await api.listSnapshots({})).map((s) => s.id));
+    }
     const early = carried.take(args.id);
     if (early) return early;
     for (;;) {
