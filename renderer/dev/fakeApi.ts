@@ -161,7 +161,11 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       if (s.filledSectors + chunk / 512 > s.limitSectors) {
         s.overflowed = true;
         s.corrupted = true;
-        event({ source: 'module', level: 'error', kind: 'corrupted', snapshotId: s.id, device: d.device.path, message: `${d.device.path}: snapshot area corrupted (ENOSPC, error -28): the difference storage overflowed` });
+        event({
+          source: 'module', level: 'error', kind: 'corrupted', snapshotId: s.id, device: d.device.path,
+          message: `${d.device.path}: snapshot area corrupted (ENOSPC, error -28): the difference storage overflowed`,
+          module: { snapshotId: s.id, code: v1 ? 1 : 0, kind: 'corrupted', timeLabelNs: String(Math.round(performance.now() * 1e6)), device: d.device.devId, errCode: 28, requestedSectors: null },
+        });
         pushSnapshots();
         pushDevices();
         return;
