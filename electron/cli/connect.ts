@@ -8,6 +8,7 @@ import type { BlksnapApi } from '../../shared/contract';
 import type { GlobalOptions } from './globals';
 import { bootInProcess } from './inProcess';
 import { connectRemote } from './remote';
+import { hasCode } from './verbs/common';
 
 export interface ApiConnection {
   api: BlksnapApi;
@@ -59,17 +60,36 @@ export function runningApp(emulatorDir: string): RuntimeInfo | null {
   return r.data;
 }
 
-export const connectService: Connector = async (globals, signal) => {
-  const app = globals.backend === 'kernel' ? null : runningApp(globals.emulatorDir);
-  if (app) {
-    const connection = await connectRemote(app);
-    if (globals.explicit.length > 0) {
-      const given = globals.explicit.map((name) => `--${name}`).join(', ');
-      connection.notes = [`blksnapctl: the running blksnap Manager (pid ${app.pid}) owns ${globals.emulatorDir}; its backend applies and ${given} is ignored`];
-    }
-    return connection;
+/** How long a run waits for another short run to release the emulator directory. */
+export const LOCK_WAIT_MS = 10_000;
+const LOCK_POLL_MS = 100;
+
+async function connectToApp(app: RuntimeInfo, globals: GlobalOptions): Promise<ApiConnection> {
+  const connection = await connectRemote(app);
+  if (globals.explicit.length > 0) {
+    const given = globals.explicit.map((name) => `--${name}`).join(', ');
+    connection.notes = [`blksnapctl: the running blksnap Manager (pid ${app.pid}) owns ${globals.emulatorDir}; its backend applies and ${given} is ignored`];
   }
-  return bootInProcess(globals, signal);
+  return connection;
+}
+
+/**
+ * A running app (or a sharing blksnapctl run) if one owns the directory, else the service booted
+ * here. Another short run holding the directory (scripts run in parallel) is waited for.
+ */
+export const connectService: Connector = async (globals, signal) => {
+  if (globals.backend === 'kernel') return bootInProcess(globals, signal);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    const app = runningApp(globals.emulatorDir);
+    if (app) return connectToApp(app, globals);
+    try {
+      return await bootInProcess(globals, signal);
+    } catch (err) {
+      if (!hasCode(err, 'EBUSY') || Date.now() >= deadline || signal?.aborted) throw err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
 };
 
 /** A connection made on first use (usage errors never touch the backend); close() ends whatever was opened. */
