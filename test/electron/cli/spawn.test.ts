@@ -1,8 +1,8 @@
 // The installed command: bin/blksnapctl.mjs running the bundled CLI in its own process (exit
 // codes, stdout and stderr as a shell sees them). The bundle is rebuilt from the sources first,
 // as `npm run build` would, so the test runs the code under test.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -68,5 +68,27 @@ describe('bin/blksnapctl.mjs', () => {
     const r = blksnapctl('version', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ version: '2.0.0.0', backend: 'emulator' });
+  });
+
+  it('runs a watcher in the background while other processes write (as scripts use the upstream tool)', async () => {
+    const disk = blksnapctl('emu_create', '--name', 'disk1', '--size', '64M');
+    const devId = disk.stdout.split('\n')[2]!.slice('dev_id='.length);
+    const id = blksnapctl('snapshot_create', '-f', dir, '-l', '10M', '-d', '/dev/disk1').stdout.trim();
+    expect(blksnapctl('snapshot_take', '-i', id).code).toBe(0);
+    const watcher = spawn(process.execPath, [bin, '--emulator-dir', join(dir, 'state'), 'snapshot_watcher', '-i', id], { env: { ...process.env, XDG_STATE_HOME: dir } });
+    let out = '';
+    watcher.stdout.on('data', (chunk: Buffer) => void (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
+    const runtime = join(dir, 'state', 'runtime.json');
+    for (let i = 0; i < 400 && !existsSync(runtime); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(runtime)).toBe(true);
+    for (const offset of ['0', '4M', '8M']) expect(blksnapctl('emu_write', '-d', '/dev/disk1', '-o', offset, '-p', '1', '-l', '4M').code).toBe(0);
+    expect(await exited).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines[0]).toBe('Start snapshot watcher.');
+    expect(lines).toContainEqual(expect.stringMatching(/^\d+ - The the difference storage already grow up to 10 MiB\. Limit has been reached\.$/));
+    expect(lines.at(-2)).toMatch(new RegExp(`^\\d+ - The snapshot was corrupted for device \\[${devId}\\] with error "No space left on device"\\.$`));
+    expect(lines.at(-1)).toBe('Snapshot watcher finished');
+    expect(existsSync(runtime)).toBe(false);
   });
 });
