@@ -216,7 +216,7 @@ export class Service implements BlksnapService {
     const stretched = this.control.info.dialect === 'v1';
     if (stretched && !request.diffStoragePath) {
       // As the v1 tool's snapshot_create: allowed, but nothing will answer the module's requests.
-      this.appEvent('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so TAKE fails until storage is appended (spec §6.4)');
+      this.appEvent('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so TAKE fails until storage is appended (spec §6.4)', {});
     }
     for (const l of this.listeners) await l.beforeCreate?.(request);
     const id = await this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);

@@ -14,10 +14,22 @@ export type CreateFormErrors = Partial<Record<'devices' | 'storagePath' | 'limit
 
 export type CreateFormResult = { ok: true; request: SnapshotCreateRequest } | { ok: false; errors: CreateFormErrors };
 
-/** Storage modes the form offers, in this order. */
+/**
+ * v1: the module only takes sector ranges, and the app's stretch service supplies them from
+ * storage files it creates in a directory as the module asks (spec §6.4). The request carries
+ * that directory as diffStoragePath; the service keeps it from the module.
+ */
+export function stretchesIntoDirectory(capabilities: Capabilities): boolean {
+  return capabilities.needsStretchService && capabilities.storageModes.length === 1 && capabilities.storageModes[0] === 'ranges';
+}
+
+/**
+ * Storage modes the form offers, in this order. Range mode beside path modes (VAL-7.0) is not
+ * offered: nothing in the app answers its requests there, and the spec prefers path mode.
+ */
 export function offeredModes(capabilities: Capabilities): StorageMode[] {
   const order: StorageMode[] = ['directory', 'file', 'block', 'ranges'];
-  return order.filter((m) => capabilities.storageModes.includes(m));
+  return order.filter((m) => capabilities.storageModes.includes(m) && (m !== 'ranges' || stretchesIntoDirectory(capabilities)));
 }
 
 export function storageModeLabel(mode: StorageMode, capabilities: Capabilities): string {
@@ -25,23 +37,20 @@ export function storageModeLabel(mode: StorageMode, capabilities: Capabilities):
     case 'directory': return capabilities.needsStretchService ? 'Storage directory (files are added as the module asks for space)' : 'Directory (an unnamed temporary file is created in it)';
     case 'file': return 'Existing file';
     case 'block': return 'Block device';
-    case 'ranges': return capabilities.needsStretchService
-      ? 'Sector ranges that the app\u2019s stretch service appends as the module asks for space (no path)'
+    case 'ranges': return stretchesIntoDirectory(capabilities)
+      ? 'Storage files that the app\u2019s stretch service creates in a directory (ext4 or xfs) as the module asks for space'
       : 'Sector ranges supplied by the app (no path)';
   }
 }
 
-/**
- * Whether the mode takes a path: every mode but range mode, where SnapshotCreateRequest says
- * null (v1 and VAL-7.0 ranges: the stretch service supplies the storage).
- */
-export function needsPath(mode: StorageMode, _capabilities: Capabilities): boolean {
-  return mode !== 'ranges';
+/** Whether the mode takes a path: every mode but range mode, unless the stretch service needs its directory (v1). */
+export function needsPath(mode: StorageMode, capabilities: Capabilities): boolean {
+  return mode !== 'ranges' || stretchesIntoDirectory(capabilities);
 }
 
 /** A directory is asked for (not a file or device). */
-export function asksForDirectory(mode: StorageMode, _capabilities: Capabilities): boolean {
-  return mode === 'directory';
+export function asksForDirectory(mode: StorageMode, capabilities: Capabilities): boolean {
+  return mode === 'directory' || (mode === 'ranges' && stretchesIntoDirectory(capabilities));
 }
 
 /** Parses a limit like "2G", "512M", "1073741824" into whole sectors, or says what is wrong. */

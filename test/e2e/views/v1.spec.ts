@@ -17,14 +17,26 @@ test('on v1 the devices and snapshot views ask for what the dialect needs', asyn
   await form.getByRole('button', { name: 'Create snapshot' }).click();
   await expect(form.getByText(/Choose at least one device/)).toBeVisible();
 
+  await expect(form.getByText(/Enter the directory/)).toBeVisible();
+
   await form.getByRole('checkbox', { name: /\/dev\/disk1/ }).check();
-  await form.getByLabel('Storage limit').fill('1G');
+  await form.getByLabel('Storage directory').fill(app.stateDir);
+  await form.getByLabel('Storage limit').fill('4G');
   await form.getByRole('button', { name: 'Create snapshot' }).click();
   await expect(form.getByRole('status')).toContainText('created');
   const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
   await expect(card).toContainText('/dev/disk1');
   await expect(card.getByRole('combobox', { name: 'Add device' })).toHaveCount(0);
+
+  // The stretch service answers the module's creation-time request, so TAKE succeeds.
+  await card.getByRole('button', { name: /^Take snapshot/ }).click();
+  await expect(card.getByText('taken', { exact: true })).toBeVisible();
+  await expect(card.getByRole('img', { name: /Difference storage fill/ })).toHaveAccessibleName(/allocated 1 GiB/);
   await screenshot(page, 'v1-snapshots');
+  await goTo(page, 'Events');
+  await page.getByLabel('Kind').selectOption('stretch');
+  await expect(page.getByRole('table', { name: 'Events' })).toContainText(/appended .*diff_storage#0/);
+  await goTo(page, 'Snapshots');
 
   await form.getByRole('button', { name: 'Create snapshot' }).click();
   await expect(form.getByRole('alert')).toContainText('at most 1 snapshot');

@@ -60,9 +60,16 @@ describe('validateCreateForm', () => {
     expect(validateCreateForm({ ...input, storageMode: 'ranges', storagePath: '' }, ranges, 0)).toMatchObject({ ok: true, request: { diffStoragePath: null } });
   });
 
-  it('on v1 range storage (as the kernel client reports it) sends no path: the stretch service supplies ranges', () => {
-    const v1Ranges = { ...v1, storageModes: ['ranges' as const] };
+  it('on v1 range storage (as both backends report it) asks for the stretch service\'s directory and sends it', () => {
+    const v1Ranges = { ...v1, storageModes: ['ranges' as const], needsStretchService: true };
     expect(offeredModes(v1Ranges)).toEqual(['ranges']);
-    expect(validateCreateForm({ ...input, storageMode: 'ranges', storagePath: '' }, v1Ranges, 0)).toMatchObject({ ok: true, request: { diffStoragePath: null, devices: ['/dev/sdb'] } });
+    expect(validateCreateForm({ ...input, storageMode: 'ranges', storagePath: '' }, v1Ranges, 0)).toMatchObject({ ok: false, errors: { storagePath: expect.stringContaining('directory') } });
+    expect(validateCreateForm({ ...input, storageMode: 'ranges', storagePath: '/var/tmp/stretch' }, v1Ranges, 0))
+      .toMatchObject({ ok: true, request: { diffStoragePath: '/var/tmp/stretch', devices: ['/dev/sdb'] } });
+  });
+
+  it('does not offer range mode beside path modes (VAL-7.0): nothing in the app would answer its requests', () => {
+    const val70 = { ...v2, storageModes: ['file' as const, 'directory' as const, 'ranges' as const], needsStretchService: true };
+    expect(offeredModes(val70)).toEqual(['directory', 'file']);
   });
 });
