@@ -1,5 +1,6 @@
 // The upstream tool's snapshot commands: snapshot_create, snapshot_add, snapshot_take,
 // snapshot_collect, snapshot_destroy, snapshot_info (spec §7.1), same options and output.
+import { realpathSync } from 'node:fs';
 import type { BlksnapApi } from '../../../shared/contract';
 import { errnoError } from '../../../shared/errors';
 import type { Capabilities } from '../../../shared/schemas';
@@ -120,6 +121,15 @@ export const snapshotCollect: Verb = {
 
 const FIELDS = ['image', 'error_code'] as const;
 
+/** /dev/disk/by-id/… → /dev/sdb1, as the backend lists it; an emulated /dev/<name> stays as is. */
+function realDevicePath(device: string): string {
+  try {
+    return realpathSync(device);
+  } catch {
+    return device;
+  }
+}
+
 export const snapshotInfo: Verb = {
   name: 'snapshot_info',
   purpose: 'Get information about block device snapshot image.',
@@ -135,7 +145,8 @@ export const snapshotInfo: Verb = {
     if (field !== undefined && !(FIELDS as readonly string[]).includes(field)) {
       throw new UsageError(`Invalid field '${field}': use 'image' or 'error_code'.`);
     }
-    const summary = (await (await ctx.api()).listDevices({})).find((d) => d.path === device);
+    const names = [device, realDevicePath(device)];
+    const summary = (await (await ctx.api()).listDevices({})).find((d) => names.includes(d.path));
     // CTL SNAPSHOTINFO on a device without the blksnap filter answers ENOENT (spec §2).
     if (!summary) throw errnoError('ENOENT', 'snapshot_info', 'no such block device', { device });
     if (!summary.tracked) throw errnoError('ENOENT', 'snapshot_info', 'the device is not tracked (no blksnap filter attached)', { device });
