@@ -8,6 +8,7 @@ import type {
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
 import type { BackendInfo, BlockDevice, Capabilities, CbtInfo } from '../../shared/schemas';
 import type { ApiClient } from '../app/apiContext';
+import { seededRandom as mulberry32 } from '../../shared/random';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -25,16 +26,6 @@ function uuid(random: () => number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function fail(code: string, message: string): never {
   throw { code, message, details: {} };

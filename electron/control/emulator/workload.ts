@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { toErrorInfo } from '../../../shared/errors';
 import type { WorkloadSpec, WorkloadStatus } from '../../../shared/contract';
 import type { EmulatorControl } from '../types';
+import { seededRandom as rng } from '../../../shared/random';
 
 export interface WorkloadHandle {
   readonly id: string;
@@ -13,17 +14,6 @@ export interface WorkloadHandle {
   readonly done: Promise<WorkloadStatus>;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Block offsets (in blocks from the region start) in the spec's pattern. */
 export function offsetGenerator(pattern: WorkloadSpec['pattern'], blocks: number, seed: number): () => number {

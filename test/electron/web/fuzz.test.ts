@@ -8,21 +8,12 @@ import { encodeFrame } from '../../../shared/wire';
 import type { EmulatorControl } from '../../../electron/control/types';
 import { startHarness, type Harness } from './harness';
 import { testEmulator, type TestEmulator } from './emulator';
+import { seededRandom as mulberry32 } from '../../../shared/random';
 
 const SEED = 0x5eed_b10c;
 const TOTAL = 1000;
 const MiB = 2 ** 20;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let emulator: TestEmulator;
 let harness: Harness;

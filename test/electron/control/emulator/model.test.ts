@@ -6,22 +6,13 @@ import { describe, expect, it } from 'vitest';
 import type { Emulator, Flavour } from '../../../../electron/control/emulator';
 import { BlksnapError } from '../../../../shared/errors';
 import { emulator, tempDir } from './helpers';
+import { seededRandom as rng } from '../../../../shared/random';
 
 const SECTOR = 512;
 const BLOCK = 4096; // tracking block and chunk (SMALL parameters)
 const DEVICE_BYTES = 256 * 1024; // 64 blocks
 const BLOCKS = DEVICE_BYTES / BLOCK;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The reference: device bytes, CBT maps and numbers, and the snapshot as the module keeps them. */
 class Model {
