@@ -64,9 +64,14 @@ describe('blksnapctl on the emulator (upstream flavour)', () => {
     expect(statSync(join(dir, 'map.bin')).size).toBe(blockCount);
 
     await ok('markdirtyblock', '-d', '/dev/disk0', '-r', '0:8', '2048:8');
+    // The service guards what the module allows (spec E3): detaching a device a taken snapshot holds.
+    const guarded = await run('detach', '-d', '/dev/disk0');
+    expect(guarded.code).toBe(1);
+    expect(guarded.stderr).toMatch(new RegExp(`^blksnapctl: .*${id}.*EGUARD`));
+    expect(await ok('detach', '-d', '/dev/disk0', '--force')).toMatchObject({ stdout: '' });
     await ok('snapshot_destroy', '-i', id);
     expect((await ok('snapshot_collect')).stdout).toBe('\n');
-    await ok('detach', '-d', '/dev/disk0');
+    expect((await run('cbtinfo', '-d', '/dev/disk0')).stderr).toMatch(/ENOENT/);
     await ok('emu_remove', '--name', 'disk0');
     expect((await ok('emu_list')).lines).toEqual([]);
   });
