@@ -8,7 +8,7 @@ import { callValidated } from '../service/validate';
 import type { ApiConnection } from './connect';
 import { carryModuleEvents } from './eventCarry';
 import type { GlobalOptions } from './globals';
-import { shareService } from './share';
+import { shareService } from '../web/runtime';
 
 /** Every call of `service` through callValidated; failures thrown as BlksnapError. `signal` ends waits (SIGINT). */
 export function validatingApi(service: BlksnapApi, signal?: AbortSignal): BlksnapApi {

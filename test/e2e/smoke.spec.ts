@@ -1,5 +1,7 @@
 // The foundation's slice through every layer: web mode serves the app, which shows the active
 // backend and its version, fetched through the typed API.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test, expect } from './fixtures';
 
 test('web mode serves the app showing the emulator backend, why it was chosen, and its version', async ({ page, app }) => {
@@ -24,4 +26,10 @@ test('the web mode refuses requests without the access token', async ({ request,
   const ok = await request.get(`${app.origin}/metrics?token=${app.token}`);
   expect(ok.status()).toBe(200);
   expect(await ok.text()).toMatch(/blksnap_backend_info\{/);
+});
+
+test('the web mode announces itself in the emulator directory, for blksnapctl', async ({ app }) => {
+  const runtime = JSON.parse(readFileSync(join(app.stateDir, 'runtime.json'), 'utf8')) as { url: string; token: string; pid: number };
+  expect(runtime).toMatchObject({ url: app.url, token: app.token });
+  expect(runtime.pid).toBeGreaterThan(0);
 });

@@ -1,25 +1,26 @@
-// While a long-running in-process verb runs (snapshot_watcher, emu_workload), its service is
-// offered to other blksnapctl runs through the web transport and <emulatorDir>/runtime.json,
-// as a running app offers its own: the emulator directory has one owner at a time, so this is
-// how `blksnapctl snapshot_watcher -i ID &` and later writes can run side by side.
+// <emulatorDir>/runtime.json {pid, url, token, port} (mode 0600) announces the process that owns
+// the emulator directory and serves its service on loopback, so blksnapctl talks to it instead
+// of failing on the directory lock. The web mode, the Electron app and long-running blksnapctl
+// verbs (snapshot_watcher, emu_workload) all announce themselves this way.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlksnapService } from '../service';
-import { startWebServer } from '../web/server';
+import { startWebServer } from './server';
 
 export const RUNTIME_FILE = 'runtime.json';
 /** How long other runs' calls in flight may take to finish when the sharing run ends. */
 const CLOSE_GRACE_MS = 500;
 
-/** The built renderer, so the same URL also opens the GUI: dist/cli/… → dist/renderer; sources → <repo>/dist/renderer. */
-function rendererDir(): string {
+/** The built renderer, so the same URL also opens the GUI: dist/<entry>/… → dist/renderer; sources → <repo>/dist/renderer. */
+export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const candidates = [join(here, '..', 'renderer'), join(here, '..', '..', 'dist', 'renderer'), resolve('dist', 'renderer')];
   return candidates.find((dir) => existsSync(join(dir, 'index.html'))) ?? candidates[0]!;
 }
 
-function removeIfOurs(file: string): void {
+/** Removes the runtime file only if it is still ours (another instance may have replaced it). */
+export function removeIfOurs(file: string): void {
   try {
     const content = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown };
     if (content.pid === process.pid) rmSync(file, { force: true });
@@ -31,12 +32,18 @@ function removeIfOurs(file: string): void {
 /** Serves `service` on loopback and announces it in runtime.json; the result stops both. */
 export async function shareService(service: BlksnapService, emulatorDir: string): Promise<() => Promise<void>> {
   const server = await startWebServer({ service, staticDir: rendererDir() });
-  const file = join(emulatorDir, RUNTIME_FILE);
-  writeFileSync(file, JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }, null, 2), { mode: 0o600 });
+  const file = writeRuntimeFile(emulatorDir, server);
   return async () => {
     // No new runs find us; calls in flight (the write that ended a watcher) get their answer.
     removeIfOurs(file);
     await new Promise((r) => setTimeout(r, CLOSE_GRACE_MS));
     await server.close();
   };
+}
+
+/** Announces this process as the one serving the emulator directory; returns the file's path. */
+export function writeRuntimeFile(emulatorDir: string, server: { url: string; token: string; port: number }): string {
+  const file = join(emulatorDir, RUNTIME_FILE);
+  writeFileSync(file, JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }, null, 2), { mode: 0o600 });
+  return file;
 }
