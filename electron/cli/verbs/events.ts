@@ -87,12 +87,12 @@ export function watcherLine(event: SnapshotEvent): { text: string; stop: boolean
 }
 
 /** The stretch service's steps for the snapshot (v1: files created, ranges appended) after `afterSeq`. */
-async function newStretchEvents(api: BlksnapApi, id: string, afterSeq: number): Promise<AppEvent[]> {
+export async function newStretchEvents(api: BlksnapApi, id: string, afterSeq: number): Promise<AppEvent[]> {
   const history = await api.eventHistory({ limit: 1000 });
   return history.filter((e) => e.seq > afterSeq && e.source === 'app' && e.kind === 'stretch' && e.snapshotId === id);
 }
 
-async function lastSeq(api: BlksnapApi): Promise<number> {
+export async function lastSeq(api: BlksnapApi): Promise<number> {
   const history = await api.eventHistory({ limit: 1 });
   return history.at(-1)?.seq ?? 0;
 }

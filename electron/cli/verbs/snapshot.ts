@@ -7,7 +7,8 @@ import type { Capabilities } from '../../../shared/schemas';
 import { parseToolLimit, SECTOR_SIZE } from '../../../shared/units';
 import { UsageError, type ParsedArgs } from '../argv';
 import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
-import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb } from './verb';
+import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
+import { lastSeq, newStretchEvents } from './events';
 
 /** SNAPSHOTADD with the upstream tool's auto-attach: on ENOENT (not tracked) attach, retry once. */
 async function addWithAutoAttach(api: BlksnapApi, id: string, device: string): Promise<boolean> {
@@ -44,9 +45,11 @@ export const snapshotCreate: Verb = {
     if (!capabilities.addAfterCreate) {
       // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
       if (devices.length === 0) throw new UsageError("Argument 'device' is missed.");
+      const since = await lastSeq(api);
       const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices });
       ctx.out.line(id);
       ctx.out.record({ id, devices, diffStoragePath, diffStorageLimitSectors });
+      if (diffStoragePath) await reportFirstStretch(ctx, api, id, since);
       return;
     }
     const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices: [] });
@@ -162,3 +165,22 @@ export const snapshotInfo: Verb = {
     ctx.out.record(field === undefined ? record : { device, [field]: field === 'image' ? record.image : info.errorCode });
   },
 };
+
+/** A step that ends the stretch service's answer to the creation-time request. */
+const ANSWERED = /^(appended|could not|limit reached|low_free_space .* not answered)/;
+
+/**
+ * v1: the module asked for storage at create; show on stderr how the stretch service answered
+ * (file created, ranges appended), waiting for it at most `timeoutMs`.
+ */
+async function reportFirstStretch(ctx: VerbContext, api: BlksnapApi, id: string, since: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = since;
+  for (;;) {
+    const steps = await newStretchEvents(api, id, shown);
+    for (const step of steps) ctx.out.error(`[stretch] ${step.message}`);
+    shown = steps.at(-1)?.seq ?? shown;
+    if (steps.some((s) => ANSWERED.test(s.message)) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -47,8 +47,12 @@ describe('blksnapctl --emulate v1', () => {
   it('runs the whole lifecycle, the stretch service answering low_free_space with storage files', async () => {
     await ok('emu_create', '--name', 'disk0', '--size', '64M');
     const stretchDir = join(dir, 'stretch');
-    const id = (await ok('snapshot_create', '-f', stretchDir, '-l', '4G', '-d', '/dev/disk0')).lines[0]!;
+    const created = await ok('snapshot_create', '-f', stretchDir, '-l', '4G', '-d', '/dev/disk0');
+    const id = created.lines[0]!;
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    // The stretch service's answer to the creation-time request is shown on stderr.
+    expect(created.stderr).toMatch(/^\[stretch\] creating .*diff_storage#0 \(1 GiB\)$/m);
+    expect(created.stderr).toMatch(/^\[stretch\] appended .*diff_storage#0: 1 range\(s\)/m);
     expect((await ok('snapshot_collect')).stdout).toBe(`${id} \n\n`);
     // Trackers are implicit: the device is tracked from create on.
     expect((await ok('cbtinfo', '-d', '/dev/disk0')).lines).toContain('changes_number=0');
