@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- name ...]: runs the benchmark scripts in test/bench/ one after another.
+// npm run bench [-- name ...]: runs the benchmark scripts in test/bench/ one after another
+// (files starting with _ are their helpers, not benchmarks).
 // Each prints its own figures; none asserts on wall time.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Stand-in for renderer/api while it does not exist (see test/bench/rendererBuild.ts).
+// Stand-in for renderer/api while it does not exist (see test/bench/_rendererBuild.ts).
 import { createFakeClient } from './fakeApi';
 
 export function getApi() {

@@ -3,7 +3,7 @@
 // Targets (issue 6): full render of a 2,097,152-block map ≤ 8 ms/frame; zoom/pan at 60 fps;
 // changed-since-N ≤ 2 ms; no main-thread stall over 50 ms under 10,000 events/s.
 import { chromium } from '@playwright/test';
-import { buildRenderer, serveDir } from './rendererBuild';
+import { buildRenderer, serveDir } from './_rendererBuild';
 
 const OUT = '/tmp/blksnap-renderer-bench';
 const BLOCKS = 2_097_152;

@@ -1,6 +1,6 @@
 // View tests run on the web app over a fresh emulator directory (the lead's fixture), or, with
 // RENDERER_FAKE_URL=http://127.0.0.1:PORT, on a build of the renderer over its in-memory fake
-// API started empty (`npx tsx test/bench/rendererBuild.ts PORT`), to check the views alone.
+// API started empty (`npx tsx test/bench/_rendererBuild.ts PORT`), to check the views alone.
 import type { Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

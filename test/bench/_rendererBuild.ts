@@ -67,7 +67,7 @@ export async function serveDir(dir: string, port = 0): Promise<{ url: string; se
   return { url: `http://127.0.0.1:${actualPort}`, server };
 }
 
-// `npx tsx test/bench/rendererBuild.ts [port]`: build and serve for manual looks.
+// `npx tsx test/bench/_rendererBuild.ts [port]`: build and serve for manual looks.
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const out = '/tmp/blksnap-renderer-build';
   await buildRenderer(out);
