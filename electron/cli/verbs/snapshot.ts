@@ -45,11 +45,12 @@ export const snapshotCreate: Verb = {
     if (!capabilities.addAfterCreate) {
       // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
       if (devices.length === 0) throw new UsageError("Argument 'device' is missed.");
-      const since = await lastSeq(api);
+      // Reporting the stretch steps is a courtesy: it never fails the create.
+      const since = await lastSeq(api).catch(() => null);
       const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices });
       ctx.out.line(id);
       ctx.out.record({ id, devices, diffStoragePath, diffStorageLimitSectors });
-      if (diffStoragePath) await reportFirstStretch(ctx, api, id, since);
+      if (diffStoragePath && since !== null) await reportFirstStretch(ctx, api, id, since).catch(() => undefined);
       return;
     }
     const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices: [] });
