@@ -19,6 +19,33 @@ export function dirStoragePrefix(stateDir: string): string {
   return `.blksnap-emulator-diff-${createHash('sha256').update(stateDir).digest('hex').slice(0, 8)}-`;
 }
 
+/** The emulator's own data: the backing files of emulated devices, CBT maps, snapshots, state. */
+const OWN_SUBDIRS = ['devices', 'cbt', 'snapshots'];
+const OWN_ROOT_FILES = ['state.json', 'owner.lock', 'runtime.json', 'service-registry.json'];
+
+/**
+ * Refuses a regular file of the emulator's own as storage: writing copies into an emulated
+ * device's backing file would overwrite that device's data (the module's counterpart is EBUSY
+ * for a block device in use). Files the user or the stretch service put in the state
+ * directory itself stay allowed.
+ */
+function refuseOwnFile(core: EmulatorCore, op: string, p: string): void {
+  let real: string;
+  let stateDir: string;
+  try {
+    real = fs.realpathSync(p);
+    stateDir = fs.realpathSync(core.stateDir);
+  } catch {
+    return; // missing: the caller reports ENOENT
+  }
+  const rel = path.relative(stateDir, real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const [first, ...rest] = rel.split(path.sep);
+  if ((rest.length > 0 && OWN_SUBDIRS.includes(first ?? '')) || (rest.length === 0 && OWN_ROOT_FILES.includes(first ?? ''))) {
+    throw errnoError('EBUSY', op, `${p} is the emulator's own data (emulated devices, CBT maps or state in ${core.stateDir}): storage there would overwrite it`, { path: p });
+  }
+}
+
 /** File, directory or emulated block device storage with the create-time gate (§3.6). */
 export function openPathStorage(core: EmulatorCore, op: string, id: string, p: string, limit: number, targets: Map<string, StorageTarget>): StorageState {
   if (p.length >= PATH_MAX) throw errnoError('EINVAL', op, `the storage path is ${p.length} bytes long, PATH_MAX is ${PATH_MAX}`);
@@ -55,6 +82,7 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
       handle = ownedFile(fs.openSync(storagePath, 'wx+', 0o600), 0);
       capacity = 0;
     } else if (st.isFile()) {
+      refuseOwnFile(core, op, p);
       mode = 'file';
       capacity = Math.floor(st.size / SECTOR);
       handle = ownedFile(fs.openSync(p, 'r+'), capacity);
@@ -96,6 +124,7 @@ export function openAppendTarget(core: EmulatorCore, op: string, p: string): { h
     throw errnoError('ENOENT', op, `${p} does not exist`, { path: p });
   }
   if (!st.isFile()) throw errnoError('EINVAL', op, `${p} is neither an emulated block device nor a regular file`, { path: p });
+  refuseOwnFile(core, op, p);
   const capacitySectors = Math.floor(st.size / SECTOR);
   return { handle: ownedFile(fs.openSync(p, 'r+'), capacitySectors), capacitySectors };
 }

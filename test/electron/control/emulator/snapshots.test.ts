@@ -20,6 +20,22 @@ describe('snapshot lifecycle (reference dialect)', () => {
     expect(await codeOf(emu.waitEvent(a, 0))).toBe('ESRCH');
   });
 
+  it('refuses the emulator\'s own files as storage, so copies never land in an emulated device\'s data', async () => {
+    const stateDir = tempDir();
+    const emu = await emulator('upstream', { stateDir });
+    await trackedDevice(emu, 'disk1', 16 * MiB);
+    await emu.write('/dev/disk1', 2 * MiB, pattern(2 * MiB, 4096, 0xa5));
+    const backing = fs.readdirSync(path.join(stateDir, 'devices')).map((f) => path.join(stateDir, 'devices', f));
+    expect(backing.length).toBeGreaterThan(0);
+    for (const file of [...backing, path.join(stateDir, 'state.json')]) {
+      expect(await codeOf(emu.snapshotCreate({ diffStoragePath: file, diffStorageLimitSectors: 65536, devices: [] }))).toBe('EBUSY');
+    }
+    expect(await emu.snapshotCollect()).toEqual([]);
+    expect(Buffer.from(await emu.read('/dev/disk1', 2 * MiB, 4096))).toEqual(Buffer.from(pattern(2 * MiB, 4096, 0xa5)));
+    // A directory inside the state directory is fine: the storage is a new file of its own.
+    expect(await emu.snapshotCreate({ diffStoragePath: stateDir, diffStorageLimitSectors: 65536, devices: [] })).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('refuses storage paths as the module does: missing ENOENT, a character device EINVAL, a null path EFAULT', async () => {
     const emu = await emulator();
     expect(await codeOf(emu.snapshotCreate({ diffStoragePath: '/nonexistent/dir', diffStorageLimitSectors: 0, devices: [] }))).toBe('ENOENT');
