@@ -98,7 +98,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!hostOk(req)) return plain(res, 421, 'Unexpected Host header\n');
     if (!originOk(req)) return plain(res, 403, 'Cross-origin request refused\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Only GET and HEAD; calls go over the WebSocket\n', { Allow: 'GET, HEAD' });
-    const url = new URL(req.url ?? '/', origin);
+    const url = requestUrl(req);
+    if (!url) return plain(res, 400, 'Bad request target\n');
     if (url.pathname === '/metrics') {
       if (!options.metricsWithoutToken && !authorized(req, url)) return plain(res, 401, 'Token required\n', { 'WWW-Authenticate': 'Bearer' });
       const text = await metrics.render();
@@ -110,9 +111,19 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     return serveStatic(req, res, staticDir, url.pathname);
   }
 
+  /** The request target, or null for one that is not a URL (it must not throw in a listener: that kills the process). */
+  const requestUrl = (req: IncomingMessage): URL | null => {
+    try {
+      return new URL(req.url ?? '/', origin);
+    } catch {
+      return null;
+    }
+  };
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', origin);
+    const url = requestUrl(req);
+    if (!url) return rejectUpgrade(socket, 400, 'Bad Request');
     if (url.pathname !== '/ws') return rejectUpgrade(socket, 404, 'Not Found');
     if (!hostOk(req)) return rejectUpgrade(socket, 421, 'Misdirected Request');
     if (!originOk(req)) return rejectUpgrade(socket, 403, 'Forbidden');

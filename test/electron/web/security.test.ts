@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeControl } from '../service/fakeControl';
@@ -136,5 +137,28 @@ describe('web server on a non-loopback address', () => {
       await server.close();
       await service.close();
     }
+  });
+});
+
+/** Sends bytes as they are and returns the first line of the answer. */
+function rawSocket(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+    socket.on('error', reject);
+  });
+}
+
+describe('request targets that are not URLs', () => {
+  it('are refused with 400 on the WebSocket upgrade and on plain requests, and the server keeps serving', async () => {
+    harness = await startHarness(new FakeControl());
+    const { port } = harness.server;
+    const host = `127.0.0.1:${port}`;
+    expect(await rawSocket(port, `GET http://[ HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect(await rawSocket(port, `GET http://[ HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`)).toMatch(/^HTTP\/1\.1 400/);
+    expect((await raw(port, `/metrics?token=${harness.server.token}`)).status).toBe(200);
   });
 });
