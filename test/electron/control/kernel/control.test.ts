@@ -181,6 +181,18 @@ describe('refusals before any ioctl', () => {
     await expect(control.waitEvent(ID, 10, { signal: ac.signal })).resolves.toBeNull();
     expect(sys.seen).toHaveLength(0);
   });
+  it('returns an event read while the wait was being aborted: the module does not queue it again', async () => {
+    const ac = new AbortController();
+    const { control } = open(val70, (_req, arg) => {
+      const tail = Buffer.alloc(20);
+      tail.writeUInt32LE(1, 0); // code @20: VAL-7.0 low_free_space
+      tail.writeBigUInt64LE(8192n, 12); // data @32: requested_nr_sect
+      pokeNative(arg + 20, tail);
+      ac.abort(); // the app quits while the module answers
+      return OK;
+    });
+    await expect(control.waitEvent(ID, 10, { signal: ac.signal })).resolves.toMatchObject({ kind: 'low_free_space', requestedSectors: 8192 });
+  });
 });
 
 describe('v6 SNAPSHOT_CREATE', () => {

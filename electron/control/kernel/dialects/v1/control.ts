@@ -392,7 +392,7 @@ export class V1Control implements BlksnapControl {
     const request = checkedRequest('SNAPSHOT_WAIT_EVENT', arg.length);
     const mem = new NativeMemory(V1_STRUCT.blk_snap_snapshot_event.size);
     mem.write(arg);
-    // The memory is freed only when the ioctl returns, even if the caller stops waiting.
+    // The memory is freed only when the ioctl returns.
     const call = this.port.ioctlBlocking(request, mem).then(
       (res) => {
         try {
@@ -406,13 +406,9 @@ export class V1Control implements BlksnapControl {
         throw err;
       },
     );
-    let onAbort = (): void => undefined;
-    const aborted = new Promise<null>((resolve) => {
-      onAbort = () => resolve(null);
-      options?.signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    const outcome = await Promise.race([call, aborted]).finally(() => options?.signal?.removeEventListener('abort', onAbort));
-    if (outcome === null) return null;
+    // An abort is seen after this slice, never during it: the caller (the event pump) must know
+    // that no wait is in progress before DESTROY, and an event read meanwhile is not dropped.
+    const outcome = await call;
     const { res, bytes } = outcome;
     if (res.ret < 0) {
       if (res.errnoName === 'ENOENT' || res.errnoName === 'EINTR') return null;

@@ -156,15 +156,26 @@ describe('v1 meanings of the module\'s own refusals', () => {
     expect((await rejection(control(new RecordingPort(() => err('ESRCH')), root).waitEvent(ID, 10))).code).toBe('ESRCH');
   });
 
-  it('waitEvent: an abort ends the wait at once; the struct is freed when the ioctl returns', async () => {
+  it('waitEvent: an abort is seen after the slice, so no wait outlives stop(), and an event read meanwhile is returned', async () => {
     const port = new RecordingPort();
     let finish: () => void = () => undefined;
-    port.ioctlBlocking = () => new Promise((resolve) => { finish = () => resolve(err('ENOENT')); });
+    port.ioctlBlocking = (_request, arg) => new Promise((resolve) => {
+      finish = () => {
+        const event = arg.read();
+        event.writeUInt32LE(0, 20); // code 0: low_free_space on v1
+        event.writeBigInt64LE(123n, 24);
+        event.writeBigUInt64LE(8192n, 32); // requested_nr_sect
+        arg.write(event);
+        resolve(ok());
+      };
+    });
     const ac = new AbortController();
     const wait = control(port, root).waitEvent(ID, 100, { signal: ac.signal });
     ac.abort();
-    await expect(wait).resolves.toBeNull();
+    const early = await Promise.race([wait.then(() => 'returned'), new Promise((r) => setTimeout(() => r('still waiting'), 50))]);
+    expect(early).toBe('still waiting');
     finish();
+    await expect(wait).resolves.toMatchObject({ kind: 'low_free_space', requestedSectors: 8192 });
   });
 
   it('reads parameters from /sys/module/<module>/parameters and reports v1 capabilities', async () => {
