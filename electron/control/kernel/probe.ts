@@ -208,6 +208,22 @@ function probeStandalone(env: KernelEnv, facts: ProbeFacts, reasons: string[]): 
   return null;
 }
 
+/**
+ * A forced upstream dialect that a conclusive probe answer rules out. Sending its requests would
+ * be a hazard: v6/v7's FILTER_CTL number is lk6.15's FILTER_ATTACH and the other way round
+ * (spec §0.3). Within the standalone family a wrong choice only fails (ENOTTY), so it stays allowed.
+ */
+export function contradictedBy(forced: DialectId, facts: ProbeFacts): string | null {
+  const ctl = facts.upstreamCtlProbe;
+  if (ctl?.answer === 'ENOENT' && (forced === 'v6' || forced === 'v7')) {
+    return `the lk6.15 CTL probe on ${ctl.device} answered ENOENT, so the module is lk6.15, where ${forced}'s FILTER_CTL (0xC030128E) would attach the filter and freeze the filesystem`;
+  }
+  if (ctl?.answer === 'ENOTTY' && forced === 'lk6.15') {
+    return `the lk6.15 CTL probe on ${ctl.device} answered ENOTTY, so the module is v6 or v7, where lk6.15's FILTER_ATTACH (0xC030128E) is read as a CTL with arbitrary arguments`;
+  }
+  return null;
+}
+
 export interface OpenKernelOptions extends KernelEnvOptions {
   /** Forced by --dialect: fails clearly when the machine cannot run it. */
   dialect?: DialectId;
@@ -225,6 +241,8 @@ export async function openKernelBackend(opts: OpenKernelOptions = {}): Promise<B
     if (facts.family !== entry.family || !facts.version || facts.version.major !== entry.versionMajor) {
       throw appError('EBACKEND', `--dialect ${forced} is impossible here: it needs the ${entry.family} family with VERSION ${entry.versionMajor}.x at ${entry.controlNode}; found: ${probe.reasons.join('; ')}`, { dialect: forced });
     }
+    const contradiction = contradictedBy(forced, facts);
+    if (contradiction) throw appError('EBACKEND', `--dialect ${forced} is refused: ${contradiction}`, { dialect: forced });
     const why = probe.dialect === forced
       ? `${entry.label}, as asked and confirmed by the probe`
       : `forced by --dialect ${forced}${probe.dialect ? `; the probe suggested ${probe.dialect}` : ''}`;

@@ -147,6 +147,17 @@ describe('openKernelBackend', () => {
     assertSafe(sys);
   });
 
+  it('refuses a forced v7 when the probe proved lk6.15, whose ATTACH has v7\'s CTL number', async () => {
+    const root = fakeRoot(FINGERPRINTS.upstream);
+    roots.push(root);
+    const sys = new ScriptedSys({ [VERSION_REQUEST]: V2, [LK615_CTL_PROBE]: 'ENOENT' });
+    const err = await openKernelBackend({ root, sys, kernelRelease: '6.15.2', dialect: 'v7' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlksnapError);
+    expect((err as BlksnapError).message).toMatch(/--dialect v7 is refused: the lk6.15 CTL probe .* answered ENOENT/);
+    expect(sys.ioctls().map((c) => c.request)).not.toContain(0xc030128e);
+    assertSafe(sys);
+  });
+
   it('accepts a forced dialect of the detected family and says so in the backend reason', async () => {
     const root = fakeRoot(FINGERPRINTS.standalone);
     roots.push(root);
