@@ -665,7 +665,9 @@ export class Service implements BlksnapService {
   }
 
   private async refuseStorageDevice(device: string, storagePath: string | null, id: string | null): Promise<void> {
-    if (!storagePath) return;
+    // v1 stores copies in sector ranges it does not copy-on-write itself, so they may lie on a
+    // snapshotted device (spec §6.4); the module-side skip of the storage device is upstream's.
+    if (!storagePath || this.control.info.dialect === 'v1') return;
     if (this.blockDevices.length === 0) this.blockDevices = await this.control.listDevices();
     const target = this.blockDevices.find((d) => d.path === device);
     if (!target) return;

@@ -101,6 +101,14 @@ describe('guards', () => {
     expect(add.details).toMatchObject({ snapshotId: id, device: '/dev/vdb' });
   });
 
+  it('on v1 lets the stretch directory lie on a snapshotted device: the module does not copy its own writes (spec §6.4)', async () => {
+    const control = new FakeControl();
+    Object.assign(control.info, { dialect: 'v1', capabilities: { ...control.info.capabilities, addAfterCreate: false } });
+    const service = start(control);
+    control.addDevice('vdb', 64 * 2 ** 20, true);
+    await expect(service.snapshotCreate({ diffStoragePath: '/dev/vdb', diffStorageLimitSectors: 0, devices: ['/dev/vdb'] })).resolves.toMatchObject({ id: expect.any(String) });
+  });
+
   it('answers emulator-only methods with EUNSUPPORTED on the kernel backend', async () => {
     const service = start(new FakeControl('kernel'));
     for (const call of [
