@@ -26,6 +26,7 @@ import {
 import { checkRanges, checkU32, encodeSectors } from './checks';
 import { noteEvent, statOrNull, storageUsage, type StorageRecord } from './storage';
 import { readVersion } from './version';
+import { snapshotAddHazard } from './guards';
 
 const O_TMPFILE = 0o20200000;
 const COLLECT_RETRIES = 8;
@@ -283,6 +284,9 @@ export class V2Control implements BlksnapControl {
   }
 
   async snapshotAdd(id: string, device: string): Promise<void> {
+    // VAL-7.0 compiled these checks out (spec §5.4); upstream oopses after them.
+    const hazard = this.dialect.family === 'upstream' ? snapshotAddHazard(this.env, device) : null;
+    if (hazard) throw appError('EGUARD', `SNAPSHOTADD refused: ${hazard}`, { device, snapshotId: id });
     this.ctlStruct(device, 'SNAPSHOTADD', new StructView(CTL.SNAPSHOTADD.struct).setBytes('id', uuidToBytes(id)));
   }
 

@@ -1,7 +1,7 @@
 // Behaviour of the generic v2 control that the traces and the fake do not pin down alone:
 // the COLLECT count protocol, optlen being input-only, per-dialect event labels and errno
 // meanings, v6's storage fd, and the refusals that happen before any ioctl.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,7 +165,7 @@ describe('refusals before any ioctl', () => {
 
   it('refuses appended ranges past the storage device end (the module does not check them)', async () => {
     const root = join(tmp, 'root');
-    const { mkdirSync } = await import('node:fs');
+
     mkdirSync(join(root, 'sys/class/block/vdb'), { recursive: true });
     writeFileSync(join(root, 'sys/class/block/vdb/size'), '1024\n');
     const { control, sys } = open(val70, () => OK, root);
@@ -192,6 +192,46 @@ describe('refusals before any ioctl', () => {
       return OK;
     });
     await expect(control.waitEvent(ID, 10, { signal: ac.signal })).resolves.toMatchObject({ kind: 'low_free_space', requestedSectors: 8192 });
+  });
+});
+
+describe('SNAPSHOTADD hazards (spec §2: EPERM, then a kernel oops)', () => {
+  function sysRoot(disk: string, part: string, extra: (dir: string) => void): string {
+    const root = mkdtempSync(join(tmp, 'sys-'));
+    mkdirSync(join(root, 'sys/block', disk, part), { recursive: true });
+    extra(join(root, 'sys/block', disk));
+    return root;
+  }
+
+  it('refuses a partition of a disk with integrity metadata, and an inline-encryption disk, before any ioctl on upstream', async () => {
+    const integrity = sysRoot('sdb', 'sdb1', (d) => {
+      mkdirSync(join(d, 'integrity'));
+      writeFileSync(join(d, 'integrity/format'), 'T10-DIF-TYPE1-CRC\n');
+    });
+    const a = open(lk615, () => OK, integrity);
+    const err = await errorOf(a.control.snapshotAdd(ID, '/dev/sdb1'));
+    expect(err.code).toBe('EGUARD');
+    expect(err.message).toMatch(/integrity metadata \(T10-DIF-TYPE1-CRC\).*oops/);
+    expect(a.sys.seen).toHaveLength(0);
+
+    const crypto = sysRoot('nvme0n1', 'nvme0n1p1', (d) => mkdirSync(join(d, 'queue/crypto'), { recursive: true }));
+    const b = open(v7, () => OK, crypto);
+    expect((await errorOf(b.control.snapshotAdd(ID, '/dev/nvme0n1'))).message).toMatch(/inline encryption/);
+    expect(b.sys.seen).toHaveLength(0);
+  });
+
+  it('sends SNAPSHOTADD for a plain disk, and on VAL-7.0, which compiled the checks out', async () => {
+    const plain = sysRoot('sdc', 'sdc1', (d) => {
+      mkdirSync(join(d, 'integrity'));
+      writeFileSync(join(d, 'integrity/format'), 'none\n');
+    });
+    const a = open(lk615, () => OK, plain);
+    await a.control.snapshotAdd(ID, '/dev/sdc1');
+    expect(a.sys.seen).toHaveLength(1);
+    const crypto = sysRoot('sdd', 'sdd1', (d) => mkdirSync(join(d, 'queue/crypto'), { recursive: true }));
+    const b = open(val70, () => OK, crypto);
+    await b.control.snapshotAdd(ID, '/dev/sdd1');
+    expect(b.sys.seen).toHaveLength(1);
   });
 });
 
