@@ -221,18 +221,27 @@ export class StretchService {
   }
 
   /**
-   * Deletes storage files a previous run left in `directory` (after a crash), unless the
-   * manifest's snapshot may still be writing into them: same boot and still listed by the module.
+   * Deletes storage files a previous run left in `directory` (after a crash) once no module can
+   * still be writing into them: after a reboot. Within the same boot they are kept even when the
+   * module no longer lists the snapshot: a v1 snapshot that dropped out of the list (another
+   * client created a newer one) keeps copying into its storage until the module is unloaded
+   * (spec §6.3), and deleting those files would corrupt the filesystem.
    */
   static async cleanupLeftovers(directory: string, options: { liveSnapshotIds?: string[]; root?: string | undefined } = {}): Promise<CleanupResult> {
     const manifest = await readManifest(directory);
     if (!manifest) return { deleted: [], kept: [], reason: null };
-    // Without a boot id to compare, assume the same boot: deleting files the module still
-    // writes into would corrupt the filesystem.
+    // Without a boot id to compare, assume the same boot.
     const bootNow = await currentBootId(options.root);
     const sameBoot = manifest.bootId === null || bootNow === null || manifest.bootId === bootNow;
-    if (sameBoot && (options.liveSnapshotIds ?? []).includes(manifest.snapshotId)) {
-      return { deleted: [], kept: manifest.files, reason: `snapshot ${manifest.snapshotId} still exists; destroy it before its storage files can go` };
+    if (sameBoot) {
+      const listed = (options.liveSnapshotIds ?? []).includes(manifest.snapshotId);
+      return {
+        deleted: [],
+        kept: manifest.files,
+        reason: listed
+          ? `snapshot ${manifest.snapshotId} still exists; destroy it before its storage files can go`
+          : `snapshot ${manifest.snapshotId} is not listed, but the module may still write into its files until it is unloaded or the machine reboots (spec §6.3); they are deleted after a reboot, or by hand (chattr -i) once you know it is released`,
+      };
     }
     const deleted = await removeFiles(directory, manifest.files);
     await removeManifest(directory);

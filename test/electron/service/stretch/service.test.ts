@@ -126,7 +126,10 @@ describe('StretchService', () => {
     const manifest = (id: string) => writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify({ version: 1, snapshotId: id, bootId: boot, createdAtMs: 0, files: [join(dir, 'diff_storage#0'), join(dir, '..', 'escape')] }));
     manifest(OTHER);
     await expect(service(fakeControl([OTHER, ID]).control).start()).rejects.toThrow(/holds storage of snapshot/);
+    // Not listed any more, but the same boot: a v1 module may still write into it (spec §6.3).
+    await expect(service(fakeControl([ID]).control).start()).rejects.toThrow(/may still write/);
     expect(existsSync(join(dir, 'diff_storage#0'))).toBe(true);
+    writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify({ version: 1, snapshotId: OTHER, bootId: 'an-earlier-boot', createdAtMs: 0, files: [join(dir, 'diff_storage#0'), join(dir, '..', 'escape')] }));
     await service(fakeControl([ID]).control).start();
     expect(readdirSync(dir).sort()).toEqual([MANIFEST_NAME, 'unrelated.txt']);
     expect(events.some((e) => /deleted 1 leftover/.test(e.message))).toBe(true);
@@ -147,11 +150,11 @@ describe('StretchService', () => {
     expect(await StretchService.cleanupLeftovers(dir)).toEqual({ deleted: [], kept: [], reason: null });
   });
 
-  it('cleanupLeftovers keeps a live snapshot\'s files when the boot is unknown', async () => {
+  it('cleanupLeftovers keeps the files when the boot is unknown, listed or not', async () => {
     writeFileSync(join(dir, 'diff_storage#0'), 'x');
     writeFileSync(join(dir, MANIFEST_NAME), JSON.stringify({ version: 1, snapshotId: ID, bootId: null, createdAtMs: 0, files: [join(dir, 'diff_storage#0')] }));
     expect((await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [ID] })).kept).toEqual([join(dir, 'diff_storage#0')]);
-    expect((await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [] })).deleted).toEqual([join(dir, 'diff_storage#0')]);
+    expect((await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [] })).kept).toEqual([join(dir, 'diff_storage#0')]);
   });
 
   it('keeps answering after a step fails outside the allocation (reported, counted)', async () => {
