@@ -104,6 +104,10 @@ export function restoreSnapshot(core: EmulatorCore, rec: SnapshotRecord): void {
       filled = Math.max(filled, r.storageSector + 2 ** (area.chunkShift - 9));
     }
     snap.storage.state.filled = filled;
+    // Slots past the journal may hold copies written just before the crash and never journalled;
+    // they are handed out again, so they no longer read as zeros: no zero-chunk skip there.
+    const st = snap.storage.state;
+    if (st.zeroFrom !== undefined) st.zeroFrom = Math.max(st.zeroFrom, st.requested, st.capacity);
   }
   core.snapshots.set(rec.id, snap);
   if (missing.length > 0) {

@@ -36,6 +36,26 @@ describe('persistence across restarts', () => {
     expect((await again.parameters()).diff_storage_minimum).toBe(SMALL.diff_storage_minimum);
   });
 
+  it('after a crash that lost a journal record, a zero chunk reusing that storage slot reads as zeros, not the old copy', async () => {
+    const stateDir = tempDir();
+    const emu = await emulator('upstream', { stateDir });
+    const dev = await trackedDevice(emu, 'vda', MiB);
+    await emu.write(dev, 0, fill(4096, 0x11)); // chunk 0 holds data; chunk 64 (at 256 KiB) stays zeros
+    const id = await takenSnapshot(emu, dev);
+    const stateFile = path.join(stateDir, 'state.json');
+    const beforeCopy = fs.readFileSync(stateFile, 'utf8'); // state.json as saved at take
+    await emu.write(dev, 0, fill(4096, 0x22)); // copies chunk 0 (0x11) into the first storage slot
+    untrack(emu);
+    await emu.close();
+    // The crash: the copy reached the storage, but neither its journal record nor the state did.
+    fs.writeFileSync(stateFile, JSON.stringify({ ...(JSON.parse(beforeCopy) as object), cleanShutdown: false }));
+    fs.truncateSync(path.join(stateDir, 'snapshots', `${id}.cow`), 0);
+
+    const again = track(await createEmulator({ stateDir }));
+    await again.write(dev, 256 * 1024, fill(4096, 0x33)); // copies the zero chunk into that same slot
+    expect(Buffer.from(await again.read(IMG, 256 * 1024, 4096))).toEqual(Buffer.alloc(4096));
+  });
+
   it('keeps queued events and a v1 snapshot\'s appended ranges across a restart', async () => {
     const stateDir = tempDir();
     const emu = await emulator('v1', { stateDir });
