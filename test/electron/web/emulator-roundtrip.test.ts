@@ -66,8 +66,8 @@ describe('WebSocket round trip against the emulator', () => {
     const csv = await api.exportChangedRanges({ device: device.path, sinceChangeNumber: after.changesNumber - 1, format: 'csv' });
     expect(csv.text).toBe(`offset_sectors,count_sectors\n0,${(4 * MiB) / 512}\n`);
 
-    const snapshotEvents = events.filter((e) => e.kind === 'snapshot').map((e) => e.message);
-    expect(snapshotEvents.some((m) => m.includes('destroyed'))).toBe(true);
+    // Pushed events arrive in batches (about every 50 ms): wait for the destroy's.
+    await expect.poll(() => events.some((e) => e.kind === 'snapshot' && e.message.includes('destroyed')), { timeout: 3000 }).toBe(true);
     await api.snapshotDestroy({ id: second.id });
     expect(await api.listSnapshots({})).toEqual([]);
     const devices = await api.listDevices({});
