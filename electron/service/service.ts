@@ -576,16 +576,19 @@ export class Service implements BlksnapService {
     history.warning = warning;
   }
 
-  /** Real module: fill in what the app itself knows (the limit it asked for, the storage file's size). */
+  /**
+   * Fill in what the app itself knows: the limit it asked for (on v1, where the module has none,
+   * the stretch service's limit) and, on the real module, the storage file's size.
+   */
   private async augmentUsage(id: string, usage: DiffStorageUsage): Promise<DiffStorageUsage> {
-    if (isEmulator(this.control)) return usage;
     const entry = this.registry.get(id);
     if (!entry) return usage;
     const out = { ...usage };
-    if (out.limitSectors === null) {
+    if (out.limitSectors === null && (!isEmulator(this.control) || this.control.info.dialect === 'v1')) {
       out.limitSectors = entry.limitSectors;
-      out.source += '; limit as requested at create';
+      out.source += this.control.info.dialect === 'v1' ? "; limit = the stretch service's" : '; limit as requested at create';
     }
+    if (isEmulator(this.control)) return out;
     if (out.capacitySectors === null && entry.diffStoragePath) {
       const st = await stat(entry.diffStoragePath).catch(() => null);
       if (st?.isFile()) {

@@ -31,7 +31,7 @@ test('on v1 the devices and snapshot views ask for what the dialect needs', asyn
   // The stretch service answers the module's creation-time request, so TAKE succeeds.
   await card.getByRole('button', { name: /^Take snapshot/ }).click();
   await expect(card.getByText('taken', { exact: true })).toBeVisible();
-  await expect(card.getByRole('img', { name: /Difference storage fill/ })).toHaveAccessibleName(/allocated 1 GiB/);
+  await expect(card.getByRole('img', { name: /Difference storage fill/ })).toHaveAccessibleName(/allocated 1 GiB, limit 4 GiB/);
   await screenshot(page, 'v1-snapshots');
   await goTo(page, 'Events');
   await page.getByLabel('Kind').selectOption('stretch');

@@ -66,6 +66,8 @@ describe('the v1 stretch coordinator', () => {
     const { id } = await service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: storageDir, diffStorageLimitSectors: limitSectors });
     await service.snapshotTake({ id });
     expect(storageFiles(storageDir)).toEqual(['diff_storage#0']); // appended before TAKE, or take would have failed
+    // The module has no limit on v1: the gauge's limit is the stretch service's.
+    await until('a fill sample with the stretch limit', async () => (await service.listSnapshots({}))[0]?.usage.limitSectors === limitSectors);
 
     // 1 MiB writes all over the device at 20 MiB/s: every chunk copied, far more than 12 MiB of
     // storage. (Unpaced writes would overflow before any answer, as on the real module.)
