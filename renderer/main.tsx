@@ -5,26 +5,37 @@ import { createRoot } from 'react-dom/client';
 import './styles.css';
 import { App } from './app/App';
 import { ApiContext, type ApiClient } from './app/apiContext';
-import { connectStore } from './app/connect';
-import { createAppStore, StoreProvider } from './store';
+import { connectStore, refreshLists } from './app/connect';
+import { createAppStore, StoreProvider, type AppStore } from './store';
 
 // The fake API ships only where it is allowed (dev server, bench builds): not in the app.
 const FAKE_ALLOWED = import.meta.env.DEV || import.meta.env.VITE_ALLOW_FAKE === '1';
 
-async function loadClient(): Promise<ApiClient> {
+async function loadClient(store: AppStore): Promise<ApiClient> {
   if (FAKE_ALLOWED && new URLSearchParams(window.location.search).has('fake')) {
     const { createFakeClient } = await import('./dev/fakeApi');
     return createFakeClient();
   }
   const { getApi } = await import('./api');
-  return getApi();
+  const client: ApiClient = getApi({
+    // Web mode: say when the WebSocket drops after the first load, and reload the lists once it is back.
+    onConnectionChange(connected) {
+      const { connection, setConnection } = store.getState();
+      if (!connected && connection === 'ready') setConnection('lost', 'The connection to the service dropped; reconnecting. What is shown may be out of date. If blksnap Manager was restarted, open the new URL it printed (it carries a new token).');
+      if (connected && connection === 'lost') {
+        setConnection('ready');
+        void refreshLists(client, store).catch(() => undefined);
+      }
+    },
+  });
+  return client;
 }
 
 async function start() {
   const root = createRoot(document.getElementById('root')!);
   const store = createAppStore();
   try {
-    const client = await loadClient();
+    const client = await loadClient(store);
     connectStore(client, store);
     root.render(
       <StrictMode>

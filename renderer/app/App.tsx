@@ -71,6 +71,11 @@ export function App() {
         <BackendStatus />
       </header>
       <main className="content" id="main">
+        {connection === 'lost' && (
+          <div className="banner banner-error" role="alert">
+            <strong>Connection lost.</strong> {connectionError}
+          </div>
+        )}
         {connection === 'failed' && (
           <div className="banner banner-error" role="alert">
             <strong>Cannot reach the blksnap Manager service.</strong> {connectionError}

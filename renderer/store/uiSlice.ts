@@ -4,7 +4,8 @@ import type { WorkloadStatus } from '../../shared/contract';
 import type { Route } from './route';
 import type { AppState } from './types';
 
-export type ConnectionState = 'connecting' | 'ready' | 'failed';
+/** 'lost': the web transport dropped after the first load and is reconnecting by itself. */
+export type ConnectionState = 'connecting' | 'ready' | 'failed' | 'lost';
 
 export interface UiSlice {
   route: Route;

@@ -1,8 +1,9 @@
 // The foundation's slice through every layer: web mode serves the app, which shows the active
 // backend and its version, fetched through the typed API.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect } from './fixtures';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { test, expect, startWebApp, stopWebApp } from './fixtures';
 
 test('web mode serves the app showing the emulator backend, why it was chosen, and its version', async ({ page, app }) => {
   await page.goto(app.url);
@@ -32,4 +33,19 @@ test('the web mode announces itself in the emulator directory, for blksnapctl', 
   const runtime = JSON.parse(readFileSync(join(app.stateDir, 'runtime.json'), 'utf8')) as { url: string; token: string; pid: number };
   expect(runtime).toMatchObject({ url: app.url, token: app.token });
   expect(runtime.pid).toBeGreaterThan(0);
+});
+
+test('the page says so when the connection to the service drops after it loaded', async ({ page }) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-drop-'));
+  const { app, child } = await startWebApp(stateDir);
+  try {
+    await page.goto(app.url);
+    await expect(page.getByRole('region', { name: 'Backend', exact: true })).toContainText(/emulator/i);
+    await expect(page.getByText('Connection lost.')).toHaveCount(0);
+    await stopWebApp(child);
+    await expect(page.getByRole('alert').filter({ hasText: 'Connection lost.' })).toContainText(/reconnecting/);
+  } finally {
+    await stopWebApp(child);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });
