@@ -1,41 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { V1_ARG_STRUCT, V1_FORBIDDEN_NR, V1_REQUEST, V1_STRUCT, type V1RequestName } from '../../../../../electron/control/kernel/dialects/v1/layout';
 
-// blk_snap.h v1 as the spec (§6.2) describes it, written independently of the TS table.
-const HEADER = String.raw`
-#include <stddef.h>
-#include <stdio.h>
-#include <linux/types.h>
-#include <linux/ioctl.h>
-#define BLK_SNAP 'V'
-struct blk_snap_uuid { __u8 b[16]; };
-struct blk_snap_dev_t { __u32 mj; __u32 mn; };
-struct blk_snap_version { __u16 major; __u16 minor; __u16 revision; __u16 build; };
-struct blk_snap_tracker_remove { struct blk_snap_dev_t dev_id; };
-struct blk_snap_cbt_info { struct blk_snap_dev_t dev_id; __u32 blk_size; __u64 device_capacity; __u32 blk_count; __u8 generationId[16]; __u8 snap_number; };
-struct blk_snap_tracker_collect { __u32 count; struct blk_snap_cbt_info *cbt_info_array; };
-struct blk_snap_tracker_read_cbt_bitmap { struct blk_snap_dev_t dev_id; __u32 offset; __u32 length; __u8 *buff; };
-struct blk_snap_block_range { __u64 sector_offset; __u64 sector_count; };
-struct blk_snap_tracker_mark_dirty_blocks { struct blk_snap_dev_t dev_id; __u32 count; struct blk_snap_block_range *dirty_blocks_array; };
-struct blk_snap_snapshot_create { __u32 count; struct blk_snap_dev_t *dev_id_array; struct blk_snap_uuid id; };
-struct blk_snap_snapshot_destroy { struct blk_snap_uuid id; };
-struct blk_snap_snapshot_append_storage { struct blk_snap_uuid id; struct blk_snap_dev_t dev_id; __u32 count; struct blk_snap_block_range *ranges; };
-struct blk_snap_snapshot_take { struct blk_snap_uuid id; };
-struct blk_snap_snapshot_collect { __u32 count; struct blk_snap_uuid *ids; };
-struct blk_snap_image_info { struct blk_snap_dev_t orig_dev_id; struct blk_snap_dev_t image_dev_id; };
-struct blk_snap_snapshot_collect_images { struct blk_snap_uuid id; __u32 count; struct blk_snap_image_info *image_info_array; };
-struct blk_snap_snapshot_event { struct blk_snap_uuid id; __u32 timeout_ms; __u32 code; __s64 time_label; __u8 data[4096 - 32]; };
-struct blk_snap_event_low_free_space { __u64 requested_nr_sect; };
-struct blk_snap_event_corrupted { __u32 orig_dev_id_mj; __u32 orig_dev_id_mn; __s32 err_code; };
-struct blk_snap_mod { __u64 compatibility_flags; __u8 name[32]; };
-struct blk_snap_setlog { __s32 tz_minuteswest; __u32 level; __u32 filepath_size; __u8 *filepath; };
-struct blk_snap_sector_state { __u8 snap_number_prev; __u8 snap_number_curr; __u32 chunk_state; };
-struct blk_snap_get_sector_state { struct blk_snap_dev_t image_dev_id; __u64 sector; struct blk_snap_sector_state state; };
-`;
+// blk_snap.h v1 as the spec (§6.2) describes it, written independently of the TS table; the
+// LD_PRELOAD fake module decodes arguments with the same header.
+const HEADER_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fake');
+const HEADER = '#include <stddef.h>\n#include <stdio.h>\n#include "blk_snap_v1.h"\n';
 
 const REQUESTS_C: Record<V1RequestName, string> = {
   VERSION: "_IOW(BLK_SNAP, 0, struct blk_snap_version)",
@@ -85,7 +59,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'v1-layout-'));
   writeFileSync(join(dir, 'layout.c'), cProgram());
   try {
-    execFileSync('gcc', ['-Wall', '-Werror', '-o', join(dir, 'layout'), join(dir, 'layout.c')], { stdio: 'pipe' });
+    execFileSync('gcc', ['-Wall', '-Werror', '-I', HEADER_DIR, '-o', join(dir, 'layout'), join(dir, 'layout.c')], { stdio: 'pipe' });
   } catch (err) {
     gccMissing = `gcc failed or is missing: ${(err as Error).message}`;
     return;

@@ -1,7 +1,10 @@
-/* blk_snap.h v1 (VAL-6.x) as the spec (§6.2) describes it: x86_64, native pointers. */
+/* blk_snap.h v1 (VAL-6.x) as the spec (§6.2) describes it: x86_64, native pointers. Written from
+ * the spec, independently of the TypeScript table: the layout test checks that table against this
+ * header with gcc, and the fake module decodes the client's arguments with it. */
 #pragma once
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#define BLK_SNAP 'V'
 struct blk_snap_uuid { __u8 b[16]; };
 struct blk_snap_dev_t { __u32 mj; __u32 mn; };
 struct blk_snap_version { __u16 major; __u16 minor; __u16 revision; __u16 build; };
@@ -19,3 +22,9 @@ struct blk_snap_snapshot_collect { __u32 count; struct blk_snap_uuid *ids; };
 struct blk_snap_image_info { struct blk_snap_dev_t orig_dev_id; struct blk_snap_dev_t image_dev_id; };
 struct blk_snap_snapshot_collect_images { struct blk_snap_uuid id; __u32 count; struct blk_snap_image_info *image_info_array; };
 struct blk_snap_snapshot_event { struct blk_snap_uuid id; __u32 timeout_ms; __u32 code; __s64 time_label; __u8 data[4096 - 32]; };
+struct blk_snap_event_low_free_space { __u64 requested_nr_sect; };
+struct blk_snap_event_corrupted { __u32 orig_dev_id_mj; __u32 orig_dev_id_mn; __s32 err_code; };
+struct blk_snap_mod { __u64 compatibility_flags; __u8 name[32]; };
+struct blk_snap_setlog { __s32 tz_minuteswest; __u32 level; __u32 filepath_size; __u8 *filepath; };
+struct blk_snap_sector_state { __u8 snap_number_prev; __u8 snap_number_curr; __u32 chunk_state; };
+struct blk_snap_get_sector_state { struct blk_snap_dev_t image_dev_id; __u64 sector; struct blk_snap_sector_state state; };
