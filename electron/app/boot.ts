@@ -1,6 +1,5 @@
 // One place that turns app options into a running backend and service, for the Electron main
 // process, the web mode and the CLI alike.
-import { mkdirSync } from 'node:fs';
 import { startWorkload } from '../control/emulator';
 import { kernelDoctorProvider } from '../control/kernel/doctor';
 import { selectBackend } from '../control/select';
@@ -8,6 +7,7 @@ import type { BlksnapControl } from '../control/types';
 import { createService, type BlksnapService } from '../service';
 import { attachStretchCoordinator, EmulatorRangeAllocator, KernelRangeAllocator, type StretchCoordinator } from '../service/stretch';
 import type { AppOptions } from './options';
+import { ensureStateDir } from './stateFiles';
 
 export interface Booted {
   control: BlksnapControl;
@@ -16,7 +16,7 @@ export interface Booted {
 }
 
 export async function bootService(options: Pick<AppOptions, 'emulatorDir' | 'backend' | 'dialect' | 'emulate'>): Promise<Booted> {
-  mkdirSync(options.emulatorDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(options.emulatorDir);
   const control = await selectBackend(options);
   const service = createService(control, {
     dataDir: options.emulatorDir,

@@ -1,7 +1,6 @@
 // How blksnapctl reaches the service: a running blksnap Manager that owns the emulator
 // directory (its runtime.json: pid, url, token) is talked to through the web transport;
 // otherwise the service is booted in this process, like the app boots it.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { BlksnapApi } from '../../shared/contract';
@@ -9,6 +8,7 @@ import type { GlobalOptions } from './globals';
 import { bootInProcess } from './inProcess';
 import { connectRemote } from './remote';
 import { hasCode } from './verbs/common';
+import { readStateFileSync } from '../app/stateFiles';
 
 export interface ApiConnection {
   api: BlksnapApi;
@@ -45,7 +45,7 @@ function processAlive(pid: number): boolean {
 export function runningApp(emulatorDir: string): RuntimeInfo | null {
   let text: string;
   try {
-    text = readFileSync(join(emulatorDir, 'runtime.json'), 'utf8');
+    text = readStateFileSync(join(emulatorDir, 'runtime.json'));
   } catch {
     return null;
   }

@@ -3,7 +3,8 @@
 // low_free_space at once); events it drained but no snapshot_waitevent read would die with the
 // process. They are kept in <emulatorDir>/blksnapctl-events.json and handed out first, so
 // separate runs see one queue per snapshot, oldest first, as the upstream tool sees the module's.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { writeStateFileSync } from '../app/stateFiles';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { BlksnapApi } from '../../shared/contract';
@@ -84,9 +85,7 @@ class CarriedEvents {
 
   private save(): void {
     mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, events: this.events }), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writeStateFileSync(this.file, JSON.stringify({ version: 1, events: this.events }));
   }
 }
 

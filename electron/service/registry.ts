@@ -1,10 +1,11 @@
 // The snapshots this app created or added devices to. The v2 module gives no per-snapshot
 // device list, so the service keeps one, in a JSON file so an app restart keeps it, and
 // reconciles it with SNAPSHOT_COLLECT (entries of vanished snapshots are dropped).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DevicePath, SnapshotId, Sectors } from '../../shared/schemas';
+import { writeStateFileSync } from '../app/stateFiles';
 
 const RegistryEntry = z.object({
   id: SnapshotId,
@@ -99,8 +100,6 @@ export class SnapshotRegistry {
     if (!this.file) return;
     const dir = join(this.file, '..');
     mkdirSync(dir, { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, snapshots: this.all() }, null, 2), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writeStateFileSync(this.file, JSON.stringify({ version: 1, snapshots: this.all() }, null, 2));
   }
 }

@@ -2,10 +2,11 @@
 // the emulator directory and serves its service on loopback, so blksnapctl talks to it instead
 // of failing on the directory lock. The web mode, the Electron app and long-running blksnapctl
 // verbs (snapshot_watcher, emu_workload) all announce themselves this way.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlksnapService } from '../service';
+import { readStateFileSync, writeStateFileSync } from '../app/stateFiles';
 import { startWebServer } from './server';
 
 export const RUNTIME_FILE = 'runtime.json';
@@ -22,7 +23,7 @@ export function rendererDir(): string {
 /** Removes the runtime file only if it is still ours (another instance may have replaced it). */
 export function removeIfOurs(file: string): void {
   try {
-    const content = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown };
+    const content = JSON.parse(readStateFileSync(file)) as { pid?: unknown };
     if (content.pid === process.pid) rmSync(file, { force: true });
   } catch {
     // Gone or unreadable: nothing of ours to remove.
@@ -44,6 +45,6 @@ export async function shareService(service: BlksnapService, emulatorDir: string)
 /** Announces this process as the one serving the emulator directory; returns the file's path. */
 export function writeRuntimeFile(emulatorDir: string, server: { url: string; token: string; port: number }): string {
   const file = join(emulatorDir, RUNTIME_FILE);
-  writeFileSync(file, JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }, null, 2), { mode: 0o600 });
+  writeStateFileSync(file, JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }, null, 2));
   return file;
 }

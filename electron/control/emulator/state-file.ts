@@ -1,7 +1,9 @@
 // state.json: everything except device data, CBT maps and COW journals, which have files of
-// their own. Replaced atomically (write, fsync, rename) on control operations, never per write.
+// their own. Replaced atomically (a new 0600 temporary file, fsync, rename; never through a
+// symlink) on control operations, never per write.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readStateFileSync, writeStateFileSync } from '../../app/stateFiles';
 import type { ModuleParameters } from '../../../shared/schemas';
 import type { DeviceFlags } from './device';
 import type { Flavour } from './flavours';
@@ -37,17 +39,12 @@ export interface StateFile {
 export function readStateFile(stateDir: string): StateFile | null {
   const file = path.join(stateDir, STATE_FILE);
   if (!fs.existsSync(file)) return null;
-  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as StateFile;
+  const parsed = JSON.parse(readStateFileSync(file)) as StateFile;
   if (parsed.format !== FORMAT) throw new Error(`${file} has format ${String(parsed.format)}, expected ${FORMAT}`);
   return parsed;
 }
 
 export function writeStateFile(stateDir: string, state: Omit<StateFile, 'format'>): void {
   const file = path.join(stateDir, STATE_FILE);
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  fs.writeSync(fd, JSON.stringify({ format: FORMAT, ...state }));
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+  writeStateFileSync(file, JSON.stringify({ format: FORMAT, ...state }));
 }

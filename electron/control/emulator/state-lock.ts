@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { errnoError } from '../../../shared/errors';
+import { checkStateDir } from '../../app/stateFiles';
 
 export const LOCK_FILE = 'owner.lock';
 
@@ -61,6 +62,7 @@ export interface StateLock {
 }
 
 export function acquireStateLock(stateDir: string): StateLock {
+  checkStateDir(stateDir);
   const lockPath = path.join(stateDir, LOCK_FILE);
   const me: StateOwner = { pid: process.pid, hostname: os.hostname(), startedAt: new Date().toISOString() };
   let reclaimedFrom: StateOwner | null = null;

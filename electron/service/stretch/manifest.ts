@@ -1,8 +1,9 @@
 // The stretch directory's manifest: which snapshot its storage files belong to, written before
 // each file is created, so files left by a crash are found and deleted at the next start, but
 // never while the module may still write into their sectors.
-import { readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { writeStateFile } from '../../app/stateFiles';
 import { clearImmutable } from './fiemap';
 
 export const MANIFEST_NAME = '.blksnap-stretch.json';
@@ -34,9 +35,7 @@ export async function readManifest(directory: string): Promise<StretchManifest |
 
 /** Written to a temporary name and renamed: a crash leaves the old or the new manifest. */
 export async function writeManifest(directory: string, manifest: StretchManifest): Promise<void> {
-  const tmp = `${manifestPath(directory)}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(manifest, null, 1)}\n`, { mode: 0o600 });
-  await rename(tmp, manifestPath(directory));
+  await writeStateFile(manifestPath(directory), `${JSON.stringify(manifest, null, 1)}\n`);
 }
 
 export async function currentBootId(root = '/'): Promise<string | null> {
