@@ -1,6 +1,7 @@
 // One event pump per live snapshot: SNAPSHOT_WAIT_EVENT in short slices (the timeout is in
 // ticks, spec §3.7), so stopping never waits longer than one slice. Stop the pump before
 // SNAPSHOT_DESTROY: the module releases a destroyed snapshot only after every wait on it returns.
+// PumpSet keeps one pump per live snapshot and holds it stopped while the snapshot is destroyed.
 import type { SnapshotEvent } from '../../shared/schemas';
 import { BlksnapError } from '../../shared/errors';
 import type { BlksnapControl } from '../control/types';
@@ -60,6 +61,79 @@ export class EventPump {
         await sleep(this.errorBackoffMs, signal);
       }
     }
+  }
+}
+
+export interface PumpSetHandlers {
+  onEvent(event: SnapshotEvent): void;
+  /** A snapshot's pump ended because the snapshot is gone; its pump is already dropped. */
+  onGone(snapshotId: string): void;
+  onError(err: unknown, snapshotId: string): void;
+}
+
+/** The pumps of the live snapshots: started and stopped to match `wanted()`. */
+export class PumpSet {
+  private readonly pumps = new Map<string, EventPump>();
+  /** Snapshots between "stop the pump" and SNAPSHOT_DESTROY: no pump may start for them. */
+  private readonly suspended = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly control: BlksnapControl,
+    private readonly ticks: number,
+    private readonly wanted: () => Iterable<string>,
+    private readonly handlers: PumpSetHandlers,
+  ) {}
+
+  get size(): number {
+    return this.pumps.size;
+  }
+
+  has(id: string): boolean {
+    return this.pumps.has(id);
+  }
+
+  /** Starts the pumps wanted and not running, stops the ones running and not wanted. */
+  sync(): void {
+    const wanted = new Set(this.wanted());
+    for (const id of wanted) if (!this.pumps.has(id)) this.start(id);
+    for (const id of this.pumps.keys()) if (!wanted.has(id)) void this.stop(id);
+  }
+
+  start(id: string): void {
+    if (this.closed || this.pumps.has(id) || this.suspended.has(id)) return;
+    this.pumps.set(id, new EventPump(this.control, id, this.ticks, {
+      onEvent: (event) => this.handlers.onEvent(event),
+      onGone: () => {
+        this.pumps.delete(id);
+        this.handlers.onGone(id);
+      },
+      onError: (err) => this.handlers.onError(err, id),
+    }));
+  }
+
+  async stop(id: string): Promise<void> {
+    const pump = this.pumps.get(id);
+    if (!pump) return;
+    this.pumps.delete(id);
+    await pump.stop();
+  }
+
+  /** Stops a snapshot's pump and keeps it stopped until `resume` (SNAPSHOT_DESTROY, spec §2). */
+  async suspend(id: string): Promise<void> {
+    this.suspended.add(id);
+    await this.stop(id);
+  }
+
+  /** Lets a pump start again; a snapshot still live gets it back now. */
+  resume(id: string, stillLive: boolean): void {
+    this.suspended.delete(id);
+    if (stillLive) this.sync();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.pumps.keys()].map((id) => this.stop(id)));
   }
 }
 

@@ -103,3 +103,6 @@ export class SnapshotRegistry {
     writeStateFileSync(this.file, JSON.stringify({ version: 1, snapshots: this.all() }, null, 2));
   }
 }
+
+/** What the parts other than the snapshots part may do with the registry: read it. */
+export type RegistryView = Pick<SnapshotRegistry, 'get' | 'all' | 'holderOf'>;

@@ -1,0 +1,121 @@
+// Block devices as the UI sees them: the last listing with each tracked device's CBT and
+// snapshot info, attach/detach (with the detach guard), and the storage-device guard.
+import type { ApiArgs, ApiResult, DeviceSummary } from '../../shared/contract';
+import type { BlockDevice, CbtInfo, DevId, SnapshotDeviceInfo } from '../../shared/schemas';
+import { isEmulator, type BlksnapControl } from '../control/types';
+import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
+import type { Notices } from './notices';
+import type { PushBus } from './pushBus';
+import type { RegistryView } from './registry';
+
+/** The snapshot holding a device: its id (null: one this app did not create) and whether it is taken. */
+export interface Holder {
+  id: string | null;
+  taken: boolean;
+}
+
+export class Devices {
+  private blockDevices: BlockDevice[] = [];
+  private infoByPath = new Map<string, SnapshotDeviceInfo>();
+  private lastJson = '';
+
+  constructor(
+    private readonly control: BlksnapControl,
+    private readonly bus: PushBus,
+    private readonly registry: RegistryView,
+    private readonly notices: Notices,
+    private readonly refresh: () => Promise<void>,
+  ) {}
+
+  async list(): Promise<ApiResult<'listDevices'>> {
+    await this.refresh();
+    return this.summaries();
+  }
+
+  async attach({ device }: ApiArgs<'attach'>): Promise<ApiResult<'attach'>> {
+    await this.control.attach(device);
+    this.notices.app('info', 'tracker', `Tracker attached to ${device}`, { device });
+    await this.refresh();
+    return { ok: true };
+  }
+
+  async detach({ device, force }: ApiArgs<'detach'>): Promise<ApiResult<'detach'>> {
+    const holder = await this.holderOf(device);
+    if (holder) {
+      if (!force) throw detachRefusal(device, holder.id, holder.taken);
+      this.notices.app('warning', 'guard', `Forced detach of ${device} while ${holder.id ?? 'a snapshot'} holds it: the image diverges from the device`, { device, snapshotId: holder.id });
+    }
+    await this.control.detach(device);
+    this.notices.app('info', 'tracker', `Tracker detached from ${device}`, { device });
+    await this.refresh();
+    return { ok: true };
+  }
+
+  /** Takes a fresh listing: reads CBT and snapshot info of the tracked devices, pushes what changed. */
+  async update(devices: BlockDevice[]): Promise<void> {
+    this.blockDevices = devices;
+    const cbt = new Map<string, CbtInfo | null>();
+    const infos = new Map<string, SnapshotDeviceInfo>();
+    await Promise.all(devices.filter((d) => d.tracked).map(async (d) => {
+      cbt.set(d.path, await this.control.cbtInfo(d.path).catch(() => null));
+      const info = await this.control.snapshotInfo(d.path).catch(() => null);
+      if (info) infos.set(d.path, info);
+    }));
+    this.infoByPath = infos;
+    const summaries = devices.map((d) => this.summary(d, cbt.get(d.path) ?? null));
+    const json = JSON.stringify(summaries);
+    if (json !== this.lastJson) {
+      this.lastJson = json;
+      this.bus.publish('devices', summaries);
+    }
+  }
+
+  /** The last published summaries (a copy). */
+  summaries(): DeviceSummary[] {
+    return this.lastJson ? (JSON.parse(this.lastJson) as DeviceSummary[]) : [];
+  }
+
+  /** SNAPSHOTINFO of a device at the last refresh. */
+  infoOf(path: string): SnapshotDeviceInfo | null {
+    return this.infoByPath.get(path) ?? null;
+  }
+
+  /** A device's path by its numbers; "major:minor" when it is not listed. */
+  pathOf(dev: DevId): string {
+    return this.blockDevices.find((d) => sameDev(d.devId, dev))?.path ?? `${dev.major}:${dev.minor}`;
+  }
+
+  /** Refuses to put into a snapshot the device that holds its difference storage (spec E3). */
+  async refuseStorageDevice(device: string, storagePath: string | null, id: string | null): Promise<void> {
+    // v1 stores copies in sector ranges it does not copy-on-write itself, so they may lie on a
+    // snapshotted device (spec §6.4); the module-side skip of the storage device is upstream's.
+    if (!storagePath || this.control.info.dialect === 'v1') return;
+    if (this.blockDevices.length === 0) this.blockDevices = await this.control.listDevices();
+    const target = this.blockDevices.find((d) => d.path === device);
+    if (!target) return;
+    const holder = await storageDevice(storagePath, this.blockDevices, !isEmulator(this.control));
+    if (sameDev(holder, target.devId)) throw storageDeviceRefusal(device, storagePath, id);
+  }
+
+  /** The snapshot holding a device: our registry first, then the module's SNAPSHOTINFO. */
+  async holderOf(device: string): Promise<Holder | null> {
+    const entry = this.registry.holderOf(device);
+    if (entry && (await this.control.snapshotCollect()).includes(entry.id)) return { id: entry.id, taken: entry.taken };
+    const info = await this.control.snapshotInfo(device).catch(() => null);
+    if (info && info.image !== '') return { id: null, taken: true };
+    return null;
+  }
+
+  private summary(device: BlockDevice, cbt: CbtInfo | null): DeviceSummary {
+    const holder = this.registry.holderOf(device.path);
+    const info = this.infoOf(device.path);
+    const inSnapshot = holder !== undefined || (info !== null && (info.image !== '' || info.errorCode !== 0));
+    return {
+      ...device,
+      cbt,
+      snapshotId: holder?.id ?? null,
+      snapshot: inSnapshot ? info : null,
+      emulated: device.discovery === 'emulator',
+    };
+  }
+}

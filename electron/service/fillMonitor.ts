@@ -1,0 +1,116 @@
+// Samples the difference-storage usage of each live snapshot, keeps its fill history, and
+// raises the fill warning once when a threshold is crossed (the math is in fill.ts).
+import { stat } from 'node:fs/promises';
+import type { FillSample } from '../../shared/contract';
+import type { DiffStorageUsage } from '../../shared/schemas';
+import { BlksnapError } from '../../shared/errors';
+import { SECTOR_SIZE } from '../../shared/units';
+import { isEmulator, type BlksnapControl } from '../control/types';
+import type { ServiceConfig } from './config';
+import { FillHistory, fillWarning, sameSample, sampleFromUsage, timeToFullSec } from './fill';
+import type { Notices } from './notices';
+import type { PushBus } from './pushBus';
+import type { RegistryView } from './registry';
+
+const UNKNOWN_USAGE: DiffStorageUsage = {
+  filledSectors: null, requestedSectors: null, capacitySectors: null, limitSectors: null, overflowed: null, source: 'not sampled yet',
+};
+
+export type FillSettings = Pick<ServiceConfig, 'fillHistoryLength' | 'fillRateWindowMs' | 'warnFillPercent' | 'warnTimeToFullSec'>;
+
+/** What a snapshot summary shows of the fill. */
+export interface FillStatus {
+  usage: DiffStorageUsage;
+  timeToFullSec: number | null;
+  warning: string | null;
+}
+
+export class FillMonitor {
+  private readonly histories = new Map<string, FillHistory>();
+  private readonly usage = new Map<string, DiffStorageUsage>();
+
+  constructor(
+    private readonly control: BlksnapControl,
+    private readonly registry: RegistryView,
+    private readonly bus: PushBus,
+    private readonly notices: Notices,
+    private readonly settings: FillSettings,
+  ) {}
+
+  /** One sample of each snapshot; a snapshot that vanished meanwhile is skipped. */
+  async sample(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      let usage: DiffStorageUsage;
+      try {
+        usage = await this.augmentUsage(id, await this.control.diffStorageUsage(id));
+      } catch (err) {
+        if (err instanceof BlksnapError && (err.code === 'ESRCH' || err.code === 'ENODEV')) continue;
+        throw err;
+      }
+      this.usage.set(id, usage);
+      const history = this.histories.get(id) ?? new FillHistory(this.settings.fillHistoryLength);
+      this.histories.set(id, history);
+      const sample = sampleFromUsage(usage, Date.now());
+      const changed = !sameSample(history.last(), sample);
+      history.add(sample);
+      if (changed) this.bus.publish('fill', { id, sample });
+      this.updateWarning(id, history);
+    }
+  }
+
+  status(id: string): FillStatus {
+    const history = this.histories.get(id);
+    return {
+      usage: this.usage.get(id) ?? UNKNOWN_USAGE,
+      timeToFullSec: history ? timeToFullSec(history.list(), this.settings.fillRateWindowMs) : null,
+      warning: history?.warning ?? null,
+    };
+  }
+
+  history(id: string): FillSample[] {
+    return this.histories.get(id)?.list() ?? [];
+  }
+
+  /** Every snapshot's history (the support bundle). */
+  all(): Record<string, FillSample[]> {
+    const out: Record<string, FillSample[]> = {};
+    for (const [id, history] of this.histories) out[id] = history.list();
+    return out;
+  }
+
+  forget(id: string): void {
+    this.histories.delete(id);
+    this.usage.delete(id);
+  }
+
+  private updateWarning(id: string, history: FillHistory): void {
+    const last = history.last();
+    if (!last) return;
+    const warning = fillWarning(last, timeToFullSec(history.list(), this.settings.fillRateWindowMs), this.settings);
+    if (warning && !history.warning) this.notices.app('warning', 'warning', `Snapshot ${id}: ${warning}`, { snapshotId: id });
+    history.warning = warning;
+  }
+
+  /**
+   * Fill in what the app itself knows: the limit it asked for (on v1, where the module has none,
+   * the stretch service's limit) and, on the real module, the storage file's size.
+   */
+  private async augmentUsage(id: string, usage: DiffStorageUsage): Promise<DiffStorageUsage> {
+    const entry = this.registry.get(id);
+    if (!entry) return usage;
+    const out = { ...usage };
+    if (out.limitSectors === null && (!isEmulator(this.control) || this.control.info.dialect === 'v1')) {
+      out.limitSectors = entry.limitSectors;
+      out.source += this.control.info.dialect === 'v1' ? "; limit = the stretch service's" : '; limit as requested at create';
+    }
+    if (isEmulator(this.control)) return out;
+    if (out.capacitySectors === null && entry.diffStoragePath) {
+      const st = await stat(entry.diffStoragePath).catch(() => null);
+      if (st?.isFile()) {
+        out.capacitySectors = Math.floor(st.size / SECTOR_SIZE);
+        out.source += `; allocated = size of ${entry.diffStoragePath}`;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,189 @@
+// The snapshot lifecycle: create, add, take, destroy, with the registry of the snapshots this
+// app made, the live list from SNAPSHOT_COLLECT, and the summaries pushed to the UI.
+import type { ApiArgs, ApiResult, SnapshotSummary } from '../../shared/contract';
+import { BlksnapError, toErrorInfo } from '../../shared/errors';
+import type { BlksnapControl } from '../control/types';
+import type { ServiceConfig } from './config';
+import type { Devices } from './devices';
+import type { SnapshotEvents } from './events';
+import type { FillMonitor } from './fillMonitor';
+import type { LifecycleListeners } from './lifecycle';
+import type { Notices } from './notices';
+import type { PushBus } from './pushBus';
+import type { SnapshotRegistry } from './registry';
+
+/** What the snapshots part uses of the others. */
+export interface SnapshotSurroundings {
+  bus: PushBus;
+  notices: Notices;
+  lifecycle: LifecycleListeners;
+  devices: Devices;
+  fill: FillMonitor;
+  events: SnapshotEvents;
+  refresh(): Promise<void>;
+}
+
+export class Snapshots {
+  private liveIds: string[] = [];
+  private lastJson = '';
+
+  /** `registry` is this part's to change; the other parts get it as a RegistryView. */
+  constructor(
+    private readonly control: BlksnapControl,
+    private readonly config: Pick<ServiceConfig, 'onSnapshotCreated'>,
+    private readonly registry: SnapshotRegistry,
+    private readonly around: SnapshotSurroundings,
+  ) {}
+
+  /** The live snapshot ids at the last refresh, with the ones created since. */
+  ids(): readonly string[] {
+    return this.liveIds;
+  }
+
+  async create(request: ApiArgs<'snapshotCreate'>): Promise<ApiResult<'snapshotCreate'>> {
+    const { devices, notices, lifecycle, events } = this.around;
+    for (const device of request.devices) await devices.refuseStorageDevice(device, request.diffStoragePath, null);
+    // v1: the module takes no storage path; the path names the directory the stretch service
+    // fills with storage files as the module asks (spec §6.4).
+    const stretched = this.control.info.dialect === 'v1';
+    if (stretched && !request.diffStoragePath) {
+      // As the v1 tool's snapshot_create: allowed, but nothing will answer the module's requests.
+      notices.app('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so TAKE fails until storage is appended (spec §6.4)', {});
+    }
+    await lifecycle.beforeCreate(request);
+    const id = await this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);
+    this.registry.add({
+      id, devices: this.control.info.capabilities.addAfterCreate ? [] : [...request.devices], createdAtMs: Date.now(),
+      diffStoragePath: request.diffStoragePath, limitSectors: request.diffStorageLimitSectors, taken: false,
+    });
+    this.liveIds = [...new Set([...this.liveIds, id])];
+    events.startPump(id);
+    notices.app('info', 'snapshot', `Snapshot ${id} created`, { snapshotId: id });
+    await lifecycle.notify((l) => l.snapshotCreated?.(id, request));
+    this.config.onSnapshotCreated?.(id, request);
+    if (this.control.info.capabilities.addAfterCreate) {
+      try {
+        for (const device of request.devices) await this.addDevice(id, device, true);
+      } catch (err) {
+        await this.around.refresh().catch(() => undefined);
+        // As the upstream tool: a failing add leaves the snapshot in place; say so.
+        const info = toErrorInfo(err);
+        throw new BlksnapError({ ...info, message: `${info.message} (snapshot ${id} was created and stays: add the device again or destroy it)`, details: { ...info.details, snapshotId: id } });
+      }
+    }
+    await this.around.refresh();
+    return { id };
+  }
+
+  async add({ id, device }: ApiArgs<'snapshotAdd'>): Promise<ApiResult<'snapshotAdd'>> {
+    await this.addDevice(id, device, false);
+    await this.around.refresh();
+    return { ok: true };
+  }
+
+  async take({ id }: ApiArgs<'snapshotTake'>): Promise<ApiResult<'snapshotTake'>> {
+    await this.around.lifecycle.notify((l) => l.beforeTake?.(id));
+    try {
+      await this.control.snapshotTake(id);
+    } catch (err) {
+      await this.around.refresh().catch(() => undefined);
+      throw err;
+    }
+    this.registry.markTaken(id);
+    this.around.notices.app('info', 'snapshot', `Snapshot ${id} taken`, { snapshotId: id });
+    await this.around.refresh();
+    return { ok: true };
+  }
+
+  async destroy({ id }: ApiArgs<'snapshotDestroy'>): Promise<ApiResult<'snapshotDestroy'>> {
+    const { events, lifecycle } = this.around;
+    // The module releases a destroyed snapshot only after every wait on it returns (spec §2),
+    // so the pump stops first, and no refresh may restart it meanwhile.
+    try {
+      await events.suspendPump(id);
+      await lifecycle.notify((l) => l.beforeDestroy?.(id));
+      await this.control.snapshotDestroy(id);
+      this.forget(id);
+    } catch (err) {
+      if (err instanceof BlksnapError && err.code === 'ENODEV') this.forget(id);
+      throw err;
+    } finally {
+      // A destroy that failed otherwise leaves the snapshot live: its pump resumes.
+      events.resumePump(id, this.liveIds.includes(id));
+    }
+    this.around.notices.app('info', 'snapshot', `Snapshot ${id} destroyed`, { snapshotId: id });
+    await lifecycle.notify((l) => l.snapshotDestroyed?.(id));
+    await this.around.refresh();
+    return { ok: true };
+  }
+
+  async list(): Promise<ApiResult<'listSnapshots'>> {
+    await this.around.refresh();
+    return this.summaries();
+  }
+
+  /**
+   * Takes SNAPSHOT_COLLECT's answer (null: it could not be read, keep the last list), drops
+   * the snapshots that vanished, and keeps the ones registered since `listedAtMs`.
+   */
+  reconcile(collected: string[] | null, listedAtMs: number): void {
+    const ids = collected ?? this.liveIds;
+    for (const id of collected ? this.registry.reconcile(ids, listedAtMs) : []) {
+      this.around.notices.app('info', 'snapshot', `Snapshot ${id} no longer exists`, { snapshotId: id });
+      this.forget(id);
+    }
+    const registered = this.registry.all().filter((e) => e.createdAtMs >= listedAtMs).map((e) => e.id);
+    this.liveIds = [...new Set([...ids, ...registered])];
+  }
+
+  summaries(): SnapshotSummary[] {
+    const { devices: deviceInfo, fill, events } = this.around;
+    return this.liveIds.map((id) => {
+      const entry = this.registry.get(id);
+      const devices = (entry?.devices ?? []).map((path) => ({ path, info: deviceInfo.infoOf(path) }));
+      const { usage, timeToFullSec, warning } = fill.status(id);
+      const corrupted = events.corrupted(id) || usage.overflowed === true || devices.some((d) => (d.info?.errorCode ?? 0) !== 0);
+      return {
+        id,
+        devices,
+        taken: (entry?.taken ?? false) || devices.some((d) => (d.info?.image ?? '') !== ''),
+        createdAtMs: entry?.createdAtMs ?? null,
+        diffStoragePath: entry?.diffStoragePath ?? null,
+        usage,
+        timeToFullSec,
+        corrupted,
+        warning,
+      };
+    });
+  }
+
+  /** Pushes the summaries when they changed. */
+  publish(): void {
+    const summaries = this.summaries();
+    const json = JSON.stringify(summaries);
+    if (json === this.lastJson) return;
+    this.lastJson = json;
+    this.around.bus.publish('snapshots', summaries);
+  }
+
+  private async addDevice(id: string, device: string, tolerateAlready: boolean): Promise<void> {
+    await this.around.devices.refuseStorageDevice(device, this.registry.get(id)?.diffStoragePath ?? null, id);
+    try {
+      await this.control.snapshotAdd(id, device);
+    } catch (err) {
+      if (!(tolerateAlready && err instanceof BlksnapError && err.code === 'EALREADY')) throw err;
+    }
+    if (!this.registry.get(id)) {
+      this.registry.add({ id, devices: [], createdAtMs: Date.now(), diffStoragePath: null, limitSectors: 0, taken: false });
+    }
+    this.registry.addDevice(id, device);
+    this.around.notices.app('info', 'snapshot', `${device} added to snapshot ${id}`, { snapshotId: id, device });
+  }
+
+  private forget(id: string): void {
+    this.registry.remove(id);
+    this.around.fill.forget(id);
+    this.liveIds = this.liveIds.filter((x) => x !== id);
+    this.around.events.forget(id);
+  }
+}
