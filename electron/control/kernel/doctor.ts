@@ -62,6 +62,7 @@ export function collectDoctor(opts: DoctorOptions & { backend?: BackendInfo } = 
   const chosen = probe.dialect ? DIALECTS[probe.dialect] : undefined;
   if (chosen) reasons.push(`chosen dialect: ${chosen.label}${chosen.verifiedBy ? `, verified by ${chosen.verifiedBy}` : ''}`);
   if (probe.dialect && !chosen) fixes.push(`The ${probe.dialect} dialect was detected but this build has no kernel client for it; use the emulator.`);
+  if (probe.facts.guess) fixes.push(`The dialect is a guess: ${probe.facts.guess}.`);
   if (probe.dialect === 'val-13') fixes.push('VAL-13 is an unverified dialect (inferred from third-party sources): watch results closely and report differences.');
   if (probe.facts.family === 'upstream' && probe.dialect === null) fixes.push('Use a kernel with the v6, v7/lk6.9 or lk6.15 blksnap patches (base 6.7 or later), or force --dialect if you know which patch set it has.');
 

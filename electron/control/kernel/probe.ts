@@ -1,33 +1,31 @@
 // Run-time dialect detection, exactly in the order and with the hazards of spec §0.3:
 // 1. files (no side effects), 2. VERSION (the only ioctl safe on every dialect), 3. upstream:
-// kernel base, confirmed by a CTL with the lk6.15 number and a foreign filter name, 4.
-// standalone: the VAL-13 ATTACH number with devpath 0. Until step 2 has identified the family,
-// nothing but VERSION is sent; 0xC030128E (ATTACH in lk6.15, CTL in v6/v7) is never sent.
+// CTLs that only read tell the patch sets apart (probe-upstream.ts), the kernel base is a hint,
+// 4. standalone: the VAL-13 ATTACH number with devpath 0. Until step 2 has identified the family,
+// nothing but VERSION is sent; 0xC030128E (ATTACH in lk6.15, CTL in v6/v7) is sent only after
+// the lk6.15 CTL answered ENOTTY (v6/v7 for sure), to a device with blksnap attached.
 import { appError } from '../../../shared/errors';
 import type { DialectId, ModuleVersion } from '../../../shared/schemas';
 import type { BlksnapControl } from '../types';
 import { DIALECTS } from './dialects';
 import type { KernelDialect } from './dialects/types';
 import { KernelEnv, kernelBase, type KernelEnvOptions } from './env';
-import { NativeMemory, O_CLOEXEC, O_RDONLY, O_RDWR } from './native';
+import { NativeMemory, O_CLOEXEC, O_RDWR } from './native';
 import { StructView } from './struct';
-import { lk615 } from './dialects/lk6.15';
 import { val13 } from './dialects/val-13';
 import { bdevfilter_attach } from './dialects/val-13/layout';
-import { CTL, blkfilter_ctl, blksnap_cbtinfo } from './v2/structs';
 import { readVersion } from './v2/version';
+import { LK615_CTL_PROBE, V6V7_CTL_PROBE, probeUpstream, type UpstreamProbeFacts } from './probe-upstream';
 
 export type Family = KernelDialect['family'];
 
 /** The only request sent before the family is known; v1 reads it as nr 0 = VERSION too. */
 export const VERSION_REQUEST = 0x80085600;
-/** lk6.15 BLKFILTER_CTL: ENOENT there for an unknown filter name, ENOTTY on v6/v7. */
-export const LK615_CTL_PROBE = lk615.requests.FILTER_CTL;
+export { LK615_CTL_PROBE, V6V7_CTL_PROBE };
 /** VAL-13 BDEVFILTER_ATTACH (56 B): ENOTTY on VAL-7.0 (full numbers), EFAULT on VAL-13 with devpath 0. */
 export const VAL13_ATTACH_PROBE = val13.requests.FILTER_ATTACH;
-const PROBE_FILTER_NAME = 'probe';
 
-export interface ProbeFacts {
+export interface ProbeFacts extends UpstreamProbeFacts {
   kernelRelease: string;
   kernelBase: [number, number] | null;
   family: Family | null;
@@ -35,8 +33,6 @@ export interface ProbeFacts {
   v1Variant: '6.0' | '6.1+' | null;
   controlNode: string | null;
   version: ModuleVersion | null;
-  /** Upstream: the CTL probe's device and answer (errno name or "0"). */
-  upstreamCtlProbe: { device: string; answer: string } | null;
   /** Standalone: the VAL-13 ATTACH probe's answer. */
   standaloneAttachProbe: { answer: string } | null;
 }
@@ -57,7 +53,7 @@ export function probeKernel(opts: ProbeOptions = {}): ProbeResult {
   const release = env.kernelRelease();
   const facts: ProbeFacts = {
     kernelRelease: release, kernelBase: kernelBase(release), family: null, v1Variant: null, controlNode: null,
-    version: null, upstreamCtlProbe: null, standaloneAttachProbe: null,
+    version: null, upstreamCtlProbe: null, v6v7CtlProbe: null, guess: null, standaloneAttachProbe: null,
   };
   const reasons: string[] = [];
   const done = (dialect: DialectId | null): ProbeResult => ({ dialect, reasons, facts });
@@ -109,71 +105,7 @@ export function probeKernel(opts: ProbeOptions = {}): ProbeResult {
 
   if (family === 'v1') return done('v1');
   if (family === 'standalone') return done(probeStandalone(env, facts, reasons));
-  return done(probeUpstream(env, facts, reasons));
-}
-
-/** Step 3: the kernel base picks the patch set; a CTL with the lk6.15 number confirms lk6.15. */
-function probeUpstream(env: KernelEnv, facts: ProbeFacts, reasons: string[]): DialectId | null {
-  const base = facts.kernelBase;
-  if (!base) {
-    reasons.push(`kernel release "${facts.kernelRelease}" has no recognisable version`);
-    return null;
-  }
-  const [major, minor] = base;
-  const at = (m: number, n: number) => major > m || (major === m && minor >= n);
-  if (!at(6, 7)) {
-    reasons.push(`kernel base ${major}.${minor} is below 6.7: /dev/blksnap-control there is an early upstream series (v1–v5), not supported`);
-    return null;
-  }
-  const byBase: DialectId = at(6, 15) ? 'lk6.15' : at(6, 8) ? 'v7' : 'v6';
-  reasons.push(`kernel base ${major}.${minor} suggests ${byBase}`);
-
-  const device = unfilteredBlockDevice(env);
-  if (!device) {
-    reasons.push('no block device with an empty filter attribute to confirm on: going by the kernel base');
-    return byBase;
-  }
-  const answer = upstreamCtlProbe(env, device);
-  facts.upstreamCtlProbe = { device, answer };
-  const probeText = `CTL 0x${LK615_CTL_PROBE.toString(16).toUpperCase()} (lk6.15 number, filter "${PROBE_FILTER_NAME}") on ${device} → ${answer}`;
-  if (answer === 'ENOENT') {
-    reasons.push(`${probeText}: lk6.15${byBase === 'lk6.15' ? '' : ` (although the kernel base suggested ${byBase})`}`);
-    return 'lk6.15';
-  }
-  if (answer === 'ENOTTY') {
-    const old: DialectId = byBase === 'v6' ? 'v6' : 'v7';
-    reasons.push(`${probeText}: v6/v7 numbers; ${old} by the kernel base${byBase === 'lk6.15' ? ' (a ≥ 6.15 base without lk6.15 numbers: v7 assumed)' : ''}`);
-    return old;
-  }
-  reasons.push(`${probeText}: inconclusive (drivers such as loop answer unknown ioctls with EINVAL); going by the kernel base`);
-  return byBase;
-}
-
-/** A block device whose sysfs `filter` is empty (no filter attached), as a path to open. */
-function unfilteredBlockDevice(env: KernelEnv): string | null {
-  for (const name of env.list('/sys/class/block')) {
-    const filter = env.readText(`/sys/class/block/${name}/filter`);
-    if (filter !== null && filter.trim() === '') return env.path(`/dev/${name}`);
-  }
-  return null;
-}
-
-function upstreamCtlProbe(env: KernelEnv, device: string): string {
-  const fd = env.sys.open(device, O_RDONLY | O_CLOEXEC);
-  if (fd.ret < 0) return `open failed ${fd.errnoName ?? fd.errno}`;
-  const opt = new NativeMemory(blksnap_cbtinfo.size);
-  const arg = new NativeMemory(blkfilter_ctl.size);
-  try {
-    const ctl = new StructView(blkfilter_ctl).setText('name', PROBE_FILTER_NAME).setU32('cmd', CTL.CBTINFO.cmd)
-      .setU32('optlen', blksnap_cbtinfo.size).setU64('opt', opt.address);
-    arg.write(ctl.buf);
-    const r = env.sys.ioctl(fd.ret, LK615_CTL_PROBE, arg.address);
-    return r.ret < 0 ? (r.errnoName ?? `errno ${r.errno}`) : '0';
-  } finally {
-    arg.free();
-    opt.free();
-    env.sys.close(fd.ret);
-  }
+  return done(probeUpstream(env, { kernelRelease: release, kernelBase: facts.kernelBase }, facts, reasons));
 }
 
 /** Step 4: VAL-13's 56-byte ATTACH with devpath 0: VAL-7.0 does not know the number. */
@@ -215,11 +147,17 @@ function probeStandalone(env: KernelEnv, facts: ProbeFacts, reasons: string[]): 
  */
 export function contradictedBy(forced: DialectId, facts: ProbeFacts): string | null {
   const ctl = facts.upstreamCtlProbe;
-  if (ctl?.answer === 'ENOENT' && (forced === 'v6' || forced === 'v7')) {
-    return `the lk6.15 CTL probe on ${ctl.device} answered ENOENT, so the module is lk6.15, where ${forced}'s FILTER_CTL (0xC030128E) would attach the filter and freeze the filesystem`;
+  const lk615Answer = ctl?.name === 'blksnap' ? '0' : 'ENOENT';
+  if (ctl?.answer === lk615Answer && (forced === 'v6' || forced === 'v7')) {
+    return `the lk6.15 CTL probe on ${ctl.device} answered ${ctl.answer}, so the module is lk6.15, where ${forced}'s FILTER_CTL (0xC030128E) would attach the filter and freeze the filesystem`;
   }
   if (ctl?.answer === 'ENOTTY' && forced === 'lk6.15') {
     return `the lk6.15 CTL probe on ${ctl.device} answered ENOTTY, so the module is v6 or v7, where lk6.15's FILTER_ATTACH (0xC030128E) is read as a CTL with arbitrary arguments`;
+  }
+  const other = facts.v6v7CtlProbe;
+  const proven = other?.answer === 'ENOENT' ? 'v6' : other?.answer === 'EINVAL' ? 'v7' : null;
+  if (proven && (forced === 'v6' || forced === 'v7') && forced !== proven) {
+    return `the v6/v7 CTL probe on ${other?.device} answered ${other?.answer}, so the module is ${proven}, whose SNAPSHOT_CREATE differs from ${forced}'s`;
   }
   return null;
 }

@@ -25,18 +25,37 @@ export const FINGERPRINTS = {
     '/dev/blksnap-control': '', '/dev/sda': '', '/sys/class/block/sda/dev': '8:0\n', '/sys/class/block/sda/size': '2097152\n',
     '/sys/class/block/sda/filter': '\n',
   },
+  /** Every block device already has blksnap attached (no empty filter attribute). */
+  upstreamAllAttached: {
+    '/dev/blksnap-control': '', '/dev/sda': '', '/sys/class/block/sda/dev': '8:0\n', '/sys/class/block/sda/size': '2097152\n',
+    '/sys/class/block/sda/filter': 'blksnap\n',
+  },
+  /** sda has blksnap attached, sdb no filter. */
+  upstreamOneAttached: {
+    '/dev/blksnap-control': '', '/dev/sda': '', '/sys/class/block/sda/dev': '8:0\n', '/sys/class/block/sda/filter': 'blksnap\n',
+    '/dev/sdb': '', '/sys/class/block/sdb/dev': '8:16\n', '/sys/class/block/sdb/filter': '\n',
+  },
+  /** A patched kernel whose block devices show no filter attribute at all. */
+  upstreamNoFilterFiles: { '/dev/blksnap-control': '', '/dev/sda': '', '/sys/class/block/sda/dev': '8:0\n' },
 } satisfies Record<string, Record<string, string>>;
 
 export type Answer = ErrnoName | 0 | { version: readonly [number, number, number, number] };
+/** An answer that depends on the call: the device opened and the struct sent. */
+export type AnswerFn = (call: Call) => Answer;
 
-export interface Call { kind: 'open' | 'ioctl'; path: string; request?: number; arg?: Buffer }
+/** The filter name in a BLKFILTER struct (name[32] @0). */
+export function filterName(call: Call): string {
+  return call.arg?.subarray(0, 32).toString('utf8').replace(/\0+$/, '') ?? '';
+}
+
+export interface Call { kind: 'open' | 'ioctl'; path: string; request?: number; arg?: Buffer; /** errno name or '0' */ result?: string }
 
 export class ScriptedSys implements KernelSys {
   readonly calls: Call[] = [];
   private fds = new Map<number, string>();
   private next = 40;
 
-  constructor(private readonly answers: Record<number, Answer>, private readonly openErrors: Record<string, ErrnoName> = {}) {}
+  constructor(private readonly answers: Record<number, Answer | AnswerFn>, private readonly openErrors: Record<string, ErrnoName> = {}) {}
 
   open(path: string): SyscallResult {
     this.calls.push({ kind: 'open', path });
@@ -54,8 +73,11 @@ export class ScriptedSys implements KernelSys {
 
   ioctl(fd: number, request: number, arg: number): SyscallResult {
     const size = (request >>> 16) & 0x3fff;
-    this.calls.push({ kind: 'ioctl', path: this.fds.get(fd) ?? `fd ${fd}`, request, arg: peekNative(arg, size) });
-    const answer = this.answers[request];
+    const call: Call = { kind: 'ioctl', path: this.fds.get(fd) ?? `fd ${fd}`, request, arg: peekNative(arg, size) };
+    this.calls.push(call);
+    const scripted = this.answers[request];
+    const answer = typeof scripted === 'function' ? scripted(call) : scripted;
+    call.result = typeof answer === 'string' ? answer : answer === undefined ? 'ENOTTY' : '0';
     if (answer === undefined) return fail('ENOTTY');
     if (answer === 0) return { ret: 0, errno: 0, errnoName: null };
     if (typeof answer === 'string') return fail(answer);

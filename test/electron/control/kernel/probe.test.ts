@@ -2,14 +2,15 @@
 // for /dev and /sys, and scripted ioctl answers. The hazards are asserted on every scenario.
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LK615_CTL_PROBE, VAL13_ATTACH_PROBE, VERSION_REQUEST, openKernelBackend, probeKernel } from '../../../../electron/control/kernel/probe';
+import { LK615_CTL_PROBE, V6V7_CTL_PROBE, VAL13_ATTACH_PROBE, VERSION_REQUEST, openKernelBackend, probeKernel } from '../../../../electron/control/kernel/probe';
+import { collectDoctor } from '../../../../electron/control/kernel/doctor';
 import { BlksnapError } from '../../../../shared/errors';
-import { FINGERPRINTS, ScriptedSys, fakeRoot, type Answer } from './probe-fixtures';
+import { FINGERPRINTS, ScriptedSys, fakeRoot, filterName, type Answer, type AnswerFn, type Call } from './probe-fixtures';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
-function run(files: Record<string, string>, answers: Record<number, Answer>, kernelRelease = '6.1.0-56-amd64', openErrors = {}) {
+function run(files: Record<string, string>, answers: Record<number, Answer | AnswerFn>, kernelRelease = '6.1.0-56-amd64', openErrors = {}) {
   const root = fakeRoot(files);
   roots.push(root);
   const sys = new ScriptedSys(answers, openErrors);
@@ -17,13 +18,21 @@ function run(files: Record<string, string>, answers: Record<number, Answer>, ker
   return { result, sys, root };
 }
 
-/** The hazards of §0.3, checked after every probe. */
-function assertSafe(sys: ScriptedSys): void {
+/**
+ * The hazards of §0.3, checked after every probe: 0xC030128E (lk6.15's ATTACH) only after the
+ * lk6.15 CTL answered ENOTTY (v6/v7 for sure), and only to a device with blksnap attached.
+ */
+function assertSafe(sys: ScriptedSys, attached: string[] = []): void {
   const ioctls = sys.ioctls();
   if (ioctls.length) expect(ioctls[0]?.request, 'the first ioctl is VERSION').toBe(VERSION_REQUEST);
+  let lk615RuledOut = false;
   for (const c of ioctls) {
-    expect(c.request, '0xC030128E is never sent by the probe').not.toBe(0xc030128e);
-    expect([VERSION_REQUEST, LK615_CTL_PROBE, VAL13_ATTACH_PROBE]).toContain(c.request);
+    if (c.request === 0xc030128e) {
+      expect(lk615RuledOut, '0xC030128E only once the lk6.15 CTL answered ENOTTY').toBe(true);
+      expect(attached.some((d) => c.path.endsWith(d)), '0xC030128E only to a device with blksnap attached').toBe(true);
+    }
+    if (c.request === LK615_CTL_PROBE && c.result === 'ENOTTY') lk615RuledOut = true;
+    expect([VERSION_REQUEST, LK615_CTL_PROBE, VAL13_ATTACH_PROBE, V6V7_CTL_PROBE]).toContain(c.request);
   }
   expect(sys.openFds(), 'every node the probe opened is closed').toBe(0);
 }
@@ -127,6 +136,110 @@ describe('probeKernel', () => {
     expect(result.dialect).toBeNull();
     expect(result.reasons.at(-1)).toMatch(/run blksnap Manager as root/);
     expect(sys.ioctls()).toEqual([]);
+  });
+});
+
+/**
+ * The filter ioctls of each upstream patch set, as `blkfilter_ioctl_ctl` answers them (VERSION 2):
+ * no filter → ENOENT; foreign name → ENOENT on v6, EINVAL on v7/lk6.15; unknown nr → ENOTTY.
+ * 0xC030128E on lk6.15 is ATTACH: answered 0 (it would attach), and the safety check rejects it.
+ */
+function upstreamKernel(kind: 'v6' | 'v7' | 'lk6.15', attached: string[]): Record<number, Answer | AnswerFn> {
+  const ctl = (call: Call): Answer => {
+    const filter = attached.some((d) => call.path.endsWith(d)) ? 'blksnap' : null;
+    if (!filter) return 'ENOENT';
+    if (filterName(call) !== filter) return kind === 'v6' ? 'ENOENT' : 'EINVAL';
+    return 0;
+  };
+  if (kind === 'lk6.15') return { [VERSION_REQUEST]: V2, [LK615_CTL_PROBE]: ctl, [V6V7_CTL_PROBE]: 0 };
+  return { [VERSION_REQUEST]: V2, [LK615_CTL_PROBE]: 'ENOTTY', [V6V7_CTL_PROBE]: ctl };
+}
+
+describe('probeKernel on upstream kernels with filters attached (issue 19, items 13 and 14)', () => {
+  it('confirms lk6.15 on a 6.12 base when every device has blksnap attached, by CTL CBTINFO named blksnap (it only reads)', () => {
+    const { result, sys } = run(FINGERPRINTS.upstreamAllAttached, upstreamKernel('lk6.15', ['/dev/sda']), '6.12.118');
+    expect(result.dialect).toBe('lk6.15');
+    expect(result.facts.upstreamCtlProbe).toMatchObject({ name: 'blksnap', answer: '0' });
+    const ctl = sys.ioctls()[1];
+    expect(ctl?.request).toBe(0xc0301290);
+    expect(filterName(ctl as Call)).toBe('blksnap');
+    expect(ctl?.arg?.readUInt32LE(32), 'cmd CBTINFO').toBe(0);
+    expect(result.facts.guess).toBeNull();
+    assertSafe(sys, ['/dev/sda']);
+  });
+
+  it('tells v7 on a 6.12 base by EINVAL to the v6/v7 CTL with a foreign name on the attached device', () => {
+    const { result, sys } = run(FINGERPRINTS.upstreamAllAttached, upstreamKernel('v7', ['/dev/sda']), '6.12.118');
+    expect(result.dialect).toBe('v7');
+    expect(result.facts.v6v7CtlProbe).toMatchObject({ answer: 'EINVAL' });
+    expect(result.facts.guess).toBeNull();
+    assertSafe(sys, ['/dev/sda']);
+  });
+
+  it('tells v6 on a 6.12 base by ENOENT to the v6/v7 CTL with a foreign name (everything attached)', () => {
+    const { result, sys } = run(FINGERPRINTS.upstreamAllAttached, upstreamKernel('v6', ['/dev/sda']), '6.12.118');
+    expect(result.dialect).toBe('v6');
+    const last = sys.ioctls().at(-1);
+    expect(last?.request).toBe(0xc030128e);
+    expect(filterName(last as Call)).toBe('probe');
+    assertSafe(sys, ['/dev/sda']);
+  });
+
+  it('tells v6 from v7 with one device attached and another free: ENOTTY on the free one, then the attached one', () => {
+    const v6 = run(FINGERPRINTS.upstreamOneAttached, upstreamKernel('v6', ['/dev/sda']), '6.12.118');
+    expect(v6.result.dialect).toBe('v6');
+    expect(v6.result.facts.upstreamCtlProbe).toMatchObject({ name: 'probe', answer: 'ENOTTY' });
+    expect(v6.result.facts.upstreamCtlProbe?.device).toMatch(/\/dev\/sdb$/);
+    assertSafe(v6.sys, ['/dev/sda']);
+    const v7 = run(FINGERPRINTS.upstreamOneAttached, upstreamKernel('v7', ['/dev/sda']), '6.12.118');
+    expect(v7.result.dialect).toBe('v7');
+    assertSafe(v7.sys, ['/dev/sda']);
+    const lk = run(FINGERPRINTS.upstreamOneAttached, upstreamKernel('lk6.15', ['/dev/sda']), '6.12.118');
+    expect(lk.result.dialect).toBe('lk6.15');
+    assertSafe(lk.sys, ['/dev/sda']);
+  });
+
+  it('with nothing attached, v6 vs v7 rests on the kernel base: the probe says it is a guess and the doctor how to confirm', () => {
+    const { result, sys, root } = run(FINGERPRINTS.upstream, upstreamKernel('v6', []), '6.12.118');
+    expect(result.dialect).toBe('v7');
+    expect(result.facts.guess).toMatch(/v6 or v7: v7 is a guess.*attach blksnap to a spare device.*--dialect v6/);
+    expect(sys.ioctls().map((c) => c.request), 'nothing attached: no v6/v7 CTL').toEqual([VERSION_REQUEST, LK615_CTL_PROBE]);
+    assertSafe(sys);
+    const doctor = collectDoctor({ root, sys: new ScriptedSys(upstreamKernel('v6', [])), kernelRelease: '6.12.118' });
+    expect(doctor.fixes.join('\n')).toMatch(/The dialect is a guess: v6 or v7/);
+  });
+
+  it('an lk6.15 kernel is never sent 0xC030128E, attached or not', () => {
+    const cases: [Record<string, string>, string[]][] = [
+      [FINGERPRINTS.upstream, []], [FINGERPRINTS.upstreamAllAttached, ['/dev/sda']], [FINGERPRINTS.upstreamOneAttached, ['/dev/sda']],
+    ];
+    for (const [files, attached] of cases) {
+      const { result, sys } = run(files, upstreamKernel('lk6.15', attached), '6.12.118');
+      expect(result.dialect).toBe('lk6.15');
+      expect(sys.ioctls().map((c) => c.request)).not.toContain(0xc030128e);
+    }
+  });
+
+  it('without any filter attribute to ask, the kernel base is a guess and the doctor says so', () => {
+    const { result, sys } = run(FINGERPRINTS.upstreamNoFilterFiles, upstreamKernel('lk6.15', []), '6.12.0');
+    expect(result.dialect).toBe('v7');
+    expect(result.facts.guess).toMatch(/kernel base 6.12 alone/);
+    expect(sys.ioctls().map((c) => c.request)).toEqual([VERSION_REQUEST]);
+  });
+
+  it('refuses a forced v6 once the probe proved v7', async () => {
+    const root = fakeRoot(FINGERPRINTS.upstreamAllAttached);
+    roots.push(root);
+    const sys = new ScriptedSys(upstreamKernel('v7', ['/dev/sda']));
+    await expect(openKernelBackend({ root, sys, kernelRelease: '6.12.118', dialect: 'v6' })).rejects.toThrow(/--dialect v6 is refused: .* answered EINVAL, so the module is v7/);
+  });
+
+  it('refuses a forced v7 when CBTINFO named blksnap proved lk6.15 on an attached device', async () => {
+    const root = fakeRoot(FINGERPRINTS.upstreamAllAttached);
+    roots.push(root);
+    const sys = new ScriptedSys(upstreamKernel('lk6.15', ['/dev/sda']));
+    await expect(openKernelBackend({ root, sys, kernelRelease: '6.12.118', dialect: 'v7' })).rejects.toThrow(/--dialect v7 is refused: the lk6.15 CTL probe .* answered 0/);
+    expect(sys.ioctls().map((c) => c.request)).not.toContain(0xc030128e);
   });
 });
 
