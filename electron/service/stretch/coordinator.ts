@@ -28,9 +28,9 @@ export async function attachStretchCoordinator(service: BlksnapService, options:
     service.emitAppEvent({ ...e });
   };
 
-  const start = async (id: string, directory: string, limitSectors: number) => {
+  const start = async (id: string, directory: string, limitSectors: number | null) => {
     const stretch = new StretchService({
-      control: service.control, snapshotId: id, directory, limitBytes: limitSectors * 512, allocator: options.allocator, onAppEvent,
+      control: service.control, snapshotId: id, directory, limitBytes: limitSectors === null ? null : limitSectors * 512, allocator: options.allocator, onAppEvent,
     });
     stretches.set(id, stretch);
     try {
@@ -70,10 +70,11 @@ export async function attachStretchCoordinator(service: BlksnapService, options:
     },
   });
 
-  // Snapshots created before this start (an app restart): keep answering their requests.
+  // Snapshots created before this start (an app restart, another blksnapctl run): keep answering
+  // their requests with the limit their manifest keeps (the fill sample may not have it yet).
   for (const snapshot of await service.listSnapshots({})) {
     if (!snapshot.diffStoragePath || stretches.has(snapshot.id)) continue;
-    await start(snapshot.id, snapshot.diffStoragePath, snapshot.usage.limitSectors ?? 0).catch((err: unknown) => {
+    await start(snapshot.id, snapshot.diffStoragePath, snapshot.usage.limitSectors).catch((err: unknown) => {
       service.emitAppEvent({ source: 'app', level: 'error', kind: 'stretch', snapshotId: snapshot.id, message: `could not resume stretching: ${(err as Error).message}` });
     });
   }

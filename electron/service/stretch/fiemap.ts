@@ -90,19 +90,32 @@ export function fiemap(fd: number, sizeBytes: number, path: string, batch = BATC
   return out;
 }
 
-/** Extents clipped to the file size, as sector ranges, physically adjacent ones merged. */
-export function extentsToRanges(extents: Extent[], sizeBytes: number): { offsetSectors: number; countSectors: number }[] {
-  const ranges: { offsetSectors: number; countSectors: number }[] = [];
+/**
+ * Extents clipped to the file size, as sector ranges, physically adjacent ones merged, then
+ * trimmed to whole pages (`alignBytes`): the v1 module checks every range with
+ * check_page_aligned, and a range that is only 512-aligned (ext4 with 1 KiB blocks) makes every
+ * copy into it fail with EINVAL and the snapshot corrupted (spec §6.4, measured).
+ */
+export function extentsToRanges(extents: Extent[], sizeBytes: number, alignBytes = PAGE_BYTES): { offsetSectors: number; countSectors: number }[] {
+  const merged: { startBytes: number; endBytes: number }[] = [];
   for (const e of extents) {
     const length = Math.min(e.lengthBytes, sizeBytes - e.logicalBytes);
     if (length <= 0) continue;
-    const r = { offsetSectors: e.physicalBytes / 512, countSectors: Math.ceil(length / 512) };
-    const prev = ranges[ranges.length - 1];
-    if (prev && prev.offsetSectors + prev.countSectors === r.offsetSectors) prev.countSectors += r.countSectors;
-    else ranges.push(r);
+    const prev = merged[merged.length - 1];
+    if (prev && prev.endBytes === e.physicalBytes) prev.endBytes += length;
+    else merged.push({ startBytes: e.physicalBytes, endBytes: e.physicalBytes + length });
+  }
+  const ranges: { offsetSectors: number; countSectors: number }[] = [];
+  for (const m of merged) {
+    const start = Math.ceil(m.startBytes / alignBytes) * alignBytes;
+    const end = Math.floor(m.endBytes / alignBytes) * alignBytes;
+    if (end > start) ranges.push({ offsetSectors: start / 512, countSectors: (end - start) / 512 });
   }
   return ranges;
 }
+
+/** The alignment the v1 module demands of every storage range (PAGE_SIZE on x86_64). */
+export const PAGE_BYTES = 4096;
 
 export const FS_MAGIC: Record<number, string> = {
   0xEF53: 'ext4', 0x58465342: 'xfs', 0x9123683E: 'btrfs', 0x01021994: 'tmpfs', 0x794C7630: 'overlayfs',

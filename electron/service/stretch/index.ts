@@ -3,5 +3,5 @@ export { StretchService, type StretchServiceOptions, type StretchStatus, type St
 export { KernelRangeAllocator, checkSectorAddressed, type KernelRangeAllocatorOptions } from './kernel-allocator';
 export { EmulatorRangeAllocator } from './emulator-allocator';
 export type { RangeAllocator, AllocatedStorage, StretchAppEvent } from './types';
-export { MANIFEST_NAME } from './manifest';
+export { LEGACY_MANIFEST_NAME, manifestName } from './manifest';
 export { attachStretchCoordinator, type StretchCoordinator, type StretchCoordinatorOptions } from './coordinator';

@@ -75,7 +75,11 @@ export class KernelRangeAllocator implements RangeAllocator {
           immutable = false;
         }
       }
-      return { device: await this.devicePath(devId), ranges: extentsToRanges(extents, sizeBytes), extents: extents.length, immutable };
+      const ranges = extentsToRanges(extents, sizeBytes);
+      if (ranges.length === 0) {
+        throw appError('EBADARG', `${path}: no whole page (4096 bytes) among its extents: the module takes only page-aligned storage; use a filesystem with 4 KiB blocks (mkfs.ext4 -b 4096)`, { path });
+      }
+      return { device: await this.devicePath(devId), ranges, extents: extents.length, immutable };
     } finally {
       sysClose(fd);
     }

@@ -1,15 +1,18 @@
 // The "stretch" service (spec §6.4): for a snapshot whose module asks user space for storage
 // (v1; VAL-7.0 range mode), answer each low_free_space event with the next storage file
-// `<dir>/diff_storage#<k>`, up to a user limit, warning when the limit is reached (before the
-// overflow). The event pump forwards events to onEvent(); every step is an app event.
-import { stat } from 'node:fs/promises';
+// `<dir>/diff_storage#<k>`, up to a user limit: a request beyond the limit is capped at what is
+// left (the v1 tool allocates up to its limit; refusing the first request makes TAKE fail and
+// the module destroy the snapshot, measured), warning when the limit is reached. The event pump
+// forwards events to onEvent(); every step is an app event. Its state (files, limit) lives in
+// the directory's manifest of the snapshot, so a later process resumes it as it was.
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appError, toErrorInfo } from '../../../shared/errors';
 import type { SnapshotEvent } from '../../../shared/schemas';
 import { formatBytes } from '../../../shared/units';
 import type { BlksnapControl } from '../../control/types';
 import {
-  currentBootId, readManifest, removeFiles, removeManifest, writeManifest, type StretchManifest,
+  currentBootId, listManifests, readManifest, removeFiles, removeManifest, writeManifest, type StretchManifest,
 } from './manifest';
 import type { RangeAllocator, StretchAppEvent } from './types';
 
@@ -18,8 +21,12 @@ export interface StretchServiceOptions {
   snapshotId: string;
   /** Directory the storage files go to (ext4/xfs for the kernel allocator). */
   directory: string;
-  /** The most this service allocates in total; requests beyond it are not answered. */
-  limitBytes: number;
+  /**
+   * The most this service allocates in total; a request beyond it is capped at what is left.
+   * A manifest of the snapshot (a later process resuming) keeps the limit asked at create, which
+   * wins; null: only resume from such a manifest.
+   */
+  limitBytes: number | null;
   allocator: RangeAllocator;
   onAppEvent: (event: StretchAppEvent) => void;
   /** Prefix for /proc (boot id) in tests. */
@@ -44,6 +51,9 @@ export interface StretchStatus {
   unansweredRequests: number;
 }
 
+/** Storage is handed over in whole pages: the v1 module refuses ranges that are not page-aligned. */
+export const STORAGE_PAGE_BYTES = 4096;
+
 export interface CleanupResult {
   deleted: string[];
   /** Files left in place, and why (their snapshot may still be writing into them). */
@@ -54,6 +64,7 @@ export interface CleanupResult {
 export class StretchService {
   private readonly opts: StretchServiceOptions;
   private state: StretchStatus['state'] = 'idle';
+  private limitBytes: number;
   private readonly files: StretchFile[] = [];
   private allocatedBytes = 0;
   private limitWarned = false;
@@ -63,14 +74,17 @@ export class StretchService {
   private readonly early: SnapshotEvent[] = [];
 
   constructor(opts: StretchServiceOptions) {
-    if (!Number.isSafeInteger(opts.limitBytes) || opts.limitBytes < 0) throw appError('EBADARG', `stretch limit ${opts.limitBytes} is not a whole number of bytes`);
+    if (opts.limitBytes !== null && (!Number.isSafeInteger(opts.limitBytes) || opts.limitBytes < 0)) {
+      throw appError('EBADARG', `stretch limit ${opts.limitBytes} is not a whole number of bytes`);
+    }
     this.opts = opts;
+    this.limitBytes = opts.limitBytes ?? 0;
   }
 
   status(): StretchStatus {
     return {
       state: this.state, files: this.files.map((f) => ({ ...f })), allocatedBytes: this.allocatedBytes,
-      limitBytes: this.opts.limitBytes, limitReached: this.limitWarned, unansweredRequests: this.unanswered,
+      limitBytes: this.limitBytes, limitReached: this.limitWarned, unansweredRequests: this.unanswered,
     };
   }
 
@@ -78,27 +92,33 @@ export class StretchService {
     this.opts.onAppEvent({ timeMs: Date.now(), source: 'app', level, kind: 'stretch', snapshotId: this.opts.snapshotId, device, message, module: null });
   }
 
-  /** Checks the directory, deletes leftovers of earlier runs, writes the manifest. */
+  /**
+   * Checks the directory, deletes other snapshots' leftovers once no module can write into them
+   * (kept otherwise: they never block this snapshot), resumes this snapshot's manifest or writes one.
+   */
   async start(): Promise<void> {
     if (this.state !== 'idle') throw appError('EBADARG', `the stretch service for ${this.opts.snapshotId} was already started`);
     const { directory, allocator, control, snapshotId } = this.opts;
     await allocator.checkDirectory(directory);
-    const previous = await readManifest(directory);
-    if (previous && previous.snapshotId !== snapshotId) {
-      const result = await StretchService.cleanupLeftovers(directory, { liveSnapshotIds: await control.snapshotCollect(), root: this.opts.root });
-      if (result.kept.length || result.reason) {
-        throw appError('EGUARD', `${directory} holds storage of snapshot ${previous.snapshotId}: ${result.reason ?? 'still in use'}`, { directory });
-      }
-      if (result.deleted.length) this.emit('info', `deleted ${result.deleted.length} leftover storage file(s) of snapshot ${previous.snapshotId} in ${directory}`);
+    const previous = await readManifest(directory, snapshotId);
+    // The limit asked at create wins over what a later process passes (it may not know it).
+    const limit = previous?.limitBytes ?? this.opts.limitBytes;
+    if (limit === null) {
+      throw appError('EGUARD', `cannot resume stretching ${snapshotId}: its limit is not known (no manifest in ${directory} records it); destroy the snapshot or create it again`, { directory, snapshotId });
     }
-    this.manifest = previous?.snapshotId === snapshotId
-      ? previous
-      : { version: 1, snapshotId, bootId: await currentBootId(this.opts.root), createdAtMs: Date.now(), files: [] };
-    await this.adopt(previous?.snapshotId === snapshotId ? previous.files : []);
+    this.limitBytes = limit;
+    const result = await StretchService.cleanupLeftovers(directory, { liveSnapshotIds: await control.snapshotCollect(), root: this.opts.root, except: snapshotId });
+    if (result.deleted.length) this.emit('info', `deleted ${result.deleted.length} leftover storage file(s) of earlier snapshots in ${directory}`);
+    if (result.kept.length) this.emit('info', `${result.kept.length} storage file(s) of other snapshots stay in ${directory} (${result.reason ?? 'still in use'}); ${snapshotId} uses new files beside them`);
+    this.manifest = previous
+      ? { ...previous, limitBytes: limit }
+      : { version: 1, snapshotId, bootId: await currentBootId(this.opts.root), createdAtMs: Date.now(), limitBytes: limit, files: [] };
+    await this.adopt(previous?.files ?? []);
     await writeManifest(directory, this.manifest);
     this.state = 'running';
-    this.emit('info', `stretching ${snapshotId} in ${directory} with ${allocator.name} storage, limit ${formatBytes(this.opts.limitBytes)}`
+    this.emit('info', `stretching ${snapshotId} in ${directory} with ${allocator.name} storage, limit ${formatBytes(limit)}`
       + (this.files.length ? ` (resumed with ${this.files.length} file(s), ${formatBytes(this.allocatedBytes)})` : ''));
+    if (this.allocatedBytes + STORAGE_PAGE_BYTES > limit && this.files.length) this.limitWarned = true;
     for (const ev of this.early.splice(0)) void this.onEvent(ev);
   }
 
@@ -143,14 +163,21 @@ export class StretchService {
     await this.answer(event.requestedSectors * 512);
   }
 
-  private async answer(sizeBytes: number): Promise<void> {
-    const { limitBytes, allocator, control, snapshotId } = this.opts;
-    if (this.allocatedBytes + sizeBytes > limitBytes) {
+  private async answer(requestedBytes: number): Promise<void> {
+    const { allocator, control, snapshotId } = this.opts;
+    const limitBytes = this.limitBytes;
+    const room = Math.floor(Math.max(0, limitBytes - this.allocatedBytes) / STORAGE_PAGE_BYTES) * STORAGE_PAGE_BYTES;
+    if (room === 0) {
       this.unanswered += 1;
       this.limitWarned = true;
       this.emit('warning', `limit reached: ${formatBytes(this.allocatedBytes)} of ${formatBytes(limitBytes)} allocated; the module's request for `
-        + `${formatBytes(sizeBytes)} more is not answered, so the snapshot overflows once its remaining free space is used`);
+        + `${formatBytes(requestedBytes)} more is not answered, so the snapshot overflows once its remaining free space is used`);
       return;
+    }
+    const sizeBytes = Math.min(requestedBytes, room);
+    if (sizeBytes < requestedBytes) {
+      this.emit('warning', `the module asks for ${formatBytes(requestedBytes)}; ${formatBytes(sizeBytes)} allocated, the rest of the limit `
+        + `(${formatBytes(limitBytes)}): the snapshot overflows once this storage is used up`);
     }
     const path = await this.nextPath();
     try {
@@ -168,19 +195,21 @@ export class StretchService {
       this.emit('error', `could not add ${path}: ${toErrorInfo(err).message}. The snapshot overflows unless storage is added.`);
       return;
     }
-    if (!this.limitWarned && this.allocatedBytes + sizeBytes > limitBytes) {
+    if (!this.limitWarned && this.allocatedBytes + requestedBytes > limitBytes) {
       this.limitWarned = true;
       this.emit('warning', `limit reached: ${formatBytes(this.allocatedBytes)} of ${formatBytes(limitBytes)} allocated; the next request `
-        + `(${formatBytes(sizeBytes)}) will not be answered and the snapshot will overflow when this storage is used up`);
+        + `will ${this.allocatedBytes + STORAGE_PAGE_BYTES > limitBytes ? 'not be answered' : 'get only the rest of the limit'} and the snapshot will overflow when this storage is used up`);
     }
   }
 
-  /** Next unused diff_storage#<k>, listed in the manifest before it exists. */
+  /** Next diff_storage#<k> no manifest lists and no file has, listed in ours before it exists. */
   private async nextPath(): Promise<string> {
     const manifest = this.manifest as StretchManifest;
+    const taken = new Set((await listManifests(this.opts.directory)).flatMap((m) => m.manifest.files));
+    for (const f of manifest.files) taken.add(f);
     let k = manifest.files.length;
     let path = join(this.opts.directory, `diff_storage#${k}`);
-    while (manifest.files.includes(path) || (await stat(path).then(() => true, () => false))) {
+    while (taken.has(path) || (await stat(path).then(() => true, () => false))) {
       k += 1;
       path = join(this.opts.directory, `diff_storage#${k}`);
     }
@@ -216,35 +245,38 @@ export class StretchService {
     }
     const listed = this.manifest?.files ?? this.files.map((f) => f.path);
     const deleted = await removeFiles(this.opts.directory, listed);
-    await removeManifest(this.opts.directory);
+    await removeManifest(this.opts.directory, this.opts.snapshotId);
     this.emit('info', `deleted ${deleted.length} storage file(s) of ${this.opts.snapshotId} from ${this.opts.directory}`);
   }
 
   /**
-   * Deletes storage files a previous run left in `directory` (after a crash) once no module can
-   * still be writing into them: after a reboot. Within the same boot they are kept even when the
-   * module no longer lists the snapshot: a v1 snapshot that dropped out of the list (another
-   * client created a newer one) keeps copying into its storage until the module is unloaded
-   * (spec §6.3), and deleting those files would corrupt the filesystem.
+   * Deletes storage files earlier snapshots left in `directory` (after a crash, or a snapshot the
+   * module destroyed) once no module can still be writing into them: after a reboot. Within the
+   * same boot they are kept even when the module no longer lists the snapshot: a v1 snapshot that
+   * dropped out of the list (another client created a newer one) keeps copying into its storage
+   * until the module is unloaded (spec §6.3), and deleting those files would corrupt the
+   * filesystem. `except`: the snapshot being started (its own files are not leftovers).
    */
-  static async cleanupLeftovers(directory: string, options: { liveSnapshotIds?: string[]; root?: string | undefined } = {}): Promise<CleanupResult> {
-    const manifest = await readManifest(directory);
-    if (!manifest) return { deleted: [], kept: [], reason: null };
+  static async cleanupLeftovers(directory: string, options: { liveSnapshotIds?: string[]; root?: string | undefined; except?: string } = {}): Promise<CleanupResult> {
+    const out: CleanupResult = { deleted: [], kept: [], reason: null };
     // Without a boot id to compare, assume the same boot.
     const bootNow = await currentBootId(options.root);
-    const sameBoot = manifest.bootId === null || bootNow === null || manifest.bootId === bootNow;
-    if (sameBoot) {
-      const listed = (options.liveSnapshotIds ?? []).includes(manifest.snapshotId);
-      return {
-        deleted: [],
-        kept: manifest.files,
-        reason: listed
+    const reasons: string[] = [];
+    for (const { path, manifest } of await listManifests(directory)) {
+      if (manifest.snapshotId === options.except) continue;
+      const sameBoot = manifest.bootId === null || bootNow === null || manifest.bootId === bootNow;
+      if (sameBoot) {
+        out.kept.push(...manifest.files);
+        const listed = (options.liveSnapshotIds ?? []).includes(manifest.snapshotId);
+        reasons.push(listed
           ? `snapshot ${manifest.snapshotId} still exists; destroy it before its storage files can go`
-          : `snapshot ${manifest.snapshotId} is not listed, but the module may still write into its files until it is unloaded or the machine reboots (spec §6.3); they are deleted after a reboot, or by hand (chattr -i) once you know it is released`,
-      };
+          : `snapshot ${manifest.snapshotId} is not listed, but the module may still write into its files until it is unloaded or the machine reboots (spec §6.3); they are deleted after a reboot, or by hand (chattr -i) once you know it is released`);
+        continue;
+      }
+      out.deleted.push(...await removeFiles(directory, manifest.files));
+      await rm(path, { force: true });
     }
-    const deleted = await removeFiles(directory, manifest.files);
-    await removeManifest(directory);
-    return { deleted, kept: [], reason: null };
+    out.reason = reasons.length ? reasons.join('; ') : null;
+    return out;
   }
 }

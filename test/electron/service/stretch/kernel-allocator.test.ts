@@ -123,4 +123,14 @@ describe('filesystem and extent rules', () => {
       { logicalBytes: 8192, physicalBytes: 1 << 20, lengthBytes: 8192, flags: FIEMAP_EXTENT.LAST },
     ], 12288)).toEqual([{ offsetSectors: 16, countSectors: 16 }, { offsetSectors: 2048, countSectors: 8 }]);
   });
+
+  it('trims ranges to whole pages: ext4 with 1 KiB blocks gives 512-aligned extents the v1 module cannot use (issue 19, item 6)', () => {
+    const ranges = extentsToRanges([
+      { logicalBytes: 0, physicalBytes: 5120, lengthBytes: 3072, flags: 0 }, // 5 KiB..8 KiB: no whole page
+      { logicalBytes: 3072, physicalBytes: 1024 * 1025, lengthBytes: 16384, flags: 0 }, // starts 1 KiB into a page
+      { logicalBytes: 19456, physicalBytes: 1024 * 1025 + 16384, lengthBytes: 5120, flags: FIEMAP_EXTENT.LAST }, // adjacent: merged first
+    ], 24576);
+    expect(ranges).toEqual([{ offsetSectors: 2056, countSectors: 32 }]);
+    for (const r of ranges) expect([r.offsetSectors % 8, r.countSectors % 8]).toEqual([0, 0]);
+  });
 });

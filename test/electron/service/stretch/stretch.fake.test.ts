@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesystemType } from '../../../../electron/service/stretch/fiemap';
 import { splitDev } from '../../../../electron/service/stretch/kernel-allocator';
 import { StretchService } from '../../../../electron/service/stretch';
-import { MANIFEST_NAME } from '../../../../electron/service/stretch/manifest';
+import { manifestName } from '../../../../electron/service/stretch/manifest';
 import { buildFakeModule, runScenario, type ScenarioResult } from '../../control/kernel/v1/fake/harness';
 
 interface Output {
@@ -122,13 +122,13 @@ describe.skipIf(skip !== null)('stretch service on the fake v1 module (kernel al
   it('keeps the files while the snapshot exists and deletes them (and the manifest) after destroy', () => {
     const out = full.output as Output;
     expect(out.stopWhileAlive).toMatch(/still exists/);
-    expect(out.filesBeforeDestroy).toEqual([MANIFEST_NAME, 'diff_storage#0', 'diff_storage#1', 'diff_storage#2', 'diff_storage#3'].sort());
+    expect(out.filesBeforeDestroy).toEqual([manifestName(out.id), 'diff_storage#0', 'diff_storage#1', 'diff_storage#2', 'diff_storage#3'].sort());
     expect(out.filesAfter).toEqual([]);
   });
 
   it('after a crash and a reboot, finds the leftovers and deletes them when the next stretch starts in that directory', () => {
     expect(crash.signal).toBe('SIGKILL');
-    expect(readdirSync(crashDir).sort()).toEqual([MANIFEST_NAME, 'diff_storage#0', 'diff_storage#1'].sort());
+    expect(readdirSync(crashDir).sort()).toEqual([manifestIn(crashDir), 'diff_storage#0', 'diff_storage#1'].sort());
     rebootSince(crashDir); // within the same boot the module may still write into them
     restart = runScenario<Output>(script, built && 'so' in built ? built.so : '', env(crashDir), join(work, 'restart.log'));
     expect(restart.status).toBe(0);
@@ -143,7 +143,7 @@ describe.skipIf(skip !== null)('stretch service on the fake v1 module (kernel al
     mkdirSync(dir);
     const again = runScenario<Output>(script, 'so' in built ? built.so : '', env(dir, { STRETCH_MODE: 'crash', STRETCH_CRASH_AFTER: '1' }), join(work, 'alone.log'));
     expect(again.signal).toBe('SIGKILL');
-    const manifest = JSON.parse(readFileSync(join(dir, MANIFEST_NAME), 'utf8')) as { snapshotId: string };
+    const manifest = JSON.parse(readFileSync(join(dir, manifestIn(dir)), 'utf8')) as { snapshotId: string };
     const kept = await StretchService.cleanupLeftovers(dir, { liveSnapshotIds: [manifest.snapshotId] });
     expect(kept.kept).toHaveLength(1);
     expect(readdirSync(dir)).toContain('diff_storage#0');
@@ -160,6 +160,13 @@ describe.skipIf(skip !== null)('stretch service on the fake v1 module (kernel al
 
 /** As if the machine rebooted since the manifest was written: no module holds its files any more. */
 function rebootSince(dir: string): void {
-  const file = join(dir, MANIFEST_NAME);
+  const file = join(dir, manifestIn(dir));
   writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), bootId: 'an-earlier-boot' }));
+}
+
+/** The one snapshot manifest in `dir` (its name carries the snapshot id). */
+function manifestIn(dir: string): string {
+  const names = readdirSync(dir).filter((n) => /^\.blksnap-stretch-.*\.json$/.test(n));
+  expect(names).toHaveLength(1);
+  return names[0] as string;
 }

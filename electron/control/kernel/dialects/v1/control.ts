@@ -15,6 +15,8 @@ import { checkedRequest, type V1IoctlPort } from './port';
 import { validateRanges } from './ranges';
 import { devText, V1System } from './system';
 
+/** PAGE_SIZE (x86_64) in sectors: the alignment of every storage range. */
+const PAGE_SECTORS = 8;
 /** Bytes of CBT map per READ_CBT_MAP call. */
 const CBT_CHUNK = 65536;
 const RETRIES = 4;
@@ -440,7 +442,10 @@ export class V1Control implements BlksnapControl {
     }
     const s = this.state(key);
     const previous = s.appended.get(devText(devId)) ?? [];
-    validateRanges(ranges, { sizeSectors: size, alignSectors: await this.sys.logicalBlockSectors(devId), existing: previous, what: `append storage on ${device}` });
+    // The module checks each range with check_page_aligned: a 512-aligned one is accepted, then
+    // every copy into it fails (EINVAL) and the snapshot is corrupted (measured, spec §6.4).
+    const alignSectors = Math.max(PAGE_SECTORS, await this.sys.logicalBlockSectors(devId));
+    validateRanges(ranges, { sizeSectors: size, alignSectors, alignWhat: 'the page size the module demands (or the logical block)', existing: previous, what: `append storage on ${device}` });
     const bytes = codec.encodeRanges(ranges);
     this.withMem('SNAPSHOT_APPEND_STORAGE', [bytes.length], (arg, [buf]) => {
       (buf as NativeMemory).write(bytes);

@@ -6,8 +6,10 @@ import type { SectorRange } from '../../../../../shared/schemas';
 export interface RangeCheck {
   /** Device size in sectors. */
   sizeSectors: number;
-  /** Logical block size in sectors: offsets and counts must be multiples of it. */
+  /** Offsets and counts must be multiples of it (sectors). */
   alignSectors: number;
+  /** What the alignment is (default: the device's logical block). */
+  alignWhat?: string;
   /** Ranges already given for the same device (no overlap allowed). */
   existing?: readonly SectorRange[];
   what: string;
@@ -30,7 +32,7 @@ export function validateRanges(ranges: readonly SectorRange[], check: RangeCheck
       throw appError('EBADARG', `${label} ends past the device's ${check.sizeSectors} sectors (the module would accept it silently)`, { sizeSectors: check.sizeSectors });
     }
     if (r.offsetSectors % check.alignSectors || r.countSectors % check.alignSectors) {
-      throw appError('EBADARG', `${label} is not aligned to the device's logical block of ${check.alignSectors * 512} bytes`);
+      throw appError('EBADARG', `${label} is not aligned to ${check.alignWhat ?? "the device's logical block"} of ${check.alignSectors * 512} bytes`);
     }
     const clash = seen.find((s) => overlaps(s, r));
     if (clash) throw appError('EBADARG', `${label} overlaps {offset ${clash.offsetSectors}, count ${clash.countSectors}} given before`);

@@ -85,6 +85,9 @@ describe('v1 refuses harmful or impossible requests before any ioctl', () => {
     ['overlapping', '/dev/vdb', [{ offsetSectors: 0, countSectors: 16 }, { offsetSectors: 8, countSectors: 16 }], /overlaps/],
     ['not aligned to a 4096-byte logical block', '/dev/sdz', [{ offsetSectors: 4, countSectors: 8 }], /aligned/],
     ['on an unknown device', '9:99', [{ offsetSectors: 0, countSectors: 8 }], /not a block device of this kernel/],
+    // 512-byte logical blocks, but the module wants pages: ext4 with 1 KiB blocks (issue 19, item 6).
+    ['512-aligned but not page-aligned (offset)', '/dev/vdb', [{ offsetSectors: 2, countSectors: 8 }], /page size/],
+    ['512-aligned but not page-aligned (count)', '/dev/vdb', [{ offsetSectors: 0, countSectors: 10 }], /page size/],
   ])('refuses storage ranges %s (the module would accept them silently)', async (_what, device, ranges, message) => {
     const port = new RecordingPort();
     const e = await rejection(control(port, root).appendStorage(ID, device, ranges));
