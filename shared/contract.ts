@@ -11,6 +11,10 @@ const None = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
 /** Bytes travel as bytes on both transports (shared/wire.ts), never as JSON arrays. */
 const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes (a Uint8Array)' });
+/** The most bytes one emuRead answers or one emuWrite carries. */
+export const MAX_IO_BYTES = 64 * 2 ** 20;
+const BytesUpTo = (maxBytes: number) =>
+  z.custom<Uint8Array>((v) => v instanceof Uint8Array && v.byteLength <= maxBytes, { message: `expected at most ${maxBytes} bytes (a Uint8Array)` });
 
 /** A device as the UI shows it: the block device plus what the backend knows of its tracker. */
 export const DeviceSummary = BlockDevice.extend({
@@ -136,8 +140,8 @@ export const API = {
   // Emulator only (spec E5): EUNSUPPORTED on the kernel backend.
   emuCreateDevice: method(z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a device name is lowercase letters, digits, - or _, starting with a letter'), sizeBytes: z.number().int().positive().max(2 ** 50).refine((n) => n % 512 === 0, 'size is a multiple of 512 bytes') }), BlockDevice, true),
   emuRemoveDevice: method(z.object({ name: z.string().min(1) }), Ok, true),
-  emuWrite: method(z.object({ path: DevicePath, offsetBytes: z.number().int().nonnegative(), data: Bytes }), Ok, true),
-  emuRead: method(z.object({ path: DevicePath, offsetBytes: z.number().int().nonnegative(), lengthBytes: z.number().int().positive().max(64 * 2 ** 20) }), Bytes, false),
+  emuWrite: method(z.object({ path: DevicePath, offsetBytes: z.number().int().nonnegative(), data: BytesUpTo(MAX_IO_BYTES) }), Ok, true),
+  emuRead: method(z.object({ path: DevicePath, offsetBytes: z.number().int().nonnegative(), lengthBytes: z.number().int().positive().max(MAX_IO_BYTES) }), Bytes, false),
   workloadStart: method(WorkloadSpec, WorkloadStatus, true),
   workloadStop: method(z.object({ id: z.string() }), Ok, true),
   workloadList: method(None, z.array(WorkloadStatus), false),
@@ -166,6 +170,14 @@ export type PushPayload<T extends PushTopic> = z.output<(typeof PUSH)[T]>;
 
 export interface PushSource {
   subscribe<T extends PushTopic>(topic: T, listener: (payload: PushPayload<T>) => void): () => void;
+}
+
+/**
+ * Decoded bytes the arguments of one call may carry in a binary frame: a decoder checks a
+ * frame's header against this before it allocates anything. 0: the method takes no bytes.
+ */
+export function maxArgumentBytes(method: unknown): number {
+  return method === 'emuWrite' ? MAX_IO_BYTES : 0;
 }
 
 export function isApiMethod(name: unknown): name is ApiMethod {

@@ -45,6 +45,22 @@ const RUN_BYTES = 5;
 /** A frame may not claim more decoded bytes than this (a 5-byte run could claim 4 GiB). */
 const MAX_DECODED_BYTES = 256 * 2 ** 20;
 
+/** What a decoder accepts from its peer; checked against the header before anything is allocated. */
+export interface FrameLimits {
+  /** All payloads of the frame together, decoded. */
+  maxDecodedBytes: number;
+  /** false: run-length payloads are refused outright. */
+  allowRunLength: boolean;
+}
+
+/** What a frame's header claims (sizes only), for budgets and per-method limits. */
+export interface FrameHeader {
+  /** The message with {$bin: i} in place of each payload. */
+  message: unknown;
+  decodedBytes: number;
+  runLength: boolean;
+}
+
 export function encodeFrame(message: unknown): string | Uint8Array {
   const bins: Uint8Array[] = [];
   const withRefs = extractBinaries(message, bins);
@@ -67,9 +83,37 @@ export function encodeFrame(message: unknown): string | Uint8Array {
   return frame;
 }
 
-/** Parses a text or binary frame; throws Error with a reason on anything malformed. */
-export function decodeFrame(data: string | Uint8Array): unknown {
+/**
+ * Parses a text or binary frame; throws Error with a reason on anything malformed. `limits`
+ * (fixed, or chosen from what the header claims, e.g. per method) is checked against the
+ * header's sizes before any payload is decoded: a lying header costs nothing.
+ */
+export function decodeFrame(data: string | Uint8Array, limits: FrameLimits | ((header: FrameHeader) => FrameLimits) = { maxDecodedBytes: MAX_DECODED_BYTES, allowRunLength: true }): unknown {
   if (typeof data === 'string') return JSON.parse(data);
+  const parsed = parseBinaryHeader(data);
+  const { header, runLengths, lengths } = parsed;
+  const limit = typeof limits === 'function' ? limits(header) : limits;
+  if (header.runLength && !limit.allowRunLength) throw new Error('binary frame: run-length payloads are not accepted here');
+  if (header.decodedBytes > Math.min(limit.maxDecodedBytes, MAX_DECODED_BYTES)) {
+    throw new Error(`binary frame claims ${header.decodedBytes} decoded bytes; at most ${Math.min(limit.maxDecodedBytes, MAX_DECODED_BYTES)} are accepted here`);
+  }
+  const bins: Uint8Array[] = [];
+  let at = parsed.payloadStart;
+  for (const [i, length] of lengths.entries()) {
+    const payload = data.subarray(at, at + length);
+    const decoded = runLengths[i];
+    bins.push(decoded === null || decoded === undefined ? payload : rleDecode(payload, decoded));
+    at += length;
+  }
+  return restoreBinaries(header.message, bins);
+}
+
+/** The header of a binary frame, its sizes checked against the frame; no payload is touched. */
+export function readFrameHeader(data: Uint8Array): FrameHeader {
+  return parseBinaryHeader(data).header;
+}
+
+function parseBinaryHeader(data: Uint8Array): { header: FrameHeader; lengths: number[]; runLengths: (number | null)[]; payloadStart: number } {
   if (data.byteLength < PREFIX_BYTES || MAGIC.some((v, i) => data[i] !== v)) throw new Error('binary frame without the BSN1 header');
   const headerLength = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(4, true);
   if (headerLength > data.byteLength - PREFIX_BYTES) throw new Error('binary frame header longer than the frame');
@@ -77,25 +121,28 @@ export function decodeFrame(data: string | Uint8Array): unknown {
   for (let i = 0; i < headerLength; i++) text += String.fromCharCode(data[PREFIX_BYTES + i]!);
   const header: unknown = JSON.parse(text);
   if (!isRecord(header) || !Array.isArray(header.b)) throw new Error('binary frame header is not {m, b}');
-  const runLengths: unknown[] = Array.isArray(header.r) ? header.r : [];
-  const bins: Uint8Array[] = [];
-  let at = PREFIX_BYTES + headerLength;
-  let decodedTotal = 0;
+  if (header.r !== undefined && !Array.isArray(header.r)) throw new Error('binary frame header r is not a list');
+  const claimed: unknown[] = Array.isArray(header.r) ? header.r : [];
+  if (claimed.length > header.b.length) throw new Error('binary frame header has more run lengths than payloads');
+  const payloadStart = PREFIX_BYTES + headerLength;
+  const lengths: number[] = [];
+  const runLengths: (number | null)[] = [];
+  let at = payloadStart;
+  let decodedBytes = 0;
   for (const [i, length] of header.b.entries()) {
-    if (!Number.isSafeInteger(length) || length < 0 || at + length > data.byteLength) throw new Error('binary frame payload lengths do not match the frame');
-    const payload = data.subarray(at, at + length);
-    const decoded = runLengths[i];
-    if (typeof decoded === 'number') {
-      decodedTotal += decoded;
-      if (!Number.isSafeInteger(decoded) || decoded < 0 || decodedTotal > MAX_DECODED_BYTES) throw new Error('binary frame claims too many decoded bytes');
-      bins.push(rleDecode(payload, decoded));
-    } else {
-      bins.push(payload);
-    }
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0 || at + length > data.byteLength) throw new Error('binary frame payload lengths do not match the frame');
+    const decoded = claimed[i];
+    if (decoded !== null && decoded !== undefined && (typeof decoded !== 'number' || !Number.isSafeInteger(decoded) || decoded < 0)) throw new Error('binary frame run length is not a whole number of bytes');
+    if (typeof decoded === 'number' && length % RUN_BYTES !== 0) throw new Error('run-length payload is not whole runs');
+    if (typeof decoded === 'number' && decoded < length) throw new Error('run-length payload does not shrink what it encodes');
+    lengths.push(length);
+    runLengths.push(typeof decoded === 'number' ? decoded : null);
+    decodedBytes += typeof decoded === 'number' ? decoded : length;
+    if (decodedBytes > MAX_DECODED_BYTES) throw new Error('binary frame claims too many decoded bytes');
     at += length;
   }
   if (at !== data.byteLength) throw new Error('binary frame has trailing bytes');
-  return restoreBinaries(header.m, bins);
+  return { header: { message: header.m, decodedBytes, runLength: runLengths.some((r) => r !== null) }, lengths, runLengths, payloadStart };
 }
 
 /** Runs as (value u8, count u32 LE); null when that would exceed `maxBytes`. */

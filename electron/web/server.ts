@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { PUSH, type PushTopic } from '../../shared/contract';
+import { MAX_IO_BYTES, PUSH, type PushTopic } from '../../shared/contract';
 import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
 import { isLoopbackHost } from '../app/options';
@@ -44,7 +44,8 @@ export interface WebServer {
 
 const STATE_TOPICS: readonly PushTopic[] = ['devices', 'snapshots', 'backend', 'workloads'];
 const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
-const MAX_MESSAGE_BYTES = 96 * 2 ** 20;
+/** The largest frame: one emuWrite's bytes plus its header (a frame's decoded size is checked in Connection). */
+const MAX_MESSAGE_BYTES = MAX_IO_BYTES + 2 ** 20;
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { service, staticDir } = options;

@@ -63,21 +63,43 @@ describe('run-length encoding of large payloads', () => {
   });
 
   it('refuses run-length payloads that claim more than they hold or too much', () => {
-    const frameWith = (header: object, payload: number[]) => {
-      const h = new TextEncoder().encode(JSON.stringify(header));
-      const f = new Uint8Array(8 + h.length + payload.length);
-      f.set([0x42, 0x53, 0x4e, 0x31]);
-      new DataView(f.buffer).setUint32(4, h.length, true);
-      f.set(h, 8);
-      f.set(payload, 8 + h.length);
-      return f;
-    };
     expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [5], r: [10] }, [1, 20, 0, 0, 0]))).toThrow(/longer/);
     expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [5], r: [10] }, [1, 2, 0, 0, 0]))).toThrow(/shorter/);
     expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [5], r: [2 ** 40] }, [1, 0, 0, 0, 1]))).toThrow(/too many/);
     expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [4], r: [4] }, [1, 4, 0, 0]))).toThrow(/whole runs/);
   });
+
+  it('checks a lying header against the limits before allocating anything', () => {
+    // One run claiming 200 MiB: decoding it would allocate 200 MiB.
+    const bomb = frameWith({ m: { t: 'call', id: 1, method: 'emuWrite', args: { data: { $bin: 0 } } }, b: [5], r: [200 * 2 ** 20] }, [0, 0, 0, 0x80, 0x0c]);
+    const rssBefore = process.memoryUsage().arrayBuffers;
+    expect(() => decodeFrame(bomb, { maxDecodedBytes: 2 ** 20, allowRunLength: true })).toThrow(/claims 209715200 decoded bytes; at most 1048576/);
+    expect(() => decodeFrame(bomb, { maxDecodedBytes: 2 ** 30, allowRunLength: false })).toThrow(/run-length payloads are not accepted/);
+    expect(process.memoryUsage().arrayBuffers - rssBefore).toBeLessThan(2 ** 20);
+    const seen: number[] = [];
+    expect(() => decodeFrame(bomb, (h) => (seen.push(h.decodedBytes), { maxDecodedBytes: 0, allowRunLength: true }))).toThrow(/claims/);
+    expect(seen).toEqual([200 * 2 ** 20]);
+  });
+
+  it('refuses a run-length payload that does not shrink what it stands for', () => {
+    expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [10], r: [2] }, [1, 1, 0, 0, 0, 2, 1, 0, 0, 0]))).toThrow(/does not shrink/);
+  });
+
+  it('counts plain payloads against the limit too', () => {
+    expect(() => decodeFrame(frameWith({ m: { $bin: 0 }, b: [3] }, [1, 2, 3]), { maxDecodedBytes: 2, allowRunLength: false })).toThrow(/claims 3/);
+    expect(decodeFrame(frameWith({ m: { $bin: 0 }, b: [3] }, [1, 2, 3]), { maxDecodedBytes: 3, allowRunLength: false })).toEqual(new Uint8Array([1, 2, 3]));
+  });
 });
+
+function frameWith(header: object, payload: number[]): Uint8Array {
+  const h = new TextEncoder().encode(JSON.stringify(header));
+  const f = new Uint8Array(8 + h.length + payload.length);
+  f.set([0x42, 0x53, 0x4e, 0x31]);
+  new DataView(f.buffer).setUint32(4, h.length, true);
+  f.set(h, 8);
+  f.set(payload, 8 + h.length);
+  return f;
+}
 
 describe('run-length codec', () => {
   it('round-trips runs of every length at every alignment', () => {
