@@ -31,6 +31,7 @@ const ENTRIES = [
   { in: 'electron/main.ts', out: 'electron/main.mjs', format: 'esm' },
   { in: 'electron/preload.ts', out: 'electron/preload.cjs', format: 'cjs', bundleAll: true },
   { in: 'electron/web/main.ts', out: 'web/main.mjs', format: 'esm' },
+  { in: 'electron/serve/main.ts', out: 'serve/main.mjs', format: 'esm' },
   { in: 'electron/cli/blksnapctl.ts', out: 'cli/blksnapctl.mjs', format: 'esm' },
 ];
 

@@ -22,19 +22,35 @@ export interface AppOptions {
   openBrowser: boolean;
 }
 
-/** The per-user state directory: $XDG_STATE_HOME/blksnap-manager or ~/.local/state/blksnap-manager. */
-export function defaultEmulatorDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'blksnap-manager', 'emulator');
+/** Where root keeps the state: the service's token, the emulator, runtime.json (FHS /var/lib). */
+export const SYSTEM_STATE_DIR = '/var/lib/blksnap-manager';
+
+/**
+ * The state directory: systemd's $STATE_DIRECTORY (StateDirectory= in the unit), else an
+ * explicit $XDG_STATE_HOME/blksnap-manager, else /var/lib/blksnap-manager for root, else
+ * ~/.local/state/blksnap-manager. The service, the app and blksnapctl agree on it, so the CLI
+ * finds the running service without options (sudo and root shells carry no XDG_STATE_HOME).
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? -1): string {
+  const systemd = env.STATE_DIRECTORY?.split(':')[0];
+  if (systemd && systemd.startsWith('/')) return systemd;
+  if (env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/')) return join(env.XDG_STATE_HOME, 'blksnap-manager');
+  if (uid === 0) return SYSTEM_STATE_DIR;
+  return join(homedir(), '.local', 'state', 'blksnap-manager');
 }
 
-function parsePort(value: string): number {
+/** The emulator's state: <state dir>/emulator. */
+export function defaultEmulatorDir(env: NodeJS.ProcessEnv = process.env, uid: number = process.getuid?.() ?? -1): string {
+  return join(defaultStateDir(env, uid), 'emulator');
+}
+
+export function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`"${value}" is not a TCP port (0-65535; 0 picks a free one)`);
   return port;
 }
 
-function parseDialect(value: string): DialectId {
+export function parseDialect(value: string): DialectId {
   const r = DialectId.safeParse(value);
   if (!r.success) throw new InvalidArgumentError(`"${value}" is not a dialect (one of ${DialectId.options.join(', ')})`);
   return r.data;

@@ -7,6 +7,7 @@ import { connectService, LazyConnection, type Connector } from './connect';
 import { extractGlobalOptions, GLOBAL_OPTIONS_HELP } from './globals';
 import { Output, type CliIo } from './output';
 import { formatVerbUsage } from './usage';
+import { runTokenCommand, TOKEN_USAGE } from './token';
 import { VERBS } from './verbs';
 import type { VerbContext } from './verbs/verb';
 
@@ -28,7 +29,7 @@ export function globalUsage(): string {
     const verb = VERBS.get(name)!;
     text += `${name}:\n${formatVerbUsage(verb.purpose, verb.options)}`;
   }
-  return `${text}${GLOBAL_OPTIONS_HELP}`;
+  return `${text}${TOKEN_USAGE}\n${GLOBAL_OPTIONS_HELP}`;
 }
 
 function meaningOf(code: string): string | undefined {
@@ -63,6 +64,10 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     json = globals.json;
     const [name, ...verbArgv] = rest;
     if (name === undefined) throw new UsageError('Command not found.');
+    if (name === 'token') {
+      await runTokenCommand(verbArgv, new Output(io, json), globals, deps.env ?? process.env);
+      return 0;
+    }
     const verb = VERBS.get(name);
     if (!verb) {
       if (!HELP_WORDS.includes(name)) throw new UsageError('Command is not set.');

@@ -12,7 +12,7 @@ import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
 import { isLoopbackHost } from '../app/options';
 import { Connection } from './connection';
-import { MetricsCollector } from './metrics';
+import { createMetricsCollector, type MetricsCollector } from '../metrics/collector';
 import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
 
 export interface WebServerOptions {
@@ -26,17 +26,20 @@ export interface WebServerOptions {
   /** Default: 32 random bytes, hex. */
   token?: string;
   /**
-   * Serve GET /metrics without the token, for a Prometheus scraper on the same host.
-   * Off by default: metrics name devices and snapshots.
+   * The exposition behind GET /metrics here (token required: metrics name devices and
+   * snapshots). Default: one made for `service`. A scraper uses the separate read-only
+   * listener instead (electron/metrics/listener.ts), which needs no UI token.
    */
-  metricsWithoutToken?: boolean;
+  metrics?: MetricsCollector;
 }
 
 export interface WebServer {
-  /** The page to open, with ?token=... */
-  url: string;
+  /** The page to open, with ?token=... (changes with setToken). */
+  readonly url: string;
   port: number;
-  token: string;
+  readonly token: string;
+  /** Replaces the token (a rotation): connections opened with the old one are closed. */
+  setToken(token: string): void;
   /** The origin the page is served from (what Origin headers must equal). */
   origin: string;
   close(): Promise<void>;
@@ -50,8 +53,8 @@ const MAX_MESSAGE_BYTES = MAX_IO_BYTES + 2 ** 20;
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { service, staticDir } = options;
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(32).toString('hex');
-  const metrics = new MetricsCollector(service);
+  let token = options.token ?? randomBytes(32).toString('hex');
+  const metrics = options.metrics ?? createMetricsCollector(service, null);
   const connections = new Set<Connection>();
   const latest = new Map<PushTopic, string | Uint8Array>();
   let allowedHosts = new Set<string>();
@@ -102,9 +105,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const url = requestUrl(req);
     if (!url) return plain(res, 400, 'Bad request target\n');
     if (url.pathname === '/metrics') {
-      if (!options.metricsWithoutToken && !authorized(req, url)) return plain(res, 401, 'Token required\n', { 'WWW-Authenticate': 'Bearer' });
-      const text = await metrics.render();
-      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Cache-Control': 'no-store' });
+      if (!authorized(req, url)) return plain(res, 401, 'Token required\n', { 'WWW-Authenticate': 'Bearer' });
+      const text = await metrics.scrape();
+      res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
       return void res.end(req.method === 'HEAD' ? undefined : text);
     }
     if (url.pathname === '/ws') return plain(res, 426, 'WebSocket upgrade required\n', { Upgrade: 'websocket' });
@@ -151,9 +154,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   csp = contentSecurityPolicy(`ws://${urlHost}:${port}`);
 
   return {
-    url: `${origin}/?token=${token}`,
+    get url() {
+      return `${origin}/?token=${token}`;
+    },
     port,
-    token,
+    get token() {
+      return token;
+    },
+    setToken(next: string) {
+      token = next;
+      for (const ws of wss.clients) ws.close(4001, 'token rotated');
+    },
     origin,
     close: async () => {
       for (const u of unsubscribes) u();

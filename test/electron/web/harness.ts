@@ -18,12 +18,12 @@ export interface Harness {
 
 export const NodeWebSocket = WebSocket as unknown as WebSocketCtor;
 
-export async function startHarness(control: BlksnapControl, config: Partial<ServiceConfig> = {}, metricsWithoutToken = false): Promise<Harness> {
+export async function startHarness(control: BlksnapControl, config: Partial<ServiceConfig> = {}): Promise<Harness> {
   const staticDir = mkdtempSync(join(tmpdir(), 'blksnap-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>blksnap Manager</title><div id="root"></div>\n');
   writeFileSync(join(staticDir, 'app.js'), 'console.log("app");\n');
   const service = createService(control, { pollIntervalMs: 50, fillSampleIntervalMs: 50, pushBatchMs: 10, dataDir: null, ...config });
-  const server = await startWebServer({ service, staticDir, metricsWithoutToken });
+  const server = await startWebServer({ service, staticDir });
   const clients: WsClient[] = [];
   return {
     service,

@@ -1,0 +1,85 @@
+// Service mode entry (`blksnap-manager serve`, `npm start -- --serve`, the systemd unit): the
+// same service as the app, headless, on a fixed address with the persistent token of the state
+// directory, the read-only metrics listener, and logs for journald on stderr. SIGHUP reloads
+// the token (blksnapctl token rotate sends it); SIGTERM/SIGINT stop cleanly.
+import { mkdirSync } from 'node:fs';
+import { bootService } from '../app/boot';
+import { isLoopbackHost } from '../app/options';
+import { createMetricsCollector } from '../metrics/collector';
+import { startMetricsListener, type MetricsListener } from '../metrics/listener';
+import { TakeClock } from '../metrics/takeClock';
+import { loadWebConfig } from '../metrics/webConfig';
+import { startWebServer } from '../web/server';
+import { removeIfOurs, rendererDir, writeRuntimeFile } from '../web/runtime';
+import { createLogger, type LogLevel } from './log';
+import { parseServeOptions, SERVE_USAGE } from './options';
+import { loadOrCreateToken, readToken, tokenPath } from './token';
+
+const log = createLogger();
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2).filter((a, i) => !(i === 0 && a === 'serve'));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(SERVE_USAGE);
+    return;
+  }
+  const options = parseServeOptions(argv);
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  const token = loadOrCreateToken(options.stateDir);
+  const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : null;
+  if (!isLoopbackHost(options.host)) log.warning('the UI listens beyond loopback: anyone with the token can attach, detach and destroy snapshots', { host: options.host });
+
+  const booted = await bootService(options);
+  const { service } = booted;
+  const takes = new TakeClock(options.stateDir);
+  const unfollow = takes.follow(service);
+  const unlog = service.subscribe('events', (events) => {
+    for (const e of events) {
+      const level: LogLevel = e.level === 'error' ? 'error' : e.level === 'warning' ? 'warning' : 'info';
+      log.log(level, e.message, { source: e.source, kind: e.kind, snapshot: e.snapshotId, device: e.device });
+    }
+  });
+  const collector = createMetricsCollector(service, takes);
+  const server = await startWebServer({ service, host: options.host, port: options.port, staticDir: rendererDir(), token, metrics: collector });
+  let runtimeFile = writeRuntimeFile(options.emulatorDir, server);
+  let metrics: MetricsListener | null = null;
+  if (options.metricsListen) metrics = await startMetricsListener({ collector, listen: options.metricsListen, webConfig });
+  const info = booted.control.info;
+  log.info('blksnap Manager service started', {
+    backend: info.kind, dialect: info.dialect, ui: server.origin, token_file: tokenPath(options.stateDir),
+    metrics: metrics?.url ?? 'off', state_dir: options.stateDir, pid: process.pid,
+  });
+
+  process.on('SIGHUP', () => {
+    try {
+      const next = readToken(options.stateDir) ?? loadOrCreateToken(options.stateDir);
+      if (next === server.token) return log.info('SIGHUP: the token is unchanged');
+      server.setToken(next);
+      runtimeFile = writeRuntimeFile(options.emulatorDir, server);
+      log.info('SIGHUP: token reloaded; connections with the old token were closed', { token_file: tokenPath(options.stateDir) });
+    } catch (err) {
+      log.error('SIGHUP: the token could not be reloaded; the old one stays', { error: (err as Error).message });
+    }
+  });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    removeIfOurs(runtimeFile);
+    unfollow();
+    unlog();
+    await metrics?.close().catch(() => undefined);
+    await server.close().catch(() => undefined);
+    await booted.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('exit', () => removeIfOurs(runtimeFile));
+}
+
+main().catch((err: unknown) => {
+  log.error('blksnap Manager service could not start', { error: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});
