@@ -3,11 +3,10 @@
 // to a non-zero change number was taken. Kept in <stateDir>/takes.json so a restart of the
 // service does not forget it; a take that happened while the service was down is dated when
 // the service sees it (it cannot know better).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DeviceSummary, PushSource } from '../../shared/contract';
-import { writeStateFile } from '../app/stateFile';
+import { readStateFileSync, writeStateFileSync } from '../app/stateFiles';
 
 const Entry = z.object({ generation: z.string(), changesNumber: z.number().int(), takenAtMs: z.number().nullable() });
 const TakesFile = z.object({ devices: z.record(z.string(), Entry) });
@@ -22,7 +21,7 @@ export class TakeClock {
   constructor(private readonly stateDir: string | null, private readonly now: () => number = Date.now) {
     if (!stateDir) return;
     try {
-      const parsed = TakesFile.safeParse(JSON.parse(readFileSync(join(stateDir, TAKES_FILE), 'utf8')));
+      const parsed = TakesFile.safeParse(JSON.parse(readStateFileSync(join(stateDir, TAKES_FILE))));
       if (parsed.success) for (const [device, entry] of Object.entries(parsed.data.devices)) this.devices.set(device, entry);
     } catch {
       // No file yet, or unreadable: start without history (the metric is absent until a take).
@@ -57,7 +56,7 @@ export class TakeClock {
   private save(): void {
     if (!this.stateDir) return;
     try {
-      writeStateFile(join(this.stateDir, TAKES_FILE), JSON.stringify({ devices: Object.fromEntries(this.devices) }));
+      writeStateFileSync(join(this.stateDir, TAKES_FILE), JSON.stringify({ devices: Object.fromEntries(this.devices) }));
     } catch {
       // Best effort: the clock still works in memory; the next change tries again.
     }

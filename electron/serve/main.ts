@@ -2,9 +2,9 @@
 // same service as the app, headless, on a fixed address with the persistent token of the state
 // directory, the read-only metrics listener, and logs for journald on stderr. SIGHUP reloads
 // the token (blksnapctl token rotate sends it); SIGTERM/SIGINT stop cleanly.
-import { mkdirSync } from 'node:fs';
 import { bootService } from '../app/boot';
 import { isLoopbackHost } from '../app/options';
+import { ensureStateDir } from '../app/stateFiles';
 import { createMetricsCollector } from '../metrics/collector';
 import { startMetricsListener, type MetricsListener } from '../metrics/listener';
 import { TakeClock } from '../metrics/takeClock';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     return;
   }
   const options = parseServeOptions(argv);
-  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  ensureStateDir(options.stateDir);
   const token = loadOrCreateToken(options.stateDir);
   const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : null;
   if (!isLoopbackHost(options.host)) log.warning('the UI listens beyond loopback: anyone with the token can attach, detach and destroy snapshots', { host: options.host });

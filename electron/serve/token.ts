@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeStateFile } from '../app/stateFile';
+import { writeStateFileSync } from '../app/stateFiles';
 
 export const TOKEN_FILE = 'token';
 const TOKEN_RE = /^[0-9a-f]{64}$/;
@@ -44,7 +44,7 @@ export function newToken(): string {
 /** Writes a new token and returns it. */
 export function rotateToken(stateDir: string): string {
   const token = newToken();
-  writeStateFile(tokenPath(stateDir), `${token}\n`);
+  writeStateFileSync(tokenPath(stateDir), `${token}\n`);
   return token;
 }
 
