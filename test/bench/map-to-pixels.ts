@@ -1,0 +1,129 @@
+// New map → pixels in the app: click "Reload map" on a device page and time until the heatmap
+// canvas holds the new map's pixels (putImageData done), through the real service, web server,
+// WebSocket, decoding, pyramid and render of the built app in Chromium. Two 2,097,152-block
+// maps: "busy" (~1M changed blocks in runs) and "dense" (every block a random change number).
+// Target (issue 16): p50 ≤ 20 ms, p95 ≤ 50 ms. Prints figures; asserts nothing on time.
+//   npm run bench -- map-to-pixels [--runs=N]
+import { seededRandom } from '../../shared/random';
+import { launchChromium, machine, MAP_BLOCKS, MAP_DEVICE_BYTES, ms, option, patchMap, report, startApp, stats } from './_app';
+
+const RUNS = option('runs', 30);
+const WARMUP = 5;
+
+function busyMap(): Uint8Array {
+  const random = seededRandom(16);
+  const map = new Uint8Array(MAP_BLOCKS);
+  let at = 0;
+  let changed = 0;
+  while (at < MAP_BLOCKS) {
+    const run = 1 + Math.floor(random() * 2048);
+    const gap = 1 + Math.floor(random() * 2048);
+    map.fill(1 + Math.floor(random() * 255), at, Math.min(MAP_BLOCKS, at + run));
+    changed += Math.min(run, MAP_BLOCKS - at);
+    at += run + gap;
+  }
+  if (changed < MAP_BLOCKS / 3) throw new Error('busy map generator made too few changes');
+  return map;
+}
+
+function denseMap(): Uint8Array {
+  const random = seededRandom(17);
+  return Uint8Array.from({ length: MAP_BLOCKS }, () => Math.floor(random() * 256));
+}
+
+/**
+ * Runs in the page before the app: every putImageData on the heatmap canvas calls __onPut and
+ * notes its time; every binary WebSocket frame (a CBT map travels as one) is counted, so a run
+ * only counts pixels drawn after its own map arrived.
+ */
+const PUT_PROBE = `
+  window.__binaryFrames = 0;
+  window.__lastPut = 0;
+  const put = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (...args) {
+    put.apply(this, args);
+    if (!this.canvas.classList.contains('heatmap-canvas')) return;
+    window.__lastPut = performance.now();
+    if (window.__onPut) window.__onPut();
+  };
+  const onmessage = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    get() { return onmessage.get.call(this); },
+    set(fn) {
+      onmessage.set.call(this, fn && ((ev) => { if (typeof ev.data !== 'string') window.__binaryFrames++; fn(ev); }));
+    },
+  });
+`;
+
+type Probe = { __onPut?: (() => void) | null; __binaryFrames: number; __lastPut: number };
+
+async function main(): Promise<void> {
+  const maps = { busy: busyMap(), dense: denseMap() };
+  const app = await startApp(async (emu, stateDir) => {
+    for (const name of Object.keys(maps)) {
+      await emu.createDevice(name, MAP_DEVICE_BYTES);
+      await emu.attach(`/dev/${name}`);
+    }
+    await emu.close();
+    for (const [name, values] of Object.entries(maps)) patchMap(stateDir, name, values);
+  });
+  const browser = await launchChromium();
+  try {
+    console.log(`Chromium ${browser.version()}; ${machine()}`);
+    console.log(`click "Reload map" → heatmap canvas holds the new pixels; ${RUNS} runs after ${WARMUP} warm-up, 2,097,152-block maps`);
+    for (const [name, values] of Object.entries(maps)) {
+      const changed = values.reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      page.on('pageerror', (e) => console.error('page error:', e.message));
+      await page.addInitScript(PUT_PROBE);
+      await page.goto(`${app.url}#/devices/${encodeURIComponent(`/dev/${name}`)}`);
+      await page.locator('canvas.heatmap-canvas').waitFor();
+      // The first draws of the page are done when no pixels came for 500 ms.
+      await page.waitForFunction(() => {
+        const w = window as unknown as Probe;
+        return w.__lastPut > 0 && performance.now() - w.__lastPut > 500;
+      }, undefined, { polling: 100 });
+      const toPut: number[] = [];
+      const toFrame: number[] = [];
+      for (let i = 0; i < WARMUP + RUNS; i++) {
+        const t = await page.evaluate(() => new Promise<{ put: number; frame: number }>((resolve, reject) => {
+          const w = window as unknown as Probe;
+          const button = [...document.querySelectorAll('button')].find((b) => /reload map/i.test(b.textContent ?? ''));
+          if (!button) return reject(new Error('no "Reload map" button'));
+          const timer = setTimeout(() => reject(new Error('no new pixels within 10 s')), 10_000);
+          const start = performance.now();
+          const frames = w.__binaryFrames;
+          w.__onPut = () => {
+            if (w.__binaryFrames === frames) return; // a redraw of the old map
+            const put = performance.now() - start;
+            w.__onPut = null;
+            clearTimeout(timer);
+            // The frame that shows them: the next animation frame callback runs before its paint.
+            requestAnimationFrame(() => setTimeout(() => resolve({ put, frame: performance.now() - start }), 0));
+          };
+          button.click();
+        }));
+        if (i >= WARMUP) {
+          toPut.push(t.put);
+          toFrame.push(t.frame);
+        }
+        await page.waitForTimeout(50);
+      }
+      await page.close();
+      const s = stats(toPut);
+      const f = stats(toFrame);
+      console.log(`\n${name} map (${changed.toLocaleString('en-US')} changed blocks): click → pixels in the canvas`);
+      report('p50', s.p50, 20, ms);
+      report('p95', s.p95, 50, ms);
+      console.log(`  max ${ms(s.max)}; click → the frame after (painted): p50 ${ms(f.p50)}, p95 ${ms(f.p95)}`);
+    }
+  } finally {
+    await browser.close();
+    await app.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
