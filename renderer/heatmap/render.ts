@@ -40,8 +40,8 @@ export function shareStep(changed: number, level: number): number {
  */
 export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: Uint32Array, out: Uint32Array): void {
   const { widthPx, heightPx, cellPx, firstRow } = layout;
-  const level = Math.min(layout.level, pyramid.levels.length - 1);
-  const lod = pyramid.levels[level]!;
+  const level = Math.min(layout.level, pyramid.levelCount - 1);
+  const lod = pyramid.level(level);
   const max = lod.max;
   const changed = lod.changed;
   const length = max.length;
@@ -50,6 +50,8 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
   const steps = SHARE_STEPS - 1;
   const bucketBlocks = 2 ** level;
   const roundUp = bucketBlocks - 1;
+  // Buckets hold 2^level blocks: the share divides by a shift while n·steps + roundUp < 2^32.
+  const shift = level <= 27 ? level : -1;
   const grid = cellPx >= GRID_MIN_CELL_PX;
   const filled = grid ? cellPx - 1 : cellPx;
 
@@ -67,7 +69,7 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
           if (changed === null) share = steps;
           else {
             const n = changed[idx]!;
-            share = Math.floor((n * steps + roundUp) / bucketBlocks);
+            share = shift >= 0 ? (n * steps + roundUp) >>> shift : Math.floor((n * steps + roundUp) / bucketBlocks);
             if (share === 0) share = 1;
           }
         }

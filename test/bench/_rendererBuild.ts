@@ -1,5 +1,5 @@
-// Builds the renderer (app + bench page) with Vite into a temporary directory and serves it
-// on 127.0.0.1: used by the renderer benchmark and for screenshots against the fake API.
+// Builds the renderer with Vite into a temporary directory and serves it on 127.0.0.1: for
+// screenshots and view tests against the fake API (?fake=1).
 import { createServer, type Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -35,7 +35,7 @@ export async function buildRenderer(outDir: string): Promise<void> {
       emptyOutDir: true,
       target: 'es2022',
       chunkSizeWarningLimit: 4000,
-      rollupOptions: { input: { index: join(ROOT, 'renderer/index.html'), bench: join(ROOT, 'renderer/dev/bench.html') } },
+      rollupOptions: { input: { index: join(ROOT, 'renderer/index.html') } },
     },
   });
 }

@@ -1,18 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { buildPyramid, maxChangeNumber, minChangeNumber } from '../../../renderer/heatmap/pyramid';
+import { buildPyramid, maxChangeNumber, minChangeNumber, type CbtPyramid } from '../../../renderer/heatmap/pyramid';
+import { seededRandom } from '../../../shared/random';
+
+const levels = (p: CbtPyramid) => Array.from({ length: p.levelCount }, (_, k) => p.level(k));
+
+/** Level k by its definition, block by block: the reference the lazy builder must equal. */
+function eagerLevel(map: Uint8Array, k: number): { max: number[]; changed: number[] } {
+  const size = 2 ** k;
+  const max: number[] = [];
+  const changed: number[] = [];
+  for (let b = 0; b * size < map.length; b++) {
+    let m = 0;
+    let c = 0;
+    for (let i = b * size; i < Math.min(map.length, (b + 1) * size); i++) {
+      m = Math.max(m, map[i]!);
+      if (map[i] !== 0) c++;
+    }
+    max.push(m);
+    changed.push(c);
+  }
+  return { max, changed };
+}
+
+/** Sparse runs, dense noise and zero stretches, so both the zero-word skip and the byte path run. */
+function randomMap(random: () => number, length: number): Uint8Array {
+  const map = new Uint8Array(length);
+  let at = 0;
+  while (at < length) {
+    const run = 1 + Math.floor(random() * 300);
+    const kind = random();
+    for (let i = at; i < Math.min(length, at + run); i++) map[i] = kind < 0.4 ? 0 : kind < 0.7 ? 1 + Math.floor(random() * 255) : 7;
+    at += run;
+  }
+  return map;
+}
 
 describe('buildPyramid', () => {
   it('keeps the largest change number and the changed count of each bucket at every level', () => {
     const pyramid = buildPyramid(Uint8Array.from([0, 3, 0, 0, 1, 1, 0, 2]));
-    expect(pyramid.levels.map((l) => [...l.max])).toEqual([[0, 3, 0, 0, 1, 1, 0, 2], [3, 0, 1, 2], [3, 2], [3]]);
-    expect(pyramid.levels.map((l) => (l.changed ? [...l.changed] : null))).toEqual([null, [1, 0, 2, 1], [1, 3], [4]]);
+    expect(levels(pyramid).map((l) => [...l.max])).toEqual([[0, 3, 0, 0, 1, 1, 0, 2], [3, 0, 1, 2], [3, 2], [3]]);
+    expect(levels(pyramid).map((l) => (l.changed ? [...l.changed] : null))).toEqual([null, [1, 0, 2, 1], [1, 3], [4]]);
   });
 
   it('carries an odd last block up unchanged', () => {
     const pyramid = buildPyramid(Uint8Array.from([1, 0, 0, 0, 5]));
-    expect(pyramid.levels.map((l) => [...l.max])).toEqual([[1, 0, 0, 0, 5], [1, 0, 5], [1, 5], [5]]);
-    expect([...pyramid.levels[1]!.changed!]).toEqual([1, 0, 1]);
-    expect([...pyramid.levels[3]!.changed!]).toEqual([2]);
+    expect(levels(pyramid).map((l) => [...l.max])).toEqual([[1, 0, 0, 0, 5], [1, 0, 5], [1, 5], [5]]);
+    expect([...pyramid.level(1).changed!]).toEqual([1, 0, 1]);
+    expect([...pyramid.level(3).changed!]).toEqual([2]);
   });
 
   it('counts blocks per change number and finds the oldest and newest present', () => {
@@ -25,9 +59,45 @@ describe('buildPyramid', () => {
   });
 
   it('handles an empty and a one-block map', () => {
-    expect(buildPyramid(new Uint8Array(0)).levels).toHaveLength(1);
+    expect(buildPyramid(new Uint8Array(0)).levelCount).toBe(1);
     const one = buildPyramid(Uint8Array.from([7]));
-    expect(one.levels).toHaveLength(1);
+    expect(one.levelCount).toBe(1);
     expect(maxChangeNumber(one)).toBe(7);
+  });
+
+  it('builds lazily levels equal to the eager definition on random maps, in any order of asking', () => {
+    const random = seededRandom(2026);
+    for (let round = 0; round < 12; round++) {
+      const length = 1 + Math.floor(random() * 5000);
+      // Odd offsets too: a map decoded in place may not start on a word boundary.
+      const offset = round % 3;
+      const backing = new Uint8Array(length + offset);
+      backing.set(randomMap(random, length), offset);
+      const map = backing.subarray(offset);
+      const pyramid = buildPyramid(map);
+      const order = Array.from({ length: pyramid.levelCount }, (_, k) => k);
+      if (round % 2 === 1) order.reverse();
+      if (round % 4 === 2) void pyramid.histogram; // the histogram first builds a base level
+      for (const k of order) {
+        const level = pyramid.level(k);
+        const want = eagerLevel(map, k);
+        expect([...level.max], `level ${k} of ${length} blocks`).toEqual(want.max);
+        if (k > 0) expect([...level.changed!], `level ${k} of ${length} blocks`).toEqual(want.changed);
+      }
+      const histogram = new Array<number>(256).fill(0);
+      for (const v of map) histogram[v]!++;
+      expect([...pyramid.histogram]).toEqual(histogram);
+    }
+  });
+
+  it('builds only the levels asked for, with counts as small as a bucket allows', () => {
+    const pyramid = buildPyramid(new Uint8Array(2 ** 20).fill(1));
+    const fine = pyramid.level(3);
+    expect(pyramid.builtLevels()).toEqual([0, 3]);
+    expect(fine.changed).toBeInstanceOf(Uint8Array);
+    expect(pyramid.level(12).changed).toBeInstanceOf(Uint16Array);
+    expect(pyramid.level(19).changed).toBeInstanceOf(Uint32Array);
+    expect(pyramid.level(19).changed![0]).toBe(2 ** 19);
+    expect(pyramid.builtLevels()).toEqual([0, 3, 12, 19]);
   });
 });
