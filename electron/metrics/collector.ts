@@ -10,6 +10,7 @@ import type { BlksnapService } from '../service';
 import type { TakeClock } from './takeClock';
 
 const CHANGED_CACHE_MS = 15_000;
+const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 /** The change number is a u8; the take that would make it 256 starts a new generation (spec §4.2). */
 const CHANGE_NUMBER_MAX = 255;
 
@@ -38,6 +39,10 @@ export function fillRatio(s: SnapshotSummary): number | null {
 export function createMetricsCollector(service: BlksnapService, takes: TakeClock | null): MetricsCollector {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client's totals of active handles/requests/resources are gauges named _total, which
+  // promtool check metrics rejects (a _total suffix means a counter); the per-type gauges
+  // nodejs_active_{handles,requests,resources} stay and sum to the same figure.
+  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
   const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
   const m = {
     up: g('blksnap_up', 'The service answers (1).'),
@@ -49,7 +54,7 @@ export function createMetricsCollector(service: BlksnapService, takes: TakeClock
     generation: g('blksnap_cbt_generation_info', 'CBT generation of the device (always 1); a new generation means the next backup must be full.', ['device', 'generation']),
     untilWrap: g('blksnap_cbt_takes_until_wrap', 'Takes left until the change number wraps past 255 and starts a new generation (the backup after it must be full).', ['device']),
     lastTake: g('blksnap_cbt_last_take_timestamp_seconds', 'Unix time of the last take seen on the device (absent until one is seen); age: time() - this.', ['device']),
-    blockCount: g('blksnap_cbt_block_count', 'CBT tracking blocks.', ['device']),
+    blockCount: g('blksnap_cbt_blocks', 'CBT tracking blocks of the device (was blksnap_cbt_block_count: promtool rejects a _count suffix outside histograms and summaries).', ['device']),
     blockSize: g('blksnap_cbt_block_size_bytes', 'CBT tracking block size in bytes.', ['device']),
     changed: g('blksnap_cbt_changed_blocks', 'Blocks changed in the last completed interval (read-map value equal to the change number).', ['device']),
     taken: g('blksnap_snapshot_taken', 'Snapshot taken (1) or only created (0).', ['snapshot']),
