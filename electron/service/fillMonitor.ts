@@ -8,6 +8,7 @@ import { SECTOR_SIZE } from '../../shared/units';
 import { isEmulator, type BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
 import { FillHistory, fillWarning, sameSample, sampleFromUsage, timeToFullSec } from './fill';
+import { FILL_SAVE_INTERVAL_MS, type FillStore } from './fillStore';
 import type { Notices } from './notices';
 import type { PushBus } from './pushBus';
 import type { RegistryView } from './registry';
@@ -28,6 +29,8 @@ export interface FillStatus {
 export class FillMonitor {
   private readonly histories = new Map<string, FillHistory>();
   private readonly usage = new Map<string, DiffStorageUsage>();
+  private savedAtMs = 0;
+  private unsaved = false;
 
   constructor(
     private readonly control: BlksnapControl,
@@ -35,7 +38,28 @@ export class FillMonitor {
     private readonly bus: PushBus,
     private readonly notices: Notices,
     private readonly settings: FillSettings,
-  ) {}
+    private readonly store: FillStore | null = null,
+  ) {
+    // Histories of snapshots the registry still knows survive a restart.
+    for (const [id, samples] of Object.entries(store?.load() ?? {})) {
+      if (!registry.get(id)) continue;
+      const history = new FillHistory(settings.fillHistoryLength);
+      for (const sample of samples) history.add(sample);
+      this.histories.set(id, history);
+    }
+  }
+
+  /** Writes the histories now if anything changed since the last save (close, and every few seconds). */
+  flush(): void {
+    if (!this.store || !this.unsaved) return;
+    this.unsaved = false;
+    this.savedAtMs = Date.now();
+    try {
+      this.store.save(this.all());
+    } catch (err) {
+      this.notices.reportOnce(err);
+    }
+  }
 
   /** One sample of each snapshot; a snapshot that vanished meanwhile is skipped. */
   async sample(ids: readonly string[]): Promise<void> {
@@ -54,8 +78,10 @@ export class FillMonitor {
       const changed = !sameSample(history.last(), sample);
       history.add(sample);
       if (changed) this.bus.publish('fill', { id, sample });
+      this.unsaved ||= changed;
       this.updateWarning(id, history);
     }
+    if (Date.now() - this.savedAtMs >= FILL_SAVE_INTERVAL_MS) this.flush();
   }
 
   status(id: string): FillStatus {
@@ -79,7 +105,7 @@ export class FillMonitor {
   }
 
   forget(id: string): void {
-    this.histories.delete(id);
+    this.unsaved ||= this.histories.delete(id);
     this.usage.delete(id);
   }
 

@@ -12,6 +12,7 @@ import { EmulatedDevices } from './emulator';
 import type { AppEventInput, EventCount } from './eventLog';
 import { SnapshotEvents } from './events';
 import { FillMonitor } from './fillMonitor';
+import { FillStore } from './fillStore';
 import { LifecycleListeners, type SnapshotLifecycleListener } from './lifecycle';
 import { Notices } from './notices';
 import { Poller } from './polling';
@@ -73,7 +74,7 @@ export class Service implements BlksnapService {
     const refresh = () => this.refresh();
     this.devices = new Devices(control, this.bus, this.registry, this.notices, refresh);
     this.cbt = new ChangeTracking(control, refresh);
-    this.fill = new FillMonitor(control, this.registry, this.bus, this.notices, merged);
+    this.fill = new FillMonitor(control, this.registry, this.bus, this.notices, merged, merged.dataDir ? new FillStore(merged.dataDir) : null);
     this.events = new SnapshotEvents(control, merged, {
       registry: this.registry, notices: this.notices, lifecycle: this.lifecycle, refresh,
       liveIds: () => this.snapshots.ids(),
@@ -179,6 +180,7 @@ export class Service implements BlksnapService {
     await this.events.close();
     await this.workloads.stopAll();
     await this.poller.settled();
+    this.fill.flush();
     this.bus.close();
   }
 
