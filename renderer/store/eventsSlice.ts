@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { AppEvent } from '../../shared/contract';
+import { EventFacetIndex } from './eventFacets';
 import { RingBuffer } from './ringBuffer';
 import type { AppState } from './types';
 
@@ -12,33 +13,14 @@ export interface EventsSlice {
   lastEventSeq: number;
   /** While paused the list shows events below this global index; appends continue. */
   eventsPausedAt: number | null;
-  /** Values seen so far, for the filter menus (a new array only when a value is new). */
-  eventFacets: EventFacets;
+  /** Values of the held events, for the filter menus (mutable; see eventFacetsVersion). */
+  eventFacets: EventFacetIndex;
+  /** Changes whenever a filter menu gains or loses a value. */
+  eventFacetsVersion: number;
   appendEvents: (batch: readonly AppEvent[]) => void;
   pauseEvents: () => void;
   resumeEvents: () => void;
   clearEvents: () => void;
-}
-
-export interface EventFacets {
-  snapshotIds: string[];
-  devices: string[];
-  kinds: string[];
-}
-
-function withFacets(facets: EventFacets, batch: readonly AppEvent[]): EventFacets {
-  let next = facets;
-  const add = (key: keyof EventFacets, value: string | null) => {
-    if (value === null || next[key].includes(value)) return;
-    if (next === facets) next = { ...facets };
-    next[key] = [...next[key], value].sort();
-  };
-  for (const e of batch) {
-    add('snapshotIds', e.snapshotId);
-    add('devices', e.device);
-    add('kinds', e.kind);
-  }
-  return next;
 }
 
 export function createEventsSlice(capacity = EVENT_BUFFER_CAPACITY): StateCreator<AppState, [], [], EventsSlice> {
@@ -47,20 +29,24 @@ export function createEventsSlice(capacity = EVENT_BUFFER_CAPACITY): StateCreato
     eventsTotal: 0,
     lastEventSeq: -1,
     eventsPausedAt: null,
-    eventFacets: { snapshotIds: [], devices: [], kinds: [] },
+    eventFacets: new EventFacetIndex(),
+    eventFacetsVersion: 0,
     appendEvents: (batch) => {
-      const { eventLog, lastEventSeq } = get();
+      const { eventLog, lastEventSeq, eventFacets } = get();
       // History and pushes may overlap: keep each seq once, in order.
       const fresh = batch.filter((e) => e.seq > lastEventSeq);
       if (fresh.length === 0) return;
-      eventLog.push(fresh);
-      set((state) => ({ eventsTotal: eventLog.total, lastEventSeq: fresh[fresh.length - 1]!.seq, eventFacets: withFacets(state.eventFacets, fresh) }));
+      // Only what stays held counts: a batch larger than the ring keeps its tail.
+      for (let i = Math.max(0, fresh.length - eventLog.capacity); i < fresh.length; i++) eventFacets.add(fresh[i]!);
+      eventLog.push(fresh, (old) => eventFacets.remove(old));
+      set({ eventsTotal: eventLog.total, lastEventSeq: fresh[fresh.length - 1]!.seq, eventFacetsVersion: eventFacets.version });
     },
     pauseEvents: () => set((state) => ({ eventsPausedAt: state.eventsPausedAt ?? state.eventLog.total })),
     resumeEvents: () => set({ eventsPausedAt: null }),
     clearEvents: () => {
       get().eventLog.clear();
-      set({ eventsTotal: 0, eventsPausedAt: null });
+      get().eventFacets.clear();
+      set({ eventsTotal: 0, eventsPausedAt: null, eventFacetsVersion: get().eventFacets.version });
     },
   });
 }

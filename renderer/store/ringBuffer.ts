@@ -24,11 +24,18 @@ export class RingBuffer<T> {
     return this.appended - this.size;
   }
 
-  push(batch: readonly T[]): void {
+  /**
+   * Appends a batch; `evicted` is called for each held item the batch pushes out (items of the
+   * batch itself that never fit are not reported: they were never held).
+   */
+  push(batch: readonly T[], evicted?: (item: T) => void): void {
     const start = batch.length > this.capacity ? batch.length - this.capacity : 0;
     this.appended += start;
     for (let i = start; i < batch.length; i++) {
-      this.items[this.appended % this.capacity] = batch[i];
+      const slot = this.appended % this.capacity;
+      const old = this.items[slot];
+      if (old !== undefined && evicted) evicted(old);
+      this.items[slot] = batch[i];
       this.appended++;
     }
   }

@@ -4,18 +4,22 @@ import type { AppEvent } from '../../../shared/contract';
 import { Badge, EmptyState, formatTime, Section } from '../../components/common';
 import { downloadText } from '../../components/download';
 import { useAppStore } from '../../store';
+import type { FacetKey } from '../../store/eventFacets';
 import { EventDetail } from './EventDetail';
 import { useThrottledTotal } from './useThrottledTotal';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
 const LIST_MAX_HEIGHT_PX = 520;
+/** Row slots: more than the rows a window shows with overscan, so slot keys never repeat in it. */
+const ROW_SLOTS = 64;
+/** A filter menu with more values than this fills its options only while it is in use. */
+const LAZY_OPTIONS_ABOVE = 200;
 
 export function EventsView() {
   const eventLog = useAppStore((s) => s.eventLog);
   const total = useThrottledTotal();
   const pausedAt = useAppStore((s) => s.eventsPausedAt);
-  const facets = useAppStore((s) => s.eventFacets);
   const pause = useAppStore((s) => s.pauseEvents);
   const resume = useAppStore((s) => s.resumeEvents);
   const [filters, setFilters] = useState<EventFilters>(NO_FILTERS);
@@ -53,6 +57,10 @@ export function EventsView() {
     return -1;
   };
   const selectedRow = selected === null ? -1 : rowOf(selected);
+  // Rows are keyed by their slot in the window, not by event: newest first, every refresh shows
+  // other events in the same rows, and React then updates their text instead of replacing them.
+  const virtualItems = virtualizer.getVirtualItems();
+  const slotKey = (index: number) => (virtualItems.length <= ROW_SLOTS ? index % ROW_SLOTS : index);
 
   const onListKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: 15, PageUp: -15 };
@@ -93,9 +101,9 @@ export function EventsView() {
       </header>
       <Section title="Event stream">
         <div className="events-toolbar">
-          <FilterSelect label="Snapshot" value={filters.snapshotId} options={facets.snapshotIds} onChange={(v) => setFilter('snapshotId', v)} />
-          <FilterSelect label="Device" value={filters.device} options={facets.devices} onChange={(v) => setFilter('device', v)} />
-          <FilterSelect label="Kind" value={filters.kind} options={facets.kinds} onChange={(v) => setFilter('kind', v)} />
+          <FilterSelect label="Snapshot" value={filters.snapshotId} facet="snapshotIds" onChange={(v) => setFilter('snapshotId', v)} />
+          <FilterSelect label="Device" value={filters.device} facet="devices" onChange={(v) => setFilter('device', v)} />
+          <FilterSelect label="Kind" value={filters.kind} facet="kinds" onChange={(v) => setFilter('kind', v)} />
           {!unfiltered && <button type="button" onClick={() => setFilters(NO_FILTERS)}>Clear filters</button>}
           <div className="button-row">
             {pausedAt === null ? (
@@ -135,13 +143,13 @@ export function EventsView() {
               <span role="columnheader">Message</span>
             </div>
             <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((item) => {
+              {virtualItems.map((item) => {
                 const g = globalAt(item.index);
                 const e = eventLog.at(g);
                 if (!e) return null;
                 return (
                   <div
-                    key={e.seq}
+                    key={slotKey(item.index)}
                     id={`event-row-${g}`}
                     role="row"
                     aria-rowindex={item.index + 2}
@@ -172,12 +180,19 @@ export function EventsView() {
   );
 }
 
-function FilterSelect({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange: (v: string) => void }) {
+function FilterSelect({ label, value, facet, onChange }: { label: string; value: string; facet: FacetKey; onChange: (v: string) => void }) {
   const id = `filter-${label.toLowerCase()}`;
+  const facets = useAppStore((s) => s.eventFacets);
+  const [inUse, setInUse] = useState(false);
+  // A short menu follows every change; a long one (thousands of snapshot ids) re-renders only in use.
+  const live = useAppStore((s) => inUse || s.eventFacets.size(facet) <= LAZY_OPTIONS_ABOVE);
+  useAppStore((s) => (live ? s.eventFacetsVersion : -1));
+  const values = live ? facets.values(facet) : [];
+  const options = value !== '' && !values.includes(value) ? [value, ...values] : values;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)} onFocus={() => setInUse(true)} onPointerDown={() => setInUse(true)} onBlur={() => setInUse(false)}>
         <option value="">All</option>
         {options.map((o) => <option key={o} value={o}>{o}</option>)}
       </select>

@@ -64,6 +64,43 @@ describe('events slice', () => {
   });
 });
 
+describe('event filter facets', () => {
+  const ID = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+  it('offers the values of the held events only, sorted, and drops a value with its last event', () => {
+    const store = createAppStore({ eventCapacity: 3 });
+    store.getState().appendEvents([event(0, { kind: 'write', snapshotId: ID(2) }), event(1, { kind: 'corrupted', snapshotId: ID(1) }), event(2, { kind: 'write' })]);
+    const facets = store.getState().eventFacets;
+    expect(facets.values('kinds')).toEqual(['corrupted', 'write']);
+    expect(facets.values('snapshotIds')).toEqual([ID(1), ID(2)]);
+    const version = store.getState().eventFacetsVersion;
+    // Two more push out seq 0 (write, ID 2) and seq 1 (corrupted, ID 1).
+    store.getState().appendEvents([event(3, { kind: 'write' }), event(4, { kind: 'write', snapshotId: ID(1) })]);
+    expect(facets.values('kinds')).toEqual(['write']);
+    expect(facets.values('snapshotIds')).toEqual([ID(1)]);
+    expect(store.getState().eventFacetsVersion).not.toBe(version);
+  });
+
+  it('keeps the same arrays and version while no value appears or goes', () => {
+    const store = createAppStore({ eventCapacity: 2 });
+    store.getState().appendEvents([event(0, { kind: 'write' }), event(1, { kind: 'write' })]);
+    const kinds = store.getState().eventFacets.values('kinds');
+    const version = store.getState().eventFacetsVersion;
+    store.getState().appendEvents([event(2, { kind: 'write' }), event(3, { kind: 'write' })]);
+    expect(store.getState().eventFacetsVersion).toBe(version);
+    expect(store.getState().eventFacets.values('kinds')).toBe(kinds);
+  });
+
+  it('counts only the tail of a batch larger than the ring, and empties on clear', () => {
+    const store = createAppStore({ eventCapacity: 2 });
+    store.getState().appendEvents([event(0, { kind: 'a' }), event(1, { kind: 'b' }), event(2, { kind: 'c', device: '/dev/vda' }), event(3, { kind: 'c' })]);
+    expect(store.getState().eventFacets.values('kinds')).toEqual(['c']);
+    expect(store.getState().eventFacets.size('devices')).toBe(1);
+    store.getState().clearEvents();
+    expect(store.getState().eventFacets.values('kinds')).toEqual([]);
+  });
+});
+
 describe('snapshots slice', () => {
   const sample = (timeMs: number): FillSample => ({ timeMs, usedBytes: timeMs, allocatedBytes: null, limitBytes: null });
 
