@@ -1,6 +1,7 @@
 // The emulator's state and what every part of it shares: lookups by path, events, corruption
 // of a difference area, release of a snapshot, and state.json. Emulator (emulator.ts) adds the
-// module interface on top; io.ts, storage-open.ts and restore.ts work on this state.
+// module interface on top; tracker.ts, snapshot-create.ts, snapshot-take.ts, io.ts,
+// storage-open.ts, emulated-devices.ts and restore.ts work on this state.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appError, errnoError, ERRNO, type ErrnoName } from '../../../shared/errors';
@@ -20,7 +21,7 @@ export type EmulatorFault = 'take-enomem' | 'take-after-switch';
 export type Located = { kind: 'device'; device: EmulatedDevice } | { kind: 'image'; snapshot: Snapshot; area: DiffArea };
 
 /**
- * Members are public for the emulator's own modules (io.ts, storage-open.ts, restore.ts); users
+ * Members are public for the emulator's own modules (README.md lists them); users
  * of the emulator go through EmulatorControl and the documented extras of Emulator.
  */
 export class EmulatorCore {

@@ -2,30 +2,29 @@
 // the module interface (BlksnapControl) and the emulator's extras. All file I/O is synchronous
 // inside each call, so every operation is atomic with respect to the others and the write order
 // that crash safety depends on is the order of the code. State and shared helpers: core.ts.
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appError, BlksnapError, errnoError, type ErrnoName } from '../../../shared/errors';
+import { appError, errnoError } from '../../../shared/errors';
 import type {
   BackendInfo, BlockDevice, CbtInfo, DiffStorageUsage, ModuleParameters, ModuleVersion, SectorRange,
   SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent,
 } from '../../../shared/schemas';
 import type { EmulatorControl, WaitOptions } from '../types';
-import { CbtMap } from './cbt-map';
-import { CowLog } from './cow-log';
-import { EmulatedDevice, MAX_DEVICE_BYTES, SECTOR, DEVICE_MAJOR, type DeviceFlags } from './device';
-import { DiffStorage, type StorageEvent, type StorageState, type StorageTarget } from './diff-storage';
-import { EmulatorCore, deviceNameOf, type EmulatorFault } from './core';
-import { FLAVOURS, imageName, type Flavour } from './flavours';
-import { Snapshot } from './snapshot';
+import { EmulatorCore, type EmulatorFault } from './core';
+import { createDevice, removeDevice, resizeDevice, type CreateDeviceOptions } from './emulated-devices';
+import { FLAVOURS, type Flavour } from './flavours';
 import { ioTarget, readImage, writeImage, writeOriginal } from './io';
-import { applyLoadFixups, chunkShift, defaultParameters, parameterProblem } from './parameters';
+import { applyLoadFixups, defaultParameters, parameterProblem } from './parameters';
 import { restore } from './restore';
-import { openAppendTarget, openPathStorage, rangeProblem } from './storage-open';
+import { addDevice, createV1, createV2 } from './snapshot-create';
+import { takeSnapshot } from './snapshot-take';
+import { openAppendTarget, rangeProblem } from './storage-open';
 import { readStateFile } from './state-file';
 import { acquireStateLock } from './state-lock';
+import { attachTracker, cbtInfoOf, detachTracker, markDirty, readCbtMap } from './tracker';
 
 export type { EmulatorFault } from './core';
+export type { CreateDeviceOptions } from './emulated-devices';
 
 export interface EmulatorOptions {
   stateDir: string;
@@ -40,12 +39,6 @@ export interface EmulatorOptions {
   clientGuards?: boolean;
 }
 
-export interface CreateDeviceOptions {
-  minIoBytes?: number;
-  integrity?: boolean;
-  inlineEncryption?: boolean;
-}
-
 export interface ImageInfo {
   path: string;
   name: string;
@@ -56,9 +49,6 @@ export interface ImageInfo {
   errorCode: number;
   capacitySectors: number;
 }
-
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
-const IMAGE_NAME_RE = /^(blksnap-|veeamblksnapimg|vbsnap-|blksnap-image)/;
 
 export class Emulator extends EmulatorCore implements EmulatorControl {
   info: BackendInfo = this.makeInfo('');
@@ -125,113 +115,27 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
 
   async attach(devicePath: string): Promise<void> {
     this.ensureOpen();
-    const op = this.rules.op.attach;
-    if (this.flavour === 'v1') {
-      throw appError('EUNSUPPORTED', `v1 has no attach: trackers appear when SNAPSHOT_CREATE lists ${devicePath}`, { device: devicePath, dialect: 'v1' });
-    }
-    const dev = this.filterDevice(op, devicePath);
-    if (dev.tracker) throw errnoError('EALREADY', op, `${devicePath} is already tracked by blksnap`, { device: devicePath });
-    dev.tracker = CbtMap.create(this.mapPath(dev.name), this.nextTrackerId++, dev.capacityBytes, this.params);
-    this.saveState();
+    attachTracker(this, devicePath);
   }
 
   async detach(devicePath: string): Promise<void> {
     this.ensureOpen();
-    const op = this.rules.op.detach;
-    const dev = this.filterDevice(op, devicePath);
-    if (!dev.tracker) {
-      throw this.flavour === 'v1'
-        ? errnoError('ENODATA', op, `${devicePath} is not tracked`, { device: devicePath })
-        : errnoError('ENOENT', op, `${devicePath} has no blksnap filter attached`, { device: devicePath });
-    }
-    if (this.flavour === 'v1') {
-      const holder = this.holderOf(dev.name);
-      if (holder?.taken) {
-        throw errnoError('EBUSY', op, `${devicePath} is in the taken snapshot ${holder.id}; destroy it first`, { device: devicePath, snapshotId: holder.id });
-      }
-    }
-    // v2 (spec E3): allowed even in a taken snapshot; its area keeps the old tracker id, so COW stops.
-    dev.tracker.remove();
-    dev.tracker = null;
-    this.rebuildCowIndex();
-    this.saveState();
+    detachTracker(this, devicePath);
   }
 
   async cbtInfo(devicePath: string): Promise<CbtInfo> {
     this.ensureOpen();
-    const map = this.trackerOf(this.rules.op.cbtInfo, devicePath);
-    return {
-      deviceCapacityBytes: map.capacityBytes, blockSizeBytes: map.blockSizeBytes, blockCount: map.blockCount,
-      generationId: map.generation, changesNumber: map.previous,
-    };
+    return cbtInfoOf(this, devicePath);
   }
 
   async cbtMap(devicePath: string, offsetBlocks: number, lengthBlocks: number): Promise<Uint8Array> {
     this.ensureOpen();
-    const op = this.rules.op.cbtMap;
-    checkU32(op, 'offsetBlocks', offsetBlocks);
-    checkU32(op, 'lengthBlocks', lengthBlocks);
-    const map = this.trackerOf(op, devicePath);
-    const details = { device: devicePath, offsetBlocks, lengthBlocks, blockCount: map.blockCount };
-    if (this.flavour === 'v1') {
-      const dev = this.devices.get(deviceNameOf(devicePath) ?? '');
-      if (!dev || !this.holderOf(dev.name)?.taken) {
-        throw errnoError('EPERM', op, `v1 reads the CBT map of ${devicePath} only while it is in a taken snapshot`, details);
-      }
-      if (map.corrupted) throw errnoError('EFAULT', op, `the CBT map of ${devicePath} is corrupted (the device grew while tracked)`, details);
-      if (offsetBlocks >= map.blockCount) {
-        throw errnoError('EINVAL', op, `offset ${offsetBlocks} is not below the block count ${map.blockCount}`, details);
-      }
-      const end = Math.min(map.blockCount, offsetBlocks + lengthBlocks);
-      return map.readMap.slice(offsetBlocks, end);
-    }
-    if (map.corrupted) throw errnoError('EFAULT', op, `the CBT map of ${devicePath} is corrupted (a write past its end); the next take resets it`, details);
-    // E1: the module's check wraps for offset > block_count; the emulator answers ENODATA.
-    if (offsetBlocks > map.blockCount || lengthBlocks > map.blockCount - offsetBlocks) {
-      throw errnoError('ENODATA', op, `blocks ${offsetBlocks}+${lengthBlocks} reach past the map's ${map.blockCount} blocks`, details);
-    }
-    return map.readMap.slice(offsetBlocks, offsetBlocks + lengthBlocks);
+    return readCbtMap(this, devicePath, offsetBlocks, lengthBlocks);
   }
 
   async cbtDirty(devicePath: string, ranges: SectorRange[]): Promise<void> {
     this.ensureOpen();
-    const op = this.rules.op.cbtDirty;
-    for (const [i, r] of ranges.entries()) {
-      if (!Number.isSafeInteger(r.offsetSectors) || r.offsetSectors < 0 || !Number.isSafeInteger(r.countSectors) || r.countSectors < 0) {
-        throw errnoError('ENODATA', op, `range ${i} is not a pair of unsigned sector numbers`, { device: devicePath, range: i });
-      }
-    }
-    if (this.clientGuards) this.guardDirtyRanges(op, devicePath, ranges);
-    let map: CbtMap;
-    if (this.flavour === 'v1') {
-      // An image's dev_t marks its original (spec §6.2).
-      const loc = this.locate(devicePath);
-      const dev = loc?.kind === 'image' ? this.devices.get(loc.area.device) : loc?.device;
-      if (!dev?.tracker) throw errnoError('ENODEV', op, `${devicePath} is not tracked (nor the image of a tracked device)`, { device: devicePath });
-      map = dev.tracker;
-    } else {
-      map = this.trackerOf(op, devicePath);
-    }
-    const result = map.markDirty(ranges);
-    if (result.ok) return;
-    if (result.reason === 'corrupted') throw errnoError('EINVAL', op, `the CBT map of ${devicePath} is corrupted`, { device: devicePath });
-    const r = ranges[result.rangeIndex] as SectorRange;
-    throw errnoError('EINVAL', op, `range ${result.rangeIndex} (sector ${r.offsetSectors}, count ${r.countSectors}) reaches past the end of ${devicePath}; earlier ranges were applied and this one's write map was marked to the map's end`, {
-      device: devicePath, range: result.rangeIndex, blockCount: map.blockCount,
-    });
-  }
-
-  private guardDirtyRanges(op: string, devicePath: string, ranges: SectorRange[]): void {
-    const loc = this.locate(devicePath);
-    const capacity = loc?.kind === 'device' ? loc.device.capacitySectors : loc?.kind === 'image' ? loc.area.capacitySectors : null;
-    for (const r of ranges) {
-      if (r.countSectors === 0) {
-        throw appError('EGUARD', `${op}: a range with count 0 at sector ${r.offsetSectors} is refused before any call (count 0 marks whole maps or fails after partial application: spec §2)`, { device: devicePath });
-      }
-      if (capacity !== null && r.offsetSectors + r.countSectors > capacity) {
-        throw appError('EGUARD', `${op}: range ${r.offsetSectors}+${r.countSectors} ends past ${devicePath}'s ${capacity} sectors; nothing applied (the module would apply the earlier ranges, then fail)`, { device: devicePath, capacitySectors: capacity });
-      }
-    }
+    markDirty(this, devicePath, ranges);
   }
 
   async snapshotCreate(request: SnapshotCreateRequest): Promise<string> {
@@ -240,152 +144,17 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
     if (!Number.isSafeInteger(limit) || limit < 0) {
       throw errnoError('ENODATA', 'SNAPSHOT_CREATE', `the limit ${String(limit)} is not an unsigned sector count`);
     }
-    return this.flavour === 'v1' ? this.createV1(request) : this.createV2(request);
-  }
-
-  private createV2(request: SnapshotCreateRequest): string {
-    const op = 'SNAPSHOT_CREATE';
-    const id = randomUUID();
-    const limit = request.diffStorageLimitSectors;
-    const minimum = this.params.diff_storage_minimum ?? 2_097_152;
-    const events: StorageEvent[] = [];
-    let state: StorageState;
-    const targets = new Map<string, StorageTarget>();
-    const p = request.diffStoragePath;
-    if (p === null) {
-      if (!this.rules.capabilities.appendStorage) {
-        throw errnoError('EFAULT', op, 'the difference storage path is required (a null path pointer)', { dialect: this.rules.dialect });
-      }
-      const portion = Math.min(minimum, limit);
-      state = this.storageState('ranges', null, false, limit, portion, 0, 0, portion > 0);
-      if (portion > 0) events.push({ kind: 'low_free_space', requestedSectors: portion });
-    } else {
-      state = openPathStorage(this, op, id, p, limit, targets);
-    }
-    const snap = new Snapshot(id, Date.now(), new DiffStorage(state, this.storagePolicy(), targets));
-    this.snapshots.set(id, snap);
-    for (const e of events) this.emitStorageEvent(snap, e, false);
-    this.saveState();
-    return id;
-  }
-
-  private createV1(request: SnapshotCreateRequest): string {
-    const op = 'SNAPSHOT_CREATE';
-    if (request.devices.length === 0) {
-      throw appError('EGUARD', 'A v1 snapshot needs at least one device: SNAPSHOT_CREATE with count 0 hangs the real module (soft lockup), so it is never sent', {
-        operation: op, dialect: 'v1',
-      });
-    }
-    if (request.diffStoragePath !== null) {
-      throw appError('EUNSUPPORTED', `v1 takes no storage path: it asks for sector ranges with low_free_space events, appended with SNAPSHOT_APPEND_STORAGE (got ${request.diffStoragePath})`, {
-        operation: op, dialect: 'v1',
-      });
-    }
-    const existing = [...this.snapshots.values()].filter((s) => s.state === 'listed').map((s) => s.id);
-    if (this.clientGuards && existing.length > 0) {
-      throw appError('EGUARD', `v1 allows one snapshot at a time: the module reaches only the newest snapshot, so creating another would strand ${existing.join(', ')} (images, copy-on-write and devices held until the module is unloaded). Destroy it first.`, { existing: existing.join(',') });
-    }
-    const devs: EmulatedDevice[] = [];
-    for (const p of request.devices) {
-      const dev = this.locate(p);
-      if (dev?.kind !== 'device') throw errnoError('ENOENT', op, `${p} is not an emulated block device`, { device: p });
-      if (devs.includes(dev.device)) throw errnoError('EINVAL', op, `${p} is listed twice`, { device: p });
-      const holder = this.holderOf(dev.device.name);
-      if (holder) throw errnoError('EALREADY', op, `${p} already belongs to snapshot ${holder.id}`, { device: p, snapshotId: holder.id });
-      devs.push(dev.device);
-    }
-    for (const dev of devs) {
-      dev.tracker ??= CbtMap.create(this.mapPath(dev.name), this.nextTrackerId++, dev.capacityBytes, this.params);
-    }
-    // Only the newest snapshot stays reachable (spec §6.3): earlier ones drop out of the list.
-    for (const s of this.snapshots.values()) if (s.state === 'listed') s.state = 'unreachable';
-    const minimum = this.params.diff_storage_minimum ?? 2_097_152;
-    const state = this.storageState('ranges', null, false, request.diffStorageLimitSectors, minimum, 0, 0, true);
-    const id = randomUUID();
-    const snap = new Snapshot(id, Date.now(), new DiffStorage(state, this.storagePolicy(), new Map()));
-    for (const dev of devs) snap.members.push({ device: dev.name, trackerId: (dev.tracker as CbtMap).trackerId });
-    this.snapshots.set(id, snap);
-    this.emitStorageEvent(snap, { kind: 'low_free_space', requestedSectors: minimum }, false);
-    this.saveState();
-    return id;
+    return this.flavour === 'v1' ? createV1(this, request) : createV2(this, request);
   }
 
   async snapshotAdd(id: string, devicePath: string): Promise<void> {
     this.ensureOpen();
-    const op = this.rules.op.add;
-    if (this.flavour === 'v1') {
-      throw appError('EUNSUPPORTED', `v1 fixes the device list at SNAPSHOT_CREATE: ${devicePath} cannot be added to ${id} later`, { snapshotId: id, device: devicePath, dialect: 'v1' });
-    }
-    const dev = this.filterDevice(op, devicePath);
-    if (!dev.tracker) throw errnoError('ENOENT', op, `${devicePath} has no blksnap filter attached; attach it first`, { device: devicePath });
-    const snap = this.listed(op, id);
-    const details = { device: devicePath, snapshotId: id };
-    if (this.flavour !== 'val-7.0' && (dev.flags.integrity || dev.flags.inlineEncryption)) {
-      // E2: the module returns EPERM and then oopses; the emulator changes nothing.
-      throw errnoError('EPERM', op, `${devicePath} has ${dev.flags.integrity ? 'integrity metadata' : 'inline encryption'}, which blksnap cannot snapshot`, details);
-    }
-    if (snap.storage.state.mode === 'block' && snap.storage.state.path === dev.path) return; // holds the storage: 0, not added
-    if (snap.hasDevice(dev.name)) throw errnoError('EALREADY', op, `${devicePath} is already in snapshot ${id}`, details);
-    const other = this.holderOf(dev.name);
-    if (other) throw errnoError('EBUSY', op, `${devicePath} is in snapshot ${other.id} until that one is released`, { ...details, otherSnapshotId: other.id });
-    snap.members.push({ device: dev.name, trackerId: dev.tracker.trackerId });
-    // After TAKE the module answers 0 but gives the device no image and no COW.
-    this.saveState();
+    addDevice(this, id, devicePath);
   }
 
   async snapshotTake(id: string): Promise<void> {
     this.ensureOpen();
-    const op = 'SNAPSHOT_TAKE';
-    const snap = this.listed(op, id);
-    if (snap.taken) throw errnoError('EALREADY', op, `snapshot ${id} is already taken${snap.brokenAfterSwitch ? ' (a failed take left it so; only DESTROY helps)' : ''}`, { snapshotId: id });
-    if (snap.members.length === 0) throw errnoError('ENODEV', op, `snapshot ${id} has no device; add one first`, { snapshotId: id });
-    const v1 = this.flavour === 'v1';
-    const fail = (code: ErrnoName, meaning: string): BlksnapError => {
-      if (v1) this.release(snap); // v1: a failed take destroys the snapshot
-      else this.saveState();
-      return errnoError(code, op, v1 ? `${meaning}; v1 destroyed the snapshot` : meaning, { snapshotId: id });
-    };
-    if (this.faults.delete('take-enomem')) throw fail('ENOMEM', 'out of memory before any CBT switch (injected); the take may be retried');
-    if (v1 && this.clientGuards && snap.storage.state.capacity === 0) {
-      throw appError('EGUARD', `snapshot ${id} has no difference storage yet: v1 TAKE would fail (EFAULT) and destroy the snapshot. Answer its first low_free_space event with storage (the stretch service does) before taking it.`, { snapshotId: id });
-    }
-    if (v1 && snap.storage.state.capacity === 0) throw fail('EFAULT', `no difference storage was appended to ${id} before TAKE`);
-    const plans: { dev: EmulatedDevice; shift: number }[] = [];
-    for (const m of snap.members) {
-      const dev = this.devices.get(m.device) as EmulatedDevice;
-      const capacityBytes = dev.tracker?.trackerId === m.trackerId ? dev.capacityBytes : dev.capacityBytes;
-      const shift = chunkShift(this.rules.chunkRule, capacityBytes, dev.flags.minIoBytes, this.params);
-      if (shift === null) throw fail('EFAULT', `the chunk size for ${dev.path} would exceed chunk_maximum_shift`);
-      plans.push({ dev, shift });
-    }
-    for (const { dev } of plans) {
-      const map = dev.tracker;
-      if (map && snap.members.some((m) => m.device === dev.name && m.trackerId === map.trackerId)) {
-        if (map.switchAtTake(dev.capacityBytes, this.params, this.rules.copyBeforeIncrement)) {
-          this.recoveryNotes.push(`CBT of ${dev.path} reset at take (capacity changed or map corrupted): new generation ${map.generation}`);
-        }
-      }
-    }
-    snap.taken = true;
-    if (this.faults.delete('take-after-switch')) {
-      snap.brokenAfterSwitch = true;
-      throw fail('EFAULT', `an area of ${id} went corrupted right after the CBT switch (injected); the snapshot stays marked taken`);
-    }
-    const usedMinors = new Set([...this.snapshots.values()].flatMap((s) => s.areas.map((a) => a.imageMinor)));
-    snap.areas = plans.map(({ dev, shift }) => {
-      let imageMinor = 0;
-      while (usedMinors.has(imageMinor)) imageMinor += 1;
-      usedMinors.add(imageMinor);
-      const member = snap.members.find((m) => m.device === dev.name) as { trackerId: number };
-      return {
-        device: dev.name, trackerId: member.trackerId, chunkShift: shift, chunks: new Map<number, number>(), errorCode: 0,
-        imageName: imageName(this.flavour, DEVICE_MAJOR, dev.minor, imageMinor), imageMinor,
-        capacitySectors: dev.tracker?.trackerId === member.trackerId ? dev.tracker.capacityBytes / SECTOR : dev.capacitySectors,
-      };
-    });
-    snap.log = CowLog.create(this.logPath(id));
-    this.rebuildCowIndex();
-    this.saveState();
+    takeSnapshot(this, id);
   }
 
   async snapshotCollect(): Promise<string[]> {
@@ -493,48 +262,18 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
 
   async createDevice(name: string, capacityBytes: number, options: CreateDeviceOptions = {}): Promise<BlockDevice> {
     this.ensureOpen();
-    if (!NAME_RE.test(name) || IMAGE_NAME_RE.test(name)) {
-      throw appError('EBADARG', `"${name}" is not a usable device name: 1–32 letters, digits, '.', '_' or '-', not starting like an image name (blksnap-, veeamblksnapimg, vbsnap-)`, { name });
-    }
-    if (this.devices.has(name)) throw errnoError('EEXIST', 'createDevice', `/dev/${name} already exists`, { device: `/dev/${name}` });
-    if (!Number.isSafeInteger(capacityBytes) || capacityBytes <= 0 || capacityBytes % SECTOR !== 0 || capacityBytes > MAX_DEVICE_BYTES) {
-      throw appError('EBADARG', `capacity ${capacityBytes} bytes must be a positive multiple of 512 up to 16 TiB`, { name, capacityBytes });
-    }
-    const minIo = options.minIoBytes ?? SECTOR;
-    if (!Number.isSafeInteger(minIo) || minIo < SECTOR || (minIo & (minIo - 1)) !== 0) {
-      throw appError('EBADARG', `minimum I/O size ${minIo} must be a power of two of at least 512 bytes`, { name });
-    }
-    const flags: DeviceFlags = { minIoBytes: minIo, integrity: options.integrity ?? false, inlineEncryption: options.inlineEncryption ?? false };
-    const dev = EmulatedDevice.create(name, this.nextMinor++, capacityBytes, flags, this.devicePath(name));
-    this.devices.set(name, dev);
-    this.saveState();
-    return this.blockDevice(dev);
+    return createDevice(this, name, capacityBytes, options);
   }
 
   async removeDevice(name: string): Promise<void> {
     this.ensureOpen();
-    const dev = this.devices.get(name);
-    if (!dev) throw errnoError('ENOENT', 'removeDevice', `/dev/${name} does not exist`, { device: `/dev/${name}` });
-    const user = this.storageUser(dev.path);
-    const busy = dev.tracker ? 'it is tracked (detach it first)'
-      : this.holderOf(name) ? `it is in snapshot ${this.holderOf(name)?.id}` : user ? `it holds the difference storage of snapshot ${user.id}` : null;
-    if (busy) throw errnoError('EBUSY', 'removeDevice', `/dev/${name} cannot be removed: ${busy}`, { device: dev.path });
-    dev.removeFiles();
-    this.devices.delete(name);
-    this.saveState();
+    removeDevice(this, name);
   }
 
   /** Changes an emulated device's capacity (a resize while tracked corrupts or resets its CBT). */
   async resizeDevice(name: string, capacityBytes: number): Promise<BlockDevice> {
     this.ensureOpen();
-    const dev = this.devices.get(name);
-    if (!dev) throw errnoError('ENOENT', 'resizeDevice', `/dev/${name} does not exist`, { device: `/dev/${name}` });
-    if (!Number.isSafeInteger(capacityBytes) || capacityBytes <= 0 || capacityBytes % SECTOR !== 0 || capacityBytes > MAX_DEVICE_BYTES) {
-      throw appError('EBADARG', `capacity ${capacityBytes} bytes must be a positive multiple of 512 up to 16 TiB`, { name, capacityBytes });
-    }
-    dev.resize(capacityBytes);
-    this.saveState();
-    return this.blockDevice(dev);
+    return resizeDevice(this, name, capacityBytes);
   }
 
   async setParameters(update: ModuleParameters): Promise<ModuleParameters> {
@@ -583,9 +322,4 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
     else readImage(this, loc.snapshot, loc.area, offsetBytes, out);
     return out;
   }
-
-}
-
-function checkU32(op: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw errnoError('ENODATA', op, `${name} ${v} is not an unsigned 32-bit number`, { [name]: v });
 }
