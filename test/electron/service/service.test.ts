@@ -7,6 +7,11 @@ import type { AppEvent, DeviceSummary } from '../../../shared/contract';
 import { BlksnapError } from '../../../shared/errors';
 import { FakeControl } from './fakeControl';
 
+/**
+ * A storage path that exists on no host: the kernel-backend tests stat it (the storage-device
+ * guard, the allocated size), and a real file there (another run's /tmp/diff) would change both.
+ */
+const MISSING_STORAGE = join(tmpdir(), `blksnap-test-missing-${process.pid}`, 'diff');
 const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
 const open: BlksnapService[] = [];
 const dirs: string[] = [];
@@ -51,7 +56,7 @@ afterEach(async () => {
 async function takenSnapshot(control: FakeControl, service: BlksnapService) {
   control.addDevice('vda', 64 * 2 ** 20, true);
   control.addDevice('vdb', 64 * 2 ** 20, true);
-  const { id } = await service.snapshotCreate({ diffStoragePath: '/tmp/diff', diffStorageLimitSectors: 2097152, devices: ['/dev/vda'] });
+  const { id } = await service.snapshotCreate({ diffStoragePath: MISSING_STORAGE, diffStorageLimitSectors: 2097152, devices: ['/dev/vda'] });
   await service.snapshotTake({ id });
   return id;
 }
@@ -199,7 +204,7 @@ describe('difference-storage fill', () => {
     await until(async () => (await service.fillHistory({ id })).at(-1)?.usedBytes === null);
     const last = (await service.fillHistory({ id })).at(-1)!;
     expect(last.usedBytes).toBeNull();
-    expect(last.allocatedBytes).toBeNull(); // /tmp/diff does not exist: no file size to report
+    expect(last.allocatedBytes).toBeNull(); // MISSING_STORAGE does not exist: no file size to report
     expect(last.limitBytes).toBe(2097152 * 512); // the limit this app asked for
   });
 });
@@ -275,7 +280,7 @@ describe('registry', () => {
 
     const second = start(control, { dataDir });
     const [summary] = await second.listSnapshots({});
-    expect(summary).toMatchObject({ id, taken: true, diffStoragePath: '/tmp/diff' });
+    expect(summary).toMatchObject({ id, taken: true, diffStoragePath: MISSING_STORAGE });
     expect(summary!.devices.map((d) => d.path)).toEqual(['/dev/vda']);
     expect((await rejection(second.detach({ device: '/dev/vda' }))).code).toBe('EGUARD');
 
