@@ -6,7 +6,6 @@ import { bootService } from '../app/boot';
 import type { BlksnapService } from '../service';
 import { callValidated } from '../service/validate';
 import type { ApiConnection } from './connect';
-import { carryModuleEvents } from './eventCarry';
 import type { GlobalOptions } from './globals';
 import { shareService } from '../web/runtime';
 
@@ -23,11 +22,14 @@ export function validatingApi(service: BlksnapApi, signal?: AbortSignal): Blksna
   return api as BlksnapApi;
 }
 
-/** A booted service as blksnapctl uses it: validated calls, module events carried between runs. */
+/**
+ * A booted service as blksnapctl uses it: validated calls. Module events a run drained and
+ * nobody read stay in the service's queue file for the next run (electron/service/waiters.ts).
+ */
 export function inProcessConnection(service: BlksnapService, stateDir: string, close: () => Promise<void>, signal?: AbortSignal): ApiConnection {
   let unshare: (() => Promise<void>) | null = null;
   return {
-    api: carryModuleEvents(service, validatingApi(service, signal), stateDir),
+    api: validatingApi(service, signal),
     kind: 'in-process',
     share: async () => {
       unshare ??= await shareService(service, stateDir);

@@ -59,7 +59,7 @@ export class Devices {
     await Promise.all(devices.filter((d) => d.tracked).map(async (d) => {
       cbt.set(d.path, await this.control.cbtInfo(d.path).catch(() => null));
       const info = await this.control.snapshotInfo(d.path).catch(() => null);
-      if (info) infos.set(d.path, info);
+      if (info) infos.set(d.path, this.withRecordedCorruption(d, info));
     }));
     this.infoByPath = infos;
     const summaries = devices.map((d) => this.summary(d, cbt.get(d.path) ?? null));
@@ -68,6 +68,18 @@ export class Devices {
       this.lastJson = json;
       this.bus.publish('devices', summaries);
     }
+  }
+
+  /**
+   * v1 has no SNAPSHOTINFO: the error code comes from `corrupted` events, which the pump of
+   * whichever process ran then consumed. The registry keeps them, so every later process reports
+   * the overflow (error_code −errno) as the upstream dialects' SNAPSHOTINFO does.
+   */
+  private withRecordedCorruption(device: BlockDevice, info: SnapshotDeviceInfo): SnapshotDeviceInfo {
+    if (info.errorCode !== 0 || this.control.info.dialect !== 'v1') return info;
+    const key = `${device.devId.major}:${device.devId.minor}`;
+    const record = this.registry.all().flatMap((e) => e.corrupted).find((c) => c.device === key);
+    return record && record.errCode > 0 ? { ...info, errorCode: -record.errCode } : info;
   }
 
   /** The last published summaries (a copy). */

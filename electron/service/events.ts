@@ -13,7 +13,7 @@ import type { RegistryView } from './registry';
 import type { CallContext } from './validate';
 import { EventWaiters } from './waiters';
 
-export type EventSettings = Pick<ServiceConfig, 'eventWaitTicks' | 'adoptForeignSnapshots'>;
+export type EventSettings = Pick<ServiceConfig, 'eventWaitTicks' | 'adoptForeignSnapshots' | 'dataDir'>;
 
 /** What the events part reads of the others. */
 export interface EventSurroundings {
@@ -23,19 +23,23 @@ export interface EventSurroundings {
   /** The live snapshot ids at the last refresh. */
   liveIds(): readonly string[];
   pathOf(dev: DevId): string;
+  /** Keeps a corrupted event's device where a later process finds it (the registry). */
+  recordCorrupted(event: SnapshotEvent): void;
   refresh(): Promise<void>;
 }
 
 export class SnapshotEvents {
   private readonly pumps: PumpSet;
-  private readonly waiters = new EventWaiters();
+  private readonly waiters: EventWaiters;
   private readonly corruptedByEvent = new Set<string>();
+  private queuePruned = false;
 
   constructor(
     private readonly control: BlksnapControl,
     settings: EventSettings,
     private readonly around: EventSurroundings,
   ) {
+    this.waiters = new EventWaiters(settings.dataDir);
     // Only our own snapshots unless asked: waiting consumes the module's queue (config.ts).
     const wanted = () => around.liveIds().filter((id) => settings.adoptForeignSnapshots || around.registry.get(id));
     this.pumps = new PumpSet(control, settings.eventWaitTicks, wanted, {
@@ -49,9 +53,9 @@ export class SnapshotEvents {
     return this.pumps.size;
   }
 
-  /** A corrupted event was seen for this snapshot. */
+  /** A corrupted event was seen for this snapshot (by this process or an earlier one). */
   corrupted(id: string): boolean {
-    return this.corruptedByEvent.has(id);
+    return this.corruptedByEvent.has(id) || (this.around.registry.get(id)?.corrupted.length ?? 0) > 0;
   }
 
   startPump(id: string): void {
@@ -88,6 +92,12 @@ export class SnapshotEvents {
 
   /** A caller that goes away (context.signal) stops waiting, so it cannot swallow the next event. */
   async waitEvent({ id, timeoutTicks }: ApiArgs<'waitEvent'>, context: CallContext = {}): Promise<ApiResult<'waitEvent'>> {
+    if (!this.queuePruned) {
+      // Events an earlier process kept for snapshots destroyed since then are not handed out.
+      this.queuePruned = true;
+      await this.around.refresh();
+      this.waiters.keepOnly(this.around.liveIds());
+    }
     const queued = this.waiters.take(id);
     if (queued) return queued;
     if (!this.pumps.has(id)) {
@@ -104,11 +114,16 @@ export class SnapshotEvents {
   }
 
   private onModuleEvent(event: SnapshotEvent): void {
+    // Kept first, before anything that may outlive this process: the queue for waitEvent
+    // callers and the corrupted flag are on disk once this returns.
+    this.waiters.deliver(event);
+    if (event.kind === 'corrupted') {
+      this.corruptedByEvent.add(event.snapshotId);
+      this.around.recordCorrupted(event);
+    }
     const device = event.device ? this.around.pathOf(event.device) : null;
-    if (event.kind === 'corrupted') this.corruptedByEvent.add(event.snapshotId);
     const level = event.kind === 'corrupted' ? 'error' : event.kind === 'no_space' ? 'warning' : 'info';
     this.around.notices.emit({ source: 'module', level, kind: event.kind, snapshotId: event.snapshotId, device, message: describeEvent(event, device), module: event });
-    this.waiters.deliver(event);
     void this.around.lifecycle.notify((l) => l.moduleEvent?.(event));
     if (event.kind !== 'low_free_space') void this.around.refresh().catch(() => undefined);
   }

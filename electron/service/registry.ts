@@ -14,8 +14,17 @@ const RegistryEntry = z.object({
   diffStoragePath: z.string().nullable(),
   limitSectors: Sectors,
   taken: z.boolean(),
+  /**
+   * Storage appended for the snapshot (v1, VAL range mode). Kept here so a later process knows
+   * it: a v1 TAKE without storage fails (EFAULT) and the module destroys the snapshot.
+   */
+  storageSectors: Sectors.default(0),
+  /** Devices a `corrupted` event named ("M:m", positive errno): v1 has no SNAPSHOTINFO to ask later. */
+  corrupted: z.array(z.object({ device: z.string(), errCode: z.number().int() })).default([]),
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;
+/** What a new entry needs (the rest starts empty). */
+export type NewRegistryEntry = Omit<RegistryEntry, 'storageSectors' | 'corrupted'> & Partial<Pick<RegistryEntry, 'storageSectors' | 'corrupted'>>;
 
 const RegistryFile = z.object({ version: z.literal(1), snapshots: z.array(RegistryEntry) });
 
@@ -38,8 +47,22 @@ export class SnapshotRegistry {
     return [...this.entries.values()];
   }
 
-  add(entry: RegistryEntry): void {
-    this.entries.set(entry.id, { ...entry, devices: [...entry.devices] });
+  add(entry: NewRegistryEntry): void {
+    this.entries.set(entry.id, { storageSectors: 0, ...entry, devices: [...entry.devices], corrupted: [...(entry.corrupted ?? [])] });
+    this.save();
+  }
+
+  addStorage(id: string, sectors: number): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    entry.storageSectors += sectors;
+    this.save();
+  }
+
+  markCorrupted(id: string, device: string, errCode: number): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.corrupted.some((c) => c.device === device)) return;
+    entry.corrupted.push({ device, errCode });
     this.save();
   }
 

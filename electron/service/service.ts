@@ -3,6 +3,7 @@
 // Service is the facade: it composes the parts (README.md says which file owns what) and
 // implements BlksnapApi by delegating to them.
 import type { ApiArgs, AppEvent, BlksnapApi, PushPayload, PushSource, PushTopic } from '../../shared/contract';
+import type { SectorRange } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
 import { ChangeTracking } from './cbt';
 import { DEFAULT_CONFIG, type ServiceConfig } from './config';
@@ -39,6 +40,8 @@ export interface BlksnapService extends BlksnapApi, PushSource {
   addLifecycleListener(listener: SnapshotLifecycleListener): () => void;
   /** Posts an app event (stretch service, transports) to the history and the stream. */
   emitAppEvent(input: AppEventInput): AppEvent;
+  /** APPEND_STORAGE (the stretch service), remembered for the TAKE guard of later processes. */
+  appendStorage(id: string, device: string, ranges: SectorRange[]): Promise<void>;
   stats(): ServiceStats;
   /** Re-reads devices and snapshots now and pushes what changed. */
   refresh(): Promise<void>;
@@ -79,6 +82,9 @@ export class Service implements BlksnapService {
       registry: this.registry, notices: this.notices, lifecycle: this.lifecycle, refresh,
       liveIds: () => this.snapshots.ids(),
       pathOf: (dev) => this.devices.pathOf(dev),
+      recordCorrupted: (event) => {
+        if (event.device) this.registry.markCorrupted(event.snapshotId, `${event.device.major}:${event.device.minor}`, event.errCode ?? 0);
+      },
     });
     this.snapshots = new Snapshots(control, merged, this.registry, {
       bus: this.bus, notices: this.notices, lifecycle: this.lifecycle, devices: this.devices, fill: this.fill, events: this.events, refresh,
@@ -136,6 +142,7 @@ export class Service implements BlksnapService {
   snapshotAdd(args: ApiArgs<'snapshotAdd'>) { return this.snapshots.add(args); }
   snapshotTake(args: ApiArgs<'snapshotTake'>) { return this.snapshots.take(args); }
   snapshotDestroy(args: ApiArgs<'snapshotDestroy'>) { return this.snapshots.destroy(args); }
+  appendStorage(id: string, device: string, ranges: SectorRange[]) { return this.snapshots.appendStorage(id, device, ranges); }
   listSnapshots() { return this.snapshots.list(); }
   async fillHistory({ id }: ApiArgs<'fillHistory'>) { return this.fill.history(id); }
   eventHistory(args: ApiArgs<'eventHistory'>) { return this.events.history(args); }

@@ -1,7 +1,8 @@
 // The snapshot lifecycle: create, add, take, destroy, with the registry of the snapshots this
 // app made, the live list from SNAPSHOT_COLLECT, and the summaries pushed to the UI.
 import type { ApiArgs, ApiResult, SnapshotSummary } from '../../shared/contract';
-import { BlksnapError, toErrorInfo } from '../../shared/errors';
+import { BlksnapError, appError, toErrorInfo } from '../../shared/errors';
+import type { SectorRange } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
 import type { Devices } from './devices';
@@ -83,10 +84,13 @@ export class Snapshots {
 
   async take({ id }: ApiArgs<'snapshotTake'>): Promise<ApiResult<'snapshotTake'>> {
     await this.around.lifecycle.notify((l) => l.beforeTake?.(id));
+    await this.refuseTakeWithoutStorage(id);
     try {
       await this.control.snapshotTake(id);
     } catch (err) {
       await this.around.refresh().catch(() => undefined);
+      // v1 destroys a snapshot whose TAKE fails: its stretch files are no longer written into.
+      if (this.control.info.dialect === 'v1' && !this.liveIds.includes(id)) await this.around.lifecycle.notify((l) => l.snapshotDestroyed?.(id));
       throw err;
     }
     this.registry.markTaken(id);
@@ -115,6 +119,27 @@ export class Snapshots {
     await lifecycle.notify((l) => l.snapshotDestroyed?.(id));
     await this.around.refresh();
     return { ok: true };
+  }
+
+  /** APPEND_STORAGE, remembered in the registry so every later process knows the storage is there. */
+  async appendStorage(id: string, device: string, ranges: SectorRange[]): Promise<void> {
+    await this.control.appendStorage(id, device, ranges);
+    this.registry.addStorage(id, ranges.reduce((sum, r) => sum + r.countSectors, 0));
+  }
+
+  /**
+   * The guard lives here, for every backend and every process: a v1 TAKE without storage fails
+   * with EFAULT and the module destroys the snapshot (spec §10, measured). Only snapshots this
+   * service created are judged (their storage is in the registry, whichever process appended it).
+   */
+  private async refuseTakeWithoutStorage(id: string): Promise<void> {
+    if (this.control.info.dialect !== 'v1') return;
+    const entry = this.registry.get(id);
+    if (!entry || entry.storageSectors > 0) return;
+    const usage = await this.control.diffStorageUsage(id).catch(() => null);
+    if ((usage?.capacitySectors ?? 0) > 0) return;
+    throw appError('EGUARD', `snapshot ${id} has no difference storage yet: v1 TAKE would fail (EFAULT) and destroy the snapshot. `
+      + 'Create it with a storage directory (-f DIR -l LIMIT) so the stretch service answers its first low_free_space event, then take it.', { snapshotId: id });
   }
 
   async list(): Promise<ApiResult<'listSnapshots'>> {

@@ -30,7 +30,7 @@ export async function attachStretchCoordinator(service: BlksnapService, options:
 
   const start = async (id: string, directory: string, limitSectors: number | null) => {
     const stretch = new StretchService({
-      control: service.control, snapshotId: id, directory, limitBytes: limitSectors === null ? null : limitSectors * 512, allocator: options.allocator, onAppEvent,
+      control: { appendStorage: (...args) => service.appendStorage(...args), snapshotCollect: () => service.control.snapshotCollect() }, snapshotId: id, directory, limitBytes: limitSectors === null ? null : limitSectors * 512, allocator: options.allocator, onAppEvent,
     });
     stretches.set(id, stretch);
     try {
@@ -47,7 +47,13 @@ export async function attachStretchCoordinator(service: BlksnapService, options:
       if (request.diffStoragePath) await options.allocator.checkDirectory(request.diffStoragePath);
     },
     async snapshotCreated(id: string, request: SnapshotCreateRequest) {
-      if (request.diffStoragePath) await start(id, request.diffStoragePath, request.diffStorageLimitSectors);
+      if (!request.diffStoragePath) return;
+      try {
+        await start(id, request.diffStoragePath, request.diffStorageLimitSectors);
+      } catch (err) {
+        // Never silent: without the stretch service the module's requests go unanswered.
+        service.emitAppEvent({ source: 'app', level: 'error', kind: 'stretch', snapshotId: id, message: `snapshot ${id} has no stretch service: ${(err as Error).message}; its storage requests go unanswered and TAKE is refused until storage is appended` });
+      }
     },
     moduleEvent(event) {
       return stretches.get(event.snapshotId)?.onEvent(event);

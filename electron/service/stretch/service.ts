@@ -17,7 +17,8 @@ import {
 import type { RangeAllocator, StretchAppEvent } from './types';
 
 export interface StretchServiceOptions {
-  control: BlksnapControl;
+  /** APPEND_STORAGE and SNAPSHOT_COLLECT: the service's (it remembers what was appended) or a backend's. */
+  control: Pick<BlksnapControl, 'appendStorage' | 'snapshotCollect'>;
   snapshotId: string;
   /** Directory the storage files go to (ext4/xfs for the kernel allocator). */
   directory: string;
