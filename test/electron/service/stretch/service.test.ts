@@ -94,7 +94,7 @@ describe('StretchService', () => {
     await s.onEvent(low(PORTION, OTHER));
     expect(appended).toHaveLength(0);
     await s.start();
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && appended.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(appended).toHaveLength(1);
   });
 
