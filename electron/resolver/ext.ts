@@ -1,0 +1,138 @@
+// ext2/3/4 through e2fsprogs, read-only: dumpe2fs for the geometry and free blocks, one
+// `debugfs -c -R "filefrag -vr /"` for every file's extents, then debugfs `stat` for the
+// mtime of the files that hold changed bytes. Never a parser of the on-disk format.
+import type { FsSink, ScanResult } from './sink';
+import { runTool } from './tools';
+
+/** mtimes are read for at most this many changed files (the biggest first). */
+const MTIME_LIMIT = 20_000;
+
+interface Geometry { blockSize: number; blockCount: number; usedInodes: number | null }
+
+/** `source` is a file or device debugfs can open, possibly "file?offset=N". */
+export async function scanExt(source: string, sink: FsSink): Promise<ScanResult> {
+  const geo = await readGeometryAndFree(source, sink);
+  const hits = await walkFiles(source, geo, sink);
+  await readMtimes(source, hits, sink);
+  return { fsBytes: geo.blockCount * geo.blockSize, tool: 'debugfs' };
+}
+
+async function readGeometryAndFree(source: string, sink: FsSink): Promise<Geometry> {
+  let blockSize = 0;
+  let blockCount = 0;
+  let inodes: number | null = null;
+  let freeInodes: number | null = null;
+  const pending: string[] = [];
+  sink.progress('reading free blocks (dumpe2fs)', 0, null);
+  await runTool('dumpe2fs', {
+    args: [source], signal: sink.signal,
+    onLine: (line) => {
+      if (line.startsWith('Block size:')) blockSize = Number(line.slice(11).trim());
+      else if (line.startsWith('Block count:')) blockCount = Number(line.slice(12).trim());
+      else if (line.startsWith('Inode count:')) inodes = Number(line.slice(12).trim());
+      else if (line.startsWith('Free inodes:')) freeInodes = Number(line.slice(12).trim());
+      else if (/^\s+Free blocks: /.test(line)) pending.push(line.slice(line.indexOf(':') + 1));
+    },
+  });
+  if (!(blockSize > 0) || !(blockCount > 0)) throw new Error(`dumpe2fs ${source} gave no block size or count`);
+  for (const list of pending) {
+    for (const item of list.split(',')) {
+      const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(item);
+      if (!m) continue;
+      const first = Number(m[1]);
+      const last = m[2] === undefined ? first : Number(m[2]);
+      sink.free(first * blockSize, (last - first + 1) * blockSize);
+    }
+  }
+  return { blockSize, blockCount, usedInodes: inodes !== null && freeInodes !== null ? inodes - freeInodes : null };
+}
+
+const HEAD_RE = /^(.*) has \d+ block\(s\), i_size is (\d+)$/;
+const EXTENT_RE = /^\s*\d+\s+(\d+)\s+(\d+)\s+(?:(\d+)\s+)?(\d+)\s*$/;
+const TAIL_RE = /^(.*): \d+ contiguous extents( \(dir\))?$/;
+
+interface Hit { path: string; name: string }
+
+async function walkFiles(source: string, geo: Geometry, sink: FsSink): Promise<Hit[]> {
+  const hits: Hit[] = [];
+  const seenFirstBlocks = new Set<number>();
+  let name: string | null = null;
+  let size = 0;
+  let extents: number[] = [];
+  let seen = 0;
+  const phase = 'mapping files (debugfs filefrag)';
+  sink.progress(phase, 0, geo.usedInodes);
+  await runTool('debugfs', {
+    args: ['-c', '-R', 'filefrag -vr /', source], signal: sink.signal,
+    onLine: (line) => {
+      const head = HEAD_RE.exec(line);
+      if (head) {
+        name = head[1]!;
+        size = Number(head[2]);
+        extents = [];
+        return;
+      }
+      if (name === null) return;
+      const ext = EXTENT_RE.exec(line);
+      if (ext) {
+        const physical = Number(ext[2]);
+        const length = Number(ext[4]);
+        extents.push(physical * geo.blockSize, length * geo.blockSize);
+        return;
+      }
+      const tail = TAIL_RE.exec(line);
+      if (tail && tail[1] === name) {
+        seen++;
+        // A second name of a hard-linked file has the same first block: count its bytes once.
+        const first = extents[0];
+        const duplicate = first !== undefined && seenFirstBlocks.has(first);
+        if (first !== undefined) seenFirstBlocks.add(first);
+        const path = normalise(name);
+        if (!duplicate && sink.file(path, tail[2] ? 'directory' : 'file', size, null, extents)) hits.push({ path, name });
+        name = null;
+        if ((seen & 0x3fff) === 0) sink.progress(phase, seen, geo.usedInodes);
+      }
+    },
+  });
+  sink.progress(phase, seen, geo.usedInodes);
+  return hits;
+}
+
+/** filefrag names children of "/" as "//name". */
+function normalise(name: string): string {
+  return `/${name.replace(/^\/+/, '')}`;
+}
+
+async function readMtimes(source: string, hits: Hit[], sink: FsSink): Promise<void> {
+  const wanted = hits.filter((h) => !/["\n\\]/.test(h.name)).slice(0, MTIME_LIMIT);
+  if (wanted.length < hits.length) sink.note(`modification times read for ${wanted.length} of ${hits.length} changed files`);
+  if (wanted.length === 0) return;
+  const byName = new Map(wanted.map((h) => [normalise(h.name), h.path]));
+  let current: string | null = null;
+  let done = 0;
+  const phase = 'reading modification times (debugfs stat)';
+  await runTool('debugfs', {
+    args: ['-c', '-f', '-', source], signal: sink.signal,
+    stdin: (function* () {
+      for (const h of wanted) yield `stat "${normalise(h.name)}"\n`;
+    })(),
+    onLine: (line) => {
+      const cmd = /^debugfs: stat "(.*)"$/.exec(line);
+      if (cmd) {
+        current = byName.get(cmd[1]!) ?? null;
+        if ((++done & 0x3ff) === 0) sink.progress(phase, done, wanted.length);
+        return;
+      }
+      const m = /^\s*mtime: 0x([0-9a-f]+)(?::([0-9a-f]+))?/.exec(line);
+      if (m && current) {
+        // The extra field's upper 30 bits are nanoseconds, the low 2 extend the epoch.
+        const extra = m[2] ? parseInt(m[2], 16) : 0;
+        const seconds = parseInt(m[1]!, 16) | 0;
+        const epochBits = extra & 3;
+        const ns = extra >>> 2;
+        sink.update(current, { mtimeMs: (seconds + epochBits * 2 ** 32) * 1000 + Math.floor(ns / 1e6) });
+        current = null;
+      }
+    },
+  });
+}

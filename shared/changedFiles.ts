@@ -1,0 +1,116 @@
+// "Which files changed": the resolver's answer (changed blocks since N → files, folders,
+// metadata, free space) as runtime schemas. A run is a job: started once, read page by page
+// while it runs, so a large answer never travels (or blocks the UI) in one piece.
+import { z } from 'zod';
+import { DevicePath } from './schemas';
+
+export const ChangedFilesSourceKind = z.enum(['image', 'mounted']);
+export type ChangedFilesSourceKind = z.infer<typeof ChangedFilesSourceKind>;
+
+/** Where the answer comes from, shown to the user. */
+export const ChangedFilesSource = z.object({
+  kind: ChangedFilesSourceKind,
+  /** "snapshot image /dev/blksnap-251-0 (debugfs)", "mounted at /mnt (FIEMAP)". */
+  label: z.string(),
+  /** image: the files as they were at take. mounted: live, may race with writes. */
+  consistent: z.boolean(),
+  /** When the source was read (ms since epoch). */
+  readAtMs: z.number(),
+});
+export type ChangedFilesSource = z.infer<typeof ChangedFilesSource>;
+
+export const ChangedFile = z.object({
+  /** Path inside its filesystem, '/'-rooted; with a partition prefix ("p2:/etc/x") on whole disks. */
+  path: z.string(),
+  kind: z.enum(['file', 'directory', 'other']),
+  /** Changed bytes that lie in this file's extents (the intersection, not whole CBT blocks). */
+  changedBytes: z.number().nonnegative(),
+  sizeBytes: z.number().nonnegative().nullable(),
+  mtimeMs: z.number().nullable(),
+});
+export type ChangedFile = z.infer<typeof ChangedFile>;
+
+export const ChangedDirectory = z.object({
+  path: z.string(),
+  /** Changed bytes of everything below (files and the directories' own blocks). */
+  changedBytes: z.number().nonnegative(),
+  files: z.number().int().nonnegative(),
+});
+export type ChangedDirectory = z.infer<typeof ChangedDirectory>;
+
+/** The parts add up: files + metadata + free = incremental (what the incremental panel shows). */
+export const ChangedFilesTotals = z.object({
+  incrementalBytes: z.number().nonnegative(),
+  fileBytes: z.number().nonnegative(),
+  /** In use by the filesystem but no file's data: superblocks, inode tables, bitmaps, journal, extent trees. */
+  metadataBytes: z.number().nonnegative(),
+  /** Free in the filesystem, outside any filesystem or partition, or of a filesystem not resolved. */
+  freeBytes: z.number().nonnegative(),
+  /** Not resolved (cancelled, limits reached, unsupported filesystem); counted nowhere else. */
+  unresolvedBytes: z.number().nonnegative(),
+});
+export type ChangedFilesTotals = z.infer<typeof ChangedFilesTotals>;
+
+export const ChangedFilesState = z.enum(['running', 'done', 'cancelled', 'failed', 'unresolvable']);
+export type ChangedFilesState = z.infer<typeof ChangedFilesState>;
+
+export const ChangedFilesSort = z.enum(['changedBytes', 'path', 'sizeBytes', 'mtimeMs']);
+export type ChangedFilesSort = z.infer<typeof ChangedFilesSort>;
+
+export const ChangedFilesPage = z.object({
+  jobId: z.string(),
+  device: DevicePath,
+  state: ChangedFilesState,
+  /** Why not resolved (state unresolvable/failed), or what limited the answer. */
+  reason: z.string().nullable(),
+  notes: z.array(z.string()),
+  source: ChangedFilesSource.nullable(),
+  generationId: z.string(),
+  sinceChangeNumber: z.number().int(),
+  blockSizeBytes: z.number().int().positive(),
+  progress: z.object({ phase: z.string(), done: z.number(), total: z.number().nullable(), filesSeen: z.number().int() }),
+  elapsedMs: z.number(),
+  totals: ChangedFilesTotals,
+  /** Files with changed bytes so far, and this page of them in the order asked for. */
+  fileCount: z.number().int().nonnegative(),
+  offset: z.number().int().nonnegative(),
+  files: z.array(ChangedFile),
+  /** The top directories by changed bytes. */
+  directories: z.array(ChangedDirectory),
+  /** true when the answer came from the cache of (generation, change number). */
+  cached: z.boolean(),
+});
+export type ChangedFilesPage = z.infer<typeof ChangedFilesPage>;
+
+export const ChangedFilesStartArgs = z.object({
+  device: DevicePath,
+  sinceChangeNumber: z.number().int().min(0).max(255),
+  source: z.enum(['auto', 'image', 'mounted']).optional(),
+  /** Bypass the cache of (generation, change number). */
+  refresh: z.boolean().optional(),
+});
+export type ChangedFilesStartArgs = z.infer<typeof ChangedFilesStartArgs>;
+
+export const ChangedFilesPageArgs = z.object({
+  jobId: z.string().min(1).max(64),
+  offset: z.number().int().nonnegative().optional(),
+  limit: z.number().int().positive().max(10_000).optional(),
+  sort: ChangedFilesSort.optional(),
+  descending: z.boolean().optional(),
+  directories: z.number().int().nonnegative().max(1000).optional(),
+});
+
+/** Device byte ranges of one changed file (to highlight on the map), or who owns a byte. */
+export const ChangedFileRangesArgs = z.object({ jobId: z.string().min(1).max(64), path: z.string().min(1).max(8192) });
+export const ByteRange = z.object({ offsetBytes: z.number().nonnegative(), lengthBytes: z.number().positive() });
+export type ByteRange = z.infer<typeof ByteRange>;
+export const ChangedFileRanges = z.object({ path: z.string(), ranges: z.array(ByteRange), truncated: z.boolean() });
+
+export const ChangedFileOwnerArgs = z.object({ jobId: z.string().min(1).max(64), offsetBytes: z.number().int().nonnegative(), lengthBytes: z.number().int().positive() });
+/** Who owns the changed bytes of a device range: the files (by bytes), or metadata / free / unresolved. */
+export const ChangedFileOwner = z.object({
+  files: z.array(z.object({ path: z.string(), bytes: z.number() })),
+  metadataBytes: z.number(),
+  freeBytes: z.number(),
+});
+export type ChangedFileOwner = z.infer<typeof ChangedFileOwner>;
