@@ -173,12 +173,12 @@ export class ResolveJob {
         collector.filesSeen++;
         this.progress.filesSeen = collector.filesSeen;
         let pieces: number[] | null = null;
+        let bytes = 0;
         for (let i = 0; i < extents.length; i += 2) {
-          changed.overlap(extents[i]!, extents[i + 1]!, (s, len) => (pieces ??= []).push(base + s, len));
+          bytes += changed.overlap(extents[i]!, extents[i + 1]!, (s, len) => (pieces ??= []).push(base + s, len));
         }
-        if (!pieces) return false;
-        collector.addFile({ path: prefix + path, kind, sizeBytes, mtimeMs }, pieces);
-        return true;
+        if (pieces) collector.addFile({ path: prefix + path, kind, sizeBytes, mtimeMs }, pieces);
+        return bytes;
       },
       update: (path, update) => collector.updateFile(prefix + path, update),
       free: (start, length) => changed.overlap(start, length, (s, len) => collector.addFree(base + s, len)),

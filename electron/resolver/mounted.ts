@@ -79,9 +79,9 @@ export async function scanMounted(mountPoint: string, sink: FsSink, limits: Walk
       } finally {
         sysClose(opened.ret);
       }
-      if (extents.length === 0) return;
+      if (extents.length === 0 || sink.file(rel, kind, null, null, extents) === 0) return;
       const st = await lstat(full).catch(() => null);
-      sink.file(rel, kind, st ? st.size : null, st ? st.mtimeMs : null, extents);
+      if (st) sink.update(rel, { sizeBytes: st.size, mtimeMs: st.mtimeMs });
     };
     while (pending.length > 0) {
       const dir = pending.pop()!;

@@ -9,9 +9,9 @@ export interface FsSink {
   readonly signal: AbortSignal;
   /**
    * One file (or directory) and its extents, flat [start, length, ...] in filesystem bytes.
-   * Returns true when changed bytes lie in them: only such files are kept.
+   * Returns the changed bytes that lie in them: only files with some are kept.
    */
-  file(path: string, kind: ChangedFile['kind'], sizeBytes: number | null, mtimeMs: number | null, extents: number[]): boolean;
+  file(path: string, kind: ChangedFile['kind'], sizeBytes: number | null, mtimeMs: number | null, extents: number[]): number;
   /** Later facts about a kept file (mtime read in a second pass). */
   update(path: string, update: { sizeBytes?: number; mtimeMs?: number }): void;
   free(start: number, length: number): void;

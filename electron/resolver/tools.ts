@@ -2,7 +2,6 @@
 // output read line by line as it comes, commands fed on stdin, cancellable, and a missing
 // tool or a failure reported with the tool's own words.
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { appError, errnoError } from '../../shared/errors';
 
 export interface RunOptions {
@@ -38,9 +37,10 @@ export function runTool(tool: string, options: RunOptions): Promise<RunResult> {
     child.stderr.on('data', (d: string) => {
       if (stderr.length < STDERR_KEEP) stderr += d;
     });
-    const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
+    // Lines split by hand: a million-file listing is read several times faster than with readline.
     let lineError: unknown = null;
-    lines.on('line', (line) => {
+    let rest = '';
+    const emit = (line: string) => {
       if (lineError) return;
       try {
         options.onLine?.(line);
@@ -48,8 +48,21 @@ export function runTool(tool: string, options: RunOptions): Promise<RunResult> {
         lineError = err;
         child.kill('SIGKILL');
       }
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const text = rest + chunk;
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        emit(text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
     });
-    const closed = new Promise<void>((r) => lines.once('close', () => r()));
+    const closed = new Promise<void>((r) => child.stdout.once('close', () => {
+      if (rest) emit(rest);
+      r();
+    }));
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;
       settled = true;

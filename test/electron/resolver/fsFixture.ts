@@ -75,10 +75,11 @@ export function locateBlock(image: Buffer, content: Buffer, index: number): numb
 }
 
 /** Writes the image into an emulated device (non-zero pieces only). */
-export async function loadImage(emu: Emulator, device: string, image: Buffer): Promise<void> {
+export async function loadImage(emu: Emulator, device: string, image: Buffer, offsetBytes = 0): Promise<void> {
   const piece = 1 << 20;
+  const zeros = Buffer.alloc(piece);
   for (let at = 0; at < image.length; at += piece) {
     const data = image.subarray(at, at + piece);
-    if (data.some((b) => b !== 0)) await emu.write(device, at, data);
+    if (!data.equals(zeros.subarray(0, data.length))) await emu.write(device, at + offsetBytes, data);
   }
 }
