@@ -6,6 +6,10 @@ import {
   BackendInfo, BlockDevice, CbtInfo, DevicePath, DiffStorageUsage, ModuleParameters,
   SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId,
 } from './schemas';
+import {
+  ChangedFileOwner, ChangedFileOwnerArgs, ChangedFileRanges, ChangedFileRangesArgs, ChangedFilesPage, ChangedFilesPageArgs,
+  ChangedFilesStartArgs,
+} from './changedFiles';
 
 const None = z.object({}).strict();
 const Ok = z.object({ ok: z.literal(true) });
@@ -137,6 +141,18 @@ export const API = {
    * there is no such snapshot or it is destroyed while waiting.
    */
   waitEvent: method(z.object({ id: SnapshotId, timeoutTicks: z.number().int().min(0).max(0xffff_ffff) }), SnapshotEvent.nullable(), false),
+  /**
+   * Which files changed since N (issue 18, shared/changedFiles.ts): a job that resolves in the
+   * background; its answer is read page by page while it runs, and cached per (generation,
+   * change number).
+   */
+  changedFilesStart: method(ChangedFilesStartArgs, z.object({ jobId: z.string(), cached: z.boolean() }), false),
+  changedFilesPage: method(ChangedFilesPageArgs, ChangedFilesPage, false),
+  changedFilesCancel: method(z.object({ jobId: z.string().min(1).max(64) }), Ok, false),
+  /** A changed file's changed device byte ranges (to highlight on the map). */
+  changedFileRanges: method(ChangedFileRangesArgs, ChangedFileRanges, false),
+  /** Which files own the changed bytes of a device range (the heatmap tooltip). */
+  changedFileOwner: method(ChangedFileOwnerArgs, ChangedFileOwner, false),
   // Emulator only (spec E5): EUNSUPPORTED on the kernel backend.
   emuCreateDevice: method(z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a device name is lowercase letters, digits, - or _, starting with a letter'), sizeBytes: z.number().int().positive().max(2 ** 50).refine((n) => n % 512 === 0, 'size is a multiple of 512 bytes') }), BlockDevice, true),
   emuRemoveDevice: method(z.object({ name: z.string().min(1) }), Ok, true),

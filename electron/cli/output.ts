@@ -22,6 +22,11 @@ export class Output {
     if (this.json) this.io.stdout(`${JSON.stringify(value)}\n`);
   }
 
+  /** Text written as is in either mode (CSV asked for explicitly). */
+  raw(text: string): void {
+    this.io.stdout(text);
+  }
+
   error(text: string): void {
     this.io.stderr(`${text}\n`);
   }

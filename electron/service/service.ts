@@ -5,6 +5,7 @@
 import type { ApiArgs, AppEvent, BlksnapApi, PushPayload, PushSource, PushTopic } from '../../shared/contract';
 import type { SectorRange } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
+import { ChangedFilesResolver, controlHost } from '../resolver';
 import { ChangeTracking } from './cbt';
 import { DEFAULT_CONFIG, type ServiceConfig } from './config';
 import { Devices } from './devices';
@@ -63,6 +64,7 @@ export class Service implements BlksnapService {
   private readonly snapshots: Snapshots;
   private readonly emulated: EmulatedDevices;
   private readonly workloads: Workloads;
+  private readonly changedFiles: ChangedFilesResolver;
 
   constructor(readonly control: BlksnapControl, config: Partial<ServiceConfig> = {}) {
     const merged: ServiceConfig = { ...DEFAULT_CONFIG, ...config };
@@ -91,6 +93,7 @@ export class Service implements BlksnapService {
     });
     this.emulated = new EmulatedDevices(control, this.notices, refresh);
     this.workloads = new Workloads(control, this.bus, this.notices, merged.startWorkload);
+    this.changedFiles = new ChangedFilesResolver(controlHost(control));
     this.bus.publish('backend', control.info);
     this.poller.every(merged.pollIntervalMs, refresh);
     this.poller.every(merged.fillSampleIntervalMs, () => this.sampleFill());
@@ -135,6 +138,17 @@ export class Service implements BlksnapService {
   cbtMap(args: ApiArgs<'cbtMap'>) { return this.cbt.map(args); }
   markDirty(args: ApiArgs<'markDirty'>) { return this.cbt.markDirty(args); }
   exportChangedRanges(args: ApiArgs<'exportChangedRanges'>) { return this.cbt.exportChangedRanges(args); }
+
+  // --- Which files changed (../resolver) ---------------------------------------------------
+
+  changedFilesStart(args: ApiArgs<'changedFilesStart'>) { return this.changedFiles.start(args); }
+  async changedFilesPage(args: ApiArgs<'changedFilesPage'>) { return this.changedFiles.page(args); }
+  async changedFilesCancel({ jobId }: ApiArgs<'changedFilesCancel'>) {
+    this.changedFiles.cancel(jobId);
+    return { ok: true as const };
+  }
+  async changedFileRanges({ jobId, path }: ApiArgs<'changedFileRanges'>) { return this.changedFiles.fileRanges(jobId, path); }
+  async changedFileOwner({ jobId, offsetBytes, lengthBytes }: ApiArgs<'changedFileOwner'>) { return this.changedFiles.owner(jobId, offsetBytes, lengthBytes); }
 
   // --- Snapshots, fill and events (snapshots.ts, fillMonitor.ts, events.ts) ---------------------
 
@@ -184,6 +198,7 @@ export class Service implements BlksnapService {
   async close(): Promise<void> {
     if (this.poller.closed) return;
     this.poller.stop();
+    this.changedFiles.close();
     await this.events.close();
     await this.workloads.stopAll();
     await this.poller.settled();

@@ -9,6 +9,7 @@ import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
 import type { BackendInfo, BlockDevice, Capabilities, CbtInfo } from '../../shared/schemas';
 import type { ApiClient } from '../app/apiContext';
 import { seededRandom as mulberry32 } from '../../shared/random';
+import { fakeChangedFiles } from './fakeChangedFiles';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -381,6 +382,10 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
     },
     workloadList: async () => [...workloads.values()].map(publicStatus),
     supportBundle: async () => ({ path: '/tmp/blksnap-fake/support.tar.gz' }),
+    ...fakeChangedFiles((path) => {
+      const t = device(path).tracker ?? fail('ENOENT', `${path} is not tracked`);
+      return { map: t.read, blockSizeBytes: t.blockSizeBytes, generation: t.generation };
+    }),
   };
 
   const push: PushSource & { emit: typeof emit } = {

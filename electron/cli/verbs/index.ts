@@ -1,4 +1,5 @@
 // Every command of blksnapctl, by name: the upstream tool's, then ours.
+import { changedfiles } from './changedfiles';
 import { doctor } from './doctor';
 import { emuCreate, emuList, emuRead, emuRemove, emuWorkload, emuWrite } from './emulator';
 import { snapshotWaitevent, snapshotWatcher } from './events';
@@ -10,7 +11,7 @@ const ALL: Verb[] = [
   version, attach, detach, cbtinfo, readcbtmap, markdirtyblock,
   snapshotCreate, snapshotAdd, snapshotTake, snapshotCollect, snapshotDestroy, snapshotInfo,
   snapshotWaitevent, snapshotWatcher,
-  emuCreate, emuRemove, emuList, emuWrite, emuRead, emuWorkload, doctor,
+  emuCreate, emuRemove, emuList, emuWrite, emuRead, emuWorkload, doctor, changedfiles,
 ];
 
 export const VERBS: ReadonlyMap<string, Verb> = new Map(ALL.map((v) => [v.name, v]));

@@ -79,6 +79,11 @@ function templates(storageDir: string, id: string): Record<ApiMethod, unknown> {
     emuRead: { path: '/dev/disk1', offsetBytes: 0, lengthBytes: 4096 },
     workloadStart: { device: '/dev/disk1', pattern: 'uniform', blockSizeBytes: 4096, rateBytesPerSec: 0, durationMs: 1000, seed: 1 },
     workloadStop: { id: 'w' },
+    changedFilesStart: { device: '/dev/disk0', sinceChangeNumber: 0, source: 'image' },
+    changedFilesPage: { jobId: 'j', offset: 0, limit: 10, sort: 'path', descending: false, directories: 5 },
+    changedFilesCancel: { jobId: 'j' },
+    changedFileRanges: { jobId: 'j', path: '/a' },
+    changedFileOwner: { jobId: 'j', offsetBytes: 0, lengthBytes: 4096 },
   };
 }
 
