@@ -4,7 +4,7 @@
 // `npm start -- --serve` runs the headless service mode instead (electron/serve/).
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAll, buildIsFresh } from './build.mjs';
 import { electronBinary } from './electron-binary.mjs';
 
@@ -39,7 +39,11 @@ if (serve) {
   child = spawn(electron.path, [join(root, 'dist/electron/main.mjs'), ...args], { stdio: 'inherit' });
 } else {
   console.log(`Web mode: ${electron.reason}.`);
-  child = spawn(process.execPath, [join(root, 'dist/web/main.mjs'), ...args], { stdio: 'inherit' });
+  // In this process: a second node would only add its start-up time. The web mode reads the
+  // same arguments (process.argv after the script) and handles its own signals.
+  await import(pathToFileURL(join(root, 'dist/web/main.mjs')).href);
 }
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+if (child) {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

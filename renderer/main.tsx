@@ -3,9 +3,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './styles.css';
+import { getApi } from './api';
 import { App } from './app/App';
 import { ApiContext, type ApiClient } from './app/apiContext';
 import { connectStore, refreshLists } from './app/connect';
+import { preloadViews } from './app/lazyViews';
 import { createAppStore, StoreProvider, type AppStore } from './store';
 
 // The fake API ships only where it is allowed (dev server, bench builds): not in the app.
@@ -16,7 +18,6 @@ async function loadClient(store: AppStore): Promise<ApiClient> {
     const { createFakeClient } = await import('./dev/fakeApi');
     return createFakeClient();
   }
-  const { getApi } = await import('./api');
   const client: ApiClient = getApi({
     // Web mode: say when the WebSocket drops after the first load, and reload the lists once it is back.
     onConnectionChange(connected) {
@@ -46,6 +47,13 @@ async function start() {
         </ApiContext.Provider>
       </StrictMode>,
     );
+    // The other views' chunks once the lists are in, when the page is idle.
+    const unsubscribe = store.subscribe((state) => {
+      if (state.connection !== 'ready') return;
+      unsubscribe();
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(preloadViews, { timeout: 3000 });
+      else setTimeout(preloadViews, 500);
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     root.render(<div className="banner banner-error" role="alert">blksnap Manager could not start: {message}</div>);

@@ -1,11 +1,8 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { useAppStore, useAppStoreApi } from '../store';
 import { parseHash, routeHash, type Route } from '../store/route';
 import { DevicesView } from '../views/devices/DevicesView';
-import { DeviceDetailView } from '../views/devices/DeviceDetailView';
-import { SnapshotsView } from '../views/snapshots/SnapshotsView';
-import { EventsView } from '../views/events/EventsView';
-import { BackendView } from '../views/backend/BackendView';
+import { BackendView, DeviceDetailView, EventsView, SnapshotsView } from './lazyViews';
 import { BackendStatus } from './BackendStatus';
 
 const NAV: { view: Route['view']; label: string }[] = [
@@ -82,10 +79,12 @@ export function App() {
           </div>
         )}
         {route.view === 'devices' && <DevicesView />}
-        {route.view === 'device' && <DeviceDetailView path={route.path} />}
-        {route.view === 'snapshots' && <SnapshotsView />}
-        {route.view === 'events' && <EventsView />}
-        {route.view === 'backend' && <BackendView />}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          {route.view === 'device' && <DeviceDetailView path={route.path} />}
+          {route.view === 'snapshots' && <SnapshotsView />}
+          {route.view === 'events' && <EventsView />}
+          {route.view === 'backend' && <BackendView />}
+        </Suspense>
       </main>
     </div>
   );

@@ -30,13 +30,13 @@ export function connectStore(client: ApiClient, store: AppStore): () => void {
 
   void (async () => {
     try {
-      const [backend, devices, snapshots, events] = await Promise.all([
-        api.backendInfo({}), api.listDevices({}), api.listSnapshots({}), api.eventHistory({ limit: INITIAL_EVENT_HISTORY }),
+      // Each list shows as soon as it is in: the device list does not wait for the event history.
+      await Promise.all([
+        api.backendInfo({}).then((backend) => s.setBackend(backend)),
+        api.listDevices({}).then((devices) => s.setDevices(devices)),
+        api.listSnapshots({}).then((snapshots) => s.setSnapshots(snapshots)),
+        api.eventHistory({ limit: INITIAL_EVENT_HISTORY }).then((events) => s.appendEvents(events)),
       ]);
-      s.setBackend(backend);
-      s.setDevices(devices);
-      s.setSnapshots(snapshots);
-      s.appendEvents(events);
       s.setConnection('ready');
     } catch (err) {
       s.setConnection('failed', errorMessage(err));

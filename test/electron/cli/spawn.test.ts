@@ -24,7 +24,9 @@ beforeAll(async () => {
   // The same options as build/build.mjs gives the CLI entry.
   await build({
     entryPoints: [join(root, 'electron', 'cli', 'blksnapctl.ts')], outfile: join(root, 'dist', 'cli', 'blksnapctl.mjs'),
-    bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, packages: 'external', logLevel: 'error',
+    bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, logLevel: 'error',
+    external: ['electron', 'ffi-rs', 'bufferutil', 'utf-8-validate'],
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   });
 }, 120_000);
 

@@ -28,17 +28,18 @@ describe('App', () => {
     const nav = screen.getByRole('navigation', { name: 'Main' });
     expect(within(nav).getByRole('link', { name: 'Devices' }).getAttribute('aria-current')).toBe('page');
     fireEvent.click(within(nav).getByRole('link', { name: 'Snapshots' }));
-    expect(screen.getByRole('heading', { level: 1, name: 'Snapshots' })).toBeTruthy();
+    // Views other than the device list load as chunks of their own (lazyViews.ts).
+    expect(await screen.findByRole('heading', { level: 1, name: 'Snapshots' }, { timeout: 10_000 })).toBeTruthy();
     await waitFor(() => expect(window.location.hash).toBe('#/snapshots'));
     fireEvent.click(within(nav).getByRole('link', { name: 'Devices' }));
     fireEvent.click(screen.getByRole('button', { name: 'Open /dev/emu0' }));
-    expect(screen.getByRole('heading', { level: 1, name: '/dev/emu0' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: '/dev/emu0' }, { timeout: 10_000 })).toBeTruthy();
     await waitFor(() => expect(window.location.hash).toBe('#/devices/%2Fdev%2Femu0'));
   });
 
   it('opens the view named by the hash on load', async () => {
     window.location.hash = '#/events';
     await renderWithFake(<App />);
-    expect(await screen.findByRole('heading', { level: 1, name: 'Events' })).toBeTruthy();
+    expect(await screen.findByRole('heading', { level: 1, name: 'Events' }, { timeout: 10_000 })).toBeTruthy();
   });
 });
