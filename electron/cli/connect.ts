@@ -64,25 +64,50 @@ export function runningApp(emulatorDir: string): RuntimeInfo | null {
 export const LOCK_WAIT_MS = 10_000;
 const LOCK_POLL_MS = 100;
 
-async function connectToApp(app: RuntimeInfo, globals: GlobalOptions): Promise<ApiConnection> {
-  const connection = await connectRemote(app);
+/**
+ * The running app, or null when it went away meanwhile (a watcher ending: the caller falls back).
+ * With --backend kernel, an app on the emulator is not the module's owner: null too.
+ */
+async function connectToApp(app: RuntimeInfo, globals: GlobalOptions): Promise<ApiConnection | null> {
+  let connection: ApiConnection;
+  try {
+    connection = await connectRemote(app);
+  } catch (err) {
+    if (hasCode(err, 'ETRANSPORT') && runningApp(globals.emulatorDir) === null) return null;
+    throw err;
+  }
+  if (globals.backend === 'kernel') {
+    const info = await connection.api.backendInfo({}).catch(() => null);
+    if (info?.kind !== 'kernel') {
+      await connection.close();
+      return null;
+    }
+  }
   if (globals.explicit.length > 0) {
     const given = globals.explicit.map((name) => `--${name}`).join(', ');
-    connection.notes = [`blksnapctl: the running blksnap Manager (pid ${app.pid}) owns ${globals.emulatorDir}; its backend applies and ${given} is ignored`];
+    const owns = globals.backend === 'kernel' ? 'owns the blksnap module' : `owns ${globals.emulatorDir}`;
+    connection.notes = [`blksnapctl: the running blksnap Manager (pid ${app.pid}) ${owns}; its backend applies and ${given} is ignored`];
   }
   return connection;
 }
 
 /**
  * A running app (or a sharing blksnapctl run) if one owns the directory, else the service booted
- * here. Another short run holding the directory (scripts run in parallel) is waited for.
+ * here. Another short run holding the directory (scripts run in parallel) is waited for. On the
+ * kernel backend too: one process pumps the module's event queues, so a running app on the
+ * kernel is always asked (issue 19, item 8).
  */
 export const connectService: Connector = async (globals, signal) => {
-  if (globals.backend === 'kernel') return bootInProcess(globals, signal);
+  if (globals.backend === 'kernel') {
+    const app = runningApp(globals.emulatorDir);
+    const remote = app ? await connectToApp(app, globals) : null;
+    return remote ?? bootInProcess(globals, signal);
+  }
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
     const app = runningApp(globals.emulatorDir);
-    if (app) return connectToApp(app, globals);
+    const remote = app ? await connectToApp(app, globals) : null;
+    if (remote) return remote;
     try {
       return await bootInProcess(globals, signal);
     } catch (err) {

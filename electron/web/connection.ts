@@ -18,6 +18,8 @@ export class Connection {
   readonly topics = new Set<PushTopic>();
   private inFlight = 0;
   private inFlightBytes = 0;
+  /** Calls that change or read state, not the open-ended waits (waitEvent): drain() waits for these. */
+  private readonly working = new Set<Promise<unknown>>();
   /** Aborted when the socket closes: calls still waiting (waitEvent) give up. */
   private readonly gone = new AbortController();
 
@@ -106,11 +108,19 @@ export class Connection {
     }
     this.inFlight += 1;
     this.inFlightBytes += cost;
-    void callValidated(this.service, m.method, m.args, { signal: this.gone.signal }).then((outcome) => {
+    const call = callValidated(this.service, m.method, m.args, { signal: this.gone.signal }).then((outcome) => {
       this.inFlight -= 1;
       this.inFlightBytes -= cost;
       this.send({ t: 'result', id, ...outcome });
     });
+    if (m.method === 'waitEvent') return;
+    this.working.add(call);
+    void call.finally(() => this.working.delete(call));
+  }
+
+  /** Resolves once every call in progress (but waits for events) has been answered. */
+  async drain(): Promise<void> {
+    while (this.working.size > 0) await Promise.allSettled([...this.working]);
   }
 
   private onSubscription(kind: 'sub' | 'unsub', topics: unknown): void {

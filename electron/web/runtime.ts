@@ -10,7 +10,7 @@ import { readStateFileSync, writeStateFileSync } from '../app/stateFiles';
 import { startWebServer } from './server';
 
 export const RUNTIME_FILE = 'runtime.json';
-/** How long other runs' calls in flight may take to finish when the sharing run ends. */
+/** After runtime.json is gone: time for a call another run sent just before to arrive. */
 const CLOSE_GRACE_MS = 500;
 
 /** The built renderer, so the same URL also opens the GUI: dist/<entry>/… → dist/renderer; sources → <repo>/dist/renderer. */
@@ -35,9 +35,12 @@ export async function shareService(service: BlksnapService, emulatorDir: string)
   const server = await startWebServer({ service, staticDir: rendererDir() });
   const file = writeRuntimeFile(emulatorDir, server);
   return async () => {
-    // No new runs find us; calls in flight (the write that ended a watcher) get their answer.
+    // No new runs find us; every call in progress (the write that ended a watcher) completes and
+    // gets its answer however long it takes: a write to an original is never cut off halfway.
     removeIfOurs(file);
+    await server.drain();
     await new Promise((r) => setTimeout(r, CLOSE_GRACE_MS));
+    await server.drain();
     await server.close();
   };
 }

@@ -42,6 +42,11 @@ export interface WebServer {
   setToken(token: string): void;
   /** The origin the page is served from (what Origin headers must equal). */
   origin: string;
+  /**
+   * Resolves once no call is in progress (waits for events aside): a process serving others
+   * (a blksnapctl watcher) ends only after the writes it carries for them have completed.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -166,6 +171,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       for (const ws of wss.clients) ws.close(4001, 'token rotated');
     },
     origin,
+    drain: async () => {
+      await Promise.all([...connections].map((c) => c.drain()));
+    },
     close: async () => {
       for (const u of unsubscribes) u();
       for (const ws of wss.clients) ws.terminate();

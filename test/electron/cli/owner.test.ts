@@ -1,0 +1,89 @@
+// The process that owns the module serves the others (issue 19, items 8 and 9): blksnapctl
+// --backend kernel goes through a running app on the kernel backend instead of booting a second
+// service (two pumps would drain one module event queue), and a process that serves others ends
+// only after the calls it carries for them have completed.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectRemote } from '../../../electron/cli/remote';
+import { createService, type BlksnapService } from '../../../electron/service';
+import { shareService } from '../../../electron/web/runtime';
+import { startWebServer, type WebServer } from '../../../electron/web/server';
+import { FakeControl } from '../service/fakeControl';
+import { cli } from './harness';
+
+let dir: string;
+let stateDir: string;
+const cleanup: (() => Promise<void>)[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'blksnapctl-owner-'));
+  stateDir = join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
+});
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function app(kind: 'kernel' | 'emulator'): Promise<{ service: BlksnapService; server: WebServer }> {
+  const control = new FakeControl(kind);
+  const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
+  const server = await startWebServer({ service, staticDir: dir });
+  writeFileSync(join(stateDir, 'runtime.json'), JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }));
+  cleanup.push(async () => {
+    await server.close();
+    await service.close();
+  });
+  return { service, server };
+}
+
+describe('blksnapctl --backend kernel with a running app', () => {
+  it('talks to the app that owns the module, with the note the README promises (item 8)', async () => {
+    await app('kernel');
+    const r = await cli(['--emulator-dir', stateDir, '--backend', 'kernel', 'version', '--json'], { env: {} });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.lines[0] ?? '{}')).toMatchObject({ backend: 'kernel' });
+    expect(r.stderr).toBe(`blksnapctl: the running blksnap Manager (pid ${process.pid}) owns the blksnap module; its backend applies and --backend is ignored\n`);
+  });
+
+  it('does not take an app on the emulator for the module\'s owner', async () => {
+    await app('emulator');
+    const r = await cli(['--emulator-dir', stateDir, '--backend', 'kernel', 'version', '--json'], { env: {} });
+    // Booted here instead: on this machine either the module answers or the backend cannot start.
+    if (r.code === 0) expect(JSON.parse(r.lines[0] ?? '{}')).toMatchObject({ backend: 'kernel' });
+    else expect(r.stderr).toMatch(/EBACKEND|no usable blksnap module/);
+    expect(r.stderr).not.toMatch(/running blksnap Manager/);
+  });
+});
+
+describe('a process serving others', () => {
+  it('ends only after the write it carries for another run has landed in full (item 9)', async () => {
+    const control = new FakeControl('emulator');
+    control.addDevice('disk0', 4 * 2 ** 20);
+    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
+    cleanup.push(() => service.close());
+    // A write that takes longer than any fixed grace period (64 MiB under TCG took seconds).
+    let landed = 0;
+    const slow = Object.assign(Object.create(service) as BlksnapService, {
+      emuWrite: async (args: Parameters<BlksnapService['emuWrite']>[0]) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        const result = await service.emuWrite(args);
+        landed = args.data.length;
+        return result;
+      },
+    });
+    const unshare = await shareService(slow, stateDir);
+    const { readFileSync } = await import('node:fs');
+    const remote = await connectRemote(JSON.parse(readFileSync(join(stateDir, 'runtime.json'), 'utf8')));
+    cleanup.push(() => remote.close());
+    const data = new Uint8Array(2 ** 20).fill(0xab);
+    const write = remote.api.emuWrite({ path: '/dev/disk0', offsetBytes: 0, data });
+    await new Promise((r) => setTimeout(r, 100));
+    // The watcher saw `corrupted` and ends while the write is in progress.
+    const ended = unshare().then(() => landed);
+    await expect(write).resolves.toEqual({ ok: true });
+    expect(await ended).toBe(2 ** 20);
+  });
+});
