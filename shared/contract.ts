@@ -105,6 +105,13 @@ export const DoctorReport = z.object({
 });
 export type DoctorReport = z.infer<typeof DoctorReport>;
 
+/**
+ * snapshotCreate's arguments: the module's request, plus the danger option that lets storage
+ * overwrite a block device holding a filesystem or partition table (the storage policy refuses
+ * that device otherwise). Separately named so no other flag can switch it on.
+ */
+export const SnapshotCreateArgs = SnapshotCreateRequest.extend({ forceStorageDevice: z.boolean().optional() });
+
 function method<A extends z.ZodType, R extends z.ZodType>(args: A, result: R, mutates: boolean) {
   return { args, result, mutates };
 }
@@ -126,7 +133,7 @@ export const API = {
     z.object({ text: z.string(), rangeCount: z.number().int(), bytes: z.number() }),
     false,
   ),
-  snapshotCreate: method(SnapshotCreateRequest, z.object({ id: SnapshotId }), true),
+  snapshotCreate: method(SnapshotCreateArgs, z.object({ id: SnapshotId }), true),
   snapshotAdd: method(z.object({ id: SnapshotId, device: DevicePath }), Ok, true),
   snapshotTake: method(z.object({ id: SnapshotId }), Ok, true),
   snapshotDestroy: method(z.object({ id: SnapshotId }), Ok, true),

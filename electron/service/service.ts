@@ -20,6 +20,8 @@ import { Notices } from './notices';
 import { Poller } from './polling';
 import { PushBus } from './pushBus';
 import { SnapshotRegistry } from './registry';
+import { StorageGate } from './storageGate';
+import { OwnedStorage } from './ownedStorage';
 import { Snapshots } from './snapshots';
 import { writeSupportBundle } from './support';
 import type { CallContext } from './validate';
@@ -90,6 +92,7 @@ export class Service implements BlksnapService {
     });
     this.snapshots = new Snapshots(control, merged, this.registry, {
       bus: this.bus, notices: this.notices, lifecycle: this.lifecycle, devices: this.devices, fill: this.fill, events: this.events, refresh,
+      storage: new StorageGate(control, this.devices, new OwnedStorage(merged.dataDir)),
     });
     this.emulated = new EmulatedDevices(control, this.notices, refresh);
     this.workloads = new Workloads(control, this.bus, this.notices, merged.startWorkload);

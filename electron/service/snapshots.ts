@@ -12,6 +12,8 @@ import type { LifecycleListeners } from './lifecycle';
 import type { Notices } from './notices';
 import type { PushBus } from './pushBus';
 import type { SnapshotRegistry } from './registry';
+import type { StorageGate } from './storageGate';
+import type { SnapshotCreateRequest } from '../../shared/schemas';
 
 /** What the snapshots part uses of the others. */
 export interface SnapshotSurroundings {
@@ -21,6 +23,7 @@ export interface SnapshotSurroundings {
   devices: Devices;
   fill: FillMonitor;
   events: SnapshotEvents;
+  storage: StorageGate;
   refresh(): Promise<void>;
 }
 
@@ -41,9 +44,25 @@ export class Snapshots {
     return this.liveIds;
   }
 
-  async create(request: ApiArgs<'snapshotCreate'>): Promise<ApiResult<'snapshotCreate'>> {
-    const { devices, notices, lifecycle, events } = this.around;
-    for (const device of request.devices) await devices.refuseStorageDevice(device, request.diffStoragePath, null);
+  async create(asked: ApiArgs<'snapshotCreate'>): Promise<ApiResult<'snapshotCreate'>> {
+    const { devices } = this.around;
+    // The storage policy first: the backend only ever sees an admitted, resolved path.
+    const admitted = await this.around.storage.admit(asked);
+    const request = admitted.request;
+    let id: string;
+    try {
+      for (const device of request.devices) await devices.refuseStorageDevice(device, request.diffStoragePath, null);
+      id = await this.createAdmitted(request);
+    } catch (err) {
+      admitted.abandon();
+      throw err;
+    }
+    admitted.commit();
+    return this.afterCreate(id, request);
+  }
+
+  private async createAdmitted(request: SnapshotCreateRequest): Promise<string> {
+    const { notices, lifecycle } = this.around;
     // v1: the module takes no storage path; the path names the directory the stretch service
     // fills with storage files as the module asks (spec §6.4).
     const stretched = this.control.info.dialect === 'v1';
@@ -52,7 +71,11 @@ export class Snapshots {
       notices.app('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so TAKE fails until storage is appended (spec §6.4)', {});
     }
     await lifecycle.beforeCreate(request);
-    const id = await this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);
+    return this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);
+  }
+
+  private async afterCreate(id: string, request: SnapshotCreateRequest): Promise<ApiResult<'snapshotCreate'>> {
+    const { notices, lifecycle, events } = this.around;
     this.registry.add({
       id, devices: this.control.info.capabilities.addAfterCreate ? [] : [...request.devices], createdAtMs: Date.now(),
       diffStoragePath: request.diffStoragePath, limitSectors: request.diffStorageLimitSectors, taken: false,

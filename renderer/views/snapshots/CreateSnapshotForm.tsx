@@ -4,6 +4,8 @@ import { formatBytes } from '../../../shared/units';
 import { useApiClient } from '../../app/apiContext';
 import { refreshLists } from '../../app/connect';
 import { ErrorMessage, Section } from '../../components/common';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { isErrorInfo } from '../../app/errors';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { asksForDirectory, needsPath, offeredModes, parseLimit, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
@@ -20,9 +22,19 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   const [limitText, setLimitText] = useState('2G');
   const [errors, setErrors] = useState<CreateFormErrors>({});
   const [created, setCreated] = useState<string | null>(null);
-  const action = useAction(async (request: Parameters<typeof client.api.snapshotCreate>[0]) => {
-    const { id } = await client.api.snapshotCreate(request);
-    setCreated(id);
+  type CreateArgs = Parameters<typeof client.api.snapshotCreate>[0];
+  /** A request the storage policy refused because its block device holds data: offered as a danger action. */
+  const [overwritable, setOverwritable] = useState<CreateArgs | null>(null);
+  const [confirmOverwrite, setConfirmOverwrite] = useState(false);
+  const action = useAction(async (request: CreateArgs) => {
+    setOverwritable(null);
+    try {
+      const { id } = await client.api.snapshotCreate(request);
+      setCreated(id);
+    } catch (err) {
+      if (isErrorInfo(err) && err.details?.rule === 'device-has-data' && !request.forceStorageDevice) setOverwritable(request);
+      throw err;
+    }
     await refreshLists(client, store);
   });
 
@@ -114,6 +126,32 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
           </div>
         </div>
         <ErrorMessage message={errors.form ?? action.error} />
+        {overwritable && (
+          <div className="button-row">
+            <button type="button" className="danger" onClick={() => setConfirmOverwrite(true)} disabled={action.pending}>
+              Overwrite the data on {overwritable.diffStoragePath}…
+            </button>
+          </div>
+        )}
+        {overwritable && confirmOverwrite && (
+          <ConfirmDialog
+            title="Destroy the data on this device?"
+            confirmLabel={`Overwrite ${overwritable.diffStoragePath ?? ''}`}
+            danger
+            pending={action.pending}
+            error={action.error}
+            onCancel={() => setConfirmOverwrite(false)}
+            onConfirm={() => {
+              setConfirmOverwrite(false);
+              void action.run({ ...overwritable, forceStorageDevice: true }).then((ok) => ok && setSelected([]));
+            }}
+          >
+            <p>
+              <code>{overwritable.diffStoragePath}</code> holds a filesystem or partition table. Used as difference storage, its
+              contents are overwritten and cannot be recovered.
+            </p>
+          </ConfirmDialog>
+        )}
         {created && <p className="success" role="status">Snapshot <code>{created}</code> created.</p>}
         <div className="button-row">
           <button type="submit" className="primary" disabled={action.pending}>{action.pending ? 'Creating…' : 'Create snapshot'}</button>

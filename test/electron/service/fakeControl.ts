@@ -23,6 +23,8 @@ interface FakeSnapshot {
 }
 
 export const BLOCK_SIZE = 65536;
+/** Not a major any host disk has (the 12-bit maximum), so fake devices never match the host file system holding a test's storage. */
+export const FAKE_MAJOR = 4095;
 
 export function backendInfo(kind: 'kernel' | 'emulator'): BackendInfo {
   return {
@@ -64,7 +66,7 @@ export class FakeControl implements EmulatorControl {
   addDevice(name: string, capacityBytes: number, tracked = false): FakeDevice {
     const blocks = Math.ceil(capacityBytes / BLOCK_SIZE);
     const device: FakeDevice = {
-      path: `/dev/${name}`, name, devId: { major: 254, minor: this.devices.size }, capacitySectors: capacityBytes / 512,
+      path: `/dev/${name}`, name, devId: { major: FAKE_MAJOR, minor: this.devices.size }, capacitySectors: capacityBytes / 512,
       tracked, discovery: 'emulator', map: new Uint8Array(blocks), changesNumber: 0, generationId: fakeUuid(), snapshot: null,
       data: new Uint8Array(0),
     };

@@ -5,13 +5,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
 import type { AppEvent, DeviceSummary } from '../../../shared/contract';
 import { BlksnapError } from '../../../shared/errors';
-import { FakeControl } from './fakeControl';
+import { FAKE_MAJOR, FakeControl } from './fakeControl';
 
 /**
  * A storage path that exists on no host: the kernel-backend tests stat it (the storage-device
  * guard, the allocated size), and a real file there (another run's /tmp/diff) would change both.
  */
-const MISSING_STORAGE = join(tmpdir(), `blksnap-test-missing-${process.pid}`, 'diff');
 const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
 const open: BlksnapService[] = [];
 const dirs: string[] = [];
@@ -56,7 +55,7 @@ afterEach(async () => {
 async function takenSnapshot(control: FakeControl, service: BlksnapService) {
   control.addDevice('vda', 64 * 2 ** 20, true);
   control.addDevice('vdb', 64 * 2 ** 20, true);
-  const { id } = await service.snapshotCreate({ diffStoragePath: MISSING_STORAGE, diffStorageLimitSectors: 2097152, devices: ['/dev/vda'] });
+  const { id } = await service.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 2097152, devices: ['/dev/vda'] });
   await service.snapshotTake({ id });
   return id;
 }
@@ -94,13 +93,15 @@ describe('guards', () => {
     const control = new FakeControl();
     const service = start(control);
     control.addDevice('vda', 64 * 2 ** 20, true);
-    control.addDevice('vdb', 64 * 2 ** 20, true);
+    // Not tracked: the storage policy takes no tracked device as storage.
+    const vdb = control.addDevice('vdb', 64 * 2 ** 20, false);
     const err = await rejection(service.snapshotCreate({ diffStoragePath: '/dev/vdb', diffStorageLimitSectors: 0, devices: ['/dev/vda', '/dev/vdb'] }));
     expect(err.code).toBe('EGUARD');
     expect(err.message).toMatch(/holds the difference storage/);
     expect(control.snapshots.size).toBe(0);
 
     const { id } = await service.snapshotCreate({ diffStoragePath: '/dev/vdb', diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
+    vdb.tracked = true; // attached after the create
     const add = await rejection(service.snapshotAdd({ id, device: '/dev/vdb' }));
     expect(add.code).toBe('EGUARD');
     expect(add.details).toMatchObject({ snapshotId: id, device: '/dev/vdb' });
@@ -111,7 +112,8 @@ describe('guards', () => {
     Object.assign(control.info, { dialect: 'v1', capabilities: { ...control.info.capabilities, addAfterCreate: false } });
     const service = start(control);
     control.addDevice('vdb', 64 * 2 ** 20, true);
-    await expect(service.snapshotCreate({ diffStoragePath: '/dev/vdb', diffStorageLimitSectors: 0, devices: ['/dev/vdb'] })).resolves.toMatchObject({ id: expect.any(String) });
+    // The stretch directory is a directory (the storage policy); here it is the host's tmpdir, not on vdb.
+    await expect(service.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 0, devices: ['/dev/vdb'] })).resolves.toMatchObject({ id: expect.any(String) });
   });
 
   it('answers emulator-only methods with EUNSUPPORTED on the kernel backend', async () => {
@@ -204,7 +206,7 @@ describe('difference-storage fill', () => {
     await until(async () => (await service.fillHistory({ id })).at(-1)?.usedBytes === null);
     const last = (await service.fillHistory({ id })).at(-1)!;
     expect(last.usedBytes).toBeNull();
-    expect(last.allocatedBytes).toBeNull(); // MISSING_STORAGE does not exist: no file size to report
+    expect(last.allocatedBytes).toBeNull(); // directory storage: no file size to report
     expect(last.limitBytes).toBe(2097152 * 512); // the limit this app asked for
   });
 });
@@ -216,7 +218,7 @@ describe('event pump', () => {
     const seen: string[] = [];
     service.addLifecycleListener({ moduleEvent: (e) => void seen.push(e.kind) });
     const id = await takenSnapshot(control, service);
-    control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: 254, minor: 0 }, errCode: 28, requestedSectors: null });
+    control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: FAKE_MAJOR, minor: 0 }, errCode: 28, requestedSectors: null });
     await until(() => seen.length === 1);
     const event = (await service.eventHistory({})).find((e) => e.source === 'module')!;
     expect(event).toMatchObject({ kind: 'corrupted', level: 'error', snapshotId: id, device: '/dev/vda' });
@@ -280,7 +282,7 @@ describe('registry', () => {
 
     const second = start(control, { dataDir });
     const [summary] = await second.listSnapshots({});
-    expect(summary).toMatchObject({ id, taken: true, diffStoragePath: MISSING_STORAGE });
+    expect(summary).toMatchObject({ id, taken: true, diffStoragePath: tmpdir() });
     expect(summary!.devices.map((d) => d.path)).toEqual(['/dev/vda']);
     expect((await rejection(second.detach({ device: '/dev/vda' }))).code).toBe('EGUARD');
 
@@ -337,7 +339,7 @@ describe('destroy while polling', () => {
     const control = new FakeControl();
     const service = start(control);
     control.addDevice('vda', 2 ** 20, false); // not tracked: SNAPSHOTADD answers ENOENT
-    const err = await rejection(service.snapshotCreate({ diffStoragePath: '/tmp/d', diffStorageLimitSectors: 0, devices: ['/dev/vda'] }));
+    const err = await rejection(service.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 0, devices: ['/dev/vda'] }));
     expect(err.code).toBe('ENOENT');
     const [live] = control.snapshots.keys();
     expect(err.details?.snapshotId).toBe(live);

@@ -95,8 +95,8 @@ describe('WebSocket round trip against the emulator', () => {
     const a = await api.emuCreateDevice({ name: 'diska', sizeBytes: 16 * MiB });
     const b = await api.emuCreateDevice({ name: 'diskb', sizeBytes: 16 * MiB });
     await api.attach({ device: a.path });
-    await api.attach({ device: b.path });
     const { id } = await api.snapshotCreate({ diffStoragePath: b.path, diffStorageLimitSectors: 32768, devices: [a.path] });
+    await api.attach({ device: b.path });
     const err = (await api.snapshotAdd({ id, device: b.path }).catch((e: unknown) => e)) as BlksnapError;
     expect(err.code).toBe('EGUARD');
     expect(err.details).toMatchObject({ device: b.path, snapshotId: id });

@@ -1,7 +1,8 @@
+import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API, type ApiMethod, type DeviceSummary } from '../../../shared/contract';
 import { BlksnapError } from '../../../shared/errors';
-import { FakeControl } from '../service/fakeControl';
+import { FAKE_MAJOR, FakeControl } from '../service/fakeControl';
 import { startHarness, type Harness } from './harness';
 
 let harness: Harness | null = null;
@@ -38,7 +39,7 @@ describe('WebSocket transport round trip', () => {
     expect(map.byteLength).toBe(info.blockCount);
     expect(map[0]).toBe(1);
 
-    const { id } = await api.snapshotCreate({ diffStoragePath: '/tmp/diff', diffStorageLimitSectors: 2048, devices: ['/dev/vda'] });
+    const { id } = await api.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 2048, devices: ['/dev/vda'] });
     conforms('snapshotTake', await api.snapshotTake({ id }));
     const snapshots = await api.listSnapshots({});
     conforms('listSnapshots', snapshots);
@@ -96,12 +97,12 @@ describe('a WebSocket client that goes away', () => {
     control.addDevice('vda', 2 ** 20, true);
     harness = await startHarness(control);
     const first = harness.connect();
-    const { id } = await first.api.snapshotCreate({ diffStoragePath: '/tmp/d', diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
+    const { id } = await first.api.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
     void first.api.waitEvent({ id, timeoutTicks: 250_000 }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 50));
     first.close();
     await new Promise((r) => setTimeout(r, 50));
-    control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: 254, minor: 0 }, errCode: 28, requestedSectors: null });
+    control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: FAKE_MAJOR, minor: 0 }, errCode: 28, requestedSectors: null });
     const second = harness.connect();
     expect(await second.api.waitEvent({ id, timeoutTicks: 2500 })).toMatchObject({ kind: 'corrupted', errCode: 28 });
   });

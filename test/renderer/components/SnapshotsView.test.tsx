@@ -32,6 +32,28 @@ describe('SnapshotsView', () => {
     expect(await screen.findByRole('status')).toBeTruthy();
   });
 
+  it('offers overwriting a block device that holds data only as a separate, confirmed danger action', async () => {
+    const { client } = await renderWithFake(<SnapshotsView />);
+    const real = client.api.snapshotCreate.bind(client.api);
+    const create = vi.spyOn(client.api, 'snapshotCreate').mockImplementation(async (request) => {
+      if (!request.forceStorageDevice) {
+        throw { code: 'EGUARD', message: 'difference storage /dev/vdc refused (rule device-has-data: ...)', details: { rule: 'device-has-data' } };
+      }
+      return real(request);
+    });
+    fireEvent.click(screen.getByRole('checkbox', { name: /\/dev\/vdb/ }));
+    fireEvent.change(screen.getByLabelText('Storage directory'), { target: { value: '/dev/vdc' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
+    const danger = await screen.findByRole('button', { name: 'Overwrite the data on /dev/vdc…' });
+    expect(danger.className).toBe('danger');
+    expect(create).toHaveBeenCalledTimes(1);
+    fireEvent.click(danger);
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Overwrite /dev/vdc' }));
+    await waitFor(() => expect(create).toHaveBeenCalledTimes(2));
+    expect(create.mock.calls[1]![0]).toMatchObject({ diffStoragePath: '/dev/vdc', forceStorageDevice: true });
+    expect(create.mock.calls[0]![0].forceStorageDevice).toBeUndefined();
+  });
+
   it('shows each snapshot with its images, fill and a destroy confirmation', async () => {
     const { store } = await renderWithFake(<SnapshotsView />);
     const snapshot = store.getState().snapshots[0]!;
