@@ -7,10 +7,6 @@ import type { AppEvent, DeviceSummary } from '../../../shared/contract';
 import { BlksnapError } from '../../../shared/errors';
 import { FAKE_MAJOR, FakeControl } from './fakeControl';
 
-/**
- * A storage path that exists on no host: the kernel-backend tests stat it (the storage-device
- * guard, the allocated size), and a real file there (another run's /tmp/diff) would change both.
- */
 const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
 const open: BlksnapService[] = [];
 const dirs: string[] = [];
