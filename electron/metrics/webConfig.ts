@@ -55,10 +55,11 @@ export function parseWebConfig(text: string, baseDir: string, name = 'web config
     }
     const m = /^\s+([^:\s]+):\s+(.+)$/.exec(content);
     if (!current || !m) throw new WebConfigError(`${where}: expected "  key: value" inside a section (got "${content.trim()}")`);
+    const key = unquote(m[1]!, where);
     const allowed = SECTIONS[currentName as keyof typeof SECTIONS];
-    if (allowed && !(allowed as readonly string[]).includes(m[1]!)) throw new WebConfigError(`${where}: ${currentName} has no setting "${m[1]}" (known: ${allowed.join(', ')})`);
-    if ((current as Map<string, string>).has(m[1]!)) throw new WebConfigError(`${where}: "${m[1]}" given twice`);
-    (current as Map<string, string>).set(m[1]!, unquote(m[2]!, where));
+    if (allowed && !(allowed as readonly string[]).includes(key)) throw new WebConfigError(`${where}: ${currentName} has no setting "${key}" (known: ${allowed.join(', ')})`);
+    if ((current as Map<string, string>).has(key)) throw new WebConfigError(`${where}: "${key}" given twice`);
+    (current as Map<string, string>).set(key, unquote(m[2]!, where));
   });
 
   const users = sections.get('basic_auth_users') ?? new Map<string, string>();

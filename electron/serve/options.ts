@@ -20,8 +20,9 @@ export interface ServeOptions extends Pick<AppOptions, 'host' | 'port' | 'emulat
   webConfigFile: string | null;
 }
 
-function parseListen(value: string): ListenAddress | null {
-  if (value === 'off') return null;
+/** "off" stays a word: commander would not keep a null an option parser returns. */
+function parseListen(value: string): ListenAddress | 'off' {
+  if (value === 'off') return 'off';
   try {
     return parseListenAddress(value);
   } catch (err) {
@@ -68,16 +69,17 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     throw new Error(`bad option: ${(err as Error).message.replace(/^error: /, '')}`, { cause: err });
   }
   const o = cmd.opts<{
-    host: string; port: number; stateDir: string; emulatorDir?: string; metricsListen: ListenAddress | null; webConfig?: string;
+    host: string; port: number; stateDir: string; emulatorDir?: string; metricsListen: ListenAddress | 'off'; webConfig?: string;
     backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour;
   }>();
-  if (o.webConfig && !o.metricsListen) throw new Error('bad option: --web-config configures the metrics listener, which --metrics-listen off turned off');
+  const metricsListen = o.metricsListen === 'off' ? null : o.metricsListen;
+  if (o.webConfig && !metricsListen) throw new Error('bad option: --web-config configures the metrics listener, which --metrics-listen off turned off');
   return {
     host: o.host,
     port: o.port,
     stateDir: o.stateDir,
     emulatorDir: o.emulatorDir ?? join(o.stateDir, 'emulator'),
-    metricsListen: o.metricsListen,
+    metricsListen,
     webConfigFile: o.webConfig ?? null,
     backend: o.backend,
     dialect: o.dialect ?? null,
