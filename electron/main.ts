@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAppOptions } from './app/options';
 import { bootService } from './app/boot';
+import { startOptionalMetrics } from './metrics/optional';
 import { shareService } from './web/runtime';
 import { registerIpc } from './ipc';
 import { PAGE_CSP, PAGE_SCHEME, PAGE_URL, isOwnPage, pageResponse } from './ipc/page';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const unregister = registerIpc({ ipcMain, service: booted.service, isOwnPage });
   // blksnapctl finds this app through <emulatorDir>/runtime.json and talks to it over loopback.
   const stopSharing = await shareService(booted.service, options.emulatorDir);
+  const metrics = await startOptionalMetrics(booted.service, options);
 
   const window = new BrowserWindow({
     width: 1400,
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
     closing = true;
     event.preventDefault();
     unregister();
-    void stopSharing().then(() => booted.close()).finally(() => app.exit(0));
+    void stopSharing().then(() => metrics?.close()).then(() => booted.close()).finally(() => app.exit(0));
   });
 }
 

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DialectId } from '../../shared/schemas';
+import { parseListenAddress, type ListenAddress } from '../metrics/listener';
 
 export type BackendChoice = 'auto' | 'kernel' | 'emulator';
 export type EmulatedFlavour = 'upstream' | 'v1' | 'val-7.0' | 'val-13';
@@ -20,6 +21,18 @@ export interface AppOptions {
   emulate: EmulatedFlavour;
   /** Web mode: open the URL in a browser (off in CI and tests). */
   openBrowser: boolean;
+  /** The read-only Prometheus listener: off (null) unless asked for in the desktop app and web mode. */
+  metricsListen: ListenAddress | null;
+  /** Its basic auth / TLS (exporters' web-config.yml format). */
+  webConfigFile: string | null;
+}
+
+function parseMetricsListen(value: string): ListenAddress {
+  try {
+    return parseListenAddress(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
 }
 
 /** Where root keeps the state: the service's token, the emulator, runtime.json (FHS /var/lib). */
@@ -73,13 +86,19 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     .addOption(new Option('--backend <backend>', 'control backend').choices(['auto', 'kernel', 'emulator']).default('auto'))
     .option('--dialect <dialect>', 'force a kernel dialect instead of probing', parseDialect)
     .addOption(new Option('--emulate <flavour>', 'emulator flavour').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
-    .option('--no-open', 'web mode: do not open a browser');
+    .option('--no-open', 'web mode: do not open a browser')
+    .option('--metrics-listen <addr>', 'read-only Prometheus listener ADDR:PORT (default off)', parseMetricsListen)
+    .option('--web-config <file>', 'basic auth / TLS for the metrics listener');
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (err) {
     throw new Error(`bad option: ${(err as Error).message.replace(/^error: /, '')}`, { cause: err });
   }
-  const o = cmd.opts<{ web: boolean; host: string; port: number; emulatorDir: string; backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour; open: boolean }>();
+  const o = cmd.opts<{
+    web: boolean; host: string; port: number; emulatorDir: string; backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour; open: boolean;
+    metricsListen?: ListenAddress; webConfig?: string;
+  }>();
+  if (o.webConfig && !o.metricsListen) throw new Error('bad option: --web-config configures the metrics listener; give --metrics-listen ADDR:PORT too');
   return {
     web: o.web,
     host: o.host,
@@ -89,5 +108,7 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     dialect: o.dialect ?? null,
     emulate: o.emulate,
     openBrowser: o.open && !env.CI,
+    metricsListen: o.metricsListen ?? null,
+    webConfigFile: o.webConfig ?? null,
   };
 }

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { isLoopbackHost, parseAppOptions } from '../app/options';
 import { bootService } from '../app/boot';
+import { startOptionalMetrics } from '../metrics/optional';
 import { startWebServer } from './server';
 import { removeIfOurs, rendererDir, writeRuntimeFile } from './runtime';
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   const booted = await bootService(options);
   const server = await startWebServer({ service: booted.service, host: options.host, port: options.port, staticDir: rendererDir() });
   const runtimeFile = writeRuntimeFile(options.emulatorDir, server);
+  const metrics = await startOptionalMetrics(booted.service, options);
+  if (metrics) console.log(`Prometheus metrics (read-only, no token) at ${metrics.url}`);
   console.log(`blksnap Manager (${booted.control.info.kind}, ${booted.control.info.dialectLabel}) is serving at:\n\n  ${server.url}\n`);
   console.log('Open that URL in a browser; it carries the access token. Ctrl+C stops the server.');
   if (options.openBrowser) openBrowser(server.url);
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`\n${signal}: stopping`);
     removeIfOurs(runtimeFile);
+    await metrics?.close().catch(() => undefined);
     await server.close().catch(() => undefined);
     await booted.close().catch(() => undefined);
     process.exit(0);
