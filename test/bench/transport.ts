@@ -1,197 +1,107 @@
-// Transport benchmark (web mode): CBT map transfer over the WebSocket, and event push
-// throughput. Prints figures; asserts nothing about wall time.
-//   npx tsx test/bench/transport.ts [--seconds N] [--rate EVENTS_PER_SEC]
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The web transport alone, from a Node client (the CLI's side; the app's side, with decoding to
+// pixels, is map-to-pixels): CBT map calls for a busy map (~1M changed blocks in runs, run-length
+// encoded) and a dense one (2M random change numbers, sent raw), a small call timed on its own,
+// and event push throughput (10,000 events/s by default). Prints figures; asserts nothing.
+//   npm run bench -- transport [--seconds=10] [--rate=10000]
 import WebSocket from 'ws';
-import { createEmulator } from '../../electron/control/emulator';
-import { createService } from '../../electron/service';
-import { startWebServer } from '../../electron/web/server';
 import { createWsApi, type WebSocketCtor } from '../../renderer/api/ws';
 import type { AppEvent } from '../../shared/contract';
+import { seededRandom } from '../../shared/random';
+import { machine, MAP_BLOCKS, MAP_DEVICE_BYTES, mib, ms, option, patchMap, startApp, stats } from './_app';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
-  return value;
-}
+const SECONDS = option('seconds', 10);
+const RATE = option('rate', 10_000);
 
-const seconds = flag('seconds', 60);
-const rate = flag('rate', 10_000);
-const MAP_BLOCKS = 2_097_152;
-const BLOCK_BYTES = 65_536;
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-const ms = (v: number) => `${v.toFixed(2)} ms`;
-function stats(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { min: sorted[0]!, median: at(0.5), p95: at(0.95), max: sorted.at(-1)! };
+function maps(): Record<string, Uint8Array> {
+  const random = seededRandom(16);
+  const busy = new Uint8Array(MAP_BLOCKS);
+  for (let at = 0; at < MAP_BLOCKS;) {
+    const run = 1 + Math.floor(random() * 2048);
+    busy.fill(1 + Math.floor(random() * 255), at, Math.min(MAP_BLOCKS, at + run));
+    at += run + 1 + Math.floor(random() * 2048);
+  }
+  return { busy, dense: Uint8Array.from({ length: MAP_BLOCKS }, () => Math.floor(random() * 256)) };
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'blksnap-bench-'));
-  const staticDir = join(dir, 'static');
-  const emu = await createEmulator({ stateDir: join(dir, 'state') });
-  mkdirSync(staticDir);
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html>\n');
-  const service = createService(emu, { dataDir: null, eventHistoryLength: 10_000 });
-  const server = await startWebServer({ service, staticDir });
-  const client = createWsApi({ url: `ws://127.0.0.1:${server.port}/ws`, token: server.token, WebSocketImpl: WebSocket as unknown as WebSocketCtor, reconnectDelayMs: 0 });
-  await client.ready;
-  console.log(`node ${process.version}, web mode on 127.0.0.1:${server.port}, emulator backend`);
-
-  // --- CBT map transfer -------------------------------------------------------------------
-  const device = await emu.createDevice('bench0', MAP_BLOCKS * BLOCK_BYTES);
-  await emu.attach(device.path);
-  for (let i = 0; i < 64; i++) await emu.write(device.path, i * 997 * BLOCK_BYTES, new Uint8Array(4096).fill(i));
-  const info = await client.api.cbtInfo({ device: device.path });
-  console.log(`\nCBT map: ${info.blockCount.toLocaleString('en-US')} blocks of ${info.blockSizeBytes / 1024} KiB (${mib(info.blockCount)} per map)`);
-  const direct: number[] = [];
-  const overWs: number[] = [];
-  for (let i = 0; i < 25; i++) {
-    let t = performance.now();
-    await service.cbtMap({ device: device.path });
-    direct.push(performance.now() - t);
-    t = performance.now();
-    const map = await client.api.cbtMap({ device: device.path });
-    overWs.push(performance.now() - t);
-    if (map.byteLength !== MAP_BLOCKS) throw new Error(`map of ${map.byteLength} bytes`);
-  }
-  const d = stats(direct.slice(5));
-  const w = stats(overWs.slice(5));
-  console.log(`  backend read (service.cbtMap, no transport): median ${ms(d.median)}, max ${ms(d.max)}`);
-  console.log(`  sparse map (64 written regions; run-length encoded on the wire), Node client: min ${ms(w.min)}, median ${ms(w.median)}, p95 ${ms(w.p95)}, max ${ms(w.max)} (20 runs after 5 warm-up)`);
-  // Worst case: 2 MiB that does not compress (random bytes, read back through emuRead).
-  const noise = new Uint8Array(MAP_BLOCKS).map(() => Math.floor(Math.random() * 256));
-  await emu.write(device.path, 0, noise);
-  const noisy: number[] = [];
-  for (let i = 0; i < 25; i++) {
-    const t = performance.now();
-    const bytes = await client.api.emuRead({ path: device.path, offsetBytes: 0, lengthBytes: MAP_BLOCKS });
-    noisy.push(performance.now() - t);
-    if (bytes.byteLength !== MAP_BLOCKS) throw new Error('short read');
-  }
-  const n = stats(noisy.slice(5));
-  console.log(`  2 MiB incompressible (emuRead of random bytes), Node client: min ${ms(n.min)}, median ${ms(n.median)}, p95 ${ms(n.p95)}, max ${ms(n.max)}`);
-  await inChromium(staticDir, server.url, device.path);
-
-  // --- Event push throughput --------------------------------------------------------------
-  const total = Math.round(rate * seconds);
-  console.log(`\nEvents: ${rate.toLocaleString('en-US')} events/s for ${seconds} s (${total.toLocaleString('en-US')} events), pushed in ~50 ms batches`);
-  let delivered = 0;
-  let batches = 0;
-  let maxLatency = 0;
-  const batchLatencies: number[] = [];
-  let maxBatch = 0;
-  let lastSeq = 0;
-  let outOfOrder = 0;
-  client.push.subscribe('events', (events: AppEvent[]) => {
-    const now = Date.now();
-    batches += 1;
-    maxBatch = Math.max(maxBatch, events.length);
-    const oldest = events.find((e) => e.kind === 'bench');
-    if (oldest) batchLatencies.push(now - oldest.timeMs);
-    for (const e of events) {
-      if (e.kind !== 'bench') continue;
-      delivered += 1;
-      maxLatency = Math.max(maxLatency, now - e.timeMs);
-      if (e.seq <= lastSeq) outOfOrder += 1;
-      lastSeq = e.seq;
+  const values = maps();
+  const app = await startApp(async (emu, stateDir) => {
+    for (const name of Object.keys(values)) {
+      await emu.createDevice(name, MAP_DEVICE_BYTES);
+      await emu.attach(`/dev/${name}`);
     }
+    await emu.close();
+    for (const [name, map] of Object.entries(values)) patchMap(stateDir, name, map);
   });
-  await new Promise((r) => setTimeout(r, 200));
-  global.gc?.();
-  const before = process.memoryUsage();
-  const started = performance.now();
-  let emitted = 0;
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
-      for (; emitted < due; emitted++) {
-        service.emitAppEvent({ source: 'app', level: 'info', kind: 'bench', message: `bench event ${emitted}`, device: device.path });
-      }
-      if (emitted >= total) resolve();
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-  const emitSeconds = (performance.now() - started) / 1000;
-  const deadline = Date.now() + 10_000;
-  while (delivered < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  global.gc?.();
-  const after = process.memoryUsage();
-  console.log(`  emitted ${emitted.toLocaleString('en-US')} in ${emitSeconds.toFixed(1)} s; delivered ${delivered.toLocaleString('en-US')} (${((delivered / total) * 100).toFixed(2)} %), ${outOfOrder} out of order`);
-  const l = stats(batchLatencies);
-  console.log(`  push batches ${batches.toLocaleString('en-US')}, largest ${maxBatch} events`);
-  console.log(`  batch latency (oldest event of a batch → client): median ${l.median} ms, p95 ${l.p95} ms, max ${l.max} ms; max for any event ${maxLatency} ms`);
-  console.log(`  memory (server + client in one process): rss ${mib(before.rss)} → ${mib(after.rss)}, heap ${mib(before.heapUsed)} → ${mib(after.heapUsed)}`);
-  console.log(`  event history is a ring of ${service.config.eventHistoryLength.toLocaleString('en-US')}: ${(await service.eventHistory({})).length.toLocaleString('en-US')} kept`);
-
-  client.close();
-  await server.close();
-  await service.close();
-  await emu.close();
-  rmSync(dir, { recursive: true, force: true });
-}
-
-/**
- * The same call from a real browser page (Debian's Chromium via Playwright, if present),
- * through the renderer's own WebSocket client bundled with esbuild.
- */
-async function inChromium(staticDir: string, url: string, devicePath: string): Promise<void> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) return console.log(`  in Chromium: skipped (${executablePath} not found)`);
-  const { build } = await import('esbuild');
-  await build({
-    stdin: { contents: "import { createWsApi } from './renderer/api/ws'; Object.assign(window, { createWsApi });", resolveDir: process.cwd(), loader: 'ts' },
-    bundle: true, format: 'iife', outfile: join(staticDir, 'client.js'), logLevel: 'error',
-  });
-  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><script src="/client.js"></script>\n');
-  const { chromium } = await import('@playwright/test');
-  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu'] });
+  const client = createWsApi({ url: `ws://127.0.0.1:${new URL(app.url).port}/ws`, token: app.server.token, WebSocketImpl: WebSocket as unknown as WebSocketCtor, reconnectDelayMs: 0 });
   try {
-    const page = await browser.newPage();
-    await page.goto(url);
-    const times = await page.evaluate(async ([device, runs]) => {
-      type Client = {
-        ready: Promise<void>;
-        api: { backendInfo(a: object): Promise<unknown>; cbtMap(a: { device: string }): Promise<Uint8Array>; emuRead(a: { path: string; offsetBytes: number; lengthBytes: number }): Promise<Uint8Array> };
-        close(): void;
-      };
-      const create = (window as unknown as { createWsApi: (o: { url: string; token: string }) => Client }).createWsApi;
-      const token = new URL(location.href).searchParams.get('token') ?? '';
-      const client = create({ url: `ws://${location.host}/ws`, token });
-      await client.ready;
-      const sparse: number[] = [];
-      const dense: number[] = [];
-      const small: number[] = [];
-      for (let i = 0; i < runs; i++) {
+    await client.ready;
+    console.log(`${machine()}; web mode on 127.0.0.1, emulator backend, Node client (ws)`);
+    const small: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = performance.now();
+      await client.api.backendInfo({});
+      if (i >= 10) small.push(performance.now() - t);
+    }
+    const s = stats(small);
+    console.log(`\nsmall call (backendInfo), nothing else in flight: p50 ${ms(s.p50)}, p95 ${ms(s.p95)}`);
+    for (const name of Object.keys(values)) {
+      const times: number[] = [];
+      const direct: number[] = [];
+      for (let i = 0; i < 25; i++) {
         let t = performance.now();
-        await client.api.backendInfo({});
-        small.push(performance.now() - t);
+        await app.service.cbtMap({ device: `/dev/${name}` });
+        direct.push(performance.now() - t);
         t = performance.now();
-        const map = await client.api.cbtMap({ device });
-        if (map.byteLength !== 2_097_152) throw new Error(`map of ${map.byteLength} bytes`);
-        sparse.push(performance.now() - t);
-        t = performance.now();
-        const bytes = await client.api.emuRead({ path: device, offsetBytes: 0, lengthBytes: 2_097_152 });
-        if (bytes.byteLength !== 2_097_152) throw new Error('short read');
-        dense.push(performance.now() - t);
+        const map = await client.api.cbtMap({ device: `/dev/${name}` });
+        times.push(performance.now() - t);
+        if (map.byteLength !== MAP_BLOCKS) throw new Error(`map of ${map.byteLength} bytes`);
       }
-      client.close();
-      return { sparse, dense, small };
-    }, [devicePath, 25] as const);
-    const b = stats(times.small.slice(5));
-    console.log(`  in Chromium, a small call (backendInfo) for comparison: min ${ms(b.min)}, median ${ms(b.median)}, max ${ms(b.max)}`);
-    const c = stats(times.sparse.slice(5));
-    const e = stats(times.dense.slice(5));
-    console.log(`  in Chromium, renderer client, sparse map: min ${ms(c.min)}, median ${ms(c.median)}, p95 ${ms(c.p95)}, max ${ms(c.max)}`);
-    console.log(`  in Chromium, renderer client, 2 MiB incompressible: min ${ms(e.min)}, median ${ms(e.median)}, p95 ${ms(e.p95)}, max ${ms(e.max)}`);
+      const w = stats(times.slice(5));
+      const d = stats(direct.slice(5));
+      console.log(`${name} map, 2,097,152 blocks: over the WebSocket p50 ${ms(w.p50)}, p95 ${ms(w.p95)}; the service's read alone p50 ${ms(d.p50)}`);
+    }
+
+    const total = Math.round(RATE * SECONDS);
+    let delivered = 0;
+    let outOfOrder = 0;
+    let lastSeq = 0;
+    const latency: number[] = [];
+    client.push.subscribe('events', (events: AppEvent[]) => {
+      const now = Date.now();
+      const oldest = events.find((e) => e.kind === 'bench');
+      if (oldest) latency.push(now - oldest.timeMs);
+      for (const e of events) {
+        if (e.kind !== 'bench') continue;
+        delivered++;
+        if (e.seq <= lastSeq) outOfOrder++;
+        lastSeq = e.seq;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    global.gc?.();
+    const before = process.memoryUsage();
+    const started = performance.now();
+    let emitted = 0;
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+        for (; emitted < due; emitted++) app.service.emitAppEvent({ source: 'app', level: 'info', kind: 'bench', message: `bench event ${emitted}`, device: '/dev/busy' });
+        if (emitted >= total) resolve();
+        else setTimeout(tick, 5);
+      };
+      tick();
+    });
+    const deadline = Date.now() + 10_000;
+    while (delivered < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const after = process.memoryUsage();
+    const l = stats(latency);
+    console.log(`\nevents: ${RATE.toLocaleString('en-US')}/s for ${SECONDS} s: delivered ${delivered.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}, ${outOfOrder} out of order`);
+    console.log(`  batch latency (oldest event of a batch → client): p50 ${l.p50} ms, p95 ${l.p95} ms, max ${l.max} ms`);
+    console.log(`  memory (server and client in one process): heap ${mib(before.heapUsed)} → ${mib(after.heapUsed)}`);
   } finally {
-    await browser.close();
+    client.close();
+    await app.close();
   }
 }
 

@@ -1,0 +1,83 @@
+// blksnapctl end to end: `npx blksnapctl cbtinfo -d /dev/bench0` as the README shows it (npx,
+// the bin launcher, the bundled CLI), and `blksnapctl` as `npm link` installs it; once on the
+// emulator directory itself and once while a running app owns it (the CLI then talks to it).
+// Target (issue 16): ≤ 0.3 s. Prints figures; asserts nothing on time.
+//   npm run bench -- cli [--runs=N]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmulator } from '../../electron/control/emulator';
+import { childrenCpuMs, ensureBuilt, machine, ms, option, report, ROOT, stats } from './_app';
+
+const RUNS = option('runs', 5);
+
+function timeRuns(command: string[], stateDir: string): { wall: number[]; cpu: number[] } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    const c = childrenCpuMs();
+    const t = performance.now();
+    const r = spawnSync(command[0]!, [...command.slice(1), 'cbtinfo', '-d', '/dev/bench0', '--emulator-dir', stateDir], { cwd: ROOT, encoding: 'utf8' });
+    const elapsed = performance.now() - t;
+    if (r.status !== 0 || !r.stdout.includes('block_count=')) throw new Error(`cbtinfo failed (${r.status}): ${r.stdout}${r.stderr}`);
+    if (i > 0) {
+      wall.push(elapsed);
+      cpu.push(childrenCpuMs() - c);
+    }
+  }
+  return { wall, cpu };
+}
+
+async function main(): Promise<void> {
+  ensureBuilt();
+  const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-bench-cli-'));
+  const emu = await createEmulator({ stateDir });
+  await emu.createDevice('bench0', 2 ** 30);
+  await emu.attach('/dev/bench0');
+  await emu.close();
+  console.log(machine());
+  const variants: [string, string[]][] = [
+    ['npx blksnapctl', ['npx', '--no-install', 'blksnapctl']],
+    // What `npm link` puts on the PATH: the launcher itself, run through its #! line.
+    ['blksnapctl (npm link)', [join(ROOT, 'bin/blksnapctl.mjs')]],
+  ];
+  try {
+    for (const owner of ['no app running', 'an app owns the directory'] as const) {
+      let app: ReturnType<typeof spawn> | null = null;
+      if (owner !== 'no app running') {
+        app = spawn(process.execPath, [join(ROOT, 'dist/web/main.mjs'), '--web', '--no-open', '--port', '0', '--emulator-dir', stateDir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+        await new Promise<void>((resolve, reject) => {
+          let out = '';
+          app!.stdout!.on('data', (c: Buffer) => {
+            out += c.toString();
+            if (out.includes('token=')) resolve();
+          });
+          app!.once('exit', (code) => reject(new Error(`the app exited (${code})`)));
+        });
+      }
+      try {
+        for (const [name, command] of variants) {
+          const t = timeRuns(command, stateDir);
+          const s = stats(t.wall);
+          console.log(`\n${name} cbtinfo, ${owner} (${RUNS} runs after one warm-up)`);
+          report('p50', s.p50, 300, ms);
+          console.log(`  p95 ${ms(s.p95)}, max ${ms(s.max)}; CPU time of the processes (user + system, p50): ${ms(stats(t.cpu).p50)} — on a busy machine the wall time is mostly waiting for a core`);
+        }
+      } finally {
+        if (app) {
+          const exited = new Promise((r) => app!.once('exit', r));
+          app.kill('SIGTERM');
+          await exited;
+        }
+      }
+    }
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
