@@ -15,8 +15,11 @@ import { snapshotRecord, type DiffArea, type Snapshot } from './snapshot';
 import { writeStateFile, type StateFile } from './state-file';
 import type { StateLock } from './state-lock';
 
-/** Emulator-only fault injection (spec E5), one-shot. */
-export type EmulatorFault = 'take-enomem' | 'take-after-switch';
+/**
+ * Emulator-only fault injection (spec E5), one-shot. storage-enospc / storage-eio: the next
+ * copy-on-write into the difference storage fails as a full or failing disk would.
+ */
+export type EmulatorFault = 'take-enomem' | 'take-after-switch' | 'storage-enospc' | 'storage-eio';
 
 export type Located = { kind: 'device'; device: EmulatedDevice } | { kind: 'image'; snapshot: Snapshot; area: DiffArea };
 

@@ -28,6 +28,9 @@ export interface StoragePolicy {
   rangeLaterEpisodes: boolean;
 }
 
+/** How a storage write or read failed, as the module's corrupted event carries it. */
+export type StorageFailure = 'ENOSPC' | 'EIO';
+
 export type StorageEvent = { kind: 'no_space' | 'low_free_space'; requestedSectors: number };
 
 export interface StorageState {
@@ -121,20 +124,25 @@ export class DiffStorage {
     if (s.mode === 'block') return; // block storage never grows: a log line only
     if (s.capacity < s.limit) {
       s.requested += Math.min(min, s.limit - s.capacity);
-      this.growFile(s.requested);
-      s.lowSpaceFlag = false;
+      // A failed fallocate of the worker is only logged and leaves the flag set (spec §3.6).
+      if (this.growFile(s.requested)) s.lowSpaceFlag = false;
       return;
     }
     if (this.policy.noSpaceEvent) events.push({ kind: 'no_space', requestedSectors: s.requested });
   }
 
-  /** The fallocate of the growth worker (sparse here). */
-  growFile(sectors: number): void {
+  /** The fallocate of the growth worker (sparse here); false when the file system refused it. */
+  growFile(sectors: number): boolean {
     const t = this.fileTarget();
-    if (!t) return;
-    if (t.owned && fs.fstatSync(t.owned.fd).size < sectors * SECTOR) fs.ftruncateSync(t.owned.fd, sectors * SECTOR);
+    if (!t) return false;
+    try {
+      if (t.owned && fs.fstatSync(t.owned.fd).size < sectors * SECTOR) fs.ftruncateSync(t.owned.fd, sectors * SECTOR);
+    } catch {
+      return false;
+    }
     this.state.capacity = sectors;
     t.capacitySectors = sectors;
+    return true;
   }
 
   /** APPEND_STORAGE: ranges join the free list; the low-space flag clears once capacity ≥ requested. */
@@ -156,22 +164,35 @@ export class DiffStorage {
     return this.state.zeroFrom !== undefined && storageSector >= this.state.zeroFrom;
   }
 
-  /** Writes bytes at a storage sector (across ranges); an errno name when the target cannot take them. */
-  write(storageSector: number, data: Uint8Array): 'EIO' | null {
+  /**
+   * Writes bytes at a storage sector (across ranges); the errno name when the target cannot take
+   * them (ENOSPC from a full file system, EIO otherwise). Never throws: a storage failure loses
+   * the snapshot, never the write to the original that caused the copy (spec §3.5, §3.6).
+   */
+  write(storageSector: number, data: Uint8Array): StorageFailure | null {
     return this.pieces(storageSector, data, (io, piece, at) => io.writeFrom(piece, at));
   }
 
-  read(storageSector: number, into: Uint8Array): 'EIO' | null {
+  read(storageSector: number, into: Uint8Array): StorageFailure | null {
     return this.pieces(storageSector, into, (io, piece, at) => io.readInto(piece, at));
   }
 
-  private pieces(storageSector: number, buf: Uint8Array, fn: (io: BlockIo, piece: Uint8Array, offsetBytes: number) => void): 'EIO' | null {
+  /** Gives back slots from `storageSector` on that were allocated but never written (a failed copy). */
+  unallocateFrom(storageSector: number): void {
+    if (storageSector < this.state.filled) this.state.filled = storageSector;
+  }
+
+  private pieces(storageSector: number, buf: Uint8Array, fn: (io: BlockIo, piece: Uint8Array, offsetBytes: number) => void): StorageFailure | null {
     let done = 0;
     while (done < buf.length) {
       const loc = this.locate(storageSector + done / SECTOR);
       if (!loc) return 'EIO';
       const len = Math.min(buf.length - done, loc.maxBytes);
-      fn(loc.io, buf.subarray(done, done + len), loc.offsetBytes);
+      try {
+        fn(loc.io, buf.subarray(done, done + len), loc.offsetBytes);
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'ENOSPC' || (err as NodeJS.ErrnoException).code === 'EDQUOT' ? 'ENOSPC' : 'EIO';
+      }
       done += len;
     }
     return null;

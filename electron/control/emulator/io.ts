@@ -63,6 +63,8 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
     }
     plan.push({ area: index, chunk: c, storageSector: at });
   }
+  // Overflow: nothing of this write is copied, so the slots taken before it are given back.
+  if (failed && plan.length > 0) storage.unallocateFrom((plan[0] as CowRecord).storageSector);
   // Runs of neighbouring chunks with neighbouring slots move with one read and one write.
   const records: CowRecord[] = [];
   for (let i = 0; i < plan.length && !failed;) {
@@ -79,8 +81,12 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
     dev.readInto(buf.subarray(0, inDevice), start);
     // A zero run into never-written storage reads back as zeros already (sparse devices are common).
     const skip = storage.knownZero(head.storageSector) && buf.equals(zeroBuffer(buf.length));
-    if (!skip && storage.write(head.storageSector, buf)) failed = 'EIO';
-    else records.push(...run);
+    const error = injectedFailure(core) ?? (skip ? null : storage.write(head.storageSector, buf));
+    if (error) {
+      failed = error;
+      // The slots of this run and of the runs not tried are never written: give them back.
+      storage.unallocateFrom(head.storageSector);
+    } else records.push(...run);
     i = j;
   }
   for (const r of records) area.chunks.set(r.chunk, r.storageSector);
@@ -89,6 +95,13 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
   if (failed) core.corruptArea(snap, area, failed);
   else if (events.length > 0 || storageFingerprint(storage.state) !== before) core.saveState();
   return failed === null;
+}
+
+/** An injected storage fault (emulator only), consumed by the copy it fails. */
+function injectedFailure(core: EmulatorCore): 'ENOSPC' | 'EIO' | null {
+  if (core.faults.delete('storage-enospc')) return 'ENOSPC';
+  if (core.faults.delete('storage-eio')) return 'EIO';
+  return null;
 }
 
 export function writeImage(core: EmulatorCore, snap: Snapshot, area: DiffArea, offsetBytes: number, data: Uint8Array): void {
