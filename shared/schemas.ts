@@ -46,7 +46,7 @@ export const Capabilities = z.object({
   storageModes: z.array(StorageMode),
   /** Event code → name, per dialect. */
   eventCodes: z.record(z.string(), z.string()),
-  /** v1 and VAL-7.0 range mode: user space must answer low_free_space with storage. */
+  /** The app runs its stretch service: user space must answer low_free_space with storage (v1 only; the standalone modules' range mode is not used). */
   needsStretchService: z.boolean(),
 });
 export type Capabilities = z.infer<typeof Capabilities>;

@@ -1,7 +1,7 @@
 // Backend selection (design.md): the kernel when a module's control node exists, opens and its
 // dialect is recognised; otherwise the emulator. The chosen backend says which and why.
-// The emulator runs with the kernel client's guards (clientGuards), so both backends refuse the
-// same hazardous inputs before they reach the module.
+// The emulator models the module (no client guards): the service above guards both backends
+// alike (a second v1 snapshot, a v1 TAKE without storage, count-0 and past-the-end dirty ranges).
 import type { DialectId } from '../../shared/schemas';
 import { appError } from '../../shared/errors';
 import { createEmulator } from './emulator';
@@ -30,7 +30,7 @@ function withReason(control: BlksnapControl, reason: string): BlksnapControl {
 
 export async function selectBackend(options: SelectOptions): Promise<BlksnapControl> {
   const emulator = (reason: string) =>
-    createEmulator({ stateDir: options.emulatorDir, flavour: options.emulate, clientGuards: true }).then((c) => withReason(c, reason));
+    createEmulator({ stateDir: options.emulatorDir, flavour: options.emulate }).then((c) => withReason(c, reason));
 
   if (options.backend === 'emulator') return emulator('--backend emulator was given');
   if (options.backend === 'kernel') return openKernelBackend(options.dialect ? { dialect: options.dialect } : {});

@@ -4,6 +4,7 @@ import type { ApiArgs, ApiResult } from '../../shared/contract';
 import type { CbtInfo } from '../../shared/schemas';
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
 import type { BlksnapControl } from '../control/types';
+import { refuseDirtyRanges } from './guards';
 
 /** Blocks read per CBT map call. */
 const MAP_CHUNK_BLOCKS = 1 << 20;
@@ -20,6 +21,8 @@ export class ChangeTracking {
   }
 
   async markDirty({ device, ranges }: ApiArgs<'markDirty'>): Promise<ApiResult<'markDirty'>> {
+    const info = await this.control.cbtInfo(device).catch(() => null);
+    refuseDirtyRanges(device, ranges, info ? Math.floor(info.deviceCapacityBytes / 512) : null);
     await this.control.cbtDirty(device, ranges);
     await this.refresh();
     return { ok: true };

@@ -50,3 +50,34 @@ export function detachRefusal(device: string, snapshotId: string | null, taken: 
     { device, snapshotId, taken, operation: 'detach' },
   );
 }
+
+/**
+ * v1 reaches only its newest snapshot: a second create strands the first (images, copy-on-write
+ * and devices held until the module is unloaded, spec §6.3). Refused here, for every backend;
+ * the emulator answers as the module would.
+ */
+export async function refuseSecondSnapshot(control: { info: { capabilities: { maxSnapshots: number | null } }; snapshotCollect(): Promise<string[]> }): Promise<void> {
+  const max = control.info.capabilities.maxSnapshots;
+  if (max === null) return;
+  const existing = await control.snapshotCollect();
+  if (existing.length < max) return;
+  throw appError('EGUARD', `v1 allows one snapshot at a time: the module reaches only the newest snapshot, so creating another would strand ${existing.join(', ')} (images, copy-on-write and devices held until the module is unloaded). Destroy it first.`, { existing: existing.join(',') });
+}
+
+/** CBTDIRTY / MARK_DIRTY ranges the module would mishandle: count 0 (spec §2) or past the end (partial application). */
+export function refuseDirtyRanges(device: string, ranges: readonly { offsetSectors: number; countSectors: number }[], capacitySectors: number | null): void {
+  const zero = ranges.find((r) => r.countSectors === 0);
+  if (zero) {
+    throw appError('EGUARD', `mark dirty on ${device}: a range with count 0 at sector ${zero.offsetSectors} is refused before any call (count 0 marks whole maps or fails after partial application: spec §2)`, { device, offsetSectors: zero.offsetSectors });
+  }
+  const past = capacitySectors === null ? undefined : ranges.find((r) => r.offsetSectors + r.countSectors > capacitySectors);
+  if (past) {
+    throw appError('EGUARD', `mark dirty on ${device}: range ${past.offsetSectors}+${past.countSectors} ends past the device's ${capacitySectors} sectors; nothing sent (the module would apply the earlier ranges, then fail)`, { device, capacitySectors });
+  }
+}
+
+/** v1 SNAPSHOT_CREATE with count 0 never returns (kernel soft lockup, measured): never sent, on any backend. */
+export function refuseEmptyV1Create(dialect: string | null, devices: readonly string[]): void {
+  if (dialect !== 'v1' || devices.length > 0) return;
+  throw appError('EGUARD', 'v1 snapshot create needs at least one device: SNAPSHOT_CREATE with count 0 never returns (kernel soft lockup, measured), so it is refused before any call', { dialect: 'v1' });
+}

@@ -6,6 +6,7 @@ import type { SectorRange } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
 import type { Devices } from './devices';
+import { refuseEmptyV1Create, refuseSecondSnapshot } from './guards';
 import type { SnapshotEvents } from './events';
 import type { FillMonitor } from './fillMonitor';
 import type { LifecycleListeners } from './lifecycle';
@@ -70,6 +71,8 @@ export class Snapshots {
       // As the v1 tool's snapshot_create: allowed, but nothing will answer the module's requests.
       notices.app('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so TAKE fails until storage is appended (spec §6.4)', {});
     }
+    refuseEmptyV1Create(this.control.info.dialect, request.devices);
+    await refuseSecondSnapshot(this.control);
     await lifecycle.beforeCreate(request);
     return this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);
   }

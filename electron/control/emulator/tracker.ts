@@ -38,6 +38,14 @@ export function detachTracker(core: EmulatorCore, devicePath: string): void {
 }
 
 export function cbtInfoOf(core: EmulatorCore, devicePath: string): CbtInfo {
+  if (core.flavour === 'v1') {
+    // v1 has no CBTINFO: TRACKER_COLLECT reads the tracker list fine and the device is not in it,
+    // which the kernel client reports as ENOENT, as upstream's CTL CBTINFO does (issue 19, item 11).
+    const loc = core.locate(devicePath);
+    if (!(loc?.kind === 'device' && loc.device.tracker)) {
+      throw errnoError('ENOENT', 'cbtinfo', `${devicePath} is not tracked (on v1 trackers appear at snapshot create)`, { device: devicePath, synthesized: true });
+    }
+  }
   const map = core.trackerOf(core.rules.op.cbtInfo, devicePath);
   return {
     deviceCapacityBytes: map.capacityBytes, blockSizeBytes: map.blockSizeBytes, blockCount: map.blockCount,

@@ -15,7 +15,12 @@ export const val13: V2Dialect = {
   capabilities: {
     explicitAttach: true, addAfterCreate: true, appendStorage: true, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null,
     storageModes: ['file', 'directory', 'block', 'ranges'], eventCodes: { 0: 'corrupted', 1: 'no_space', 2: 'low_free_space' },
-    needsStretchService: true,
+
+    // The app uses path mode here (the kernel grows the file); range mode would need the
+
+    // stretch service, which the app runs for v1 only, as the emulator's flavour says.
+
+    needsStretchService: false,
   },
 };
 
