@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { ModuleParameters } from '../../../shared/schemas';
 import { trackingBlockShift } from './parameters';
-import { uuidFromBytes, uuidToBytes } from './uuid';
+import { uuidFromBytes, uuidToBytes } from '../uuid';
 
 const MAGIC = 0x54424342; // "BCBT"
 const HEADER_BYTES = 64;

@@ -7,7 +7,7 @@ import type { BlksnapControl } from '../types';
 import { DIALECTS } from './dialects';
 import { KernelEnv, type KernelEnvOptions } from './env';
 import { probeKernel, type ProbeResult } from './probe';
-import { readParameters } from './v2/sysfs';
+import { readParameters } from './dialects/v2-family/sysfs';
 
 export type DoctorFacts = Omit<DoctorReport, 'backend'>;
 

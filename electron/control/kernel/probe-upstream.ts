@@ -14,7 +14,7 @@ import { NativeMemory, O_CLOEXEC, O_RDONLY } from './native';
 import { StructView } from './struct';
 import { lk615 } from './dialects/lk6.15';
 import { v7 } from './dialects/v7';
-import { CTL, blkfilter_ctl, blksnap_cbtinfo } from './v2/structs';
+import { CTL, blkfilter_ctl, blksnap_cbtinfo } from './dialects/v2-family/structs';
 
 /** lk6.15 BLKFILTER_CTL: ENOENT there for an unknown filter name, ENOTTY on v6/v7. */
 export const LK615_CTL_PROBE = lk615.requests.FILTER_CTL;

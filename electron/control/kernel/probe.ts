@@ -14,7 +14,7 @@ import { NativeMemory, O_CLOEXEC, O_RDWR } from './native';
 import { StructView } from './struct';
 import { val13 } from './dialects/val-13';
 import { bdevfilter_attach } from './dialects/val-13/layout';
-import { readVersion } from './v2/version';
+import { readVersion } from './dialects/v2-family/version';
 import { LK615_CTL_PROBE, V6V7_CTL_PROBE, probeUpstream, type UpstreamProbeFacts } from './probe-upstream';
 
 export type Family = KernelDialect['family'];

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelEnv } from '../../../../electron/control/kernel/env';
 import { val70 } from '../../../../electron/control/kernel/dialects/val-7.0';
-import { openV2Control } from '../../../../electron/control/kernel/v2/control';
+import { openV2Control } from '../../../../electron/control/kernel/dialects/v2-family/control';
 import { conformanceAvailable, CONFORMANCE_DIR, readTrace } from './conformance/trace';
 import { ReplayPort } from './conformance/replay-port';
 import { NOT_SENT, check, drive, v2Layouts } from './conformance/drive-v2';

@@ -5,7 +5,7 @@ import { v7 } from '../../../../electron/control/kernel/dialects/v7';
 import { v6 } from '../../../../electron/control/kernel/dialects/v6';
 import { val70 } from '../../../../electron/control/kernel/dialects/val-7.0';
 import { val13 } from '../../../../electron/control/kernel/dialects/val-13';
-import type { V2Dialect } from '../../../../electron/control/kernel/v2/dialect';
+import type { V2Dialect } from '../../../../electron/control/kernel/dialects/v2-family/dialect';
 
 export const V2_DIALECTS: V2Dialect[] = [lk615, v7, v6, val70, val13];
 

@@ -1,9 +1,9 @@
 // upstream lk6.15 onto BlksnapControl: the generic v2 control with this table.
-import { v2KernelDialect } from '../../v2/factory';
-import type { V2Dialect } from '../../v2/dialect';
-import { UPSTREAM_FILTER_MEANINGS } from '../../v2/meanings';
+import { v2KernelDialect } from '../v2-family/factory';
+import type { V2Dialect } from '../v2-family/dialect';
+import { UPSTREAM_FILTER_MEANINGS } from '../v2-family/meanings';
 import { blkfilter_attach, blkfilter_detach, events, requests, structs } from './layout';
-import { blkfilter_ctl } from '../../v2/structs';
+import { blkfilter_ctl } from '../v2-family/structs';
 
 export const lk615: V2Dialect = {
   id: 'lk6.15', label: 'upstream lk6.15', verified: true,

@@ -1,7 +1,7 @@
 // upstream v6 onto BlksnapControl: storage handed over as an fd we open and close.
-import { v2KernelDialect } from '../../v2/factory';
-import type { V2Dialect } from '../../v2/dialect';
-import { UPSTREAM_FILTER_MEANINGS } from '../../v2/meanings';
+import { v2KernelDialect } from '../v2-family/factory';
+import type { V2Dialect } from '../v2-family/dialect';
+import { UPSTREAM_FILTER_MEANINGS } from '../v2-family/meanings';
 import { events, requests, structs } from './layout';
 
 export const v6: V2Dialect = {

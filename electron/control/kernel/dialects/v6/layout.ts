@@ -3,7 +3,7 @@ import { struct } from '../../struct';
 import {
   blkfilter_ctl, blkfilter_name, blksnap_cbtdirty, blksnap_cbtinfo, blksnap_cbtmap, blksnap_event_corrupted, blksnap_sectors,
   blksnap_snapshot_collect, blksnap_snapshot_event, blksnap_snapshotadd, blksnap_snapshotinfo, blksnap_uuid, blksnap_version,
-} from '../../v2/structs';
+} from '../v2-family/structs';
 
 export const requests = {
   VERSION: 0x80085600,

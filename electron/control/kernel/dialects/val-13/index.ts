@@ -1,8 +1,8 @@
 // Veeam standalone VAL-13 onto BlksnapControl. Inferred from a fork and third-party clients
 // (spec §0.1): the backend works, but BackendInfo says "unverified".
-import { v2KernelDialect } from '../../v2/factory';
-import type { V2Dialect } from '../../v2/dialect';
-import { STANDALONE_MEANINGS } from '../../v2/meanings';
+import { v2KernelDialect } from '../v2-family/factory';
+import type { V2Dialect } from '../v2-family/dialect';
+import { STANDALONE_MEANINGS } from '../v2-family/meanings';
 import { events, requests, structs } from './layout';
 
 export const val13: V2Dialect = {

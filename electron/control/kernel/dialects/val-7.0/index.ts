@@ -1,7 +1,7 @@
 // Veeam standalone VAL-7.0 onto BlksnapControl. Meanings follow the recorded module (spec §10).
-import { v2KernelDialect } from '../../v2/factory';
-import type { V2Dialect } from '../../v2/dialect';
-import { STANDALONE_MEANINGS } from '../../v2/meanings';
+import { v2KernelDialect } from '../v2-family/factory';
+import type { V2Dialect } from '../v2-family/dialect';
+import { STANDALONE_MEANINGS } from '../v2-family/meanings';
 import { events, requests, structs } from './layout';
 
 export const val70: V2Dialect = {

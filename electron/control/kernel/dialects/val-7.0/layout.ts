@@ -5,7 +5,7 @@ import {
   blksnap_event_requested, blksnap_mod, blksnap_sectors, blksnap_setlog, blksnap_snapshot_append_storage,
   blksnap_snapshot_collect, blksnap_snapshot_create_path, blksnap_snapshot_event, blksnap_snapshotadd, blksnap_snapshotinfo,
   blksnap_uuid, blksnap_version,
-} from '../../v2/structs';
+} from '../v2-family/structs';
 
 export const requests = {
   VERSION: 0x80085600,

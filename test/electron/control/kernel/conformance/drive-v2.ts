@@ -1,10 +1,10 @@
 // Turns one recorded ioctl of a standalone v2 trace into the client call that sends it, and
 // checks the client's result (or named error) against what the module answered.
 import { expect } from 'vitest';
-import type { V2Control } from '../../../../../electron/control/kernel/v2/control';
+import type { V2Control } from '../../../../../electron/control/kernel/dialects/v2-family/control';
 import { NativeMemory } from '../../../../../electron/control/kernel/native';
-import { CTL } from '../../../../../electron/control/kernel/v2/structs';
-import { uuidFromBytes } from '../../../../../electron/control/kernel/uuid';
+import { CTL } from '../../../../../electron/control/kernel/dialects/v2-family/structs';
+import { uuidFromBytes } from '../../../../../electron/control/uuid';
 import type { StructLayout } from '../../../../../electron/control/kernel/struct';
 import { BlksnapError } from '../../../../../shared/errors';
 import { cText, segments, type IoctlRecord } from './trace';

@@ -1,8 +1,8 @@
 // VERSION, shared by the probe and the control.
-import type { ModuleVersion } from '../../../../shared/schemas';
-import type { KernelEnv } from '../env';
-import { NativeMemory, type SyscallResult } from '../native';
-import { StructView } from '../struct';
+import type { ModuleVersion } from '../../../../../shared/schemas';
+import type { KernelEnv } from '../../env';
+import { NativeMemory, type SyscallResult } from '../../native';
+import { StructView } from '../../struct';
 import { blksnap_version } from './structs';
 
 /** VERSION: the one request the probe may send before the dialect is known (spec §0.3). */

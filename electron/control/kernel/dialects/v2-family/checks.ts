@@ -1,8 +1,8 @@
 // Argument checks done before any ioctl: what the module would mishandle (spec §2) or what
 // does not fit its fields.
-import { appError } from '../../../../shared/errors';
-import type { SectorRange } from '../../../../shared/schemas';
-import { StructView } from '../struct';
+import { appError } from '../../../../../shared/errors';
+import type { SectorRange } from '../../../../../shared/schemas';
+import { StructView } from '../../struct';
 import { blksnap_sectors } from './structs';
 
 const U32_MAX = 0xffff_ffff;

@@ -2,8 +2,8 @@
 // Kernel ids are random (v4) UUIDs; ids that are not RFC 9562 (test ids, a zero generation)
 // are still converted, by hand, since the module treats them as plain 16 bytes.
 import { parse, stringify } from 'uuid';
-import { UUID_RE } from '../../../shared/schemas';
-import { appError } from '../../../shared/errors';
+import { UUID_RE } from '../../shared/schemas';
+import { appError } from '../../shared/errors';
 
 export function uuidFromBytes(bytes: Uint8Array): string {
   if (bytes.length !== 16) throw new RangeError(`a UUID is 16 bytes, got ${bytes.length}`);

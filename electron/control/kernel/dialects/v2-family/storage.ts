@@ -2,8 +2,8 @@
 // (a storage file's size, the sectors asked for and appended in range mode), never its fill.
 import { statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
-import type { DiffStorageUsage, SnapshotEvent } from '../../../../shared/schemas';
-import type { KernelEnv } from '../env';
+import type { DiffStorageUsage, SnapshotEvent } from '../../../../../shared/schemas';
+import type { KernelEnv } from '../../env';
 
 export interface StorageRecord {
   path: string | null;

@@ -1,8 +1,8 @@
 // What a v2-family dialect is, as data: its nodes, request numbers, struct layouts, event codes
 // and the errno meanings that differ. The generic control (control.ts) runs any of them.
-import type { Capabilities, DialectId, EventKind } from '../../../../shared/schemas';
-import type { Meanings } from '../errno';
-import type { StructLayout } from '../struct';
+import type { Capabilities, DialectId, EventKind } from '../../../../../shared/schemas';
+import type { Meanings } from '../../errno';
+import type { StructLayout } from '../../struct';
 
 export type V2Operation =
   | 'VERSION' | 'SNAPSHOT_CREATE' | 'SNAPSHOT_DESTROY' | 'SNAPSHOT_TAKE' | 'SNAPSHOT_COLLECT' | 'SNAPSHOT_WAIT_EVENT'

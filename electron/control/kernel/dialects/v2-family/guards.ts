@@ -1,7 +1,7 @@
 // Inputs the upstream module turns into a kernel oops, refused before any ioctl.
 import { basename } from 'node:path';
 import { realpathSync } from 'node:fs';
-import type { KernelEnv } from '../env';
+import type { KernelEnv } from '../../env';
 
 /** The disk a block device belongs to (itself for a whole disk), from /sys/block/<disk>/<part>. */
 function diskOf(env: KernelEnv, name: string): string {

@@ -2,17 +2,17 @@
 // VAL-13). Every argument struct lives in native memory the caller (we) owns, so what the
 // kernel writes back (ids, CBT info, map pieces, counts, events) is read from that memory.
 import { basename } from 'node:path';
-import { appError, type BlksnapError } from '../../../../shared/errors';
+import { appError, type BlksnapError } from '../../../../../shared/errors';
 import type {
   BackendInfo, BlockDevice, CbtInfo, DiffStorageUsage, ModuleParameters, ModuleVersion, SectorRange,
   SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent,
-} from '../../../../shared/schemas';
-import type { BlksnapControl, WaitOptions } from '../../types';
-import { meanings, syscallError, type Details } from '../errno';
-import type { KernelEnv } from '../env';
-import { cString, NativeMemory, O_CLOEXEC, O_LARGEFILE, O_RDONLY, O_RDWR, type SyscallResult } from '../native';
-import { StructView } from '../struct';
-import { uuidFromBytes, uuidToBytes } from '../uuid';
+} from '../../../../../shared/schemas';
+import type { BlksnapControl, WaitOptions } from '../../../types';
+import { meanings, syscallError, type Details } from '../../errno';
+import type { KernelEnv } from '../../env';
+import { cString, NativeMemory, O_CLOEXEC, O_LARGEFILE, O_RDONLY, O_RDWR, type SyscallResult } from '../../native';
+import { StructView } from '../../struct';
+import { uuidFromBytes, uuidToBytes } from '../../../uuid';
 import type { V2Dialect, V2Operation } from './dialect';
 import { V2_MEANINGS } from './meanings';
 import { decodeEvent } from './events';

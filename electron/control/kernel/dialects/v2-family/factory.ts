@@ -1,5 +1,5 @@
 // A v2 dialect table as a registry entry.
-import type { KernelDialect } from '../dialects/types';
+import type { KernelDialect } from '../types';
 import { openV2Control } from './control';
 import type { V2Dialect } from './dialect';
 

@@ -1,8 +1,8 @@
 // Block devices and their tracked state: /sys/class/block gives name, dev (major:minor) and
 // size (sectors); patched kernels have a `filter` attribute ("blksnap\n" when attached).
 // Out-of-tree modules (VAL-7.0, VAL-13) add none: then a CBTINFO per device tells (spec §3.8).
-import type { BlockDevice } from '../../../../shared/schemas';
-import type { KernelEnv } from '../env';
+import type { BlockDevice } from '../../../../../shared/schemas';
+import type { KernelEnv } from '../../env';
 
 export function listBlockDevices(env: KernelEnv, cbtInfoProbe: (devicePath: string) => boolean): BlockDevice[] {
   const devices: BlockDevice[] = [];

@@ -1,7 +1,7 @@
 // Structs every v2 dialect shares (spec §1: the control device's structs and the CTL payloads;
 // identical in lk6.15, v7, v6 except SNAPSHOT_CREATE, VAL-7.0 and VAL-13). Dialect tables
 // spread these into their own table so each table lists everything its module uses.
-import { struct } from '../struct';
+import { struct } from '../../struct';
 
 export const FILTER_NAME = 'blksnap';
 

@@ -1,8 +1,8 @@
 // Event decoding per dialect: the same code means different things (spec §0.3 hazards):
 // 1 = no_space (lk6.15, VAL-13), low_free_space (VAL-7.0); VAL-13 adds 2 = low_free_space.
-import type { SnapshotEvent } from '../../../../shared/schemas';
-import { StructView } from '../struct';
-import { uuidFromBytes } from '../uuid';
+import type { SnapshotEvent } from '../../../../../shared/schemas';
+import { StructView } from '../../struct';
+import { uuidFromBytes } from '../../../uuid';
 import type { V2Dialect } from './dialect';
 import { blksnap_event_corrupted, blksnap_event_requested } from './structs';
 

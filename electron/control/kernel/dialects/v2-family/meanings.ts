@@ -1,6 +1,6 @@
 // What each errno means for each v2 call (spec §2, §5.2, §10). Dialects override entries
 // where their module answers differently (e.g. a foreign filter name: v6 ENOENT, v7 EINVAL).
-import type { Meanings } from '../errno';
+import type { Meanings } from '../../errno';
 import type { V2Operation } from './dialect';
 
 const CTL_COMMON: Meanings = {

@@ -1,6 +1,6 @@
 // Module facts from sysfs: parameters and version.
-import type { ModuleParameters } from '../../../../shared/schemas';
-import type { KernelEnv } from '../env';
+import type { ModuleParameters } from '../../../../../shared/schemas';
+import type { KernelEnv } from '../../env';
 
 /** /sys/module/<name>/parameters/*: every numeric value (non-numeric ones are skipped). */
 export function readParameters(env: KernelEnv, moduleName: string): ModuleParameters {
