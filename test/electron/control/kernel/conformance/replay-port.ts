@@ -61,7 +61,8 @@ export class ReplayPort implements KernelSys {
     this.queue.shift();
     this.replayed.push(rec.seq);
     const fail = (what: string) => this.mismatches.push({ seq: rec.seq, label: rec.label, what });
-    if (fd !== FD[rec.fd]) fail(`sent to fd ${fd}, recorded on ${rec.fd}`);
+    const recordedFd = rec.fd === 'control' || rec.fd === 'bdevfilter' ? FD[rec.fd] : undefined;
+    if (fd !== recordedFd) fail(`sent to fd ${fd}, recorded on ${rec.fd}`);
     if ((request >>> 0).toString(16).padStart(8, '0') !== rec.request) fail(`request 0x${request.toString(16)} ≠ 0x${rec.request}`);
     const pointers = new Map<string, number>();
     this.compare(rec, 'arg', arg, rec.in, this.layouts.argStruct(rec), pointers, fail);

@@ -1,5 +1,6 @@
-// Reading the conformance traces (../shared/conformance, README there): records, hex with
-// `<ptr:NAME>` markers, and where the directory is.
+// Reading the conformance traces (../shared/conformance, README there), for every dialect's
+// replay (the v2 family here, v1 in ../v1/): where they are, their ioctl records, and the
+// recorded hex with its `<ptr:NAME>` markers.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -11,7 +12,8 @@ export interface IoctlRecord {
   seq: number;
   step: 'ioctl';
   label: string;
-  fd: 'control' | 'bdevfilter';
+  /** The node the call went to: `control`, `bdevfilter` (v2 family), the v1 node. */
+  fd: string;
   request: string;
   name: string;
   argSize: number;
@@ -27,10 +29,22 @@ export interface IoctlRecord {
   decoded?: Record<string, unknown>;
 }
 
+/** The ioctl records of one trace file, in order. */
 export function readTrace(file: string): IoctlRecord[] {
-  return readFileSync(join(CONFORMANCE_DIR, file), 'utf8').trim().split('\n')
-    .map((line) => JSON.parse(line) as { step: string })
+  return readFileSync(join(CONFORMANCE_DIR, file), 'utf8')
+    .split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { step: string })
     .filter((r): r is IoctlRecord => r.step === 'ioctl');
+}
+
+/** Trace files of `names` not present in the conformance directory. */
+export function missingTraces(names: readonly string[]): string[] {
+  return names.filter((f) => !existsSync(join(CONFORMANCE_DIR, f)));
+}
+
+export function byLabel(records: IoctlRecord[], label: string): IoctlRecord {
+  const r = records.find((x) => x.label === label);
+  if (!r) throw new Error(`no record labelled ${label}`);
+  return r;
 }
 
 export type Segment = { kind: 'bytes'; offset: number; bytes: Buffer } | { kind: 'ptr'; offset: number; name: string };
@@ -63,4 +77,28 @@ export function cText(hex: string): string {
   const b = Buffer.from(hex, 'hex');
   const end = b.indexOf(0);
   return b.subarray(0, end < 0 ? b.length : end).toString('utf8');
+}
+
+/** Trace hex with each pointer marker replaced by the given addresses (16 hex chars LE). */
+export function withPointers(hex: string, addresses: Record<string, number>): Buffer {
+  const replaced = hex.replace(MARKER, (_m, name: string) => {
+    const addr = addresses[name];
+    if (addr === undefined) throw new Error(`no address for pointer ${name}`);
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(addr));
+    return b.toString('hex');
+  });
+  return Buffer.from(replaced, 'hex');
+}
+
+/** Names of the pointer markers present (non-NULL pointers) in a trace hex. */
+export function markers(hex: string): string[] {
+  return [...hex.matchAll(MARKER)].map((m) => m[1] ?? '');
+}
+
+/** Copy of `buf` with the given [from, to) byte ranges zeroed (struct padding). */
+export function maskPadding(buf: Buffer, padding: [number, number][]): Buffer {
+  const out = Buffer.from(buf);
+  for (const [from, to] of padding) out.fill(0, from, to);
+  return out;
 }

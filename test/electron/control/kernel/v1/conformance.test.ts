@@ -11,7 +11,8 @@ import {
 } from '../../../../../electron/control/kernel/dialects/v1/codec';
 import { V1_ARG_STRUCT, V1_REQUEST, V1_STRUCT, type V1RequestName } from '../../../../../electron/control/kernel/dialects/v1/layout';
 import { imageName } from '../../../../../electron/control/kernel/dialects/v1/names';
-import { loadIoctls, markers, maskPadding, traceMissingReason, TRACE_FILES, withPointers, type IoctlRecord } from './trace';
+import { markers, maskPadding, readTrace, withPointers, type IoctlRecord } from '../conformance/trace';
+import { traceMissingReason, TRACE_FILES } from './trace';
 
 const missing = traceMissingReason();
 if (missing) console.warn(`v1 conformance replay skipped: ${missing}`);
@@ -70,7 +71,7 @@ const files = missing ? [] : TRACE_FILES;
 
 describe.skipIf(missing !== null)('v1 conformance replay (VAL-6.3 traces): encoding', () => {
   for (const file of files) {
-    const records = missing ? [] : loadIoctls(file);
+    const records = missing ? [] : readTrace(file);
     it.each(records.filter((r) => requestName(r)).map((r) => [r.label, r] as const))(`${file} %s: request, pointer offsets, argument bytes`, (_label, r) => {
       const name = requestName(r) as V1RequestName;
       expect(parseInt(r.request, 16)).toBe(V1_REQUEST[name]);
@@ -84,9 +85,9 @@ describe.skipIf(missing !== null)('v1 conformance replay (VAL-6.3 traces): encod
 });
 
 describe.skipIf(missing !== null)('v1 conformance replay: semantic values of the recorded calls', () => {
-  const lifecycle = missing ? [] : loadIoctls('lifecycle-val-6.3.jsonl');
-  const errors = missing ? [] : loadIoctls('errors-val-6.3.jsonl');
-  const overflow = missing ? [] : loadIoctls('overflow-val-6.3.jsonl');
+  const lifecycle = missing ? [] : readTrace('lifecycle-val-6.3.jsonl');
+  const errors = missing ? [] : readTrace('errors-val-6.3.jsonl');
+  const overflow = missing ? [] : readTrace('overflow-val-6.3.jsonl');
   const find = (rs: IoctlRecord[], label: string) => rs.find((r) => r.label === label) as IoctlRecord;
 
   it('SNAPSHOT_CREATE: count 1 and the dev_t array of /dev/vda (254:0) or 7:250', () => {
@@ -140,7 +141,7 @@ function nonZeroRuns(map: Buffer, firstBlock: number): { fromBlock: number; toBl
 
 describe.skipIf(missing !== null)('v1 conformance replay: decoding of the answers', () => {
   for (const file of files) {
-    const records = missing ? [] : loadIoctls(file);
+    const records = missing ? [] : readTrace(file);
     it.each(records.filter((r) => requestName(r)).map((r) => [r.label, r] as const))(`${file} %s: answer decoded as recorded`, (_label, r) => {
       const name = requestName(r) as V1RequestName;
       const out = withPointers(r.out, ADDRESSES);

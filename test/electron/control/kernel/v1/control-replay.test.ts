@@ -11,7 +11,8 @@ import { sysCall } from '../../../../../electron/control/kernel/native';
 import type { V1IoctlPort } from '../../../../../electron/control/kernel/dialects/v1/port';
 import { BlksnapError, errnoName } from '../../../../../shared/errors';
 import { control, makeSysRoot, poke } from './helpers';
-import { loadIoctls, markers, maskPadding, traceMissingReason, withPointers, type IoctlRecord } from './trace';
+import { markers, maskPadding, readTrace, withPointers, type IoctlRecord } from '../conformance/trace';
+import { traceMissingReason } from './trace';
 
 const missing = traceMissingReason();
 const root = makeSysRoot(mkdtempSync(join(tmpdir(), 'v1-replay-')));
@@ -82,9 +83,9 @@ class TracePort implements V1IoctlPort {
   }
 }
 
-const lifecycle = missing ? [] : loadIoctls('lifecycle-val-6.3.jsonl');
-const errors = missing ? [] : loadIoctls('errors-val-6.3.jsonl');
-const overflow = missing ? [] : loadIoctls('overflow-val-6.3.jsonl');
+const lifecycle = missing ? [] : readTrace('lifecycle-val-6.3.jsonl');
+const errors = missing ? [] : readTrace('errors-val-6.3.jsonl');
+const overflow = missing ? [] : readTrace('overflow-val-6.3.jsonl');
 const rec = (rs: IoctlRecord[], label: string, exact = false): Step => {
   const record = rs.find((r) => r.label === label);
   if (!record) throw new Error(`no record ${label}`);
