@@ -126,6 +126,14 @@ async function runGuest(g: GuestSpec): Promise<void> {
     },
   });
   const collected = collectGuest(g, result, guestTimeoutMs, workDir);
+  // Each scenario's per-step outputs, for comparison with the emulator (test/vm/README.md).
+  const scenarios = (result.report as { scenarios?: unknown[] } | null)?.scenarios ?? [];
+  if (result.report) writeFileSync(join(workDir, 'report.json'), JSON.stringify(result.report, null, 1));
+  if (scenarios.length) {
+    const dir = join(REPO, 'test-results', 'vm-scenarios');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${g.name}.json`), JSON.stringify({ guest: g.name, dialect: g.dialect, scenarios }, null, 1));
+  }
   for (const o of collected) if (!seen.has(`${o.area} › ${o.name}`)) console.log(caseLine(o));
   outcomes.push(...collected);
   log(`${g.name}: ${result.timedOut ? 'KILLED after timeout' : 'finished'} in ${Math.round(result.ms / 1000)} s`);
@@ -134,7 +142,8 @@ async function runGuest(g: GuestSpec): Promise<void> {
 function caseLine(r: Record<string, unknown> | Outcome): string {
   const status = r.status === 'passed' ? 'ok  ' : r.status === 'skipped' ? 'skip' : 'FAIL';
   const extra = r.status === 'failed' ? `\n      ${String(r.error ?? r.text ?? '').replace(/\n/g, '\n      ')}` : r.status === 'skipped' ? `  (${String(r.reason ?? r.text ?? '')})` : '';
-  return `  ${status} ${String(r.guest)} › ${String(r.area)} › ${String(r.name)} (${(Number(r.ms) / 1000).toFixed(1)} s)${extra}`;
+  const notes = Array.isArray(r.notes) && r.notes.length ? `\n      · ${r.notes.map(String).join('\n      · ')}` : '';
+  return `  ${status} ${String(r.guest)} › ${String(r.area)} › ${String(r.name)} (${(Number(r.ms) / 1000).toFixed(1)} s)${extra}${notes}`;
 }
 
 const queue = [...guests];

@@ -9,6 +9,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mkdir -p /tmp/state /mnt/store
+# Loopback for the web mode (127.0.0.1).
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 echo "VMTEST-BOOT kernel=$(uname -r) guest=$vmtest uptime=$(cut -d' ' -f1 /proc/uptime)"
 kver=$(uname -r)
 if [ -f "/boot-modules/$kver/order" ]; then

@@ -14,21 +14,8 @@ export interface CaseResult {
   notes: string[];
 }
 
-/** One step of a scenario as it ran: what the host compares with the emulator's run. */
-export interface StepOutput {
-  step: number;
-  label: string;
-  argv: string[];
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-export interface ScenarioOutput {
-  scenario: string;
-  steps: StepOutput[];
-}
+export type { ScenarioOutput, StepOutput } from '../scenario/steps';
+import type { ScenarioOutput } from '../scenario/steps';
 
 export interface GuestReport {
   guest: string;

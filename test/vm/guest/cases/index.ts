@@ -1,6 +1,13 @@
 // Every area of the in-guest suite, in the order they run. Add an area: a file in this folder
 // exporting a VmArea, listed here (test/vm/README.md, "Adding a case").
 import type { VmArea } from '../harness';
+import { errors } from './errors';
+import { events } from './events';
 import { lifecycle } from './lifecycle';
+import { overflow } from './overflow';
+import { processes } from './processes';
+import { scenario } from './scenario';
+import { v1 } from './v1';
+import { web } from './web';
 
-export const AREAS: readonly VmArea[] = [lifecycle];
+export const AREAS: readonly VmArea[] = [lifecycle, errors, events, overflow, v1, processes, web, scenario];

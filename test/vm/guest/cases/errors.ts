@@ -1,0 +1,104 @@
+// Error paths on the real module: each call fails with exit 1, an error code and a sentence,
+// and leaves the module as it was (no snapshot appears or disappears). The codes each dialect
+// gives are noted in the report; the scenario comparison (scenario.ts) pins them per step.
+import { randomUUID } from 'node:crypto';
+import type { VmArea, VmContext } from '../harness';
+import { check, createSnapshot, equal, match, notV1, isV1 } from './util';
+
+/** Runs a call that must fail; returns its error code (from --json) after checking the output. */
+async function fails(ctx: VmContext, ...argv: string[]): Promise<string> {
+  const r = await ctx.cli('--json', ...argv);
+  equal(r.code, 1, `exit code of blksnapctl ${argv.join(' ')} (stdout ${r.stdout.trim()})`);
+  match(r.stderr, /^blksnapctl: \S.*\n$/, `stderr of blksnapctl ${argv.join(' ')}`);
+  const doc = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { error?: { code?: string; message?: string } };
+  const code = doc.error?.code ?? '';
+  match(code, /^E[A-Z0-9]+$/, `error code of blksnapctl ${argv.join(' ')}`);
+  ctx.note(`${argv[0]}: ${code}`);
+  return code;
+}
+
+async function snapshots(ctx: VmContext): Promise<string> {
+  return (await ctx.ok('snapshot_collect')).stdout.trim();
+}
+
+export const errors: VmArea = {
+  area: 'errors',
+  cases: [
+    {
+      name: 'calls on a snapshot id the module does not know',
+      async run(ctx) {
+        const id = randomUUID();
+        for (const verb of ['snapshot_take', 'snapshot_destroy']) await fails(ctx, verb, '-i', id);
+        const wait = await ctx.cli('snapshot_waitevent', '-i', id, '-t', '10');
+        check(wait.code === 1 || wait.lines[0] === 'result=not found', `snapshot_waitevent on an unknown id: ${wait.code} ${wait.stdout} ${wait.stderr}`);
+        equal(await snapshots(ctx), '', 'snapshot_collect');
+      },
+    },
+    {
+      name: 'cbtinfo and readcbtmap on a device without a tracker',
+      async run(ctx) {
+        equal(await fails(ctx, 'cbtinfo', '-d', ctx.dev), 'ENOENT', 'cbtinfo on an untracked device');
+        await fails(ctx, 'readcbtmap', '-d', ctx.dev, '-f', `${ctx.scratch}/map`);
+      },
+    },
+    {
+      name: 'a device that does not exist',
+      async run(ctx) {
+        await fails(ctx, 'cbtinfo', '-d', '/dev/vdz');
+        if (ctx.guest.dialect !== 'v1') await fails(ctx, 'attach', '-d', '/dev/vdz');
+      },
+    },
+    {
+      name: 'a snapshot_create that fails leaves no snapshot behind',
+      // Found by this suite on VAL-7.0: create succeeds, adding /dev/vdz fails, exit 1, and the
+      // created snapshot stays (a script that sees exit 1 never destroys it).
+      knownBug: 'VM suite: failed snapshot_create -d leaks the created snapshot',
+      async run(ctx) {
+        const r = await ctx.cli('snapshot_create', '-f', ctx.storeDir, '-l', '64M', '-d', '/dev/vdz');
+        equal(r.code, 1, 'snapshot_create on a missing device');
+        equal(await snapshots(ctx), '', 'snapshot_collect after the refused create');
+      },
+    },
+    {
+      name: 'attach is refused on v1 (trackers appear at create)',
+      when: isV1,
+      async run(ctx) {
+        equal(await fails(ctx, 'attach', '-d', ctx.dev), 'EUNSUPPORTED', 'attach on v1');
+      },
+    },
+    {
+      name: 'detach of a device a taken snapshot holds needs --force',
+      when: notV1,
+      async run(ctx) {
+        const id = await createSnapshot(ctx);
+        await ctx.ok('snapshot_take', '-i', id);
+        equal(await fails(ctx, 'detach', '-d', ctx.dev), 'EGUARD', 'detach under a snapshot');
+        equal(await snapshots(ctx), id, 'the snapshot survives the refused detach');
+        await ctx.ok('snapshot_destroy', '-i', id);
+      },
+    },
+    {
+      name: 'snapshot_take twice, and add after take',
+      when: notV1,
+      async run(ctx) {
+        const id = await createSnapshot(ctx);
+        await ctx.ok('snapshot_take', '-i', id);
+        await fails(ctx, 'snapshot_take', '-i', id);
+        await fails(ctx, 'snapshot_add', '-i', id, '-d', ctx.dev);
+        equal(await snapshots(ctx), id, 'the snapshot survives the refused calls');
+        const info = await ctx.ok('snapshot_info', '-d', ctx.dev);
+        equal(info.lines[0], 'error_code=0', 'snapshot_info after the refused calls');
+        await ctx.ok('snapshot_destroy', '-i', id);
+      },
+    },
+    {
+      name: 'command-line mistakes print the upstream tool\'s messages',
+      async run(ctx) {
+        const r = await ctx.cli('snapshot_take');
+        equal([r.code, r.stderr], [1, "Argument 'id' is missed.\n"], 'snapshot_take without -i');
+        const bad = await ctx.cli('snapshot_waitevent', '-i', 'not-a-uuid', '-t', '1');
+        equal(bad.code, 1, 'snapshot_waitevent with a bad id');
+      },
+    },
+  ],
+};
