@@ -110,6 +110,8 @@ async function runGuest(g: GuestSpec): Promise<void> {
     only,
     onLine: (line) => {
       if (process.env.VM_VERBOSE) console.log(`  ${g.name}| ${line}`);
+      const boot = line.indexOf('VMTEST-BOOT ');
+      if (boot >= 0) log(`${g.name}: /init running (${line.slice(boot + 12)})`);
       const at = line.indexOf('VMTEST ');
       if (at < 0) return;
       try {

@@ -52,6 +52,8 @@ export const DISKS = {
   result: '/dev/vdc',
 } as const;
 export const STORE_DIR = '/mnt/store';
+/** A separate node process gets this long: 3–7 s to start on an idle host, a minute on a loaded one. */
+export const PROCESS_TIMEOUT_MS = 180_000;
 
 export class VmContext {
   readonly notes: string[] = [];
@@ -122,11 +124,11 @@ export class VmContext {
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => void (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 90_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? PROCESS_TIMEOUT_MS);
       child.on('error', reject);
       child.on('close', (code, signal) => {
         clearTimeout(timer);
-        if (signal === 'SIGKILL') stderr += `\n[killed after ${options.timeoutMs ?? 90_000} ms]`;
+        if (signal === 'SIGKILL') stderr += `\n[killed after ${options.timeoutMs ?? PROCESS_TIMEOUT_MS} ms]`;
         resolve({ argv: args, code: code ?? 128, stdout, stderr, lines: splitLines(stdout), ms: Date.now() - started });
       });
     });

@@ -39,7 +39,7 @@ export const overflow: VmArea = {
     {
       name: `${WRITE_MIB} MiB into a 16 MiB storage: corrupted, the original read back whole`,
       when: notV1,
-      timeoutMs: 240_000,
+      timeoutMs: 420_000,
       async run(ctx) {
         const id = await createSnapshot(ctx, '16M');
         await ctx.ok('snapshot_take', '-i', id);
@@ -56,7 +56,7 @@ export const overflow: VmArea = {
     {
       name: 'a watcher in another process prints corrupted as it happens',
       when: notV1,
-      timeoutMs: 240_000,
+      timeoutMs: 420_000,
       async run(ctx) {
         const id = await createSnapshot(ctx, '16M');
         await ctx.ok('snapshot_take', '-i', id);
@@ -76,7 +76,7 @@ export const overflow: VmArea = {
       name: 'v1: overflow without a running stretch service is reported by snapshot_info',
       when: isV1,
       knownBug: 'issue 19 item 5',
-      timeoutMs: 240_000,
+      timeoutMs: 420_000,
       async run(ctx) {
         await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);
         const id = await createSnapshot(ctx, '64M');

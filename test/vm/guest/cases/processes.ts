@@ -8,7 +8,7 @@ export const processes: VmArea = {
   cases: [
     {
       name: 'a lifecycle with one blksnapctl process per command',
-      timeoutMs: 240_000,
+      timeoutMs: 420_000,
       async run(ctx) {
         const p = async (...argv: string[]) => {
           const r = await ctx.cliProcess(argv);
@@ -44,7 +44,7 @@ export const processes: VmArea = {
     {
       name: 'v1: the -l limit holds in a later process (a watcher resumes the stretch service)',
       when: isV1,
-      timeoutMs: 240_000,
+      timeoutMs: 420_000,
       async run(ctx) {
         await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);
         const dir = storeDir(ctx);

@@ -12,7 +12,7 @@ export const web: VmArea = {
   cases: [
     {
       name: 'serves the page with a token and drives the module over the WebSocket API',
-      timeoutMs: 180_000,
+      timeoutMs: 420_000,
       async run(ctx) {
         if (ctx.guest.dialect === 'v1') await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);
         const dialect = ctx.guest.forceDialect ? ['--dialect', ctx.guest.dialect] : [];
