@@ -34,22 +34,6 @@ export function parseSize(text: string): { ok: true; bytes: number } | { ok: fal
   return { ok: true, bytes };
 }
 
-/**
- * The upstream blksnap tool's limit parser (spec §7.1): suffix K/M/G uppercase only,
- * anything else parsed as plain bytes (leading digits).
- */
-export function parseToolLimit(text: string): number {
-  const m = /^(\d+)([KMG])?/.exec(text);
-  if (!m) return 0;
-  const n = Number(m[1]);
-  switch (m[2]) {
-    case 'K': return n * 2 ** 10;
-    case 'M': return n * 2 ** 20;
-    case 'G': return n * 2 ** 30;
-    default: return n;
-  }
-}
-
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
 /** 1536 → "1.5 KiB"; exact powers print without decimals. */

@@ -1,10 +1,10 @@
 // The upstream tool's snapshot commands: snapshot_create, snapshot_add, snapshot_take,
 // snapshot_collect, snapshot_destroy, snapshot_info (spec §7.1), same options and output.
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import type { BlksnapApi } from '../../../shared/contract';
-import { errnoError } from '../../../shared/errors';
+import { appError, errnoError } from '../../../shared/errors';
+import { limitRule, parseAndCheckLimit, parseLimit } from '../../../shared/limits';
 import type { Capabilities } from '../../../shared/schemas';
-import { parseToolLimit, SECTOR_SIZE } from '../../../shared/units';
 import { UsageError, type ParsedArgs } from '../argv';
 import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
 import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
@@ -32,16 +32,15 @@ export const snapshotCreate: Verb = {
   purpose: 'Create snapshot object structure.',
   options: withHelp(
     { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. On v1: the directory for the stretch service storage files. Optional on VAL-7.0/VAL-13 (none: range mode).' },
-    { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit in bytes; suffix K, M or G (uppercase) for KiB, MiB, GiB. On v1: the most the stretch service allocates.' },
+    { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit: bytes, or with K, M, G, T (binary), as the GUI takes it; it must hold 2 MiB plus one chunk, and one below the module\'s diff_storage_minimum is explained. On v1: the most the stretch service allocates.' },
     { long: 'device', short: 'd', kind: 'vector', description: "Device name for snapshot. It's multitoken argument. Required where the dialect fixes the device list at create (v1)." },
   ),
   async run(ctx, args) {
     const api = await ctx.api();
     const { capabilities } = await api.backendInfo({});
     const diffStoragePath = storagePathArg(args, capabilities);
-    const limitBytes = parseToolLimit(args.required('limit'));
+    const diffStorageLimitSectors = await limitArg(ctx, api, args, capabilities, diffStoragePath);
     const devices = args.vector('device');
-    const diffStorageLimitSectors = Math.floor(limitBytes / SECTOR_SIZE);
     if (!capabilities.addAfterCreate) {
       // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
       if (devices.length === 0) throw new UsageError("Argument 'device' is missed.");
@@ -63,6 +62,28 @@ export const snapshotCreate: Verb = {
     }
   },
 };
+
+/**
+ * -l through the GUI's parser and rule (shared/limits.ts): a limit that cannot hold one chunk is
+ * refused, one below the module's diff_storage_minimum is explained on stderr before creating.
+ * A block device is the storage itself, so only the limit's sign matters there.
+ */
+async function limitArg(ctx: VerbContext, api: BlksnapApi, args: ParsedArgs, capabilities: Capabilities, path: string | null): Promise<number> {
+  const text = args.required('limit');
+  const parameters = await api.parameters({}).catch(() => null);
+  const result = path !== null && isBlockDevice(path) ? parseLimit(text) : parseAndCheckLimit(text, limitRule(parameters, capabilities.needsStretchService));
+  if (!result.ok) throw appError('EBADARG', `the limit '${text}' is invalid: ${result.error}`, { limit: text });
+  if ('warning' in result && result.warning) ctx.out.error(`blksnapctl: note: ${result.warning}`);
+  return result.sectors;
+}
+
+function isBlockDevice(path: string): boolean {
+  try {
+    return statSync(path).isBlockDevice();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * -f as the dialect takes it: required where the storage is a path (upstream) and on v1, where it

@@ -8,13 +8,15 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { isErrorInfo } from '../../app/errors';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
-import { asksForDirectory, needsPath, offeredModes, parseLimit, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
+import { limitRule } from '../../../shared/limits';
+import { asksForDirectory, checkFormLimit, needsPath, offeredModes, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
 
 export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilities }) {
   const client = useApiClient();
   const store = useAppStoreApi();
   const devices = useAppStore((s) => s.devices);
   const snapshotCount = useAppStore((s) => s.snapshots.length);
+  const parameters = useAppStore((s) => s.parameters);
   const modes = offeredModes(capabilities);
   const [selected, setSelected] = useState<string[]>([]);
   const [storageMode, setStorageMode] = useState<StorageMode>(modes[0] ?? 'file');
@@ -39,16 +41,23 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   });
 
   const candidates = devices.filter((d) => !d.snapshotId);
-  const limitPreview = parseLimit(limitText);
+  const rule = limitRule(parameters, capabilities.needsStretchService);
+  const limitPreview = checkFormLimit(limitText, storageMode, rule);
+  // A refusal answered the form as it was: once the form changes, it no longer applies.
+  const edited = () => {
+    action.clearError();
+    setCreated(null);
+  };
   const toggle = (path: string, on: boolean) => {
     setSelected((list) => (on ? [...list, path] : list.filter((p) => p !== path)));
     setErrors(({ devices: _devices, ...rest }) => rest);
+    edited();
   };
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setCreated(null);
-    const result = validateCreateForm({ devices: selected, storageMode, storagePath, limitText }, capabilities, snapshotCount);
+    const result = validateCreateForm({ devices: selected, storageMode, storagePath, limitText }, capabilities, snapshotCount, rule);
     if (!result.ok) {
       setErrors(result.errors);
       return;
@@ -88,7 +97,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
                 <legend>Difference storage</legend>
                 {modes.map((mode) => (
                   <label key={mode} className="checkbox">
-                    <input type="radio" name="storage-mode" value={mode} checked={storageMode === mode} onChange={() => setStorageMode(mode)} />
+                    <input type="radio" name="storage-mode" value={mode} checked={storageMode === mode} onChange={() => { setStorageMode(mode); edited(); }} />
                     {storageModeLabel(mode, capabilities)}
                   </label>
                 ))}
@@ -105,7 +114,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
                   placeholder={asksForDirectory(storageMode, capabilities) ? '/var/tmp' : storageMode === 'block' ? '/dev/sdc1' : '/var/tmp/diff_storage'}
                   aria-invalid={errors.storagePath !== undefined}
                   aria-describedby={errors.storagePath ? 'create-path-error' : undefined}
-                  onChange={(e) => { setStoragePath(e.target.value); setErrors(({ storagePath: _path, ...rest }) => rest); }}
+                  onChange={(e) => { setStoragePath(e.target.value); setErrors(({ storagePath: _path, ...rest }) => rest); edited(); }}
                 />
                 {errors.storagePath && <p id="create-path-error" className="field-error">{errors.storagePath}</p>}
               </>
@@ -118,14 +127,15 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
               value={limitText}
               aria-invalid={errors.limit !== undefined}
               aria-describedby="create-limit-help"
-              onChange={(e) => { setLimitText(e.target.value); setErrors(({ limit: _limit, ...rest }) => rest); }}
+              onChange={(e) => { setLimitText(e.target.value); setErrors(({ limit: _limit, ...rest }) => rest); edited(); }}
             />
             <p id="create-limit-help" className={errors.limit ? 'field-error' : 'field-help'}>
               {errors.limit ?? (limitPreview.ok ? `${formatBytes(limitPreview.bytes)} = ${limitPreview.sectors.toLocaleString('en-US')} sectors` : 'Bytes, or with K, M, G, T (binary): 512M, 2G')}
             </p>
+            {!errors.limit && limitPreview.ok && limitPreview.warning && <p className="field-warning" role="note">{limitPreview.warning}</p>}
           </div>
         </div>
-        <ErrorMessage message={errors.form ?? action.error} />
+        <ErrorMessage message={errors.form ?? action.error} onDismiss={errors.form ? () => setErrors(({ form: _form, ...rest }) => rest) : action.clearError} />
         {overwritable && (
           <div className="button-row">
             <button type="button" className="danger" onClick={() => setConfirmOverwrite(true)} disabled={action.pending}>

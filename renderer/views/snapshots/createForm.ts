@@ -1,7 +1,7 @@
-// The create-snapshot form's rules: what each dialect needs (capabilities) and a limit with
-// K/M/G suffixes, all checked before anything is sent.
+// The create-snapshot form's rules: what each dialect needs (capabilities) and the limit
+// (shared/limits.ts, the same rule as blksnapctl's), all checked before anything is sent.
 import type { Capabilities, SnapshotCreateRequest, StorageMode } from '../../../shared/schemas';
-import { bytesToSectors, parseSize } from '../../../shared/units';
+import { limitRule, parseAndCheckLimit, parseLimit, type LimitRule } from '../../../shared/limits';
 
 export interface CreateFormInput {
   devices: string[];
@@ -12,7 +12,17 @@ export interface CreateFormInput {
 
 export type CreateFormErrors = Partial<Record<'devices' | 'storagePath' | 'limit' | 'form', string>>;
 
-export type CreateFormResult = { ok: true; request: SnapshotCreateRequest } | { ok: false; errors: CreateFormErrors };
+export type CreateFormResult = { ok: true; request: SnapshotCreateRequest; limitWarning: string | null } | { ok: false; errors: CreateFormErrors };
+
+/**
+ * The limit as the create form checks it: shared/limits.ts's rule for file and directory
+ * storage (and v1's stretch directory); a block device is the storage itself, so only its sign.
+ */
+export function checkFormLimit(text: string, mode: StorageMode, rule: LimitRule) {
+  if (mode !== 'block') return parseAndCheckLimit(text, rule);
+  const parsed = parseLimit(text);
+  return parsed.ok ? { ...parsed, warning: null } : parsed;
+}
 
 /**
  * v1: the module only takes sector ranges, and the app's stretch service supplies them from
@@ -53,17 +63,10 @@ export function asksForDirectory(mode: StorageMode, capabilities: Capabilities):
   return mode === 'directory' || (mode === 'ranges' && stretchesIntoDirectory(capabilities));
 }
 
-/** Parses a limit like "2G", "512M", "1073741824" into whole sectors, or says what is wrong. */
-export function parseLimit(text: string): { ok: true; sectors: number; bytes: number } | { ok: false; error: string } {
-  if (text.trim() === '') return { ok: false, error: 'Enter a limit, for example 2G or 512M.' };
-  const parsed = parseSize(text);
-  if (!parsed.ok) return { ok: false, error: parsed.error };
-  if (parsed.bytes <= 0) return { ok: false, error: 'The limit must be greater than zero.' };
-  if (parsed.bytes % 512 !== 0) return { ok: false, error: `${parsed.bytes.toLocaleString('en-US')} bytes is not a whole number of 512-byte sectors.` };
-  return { ok: true, bytes: parsed.bytes, sectors: bytesToSectors(parsed.bytes) };
-}
-
-export function validateCreateForm(input: CreateFormInput, capabilities: Capabilities, existingSnapshots: number): CreateFormResult {
+export function validateCreateForm(
+  input: CreateFormInput, capabilities: Capabilities, existingSnapshots: number,
+  rule: LimitRule = limitRule(null, capabilities.needsStretchService),
+): CreateFormResult {
   const errors: CreateFormErrors = {};
   if (capabilities.maxSnapshots !== null && existingSnapshots >= capabilities.maxSnapshots) {
     errors.form = `This dialect holds at most ${capabilities.maxSnapshots} snapshot${capabilities.maxSnapshots === 1 ? '' : 's'} at a time (only the newest is reachable in the module): destroy the current one first.`;
@@ -78,11 +81,12 @@ export function validateCreateForm(input: CreateFormInput, capabilities: Capabil
     else if (!path.startsWith('/')) errors.storagePath = `"${path}" is not an absolute path (it starts with /).`;
     else if (path.length > 4095) errors.storagePath = 'The path is longer than PATH_MAX (4096).';
   }
-  const limit = parseLimit(input.limitText);
+  const limit = checkFormLimit(input.limitText, input.storageMode, rule);
   if (!limit.ok) errors.limit = limit.error;
   if (Object.keys(errors).length > 0 || !limit.ok) return { ok: false, errors };
   return {
     ok: true,
     request: { diffStoragePath: withPath ? path : null, diffStorageLimitSectors: limit.sectors, devices: [...input.devices] },
+    limitWarning: limit.warning,
   };
 }

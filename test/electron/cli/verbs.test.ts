@@ -198,11 +198,29 @@ describe('snapshot verbs', () => {
     expect(calls).toEqual(['create /var/tmp 2097152 []', 'add /dev/a', 'add /dev/b', 'attach /dev/b', 'add /dev/b']);
   });
 
-  it('snapshot_create parses the limit as the upstream tool: K/M/G uppercase only', async () => {
+  it('snapshot_create parses the limit with the GUI\'s parser and rule (shared/limits.ts)', async () => {
     const limits: number[] = [];
     const methods = { snapshotCreate: async (req: { diffStorageLimitSectors: number }) => { limits.push(req.diffStorageLimitSectors); return { id: ID }; } };
-    for (const l of ['100M', '512K', '100m', '4096']) await run(['snapshot_create', '-f', '/tmp', '-l', l], methods);
-    expect(limits).toEqual([204800, 1024, 0, 8]);
+    for (const l of ['100M', '100m', '2G', '1.5G']) expect((await run(['snapshot_create', '-f', '/tmp', '-l', l], methods)).code).toBe(0);
+    expect(limits).toEqual([204800, 204800, 4194304, 3145728]);
+  });
+
+  it.each([
+    [['-l', '-1G'], /negative/], [['--limit', '-1G'], /negative/], [['-l=-1G'], /not a size/], [['-l', '0'], /greater than zero/],
+    [['-l', '512K'], /cannot hold a single copied chunk.*smallest limit that works is 2\.25 MiB/], [['-l', '1000'], /512-byte sectors/],
+  ])('snapshot_create refuses the limit %j and says why, creating nothing', async (limit, why) => {
+    let created = 0;
+    const r = await run(['snapshot_create', '-f', '/tmp', ...limit], { snapshotCreate: async () => { created++; return { id: ID }; } });
+    expect([r.code, created, r.stdout]).toEqual([1, 0, '']);
+    expect(r.stderr).toMatch(why);
+  });
+
+  it('snapshot_create explains a limit below diff_storage_minimum on stderr, using the module\'s parameters', async () => {
+    const r = await run(['snapshot_create', '-f', '/tmp', '-l', '64M'], { snapshotCreate: async () => ({ id: ID }), parameters: async () => ({ diff_storage_minimum: 2_097_152, chunk_minimum_shift: 18 }) });
+    expect([r.code, r.lines]).toEqual([0, [ID]]);
+    expect(r.stderr).toMatch(/^blksnapctl: note: 64 MiB is below the module's diff_storage_minimum \(1 GiB\)/);
+    const small = await run(['snapshot_create', '-f', '/tmp', '-l', '64M'], { snapshotCreate: async () => ({ id: ID }), parameters: async () => ({ diff_storage_minimum: 65536 }) });
+    expect(small.stderr).toBe('');
   });
 
   it('snapshot_create without -f is range mode where the dialect has one (VAL-7.0)', async () => {

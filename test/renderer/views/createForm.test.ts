@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Capabilities } from '../../../shared/schemas';
-import { offeredModes, parseLimit, validateCreateForm } from '../../../renderer/views/snapshots/createForm';
+import { offeredModes, validateCreateForm } from '../../../renderer/views/snapshots/createForm';
 
 const v2: Capabilities = {
   explicitAttach: true, addAfterCreate: true, appendStorage: false, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null,
@@ -11,31 +11,12 @@ const v1: Capabilities = {
   storageModes: ['directory'], eventCodes: { 0: 'low_free_space', 1: 'corrupted' }, needsStretchService: true,
 };
 
-describe('parseLimit', () => {
-  it('accepts bytes and K/M/G/T suffixes, in sectors', () => {
-    expect(parseLimit('2G')).toEqual({ ok: true, bytes: 2 * 2 ** 30, sectors: 4_194_304 });
-    expect(parseLimit('512M')).toMatchObject({ ok: true, sectors: 1_048_576 });
-    expect(parseLimit('64k')).toMatchObject({ ok: true, bytes: 65536 });
-    expect(parseLimit('1.5G')).toMatchObject({ ok: true, bytes: 1.5 * 2 ** 30 });
-    expect(parseLimit('1048576')).toMatchObject({ ok: true, sectors: 2048 });
-  });
-
-  it('refuses empty, zero, unknown units, garbage and sizes that are not whole sectors', () => {
-    expect(parseLimit('')).toMatchObject({ ok: false, error: expect.stringContaining('Enter a limit') });
-    expect(parseLimit('0')).toMatchObject({ ok: false, error: expect.stringContaining('greater than zero') });
-    expect(parseLimit('12X')).toMatchObject({ ok: false, error: expect.stringContaining('not a size unit') });
-    expect(parseLimit('two gigs')).toMatchObject({ ok: false, error: expect.stringContaining('not a size') });
-    expect(parseLimit('1000')).toMatchObject({ ok: false, error: expect.stringContaining('512-byte sectors') });
-    expect(parseLimit('-1G').ok).toBe(false);
-  });
-});
-
 describe('validateCreateForm', () => {
   const input = { devices: ['/dev/sdb'], storageMode: 'file' as const, storagePath: '/var/tmp/diff', limitText: '1G' };
 
   it('builds the request a v2 dialect needs', () => {
     expect(validateCreateForm(input, v2, 0)).toEqual({
-      ok: true, request: { diffStoragePath: '/var/tmp/diff', diffStorageLimitSectors: 2_097_152, devices: ['/dev/sdb'] },
+      ok: true, request: { diffStoragePath: '/var/tmp/diff', diffStorageLimitSectors: 2_097_152, devices: ['/dev/sdb'] }, limitWarning: null,
     });
     expect(validateCreateForm({ ...input, devices: [] }, v2, 3).ok).toBe(true);
   });
@@ -53,6 +34,14 @@ describe('validateCreateForm', () => {
     expect(validateCreateForm({ ...input, storageMode: 'directory', devices: [] }, v1, 0)).toMatchObject({ ok: false, errors: { devices: expect.stringContaining('at least one device') } });
     expect(validateCreateForm({ ...input, storageMode: 'directory' }, v1, 1)).toMatchObject({ ok: false, errors: { form: expect.stringContaining('at most 1 snapshot') } });
     expect(validateCreateForm({ ...input, storageMode: 'directory', storagePath: '' }, v1, 0)).toMatchObject({ ok: false, errors: { storagePath: expect.stringContaining('directory') } });
+  });
+
+  it('refuses a limit that cannot hold one chunk and warns up front below diff_storage_minimum, as blksnapctl does', () => {
+    expect(validateCreateForm({ ...input, limitText: '1K' }, v2, 0)).toMatchObject({ ok: false, errors: { limit: expect.stringContaining('smallest limit that works is 2.25 MiB') } });
+    expect(validateCreateForm({ ...input, limitText: '64M' }, v2, 0)).toMatchObject({ ok: true, limitWarning: expect.stringContaining('no_space at the first copy') });
+    expect(validateCreateForm({ ...input, storageMode: 'directory', limitText: '64M' }, v1, 0)).toMatchObject({ ok: true, limitWarning: expect.stringContaining('A limit of 1 GiB or more') });
+    // A block device is the storage itself: only the sign of the limit matters.
+    expect(validateCreateForm({ ...input, storageMode: 'block', storagePath: '/dev/sdc', limitText: '1K' }, v2, 0)).toMatchObject({ ok: true, limitWarning: null });
   });
 
   it('sends no path in plain range mode', () => {

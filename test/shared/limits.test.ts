@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { checkLimit, limitRule, parseAndCheckLimit, parseLimit, smallestLimitBytes } from '../../shared/limits';
+
+const MiB = 2 ** 20;
+const v2 = limitRule(null, false);
+const v1 = limitRule(null, true);
+
+describe('parseLimit', () => {
+  it('accepts bytes and K/M/G/T suffixes, in sectors', () => {
+    expect(parseLimit('2G')).toEqual({ ok: true, bytes: 2 * 2 ** 30, sectors: 4_194_304 });
+    expect(parseLimit('512M')).toMatchObject({ ok: true, sectors: 1_048_576 });
+    expect(parseLimit('64k')).toMatchObject({ ok: true, bytes: 65536 });
+    expect(parseLimit('1.5G')).toMatchObject({ ok: true, bytes: 1.5 * 2 ** 30 });
+    expect(parseLimit(' 1048576 ')).toMatchObject({ ok: true, sectors: 2048 });
+  });
+
+  it('refuses empty, zero, negative, unknown units, garbage and sizes that are not whole sectors', () => {
+    expect(parseLimit('')).toMatchObject({ ok: false, error: expect.stringContaining('Enter a limit') });
+    expect(parseLimit('0')).toMatchObject({ ok: false, error: expect.stringContaining('greater than zero') });
+    expect(parseLimit('-1G')).toMatchObject({ ok: false, error: expect.stringContaining('negative') });
+    expect(parseLimit('=-1G')).toMatchObject({ ok: false, error: expect.stringContaining('not a size') });
+    expect(parseLimit('12X')).toMatchObject({ ok: false, error: expect.stringContaining('not a size unit') });
+    expect(parseLimit('two gigs')).toMatchObject({ ok: false, error: expect.stringContaining('not a size') });
+    expect(parseLimit('1000')).toMatchObject({ ok: false, error: expect.stringContaining('512-byte sectors') });
+  });
+});
+
+describe('checkLimit', () => {
+  it('refuses a limit below the reserved 2 MiB plus one minimum chunk, naming the smallest that works', () => {
+    expect(smallestLimitBytes(v2)).toBe(2 * MiB + 256 * 1024);
+    const check = checkLimit(1024, v2);
+    expect(check.error).toMatch(/1 KiB cannot hold a single copied chunk.*first 2 MiB.*256 KiB.*smallest limit that works is 2.25 MiB.*1 GiB \(diff_storage_minimum\)/);
+    expect(checkLimit(smallestLimitBytes(v2), v2).error).toBeNull();
+  });
+
+  it('warns below diff_storage_minimum: no growth and no_space at the first copy (v2), a capped first request (v1)', () => {
+    expect(checkLimit(64 * MiB, v2)).toEqual({ error: null, warning: expect.stringMatching(/below the module's diff_storage_minimum \(1 GiB\).*no_space at the first copy.*62 MiB/) });
+    expect(checkLimit(64 * MiB, v1).warning).toMatch(/asks for 1 GiB at create.*only 64 MiB.*A limit of 1 GiB or more/);
+    expect(checkLimit(2 ** 30, v2)).toEqual({ error: null, warning: null });
+  });
+
+  it('follows the module parameters it is given', () => {
+    const small = limitRule({ diff_storage_minimum: 65536, chunk_minimum_shift: 16 }, false);
+    expect(checkLimit(32 * MiB, small)).toEqual({ error: null, warning: null });
+    expect(smallestLimitBytes(small)).toBe(2 * MiB + 65536);
+  });
+
+  it('parse and check in one step', () => {
+    expect(parseAndCheckLimit('2G', v2)).toEqual({ ok: true, bytes: 2 ** 31, sectors: 4_194_304, warning: null });
+    expect(parseAndCheckLimit('1K', v2).ok).toBe(false);
+    expect(parseAndCheckLimit('-1G', v2).ok).toBe(false);
+  });
+});
