@@ -32,11 +32,27 @@ async function loadClient(store: AppStore): Promise<ApiClient> {
   return client;
 }
 
+/**
+ * Web mode: a browser does not tell a refused WebSocket upgrade (wrong token) from a closed one,
+ * so say what is most likely wrong and what to do, instead of "closed before the answer came".
+ */
+function connectionHint(hadToken: boolean): string {
+  return hadToken
+    ? 'The service refused this page or is not running. The access token changes at every start of blksnap Manager: open the URL it printed at its last start (it ends in ?token=…).'
+    : 'This page was opened without its access token. Open the URL blksnap Manager printed when it started (it ends in ?token=…); the token changes at every start.';
+}
+
 async function start() {
   const root = createRoot(document.getElementById('root')!);
   const store = createAppStore();
+  const hadToken = new URLSearchParams(window.location.search).has('token') || window.sessionStorage.getItem('blksnap-token') !== null;
   try {
     const client = await loadClient(store);
+    if (client.transport === 'web') {
+      store.subscribe((state, previous) => {
+        if (state.connection === 'failed' && previous.connection !== 'failed') state.setConnection('failed', `${connectionHint(hadToken)} (${state.connectionError ?? 'no answer'})`);
+      });
+    }
     connectStore(client, store);
     root.render(
       <StrictMode>

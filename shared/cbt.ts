@@ -62,3 +62,30 @@ export function rangesToCsv(ranges: readonly SectorRange[]): string {
   for (const r of ranges) lines.push(`${r.offsetSectors},${r.countSectors}`);
   return lines.join('\n') + '\n';
 }
+
+/** From this change number on, the GUI, blksnapctl and an event warn of the coming wrap. */
+export const WRAP_WARNING_CHANGE_NUMBER = 250;
+
+/**
+ * Takes until the one that wraps (spec §3.3): a take at active 255 → 256 resets active to 1,
+ * gives a new generation and leaves changes_number at 255. With changes_number N that is the
+ * (255 − N)th take from now; 0 once it has happened.
+ */
+export function takesBeforeWrap(changesNumber: number): number {
+  return Math.max(0, 255 - changesNumber);
+}
+
+export function nearWrap(changesNumber: number): boolean {
+  return changesNumber >= WRAP_WARNING_CHANGE_NUMBER;
+}
+
+/** The warning for people, the same in the GUI, blksnapctl and the event. */
+export function wrapWarning(changesNumber: number): string {
+  const left = takesBeforeWrap(changesNumber);
+  if (left === 0) {
+    return `Change number ${changesNumber}: the change number has wrapped past 255, so the CBT has a new generation and the next backup must be a full one.`;
+  }
+  const incrementals = left - 1;
+  const which = left === 1 ? 'the next take' : `take ${left} from now`;
+  return `Change number ${changesNumber}: ${which} wraps the change number past 255 and resets the CBT (a new generation), so the backup after it must be a full one; ${incrementals === 0 ? 'no take is' : `${incrementals} more take${incrementals === 1 ? ' is' : 's are'}`} left for incremental backups.`;
+}

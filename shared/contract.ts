@@ -28,6 +28,13 @@ export const DeviceSummary = BlockDevice.extend({
   snapshot: SnapshotDeviceInfo.nullable(),
   /** Emulator only: the device is an emulated file-backed device. */
   emulated: z.boolean(),
+  /**
+   * The read map changes only at a take: when the last take of this tracker happened (null or
+   * absent where the service did not see it), and what has been written since (blocks of the
+   * write map newer than the read map; null or absent where the backend cannot know it).
+   */
+  lastTakeAtMs: z.number().nullable().optional(),
+  pendingChange: z.object({ blocks: z.number().int().nonnegative(), bytes: z.number().nonnegative() }).nullable().optional(),
 });
 export type DeviceSummary = z.infer<typeof DeviceSummary>;
 
@@ -46,8 +53,10 @@ export const SnapshotSummary = z.object({
   createdAtMs: z.number().nullable(),
   diffStoragePath: z.string().nullable(),
   usage: DiffStorageUsage,
-  /** Seconds until the storage is full at the current fill rate; null if unknown or not filling. */
+  /** Seconds until the storage is full at the recent fill rate; null if unknown or not filling. */
   timeToFullSec: z.number().nullable(),
+  /** How far to trust timeToFullSec: steady writes give high, few or bursty samples low. */
+  timeToFullConfidence: z.enum(['low', 'medium', 'high']).nullable().optional(),
   /** Any device's area corrupted (error code ≠ 0 or a corrupted event). */
   corrupted: z.boolean(),
   /** Fill passed the warning threshold or time-to-full fell under it. */

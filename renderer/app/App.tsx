@@ -69,7 +69,7 @@ export function App() {
       </header>
       <main className="content" id="main">
         {connection === 'lost' && (
-          <div className="banner banner-error" role="alert">
+          <div className="banner banner-error" role="alert" id="connection-lost">
             <strong>Connection lost.</strong> {connectionError}
           </div>
         )}
@@ -78,13 +78,18 @@ export function App() {
             <strong>Cannot reach the blksnap Manager service.</strong> {connectionError}
           </div>
         )}
-        {route.view === 'devices' && <DevicesView />}
-        <Suspense fallback={<p className="muted">Loading…</p>}>
-          {route.view === 'device' && <DeviceDetailView path={route.path} />}
-          {route.view === 'snapshots' && <SnapshotsView />}
-          {route.view === 'events' && <EventsView />}
-          {route.view === 'backend' && <BackendView />}
-        </Suspense>
+        {connection === 'failed' ? null : (
+          // While the service is out of reach nothing may be changed: every control in the view is off.
+          <fieldset className="view-frame" disabled={connection === 'lost'} aria-describedby={connection === 'lost' ? 'connection-lost' : undefined}>
+            {route.view === 'devices' && <DevicesView />}
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              {route.view === 'device' && <DeviceDetailView path={route.path} />}
+              {route.view === 'snapshots' && <SnapshotsView />}
+              {route.view === 'events' && <EventsView />}
+              {route.view === 'backend' && <BackendView />}
+            </Suspense>
+          </fieldset>
+        )}
       </main>
     </div>
   );

@@ -9,7 +9,8 @@ export type FacetKey = 'snapshotIds' | 'devices' | 'kinds';
 const FIELD: Record<FacetKey, (e: AppEvent) => string | null> = {
   snapshotIds: (e) => e.snapshotId,
   devices: (e) => e.device,
-  kinds: (e) => e.kind,
+  // "module:<kind>" or "app:<kind>": the Kind filter groups them by source.
+  kinds: (e) => `${e.source}:${e.kind}`,
 };
 const KEYS = Object.keys(FIELD) as FacetKey[];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedRanges, changedSince, rangesBytes, rangesToCsv } from '../../shared/cbt';
+import { changedRanges, changedSince, nearWrap, rangesBytes, rangesToCsv, takesBeforeWrap, wrapWarning } from '../../shared/cbt';
 
 describe('CBT map analysis', () => {
   const map = new Uint8Array([0, 1, 2, 2, 0, 3, 3, 3, 1, 255]);
@@ -43,5 +43,16 @@ describe('CBT map analysis', () => {
     big[2_097_151] = 9;
     expect(changedSince(big, 4).blocks).toBe(2001);
     expect(changedRanges(big, 65536, 4)).toHaveLength(2);
+  });
+});
+
+describe('the change number wrap warning', () => {
+  it('starts at 250 and counts the takes up to the one that wraps (spec §3.3: the 255th take)', () => {
+    expect([249, 250, 254, 255].map(nearWrap)).toEqual([false, true, true, true]);
+    expect([0, 250, 254, 255].map(takesBeforeWrap)).toEqual([255, 5, 1, 0]);
+    expect(wrapWarning(250)).toBe('Change number 250: take 5 from now wraps the change number past 255 and resets the CBT (a new generation), so the backup after it must be a full one; 4 more takes are left for incremental backups.');
+    expect(wrapWarning(254)).toMatch(/^Change number 254: the next take wraps .* no take is left for incremental backups\.$/);
+    expect(wrapWarning(253)).toMatch(/1 more take is left/);
+    expect(wrapWarning(255)).toMatch(/has wrapped past 255.*full one/);
   });
 });

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { WorkloadSpec } from '../../../shared/contract';
+import type { DeviceSummary, WorkloadSpec } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/units';
 import { useApiClient } from '../../app/apiContext';
 import { refreshLists } from '../../app/connect';
@@ -47,7 +47,7 @@ function EmulatedDevices() {
   return (
     <Section title="Emulated devices">
       {devices.length === 0 ? <EmptyState title="No emulated devices">Create one below to try tracking and snapshots.</EmptyState> : (
-        <table className="data-table">
+        <div className="table-scroll"><table className="data-table">
           <thead><tr><th scope="col">Device</th><th scope="col" className="num">Size</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
             {devices.map((d) => (
@@ -59,7 +59,7 @@ function EmulatedDevices() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       <ErrorMessage message={remove.error} onDismiss={remove.clearError} />
       <form className="spaced" onSubmit={submit} noValidate aria-label="Create emulated device">
@@ -88,11 +88,27 @@ function EmulatedDevices() {
           onCancel={() => { remove.clearError(); setRemoving(null); }}
           onConfirm={() => void remove.run(removing).then((ok) => ok && setRemoving(null))}
         >
-          <p>The emulated device and its data file are deleted.</p>
+          <RemoveConsequences device={devices.find((d) => d.name === removing) ?? null} />
         </ConfirmDialog>
       )}
     </Section>
   );
+}
+
+/** What stands in the way of removing an emulated device, said before the backend answers EBUSY. */
+function RemoveConsequences({ device }: { device: DeviceSummary | null }) {
+  if (device?.snapshotId) {
+    return (
+      <p>
+        <strong>{device.path} is in snapshot {device.snapshotId.slice(0, 8)}</strong> and cannot be removed while it is (the emulator answers EBUSY).
+        Destroy the snapshot, then detach the tracker, first.
+      </p>
+    );
+  }
+  if (device?.tracked) {
+    return <p><strong>{device.path} is tracked</strong> and cannot be removed while it is (the emulator answers EBUSY). Detach its tracker in the Devices list first.</p>;
+  }
+  return <p>The emulated device and its data file are deleted.</p>;
 }
 
 function Workloads() {
@@ -164,7 +180,7 @@ function Workloads() {
       </form>
       <h3 className="spaced">Workloads</h3>
       {workloads.length === 0 ? <p className="muted">None started.</p> : (
-        <table className="data-table">
+        <div className="table-scroll"><table className="data-table">
           <thead><tr><th scope="col">Id</th><th scope="col">Device</th><th scope="col">Pattern</th><th scope="col" className="num">Written</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
             {workloads.map((w) => (
@@ -178,7 +194,7 @@ function Workloads() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </table></div>
       )}
       <ErrorMessage message={stop.error} onDismiss={stop.clearError} />
     </Section>

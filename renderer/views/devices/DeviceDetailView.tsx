@@ -15,6 +15,9 @@ import { SelectionPanel } from './SelectionPanel';
 import { HeatmapLegend } from './HeatmapLegend';
 import { MarkDirtyForm } from './MarkDirtyForm';
 import { GenerationNotice } from './GenerationNotice';
+import { ImageAccess } from './ImageAccess';
+import { MapAsOf } from './MapAsOf';
+import { nearWrap, wrapWarning } from '../../../shared/cbt';
 
 export function DeviceDetailView({ path }: { path: string }) {
   const device = useAppStore((s) => s.devices.find((d) => d.path === path));
@@ -89,6 +92,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const sinceValid = Number.isInteger(sinceNumber) && sinceNumber >= 0 && sinceNumber <= 255;
   const geometry = useMemo(() => ({ blockSizeBytes: cbt.blockSizeBytes, deviceCapacityBytes: cbt.deviceCapacityBytes }), [cbt.blockSizeBytes, cbt.deviceCapacityBytes]);
   const summary = pyramid && sinceValid ? changedSince(pyramid, sinceNumber, geometry) : null;
+  const canExport = sinceValid && summary !== null && summary.blocks > 0;
   const lo = pyramid ? minChangeNumber(pyramid) : 0;
   const hi = pyramid ? maxChangeNumber(pyramid) : 0;
   const mode = useMemo<HeatmapMode>(
@@ -105,6 +109,9 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   return (
     <>
       <GenerationNotice path={device.path} />
+      {nearWrap(cbt.changesNumber) && (
+        <div className="banner banner-warning" role="alert"><strong>CBT reset ahead.</strong> {wrapWarning(cbt.changesNumber)}</div>
+      )}
       <Section title="Change block tracking">
         <dl className="facts">
           <div><dt>Block size</dt><dd><Size bytes={cbt.blockSizeBytes} /></dd></div>
@@ -124,6 +131,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
             On this dialect (v1) the CBT map can be read only while {device.path} is in a taken snapshot. Take a snapshot that includes it to see the map.
           </p>
         )}
+        {mapReadable && <MapAsOf device={device} />}
         {mapReadable && !map && !mapError && <p className="muted">Reading the CBT map…</p>}
         {map && pyramid && (
           <>
@@ -137,7 +145,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
               selection={selection}
               onSelect={setSelection}
             />
-            <HeatmapLegend mode={mode} />
+            <HeatmapLegend mode={mode} changesNumber={cbt.changesNumber} />
             {selection && (
               <SelectionPanel
                 device={device}
@@ -183,11 +191,15 @@ function CbtSection({ device }: { device: DeviceSummary }) {
           </p>
         )}
         <div className="button-row">
-          <button type="button" disabled={!sinceValid || exportAction.pending} onClick={() => void exportAction.run('json')}>Export ranges as JSON</button>
-          <button type="button" disabled={!sinceValid || exportAction.pending} onClick={() => void exportAction.run('csv')}>Export ranges as CSV</button>
+          <button type="button" disabled={!canExport || exportAction.pending} aria-describedby="export-help" onClick={() => void exportAction.run('json')}>Export ranges as JSON</button>
+          <button type="button" disabled={!canExport || exportAction.pending} aria-describedby="export-help" onClick={() => void exportAction.run('csv')}>Export ranges as CSV</button>
         </div>
+        {summary && summary.blocks === 0 && (
+          <p id="export-help" className="small muted">Nothing to export: no block has a change number greater than {summary.sinceChangeNumber}.</p>
+        )}
         <ErrorMessage message={exportAction.error} onDismiss={exportAction.clearError} />
       </Section>
+      <ImageAccess device={device} sinceChangeNumber={sinceValid ? sinceNumber : Math.max(0, cbt.changesNumber - 1)} />
       <MarkDirtyForm device={device} onMarked={() => setReloads((n) => n + 1)} />
     </>
   );

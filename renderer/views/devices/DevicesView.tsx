@@ -7,6 +7,9 @@ import { Badge, EmptyState, ErrorMessage, Section, Size } from '../../components
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
 import { shortId } from './format';
+import { nearWrap, takesBeforeWrap, wrapWarning } from '../../../shared/cbt';
+
+const plural = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 
 type Pending = { kind: 'attach' | 'detach'; device: DeviceSummary; force?: boolean } | null;
 
@@ -44,7 +47,7 @@ export function DevicesView() {
     <div className="view">
       <header className="view-header">
         <h1>Devices</h1>
-        <p className="view-subtitle">{loaded ? `${devices.length} block devices, ${trackedCount} tracked` : 'Loading…'}</p>
+        <p className="view-subtitle">{loaded ? `${plural(devices.length, 'block device')}, ${trackedCount} tracked` : 'Loading…'}</p>
       </header>
       {!explicitAttach && (
         <div className="notice" role="note">
@@ -102,7 +105,10 @@ export function DevicesView() {
           extra={pending.kind === 'detach' && action.errorCode === 'EGUARD' ? { label: 'Detach anyway', onClick: () => void confirm(true) } : null}
         >
           {pending.kind === 'attach' ? (
-            <p>The blksnap filter starts tracking writes to this device in a new CBT map (change number 1, a new generation).</p>
+            <p>
+              The blksnap filter starts tracking writes to this device in a new CBT map with a new generation. Its change number starts at 0
+              and goes up by one at each snapshot take; writes show in the map after the next take.
+            </p>
           ) : (
             <>
               <p>Tracking stops and the CBT map is lost: the next backup of this device must be a full backup.</p>
@@ -137,7 +143,7 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
       <td className="num">{cbt ? <Size bytes={cbt.blockSizeBytes} /> : '—'}</td>
       <td className="num">{cbt ? cbt.blockCount.toLocaleString('en-US') : '—'}</td>
       <td>{cbt ? <code title={cbt.generationId}>{shortId(cbt.generationId)}</code> : '—'}</td>
-      <td className="num">{cbt ? cbt.changesNumber : '—'}</td>
+      <td className="num">{cbt ? <>{cbt.changesNumber}{nearWrap(cbt.changesNumber) && <> <Badge tone="warn" title={wrapWarning(cbt.changesNumber)}>wrap in {takesBeforeWrap(cbt.changesNumber)}</Badge></>}</> : '—'}</td>
       <td>{device.snapshotId ? <code title={device.snapshotId}>{shortId(device.snapshotId)}</code> : <span className="muted">none</span>}</td>
       <td>
         {image ? <code>/dev/{image}</code> : <span className="muted">—</span>}

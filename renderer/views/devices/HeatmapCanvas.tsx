@@ -153,8 +153,11 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     setHover(hit ? { hit, xPx: x, yPx: y } : null);
   };
 
-  /** Moves the keyboard cursor by cells and scrolls so that it stays in view. */
-  const moveCursor = (cells: number, rowsDelta: number) => {
+  /** Shift+arrow: the cell where the keyboard selection started. */
+  const keyAnchorRef = useRef<number | null>(null);
+
+  /** Moves the keyboard cursor by cells and scrolls so that it stays in view; with `select`, extends the selection to it. */
+  const moveCursor = (cells: number, rowsDelta: number, select = false) => {
     const layout = layoutFor(view, widthPx, heightPx);
     const perCell = 2 ** layout.level;
     const cols = Math.floor(widthPx / layout.cellPx);
@@ -163,6 +166,15 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     const moved = cursorBlock === null ? start : start + (cells + rowsDelta * cols) * perCell;
     const next = Math.min(blockCount - 1, Math.max(0, Math.floor(moved / perCell) * perCell));
     setCursorBlock(next);
+    if (select && onSelect) {
+      const anchor = keyAnchorRef.current ?? Math.min(blockCount - 1, Math.max(0, Math.floor(start / perCell) * perCell));
+      keyAnchorRef.current = anchor;
+      const lo = Math.min(anchor, next);
+      const hi = Math.max(anchor, next);
+      onSelect({ firstBlock: lo, lastBlock: Math.min(blockCount - 1, hi + perCell - 1) });
+    } else if (!select) {
+      keyAnchorRef.current = null;
+    }
     const row = Math.floor(next / perCell / cols);
     if (row < view.firstRow) pan(row - view.firstRow);
     else if (row >= view.firstRow + fullRows) pan(row - (view.firstRow + fullRows - 1));
@@ -174,10 +186,15 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
       '+': () => zoomBy(-1, cursorBlock === null ? undefined : { block: cursorBlock, yPx: heightPx / 2 }),
       '=': () => zoomBy(-1, cursorBlock === null ? undefined : { block: cursorBlock, yPx: heightPx / 2 }),
       '-': () => zoomBy(1),
-      ArrowLeft: () => moveCursor(-1, 0), ArrowRight: () => moveCursor(1, 0),
-      ArrowUp: () => moveCursor(0, -1), ArrowDown: () => moveCursor(0, 1),
+      ArrowLeft: () => moveCursor(-1, 0, e.shiftKey), ArrowRight: () => moveCursor(1, 0, e.shiftKey),
+      ArrowUp: () => moveCursor(0, -1, e.shiftKey), ArrowDown: () => moveCursor(0, 1, e.shiftKey),
       PageUp: () => pan(-pageRows), PageDown: () => pan(pageRows),
-      Home: fit, '0': fit, Escape: () => setCursorBlock(null),
+      Home: fit, '0': fit,
+      Escape: () => {
+        setCursorBlock(null);
+        keyAnchorRef.current = null;
+        if (selection) onSelect?.(null);
+      },
     };
     const fn = handled[e.key];
     if (fn) {
@@ -196,11 +213,11 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
   return (
     <div className="heatmap">
       <div className="heatmap-toolbar" role="toolbar" aria-label="Heatmap zoom and scroll">
-        <button type="button" onClick={() => zoomBy(-1)} disabled={view.zoom <= MIN_ZOOM} aria-label="Zoom in">＋</button>
-        <button type="button" onClick={() => zoomBy(1)} disabled={view.zoom >= fitted} aria-label="Zoom out">－</button>
+        <button type="button" onClick={() => zoomBy(-1)} disabled={view.zoom <= MIN_ZOOM} aria-label="Zoom in" title="Zoom in (+)"><Icon path="M7 2v10M2 7h10" /></button>
+        <button type="button" onClick={() => zoomBy(1)} disabled={view.zoom >= fitted} aria-label="Zoom out" title="Zoom out (-)"><Icon path="M2 7h10" /></button>
         <button type="button" onClick={fit} disabled={view.zoom === fitted && view.firstRow === 0}>Whole map</button>
-        <button type="button" onClick={() => pan(-Math.max(1, Math.floor(heightPx / layout.cellPx / 2)))} disabled={view.firstRow === 0} aria-label="Scroll up">↑</button>
-        <button type="button" onClick={() => pan(Math.max(1, Math.floor(heightPx / layout.cellPx / 2)))} disabled={lastVisible >= blockCount} aria-label="Scroll down">↓</button>
+        <button type="button" onClick={() => pan(-Math.max(1, Math.floor(heightPx / layout.cellPx / 2)))} disabled={view.firstRow === 0} aria-label="Scroll up" title="Scroll up (Page Up)"><Icon path="M7 12V2M3 6l4-4 4 4" /></button>
+        <button type="button" onClick={() => pan(Math.max(1, Math.floor(heightPx / layout.cellPx / 2)))} disabled={lastVisible >= blockCount} aria-label="Scroll down" title="Scroll down (Page Down)"><Icon path="M7 2v10M3 8l4 4 4-4" /></button>
         <span className="heatmap-caption" aria-live="polite">
           {describeZoom(view)} · blocks {firstVisible.toLocaleString('en-US')}–{Math.max(firstVisible, lastVisible - 1).toLocaleString('en-US')} of {blockCount.toLocaleString('en-US')}
         </span>
@@ -256,8 +273,8 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
         )}
       </div>
       <p className="hint small muted">
-        Wheel or ＋/－ to zoom, drag or Page Up/Down to scroll, double-click to zoom into a spot, Home for the whole map.
-        With the map focused, arrow keys inspect cell by cell.{onSelect ? ' Shift+drag selects blocks.' : ''}
+        Wheel or the + and - keys to zoom, drag or Page Up/Down to scroll, double-click to zoom into a spot, Home for the whole map.
+        With the map focused, arrow keys inspect cell by cell.{onSelect ? ' Shift+drag, or Shift+arrow keys from the inspected cell, selects blocks; Escape clears.' : ''}
       </p>
       <p className="visually-hidden" aria-live="polite">{cursorBlock !== null && hover ? describeCell(hover.hit, map, sinceChangeNumber) : ''}</p>
     </div>
@@ -270,4 +287,13 @@ export function fittedHeight(blockCount: number, widthPx: number, maxHeightPx: n
   const layout = layoutFor({ zoom, firstRow: 0 }, widthPx, maxHeightPx);
   const rows = Math.ceil(Math.ceil(blockCount / 2 ** layout.level) / Math.floor(widthPx / layout.cellPx));
   return Math.max(Math.min(maxHeightPx, 64), Math.min(maxHeightPx, rows * layout.cellPx));
+}
+
+/** A stroked 14×14 icon: the same on every system, unlike glyphs a stock font may lack. */
+function Icon({ path }: { path: string }) {
+  return (
+    <svg className="icon" viewBox="0 0 14 14" aria-hidden="true" focusable="false">
+      <path d={path} fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+    </svg>
+  );
 }

@@ -5,7 +5,7 @@ function Swatch({ colour }: { colour: string }) {
 }
 
 /** The colour scale of the heatmap, in the same colours the canvas uses. */
-export function HeatmapLegend({ mode }: { mode: HeatmapMode }) {
+export function HeatmapLegend({ mode, changesNumber }: { mode: HeatmapMode; changesNumber: number }) {
   if (mode.kind === 'since') {
     return (
       <ul className="heatmap-legend" aria-label="Heatmap legend">
@@ -22,7 +22,7 @@ export function HeatmapLegend({ mode }: { mode: HeatmapMode }) {
     <ul className="heatmap-legend" aria-label="Heatmap legend">
       <li><Swatch colour={rgbCss(UNCHANGED)} />unchanged (0)</li>
       {hi === 0 ? (
-        <li className="muted">no block has changed yet</li>
+        <li className="muted">{changesNumber === 0 ? 'no change shows before the first take' : `no block changed up to take #${changesNumber}`}</li>
       ) : (
         <li className="legend-ramp">
           <span>change number {lo}</span>

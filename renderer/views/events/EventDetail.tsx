@@ -15,7 +15,8 @@ export function EventDetail({ event, onClose }: { event: AppEvent | null; onClos
       <dl className="kv">
         <dt>Time</dt><dd>{new Date(event.timeMs).toISOString()}</dd>
         <dt>Source</dt><dd>{event.source === 'module' ? 'module event queue' : 'blksnap Manager'}</dd>
-        <dt>Level, kind</dt><dd>{event.level}, {event.kind}</dd>
+        <dt>Level</dt><dd>{event.level}</dd>
+        <dt>Kind</dt><dd>{event.kind} <span className="muted">({event.source === 'module' ? 'a module event' : 'an app event'})</span></dd>
         <dt>Snapshot</dt><dd>{event.snapshotId ? <code>{event.snapshotId}</code> : '—'}</dd>
         <dt>Device</dt><dd>{event.device ? <code>{event.device}</code> : '—'}</dd>
         <dt>Message</dt><dd className="wrap">{event.message}</dd>

@@ -10,6 +10,7 @@ import { useThrottledTotal } from './useThrottledTotal';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
+const LEVELS = ['error', 'warning', 'info'];
 const LIST_MAX_HEIGHT_PX = 520;
 /** Row slots: more than the rows a window shows with overscan, so slot keys never repeat in it. */
 const ROW_SLOTS = 64;
@@ -103,7 +104,8 @@ export function EventsView() {
         <div className="events-toolbar">
           <FilterSelect label="Snapshot" value={filters.snapshotId} facet="snapshotIds" onChange={(v) => setFilter('snapshotId', v)} />
           <FilterSelect label="Device" value={filters.device} facet="devices" onChange={(v) => setFilter('device', v)} />
-          <FilterSelect label="Kind" value={filters.kind} facet="kinds" onChange={(v) => setFilter('kind', v)} />
+          <FilterSelect label="Kind" value={filters.kind} facet="kinds" grouped onChange={(v) => setFilter('kind', v)} />
+          <FilterSelect label="Level" value={filters.level} fixed={LEVELS} onChange={(v) => setFilter('level', v)} />
           {!unfiltered && <button type="button" onClick={() => setFilters(NO_FILTERS)}>Clear filters</button>}
           <div className="button-row">
             {pausedAt === null ? (
@@ -180,21 +182,36 @@ export function EventsView() {
   );
 }
 
-function FilterSelect({ label, value, facet, onChange }: { label: string; value: string; facet: FacetKey; onChange: (v: string) => void }) {
+function FilterSelect({ label, value, facet, fixed, grouped, onChange }: {
+  label: string; value: string; onChange: (v: string) => void;
+  /** The values of the held events, or a fixed list. */
+  facet?: FacetKey; fixed?: string[];
+  /** "module:x" / "app:x" values in two groups (the Kind filter). */
+  grouped?: boolean;
+}) {
   const id = `filter-${label.toLowerCase()}`;
   const facets = useAppStore((s) => s.eventFacets);
   const [inUse, setInUse] = useState(false);
   // A short menu follows every change; a long one (thousands of snapshot ids) re-renders only in use.
-  const live = useAppStore((s) => inUse || s.eventFacets.size(facet) <= LAZY_OPTIONS_ABOVE);
+  const live = useAppStore((s) => facet !== undefined && (inUse || s.eventFacets.size(facet) <= LAZY_OPTIONS_ABOVE));
   useAppStore((s) => (live ? s.eventFacetsVersion : -1));
-  const values = live ? facets.values(facet) : [];
+  const values = fixed ?? (live && facet ? facets.values(facet) : []);
   const options = value !== '' && !values.includes(value) ? [value, ...values] : values;
+  const option = (o: string, text = o) => <option key={o} value={o}>{text}</option>;
+  const group = (source: 'module' | 'app') => options.filter((o) => o.startsWith(`${source}:`));
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <select id={id} value={value} onChange={(e) => onChange(e.target.value)} onFocus={() => setInUse(true)} onPointerDown={() => setInUse(true)} onBlur={() => setInUse(false)}>
         <option value="">All</option>
-        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+        {grouped
+          ? (['module', 'app'] as const).map((source) => group(source).length > 0 && (
+            // Module events and the app's own, apart: "warning" is an app kind, "no_space" a module one.
+            <optgroup key={source} label={source === 'module' ? 'Module events' : 'blksnap Manager events'}>
+              {group(source).map((o) => option(o, o.slice(source.length + 1)))}
+            </optgroup>
+          ))
+          : options.map((o) => option(o))}
       </select>
     </div>
   );

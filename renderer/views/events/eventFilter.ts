@@ -6,19 +6,26 @@ import type { RingBuffer } from '../../store/ringBuffer';
 export interface EventFilters {
   snapshotId: string;
   device: string;
+  /** "module:<kind>" or "app:<kind>": the same word can name a module event and an app event. */
   kind: string;
+  level: string;
 }
 
-export const NO_FILTERS: EventFilters = { snapshotId: '', device: '', kind: '' };
+export const NO_FILTERS: EventFilters = { snapshotId: '', device: '', kind: '', level: '' };
+
+export function kindKey(e: Pick<AppEvent, 'source' | 'kind'>): string {
+  return `${e.source}:${e.kind}`;
+}
 
 export function matches(e: AppEvent, f: EventFilters): boolean {
   return (f.snapshotId === '' || e.snapshotId === f.snapshotId)
     && (f.device === '' || e.device === f.device)
-    && (f.kind === '' || e.kind === f.kind);
+    && (f.kind === '' || kindKey(e) === f.kind)
+    && (f.level === '' || e.level === f.level);
 }
 
 export function isUnfiltered(f: EventFilters): boolean {
-  return f.snapshotId === '' && f.device === '' && f.kind === '';
+  return f.snapshotId === '' && f.device === '' && f.kind === '' && f.level === '';
 }
 
 export class FilteredIndex {
@@ -29,7 +36,7 @@ export class FilteredIndex {
 
   /** Global indices (oldest first) of held events below `end` that match `filters`. */
   update(log: RingBuffer<AppEvent>, filters: EventFilters, end: number): { count: number; at: (i: number) => number } {
-    const key = `${filters.snapshotId}\u0000${filters.device}\u0000${filters.kind}`;
+    const key = `${filters.snapshotId}\u0000${filters.device}\u0000${filters.kind}\u0000${filters.level}`;
     if (key !== this.key || end < this.scannedTo) {
       this.key = key;
       this.matched = [];

@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { Area, CartesianGrid, ComposedChart, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Area, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { FillSample } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/units';
 import { EmptyState } from '../../components/common';
@@ -21,24 +21,39 @@ function largest(samples: FillSample[]): number {
   return max;
 }
 
-/** The fill history: used as an area, allocated and the limit as lines; gaps where unknown. */
-export const FillChart = memo(function FillChart({ samples }: { samples: FillSample[] }) {
-  if (samples.length < 2) return <EmptyState title="No fill history yet">Samples appear about once a second while the snapshot exists.</EmptyState>;
+/**
+ * Samples up to `nowMs`: the service pushes a sample only when the fill changes, so the last one
+ * still holds now; repeating it at `nowMs` draws the flat stretch and gives a chart from the first
+ * sample on.
+ */
+export function extendToNow(samples: FillSample[], nowMs: number): FillSample[] {
+  const last = samples.at(-1);
+  if (!last || nowMs <= last.timeMs) return samples;
+  return [...samples, { ...last, timeMs: nowMs }];
+}
+
+/** The fill history on a time axis: used as an area, allocated and the limit as lines; gaps where unknown. */
+export const FillChart = memo(function FillChart({ samples: held, nowMs }: { samples: FillSample[]; nowMs: number }) {
+  const samples = extendToNow(held, nowMs);
+  if (samples.length < 2) return <EmptyState title="No fill sample yet">The first sample arrives within a second of the snapshot's creation.</EmptyState>;
   const ticks = byteTicks(largest(samples));
   const known = (key: 'usedBytes' | 'allocatedBytes' | 'limitBytes') => samples.some((s) => s[key] !== null);
+  const first = samples[0]!.timeMs;
+  const last = samples.at(-1)!.timeMs;
   return (
-    <figure className="chart-box" aria-label={`Fill history, ${samples.length} samples`}>
+    <figure className="chart-box" aria-label={`Fill history from ${clock(first)} to ${clock(last)}, ${held.length} sample${held.length === 1 ? '' : 's'}`}>
       <ResponsiveContainer width="100%" height="100%">
-        <ComposedChart data={samples} margin={{ top: 8, right: 40, bottom: 0, left: 8 }}>
+        <ComposedChart data={samples} margin={{ top: 8, right: 24, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="#e6e9ef" vertical={false} />
-          <XAxis dataKey="timeMs" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={40} />
+          <XAxis dataKey="timeMs" type="number" domain={[first, last]} scale="time" tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={48} interval="preserveStartEnd" padding={{ left: 0, right: 28 }} allowDataOverflow />
           <YAxis tickFormatter={(v: number) => formatBytes(v)} tick={{ fontSize: 11 }} width={72} domain={[0, ticks[ticks.length - 1]!]} ticks={ticks} />
           <Tooltip
             labelFormatter={(v) => clock(Number(v))}
             formatter={(value, name) => [value === null || value === undefined ? 'unknown' : formatBytes(Number(value)), name]}
             isAnimationActive={false}
           />
-          {known('usedBytes') && <Area type="monotone" dataKey="usedBytes" name="Used" stroke="#2563c9" fill="#2563c9" fillOpacity={0.18} isAnimationActive={false} dot={false} connectNulls={false} />}
+          <Legend verticalAlign="top" height={24} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
+          {known('usedBytes') && <Area type="stepAfter" dataKey="usedBytes" name="Used" stroke="#2563c9" fill="#2563c9" fillOpacity={0.18} isAnimationActive={false} dot={false} connectNulls={false} />}
           {known('allocatedBytes') && <Line type="stepAfter" dataKey="allocatedBytes" name="Allocated" stroke="#6f9fe0" strokeWidth={1.5} isAnimationActive={false} dot={false} />}
           {known('limitBytes') && <Line type="stepAfter" dataKey="limitBytes" name="Limit" stroke="#1c2330" strokeDasharray="5 4" isAnimationActive={false} dot={false} />}
         </ComposedChart>

@@ -1,6 +1,7 @@
 // Difference-storage fill: used (copied chunks), allocated (what the storage holds now) and the
 // limit. Whatever the backend cannot know is shown as "unknown", never estimated.
 import type { DiffStorageUsage } from '../../../shared/schemas';
+import { RESERVED_STORAGE_BYTES } from '../../../shared/limits';
 import { formatBytes } from '../../../shared/units';
 import { Size } from '../../components/common';
 
@@ -10,14 +11,17 @@ export function FillGauge({ usage }: { usage: DiffStorageUsage }) {
   const used = toBytes(usage.filledSectors);
   const allocated = toBytes(usage.capacitySectors);
   const limit = toBytes(usage.limitSectors);
-  const scale = Math.max(limit ?? 0, allocated ?? 0, used ?? 0);
+  // Full is the limit, or the allocation where that is larger (the service's rule, spec §3.6).
+  const full = limit === null && allocated === null ? null : Math.max(limit ?? 0, allocated ?? 0);
+  const scale = Math.max(full ?? 0, used ?? 0);
   const x = (bytes: number | null) => (bytes === null || scale === 0 ? 0 : (Math.min(bytes, scale) / scale) * 1000);
-  const percent = used !== null && limit ? Math.round((used / limit) * 100) : null;
+  const percent = used !== null && full ? Math.min(100, Math.round((used / full) * 100)) : null;
+  const onlyReserve = used !== null && used <= RESERVED_STORAGE_BYTES && used > 0;
   const label = [
     `Used ${used === null ? 'unknown' : formatBytes(used)}`,
     `allocated ${allocated === null ? 'unknown' : formatBytes(allocated)}`,
     `limit ${limit === null ? 'unknown' : formatBytes(limit)}`,
-    percent === null ? null : `${percent}% of the limit used`,
+    percent === null ? null : `${percent}% of the storage used`,
   ].filter(Boolean).join(', ');
 
   return (
@@ -29,10 +33,16 @@ export function FillGauge({ usage }: { usage: DiffStorageUsage }) {
         {limit !== null && <rect x={Math.max(0, x(limit) - 3)} y="0" width="3" height="22" fill="#1c2330" />}
       </svg>
       <dl className="gauge-legend">
-        <div><span className="dot dot-used" aria-hidden="true" /><dt>Used</dt><dd><Size bytes={used} />{percent !== null && <span className="muted"> ({percent}%)</span>}</dd></div>
-        <div><span className="dot dot-allocated" aria-hidden="true" /><dt>Allocated</dt><dd><Size bytes={allocated} /></dd></div>
         <div><span className="dot dot-limit" aria-hidden="true" /><dt>Limit</dt><dd><Size bytes={limit} /></dd></div>
+        <div><span className="dot dot-allocated" aria-hidden="true" /><dt>Allocated</dt><dd><Size bytes={allocated} /></dd></div>
+        <div><span className="dot dot-used" aria-hidden="true" /><dt>Used</dt><dd><Size bytes={used} />{percent !== null && <span className="muted"> ({percent}%)</span>}</dd></div>
       </dl>
+      {onlyReserve && (
+        <p className="small muted">Used starts at {formatBytes(RESERVED_STORAGE_BYTES)}: the module keeps the first {formatBytes(RESERVED_STORAGE_BYTES)} of the storage unused; copied chunks come after it.</p>
+      )}
+      {limit === 0 && (
+        <p className="field-warning" role="note">The limit is 0 bytes: the storage cannot grow, and the first copy that does not fit in what is allocated overflows the snapshot.</p>
+      )}
       <p className="small muted">Source: {usage.source}{usage.overflowed ? ' · overflowed' : ''}</p>
     </div>
   );

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { SnapshotSummary } from '../../../shared/contract';
 import { errnoName } from '../../../shared/errors';
 import type { Capabilities } from '../../../shared/schemas';
@@ -13,6 +13,32 @@ import { FillGauge } from './FillGauge';
 
 const EMPTY: never[] = [];
 
+/** The current time, updated every `periodMs` (the fill chart runs up to now). */
+function useNow(periodMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), periodMs);
+    return () => clearInterval(timer);
+  }, [periodMs]);
+  return now;
+}
+
+const CONFIDENCE: Record<'low' | 'medium' | 'high', string> = {
+  low: 'a rough guess: few or bursty writes so far',
+  medium: 'the writes vary',
+  high: 'the writes are steady',
+};
+
+export function timeToFullText(snapshot: SnapshotSummary): string {
+  if (snapshot.usage.overflowed) return 'overflowed';
+  if (snapshot.timeToFullSec === null) {
+    const known = snapshot.usage.filledSectors !== null || snapshot.usage.capacitySectors !== null;
+    return known ? 'not filling now' : 'unknown on this backend';
+  }
+  const confidence = snapshot.timeToFullConfidence ? ` (${CONFIDENCE[snapshot.timeToFullConfidence]})` : '';
+  return `about ${formatDuration(snapshot.timeToFullSec)} at the recent rate${confidence}`;
+}
+
 function errorLabel(code: number): string {
   if (code === 0) return 'none';
   const name = errnoName(Math.abs(code));
@@ -25,6 +51,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
   const samples = useAppStore((s) => s.fillHistory[snapshot.id] ?? EMPTY);
   const freeDevices = useAppStore((s) => s.devices).filter((d) => !d.snapshotId);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
+  const nowMs = useNow(1000);
   const [addPath, setAddPath] = useState('');
   const take = useAction(async () => {
     await client.api.snapshotTake({ id: snapshot.id });
@@ -108,13 +135,12 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
             <p className="small">{snapshot.diffStoragePath ? <code>{snapshot.diffStoragePath}</code> : <span className="muted">no path (ranges supplied by the app)</span>}</p>
             <FillGauge usage={snapshot.usage} />
             <p className="time-to-full">
-              Time to full:{' '}
-              <strong>{snapshot.usage.overflowed ? 'overflowed' : snapshot.timeToFullSec === null ? 'not filling (or unknown)' : `about ${formatDuration(snapshot.timeToFullSec)}`}</strong>
+              Time to full: <strong>{timeToFullText(snapshot)}</strong>
             </p>
           </div>
           <div>
             <h3>Fill history</h3>
-            <FillChart samples={samples} />
+            <FillChart samples={samples} nowMs={nowMs} />
           </div>
         </div>
       </div>

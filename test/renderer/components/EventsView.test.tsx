@@ -32,8 +32,29 @@ describe('EventsView', () => {
     const base = store.getState().lastEventSeq + 1;
     act(() => store.getState().appendEvents([event(base), event(base + 1, { kind: 'corrupted', level: 'error' })]));
     await screen.findByText(/Showing 4 events/);
-    fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'corrupted' } });
+    fireEvent.change(screen.getByLabelText('Kind'), { target: { value: 'module:corrupted' } });
     expect(await screen.findByText(/Showing 1 event matching the filters/)).toBeTruthy();
+  });
+
+  it('keeps module kinds and app kinds apart, and filters by level', async () => {
+    const { store } = await renderWithFake(<EventsView />);
+    const base = store.getState().lastEventSeq + 1;
+    act(() => store.getState().appendEvents([
+      event(base, { source: 'app', kind: 'corrupted', level: 'info' }), event(base + 1, { kind: 'corrupted', level: 'error' }),
+    ]));
+    const kind = screen.getByLabelText('Kind');
+    const groups = [...kind.querySelectorAll('optgroup')].map((g) => [g.label, [...g.querySelectorAll('option')].map((o) => o.value)]);
+    expect(groups).toEqual([
+      ['Module events', expect.arrayContaining(['module:corrupted'])],
+      ['blksnap Manager events', expect.arrayContaining(['app:corrupted'])],
+    ]);
+    fireEvent.change(kind, { target: { value: 'app:corrupted' } });
+    expect(await screen.findByText(/Showing 1 event matching the filters/)).toBeTruthy();
+    fireEvent.change(kind, { target: { value: '' } });
+    fireEvent.change(screen.getByLabelText('Level'), { target: { value: 'error' } });
+    await screen.findByText(/matching the filters/);
+    const errors = store.getState().eventLog.slice().filter((e) => e.level === 'error').length;
+    expect(screen.getByText(/Showing \d+ events? matching/).textContent).toContain(`Showing ${errors} event`);
   });
 });
 
@@ -41,7 +62,7 @@ describe('FilteredIndex', () => {
   it('scans only new events and drops evicted ones', () => {
     const log = new RingBuffer<AppEvent>(4);
     const index = new FilteredIndex();
-    const filters = { snapshotId: '', device: '/dev/a', kind: '' };
+    const filters = { snapshotId: '', device: '/dev/a', kind: '', level: '' };
     log.push([event(0, { device: '/dev/a' }), event(1), event(2, { device: '/dev/a' })]);
     let view = index.update(log, filters, log.total);
     expect([view.at(0), view.at(1)]).toEqual([0, 2]);

@@ -1,0 +1,105 @@
+// What an admin does with a snapshot image next: copy-able commands (mount read-only, a full
+// copy, the changed ranges since N), and on the emulator a download of a byte range.
+import { useState, type FormEvent } from 'react';
+import type { DeviceSummary } from '../../../shared/contract';
+import { formatBytes, parseSize } from '../../../shared/units';
+import { useApi } from '../../app/apiContext';
+import { ErrorMessage, Section } from '../../components/common';
+import { downloadBytes } from '../../components/download';
+import { useAction } from '../../components/useAction';
+import { useAppStore } from '../../store';
+
+const MAX_DOWNLOAD_BYTES = 64 * 2 ** 20;
+
+export function imageCommands(device: string, image: string, sinceChangeNumber: number): { label: string; command: string }[] {
+  const mountPoint = `/mnt/${image.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+  return [
+    { label: 'Mount it read-only (ext4: add noload; xfs: norecovery,nouuid)', command: `sudo mkdir -p ${mountPoint} && sudo mount -o ro ${image} ${mountPoint}` },
+    { label: 'Copy the whole image', command: `sudo dd if=${image} of=backup.img bs=4M status=progress` },
+    { label: 'Copy only the used blocks of its filesystem (partclone)', command: `sudo partclone.ext4 -c -s ${image} -o backup.pc` },
+    {
+      label: `Copy the blocks changed since change number ${sinceChangeNumber} into an existing full copy`,
+      command: `npx blksnapctl changed_ranges -d ${device} -s ${sinceChangeNumber} --csv | tail -n +2 | while IFS=, read ofs cnt; do sudo dd if=${image} of=backup.img bs=512 skip=$ofs seek=$ofs count=$cnt conv=notrunc status=none; done`,
+    },
+  ];
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
+  const copy = () => {
+    const clipboard = typeof navigator === 'undefined' ? undefined : navigator.clipboard;
+    if (!clipboard) return setCopied('no');
+    clipboard.writeText(text).then(() => setCopied('yes'), () => setCopied('no'));
+  };
+  return (
+    <button type="button" className="copy-button" onClick={copy} aria-label={`Copy: ${label}`}>
+      {copied === 'yes' ? 'Copied' : copied === 'no' ? 'Select and copy' : 'Copy'}
+    </button>
+  );
+}
+
+export function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSummary; sinceChangeNumber: number }) {
+  const emulator = useAppStore((s) => s.backend?.kind === 'emulator');
+  const name = device.snapshot?.image ?? '';
+  if (!name) return null;
+  const image = `/dev/${name}`;
+  return (
+    <Section title="Reading the snapshot image">
+      <p className="small">
+        <code>{image}</code> is a read-only view of {device.path} as it was at the take. Back it up with your tools, for example:
+      </p>
+      <ul className="command-list">
+        {imageCommands(device.path, image, sinceChangeNumber).map((c) => (
+          <li key={c.label}>
+            <span className="small muted">{c.label}</span>
+            <div className="command-row">
+              <code className="command">{c.command}</code>
+              <CopyButton text={c.command} label={c.label} />
+            </div>
+          </li>
+        ))}
+      </ul>
+      <p className="small muted">The image has no partition table scan: for a whole-disk image use kpartx or a loop device with partscan.</p>
+      {emulator && <RangeDownload image={image} capacityBytes={device.capacitySectors * 512} />}
+    </Section>
+  );
+}
+
+function RangeDownload({ image, capacityBytes }: { image: string; capacityBytes: number }) {
+  const api = useApi();
+  const [offsetText, setOffsetText] = useState('0');
+  const [lengthText, setLengthText] = useState('1M');
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const download = useAction(async (offsetBytes: number, lengthBytes: number) => {
+    const bytes = await api.emuRead({ path: image, offsetBytes, lengthBytes });
+    downloadBytes(`${image.replace(/^\/dev\//, '')}-${offsetBytes}-${lengthBytes}.img`, bytes);
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const offset = parseSize(offsetText);
+    const length = parseSize(lengthText);
+    if (!offset.ok) return setInvalid(`Offset: ${offset.error}.`);
+    if (!length.ok) return setInvalid(`Length: ${length.error}.`);
+    if (length.bytes <= 0 || length.bytes > MAX_DOWNLOAD_BYTES) return setInvalid(`The length is from 1 byte to ${formatBytes(MAX_DOWNLOAD_BYTES)}.`);
+    if (offset.bytes + length.bytes > capacityBytes) return setInvalid(`The range ends past the image's end (${formatBytes(capacityBytes)}).`);
+    setInvalid(null);
+    void download.run(offset.bytes, length.bytes);
+  };
+  return (
+    <form className="spaced" onSubmit={submit} noValidate aria-label="Download a range of the image">
+      <h3>Download a range (emulator)</h3>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="image-offset">Offset</label>
+          <input id="image-offset" value={offsetText} onChange={(e) => { setOffsetText(e.target.value); setInvalid(null); }} aria-invalid={invalid?.startsWith('Offset') ?? false} />
+        </div>
+        <div className="field">
+          <label htmlFor="image-length">Length</label>
+          <input id="image-length" value={lengthText} onChange={(e) => { setLengthText(e.target.value); setInvalid(null); }} aria-invalid={invalid !== null && !invalid.startsWith('Offset')} />
+        </div>
+        <button type="submit" disabled={download.pending}>{download.pending ? 'Reading…' : 'Download'}</button>
+      </div>
+      <ErrorMessage message={invalid ?? download.error} onDismiss={invalid ? () => setInvalid(null) : download.clearError} />
+    </form>
+  );
+}
