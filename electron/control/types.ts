@@ -66,6 +66,8 @@ export interface EmulatorExtras {
   /** Read an emulated device or a snapshot image (by path). */
   read(path: string, offsetBytes: number, lengthBytes: number): Promise<Uint8Array>;
   setParameters(params: ModuleParameters): Promise<ModuleParameters>;
+  /** Blocks written since the last take (the write map ahead of the read map); the module does not expose it. */
+  pendingChange(devicePath: string): Promise<{ blocks: number; bytes: number }>;
   /** Emulated HZ for wait timeouts (default 250). */
   readonly hz: number;
 }

@@ -1,6 +1,7 @@
 // Block devices as the UI sees them: the last listing with each tracked device's CBT and
 // snapshot info, attach/detach (with the detach guard), and the storage-device guard.
 import type { ApiArgs, ApiResult, DeviceSummary } from '../../shared/contract';
+import { nearWrap, wrapWarning } from '../../shared/cbt';
 import type { BlockDevice, CbtInfo, DevId, SnapshotDeviceInfo } from '../../shared/schemas';
 import { isEmulator, type BlksnapControl } from '../control/types';
 import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
@@ -18,6 +19,11 @@ export class Devices {
   private blockDevices: BlockDevice[] = [];
   private infoByPath = new Map<string, SnapshotDeviceInfo>();
   private lastJson = '';
+  /** Per device: the CBT state last seen and when a take was seen to change it. */
+  private takes = new Map<string, { key: string; atMs: number | null }>();
+  private pending = new Map<string, { blocks: number; bytes: number }>();
+  /** "<device> <generation> <number>" already warned of the coming wrap. */
+  private wrapWarned = new Set<string>();
 
   constructor(
     private readonly control: BlksnapControl,
@@ -34,7 +40,7 @@ export class Devices {
 
   async attach({ device }: ApiArgs<'attach'>): Promise<ApiResult<'attach'>> {
     await this.control.attach(device);
-    this.notices.app('info', 'tracker', `Tracker attached to ${device}`, { device });
+    this.notices.app('info', 'tracker', `Tracker attached to ${device}: its CBT map starts at change number 0.`, { device });
     await this.refresh();
     return { ok: true };
   }
@@ -43,10 +49,10 @@ export class Devices {
     const holder = await this.holderOf(device);
     if (holder) {
       if (!force) throw detachRefusal(device, holder.id, holder.taken);
-      this.notices.app('warning', 'guard', `Forced detach of ${device} while ${holder.id ?? 'a snapshot'} holds it: the image diverges from the device`, { device, snapshotId: holder.id });
+      this.notices.app('warning', 'guard', `Forced detach of ${device} while snapshot ${holder.id ?? '(not created by this app)'} holds it: the snapshot image now diverges from the device.`, { device, snapshotId: holder.id });
     }
     await this.control.detach(device);
-    this.notices.app('info', 'tracker', `Tracker detached from ${device}`, { device });
+    this.notices.app('info', 'tracker', `Tracker detached from ${device}: its CBT map is gone, so the next backup of it is a full one.`, { device });
     await this.refresh();
     return { ok: true };
   }
@@ -62,6 +68,16 @@ export class Devices {
       if (info) infos.set(d.path, this.withRecordedCorruption(d, info));
     }));
     this.infoByPath = infos;
+    const pending = new Map<string, { blocks: number; bytes: number }>();
+    const control = this.control;
+    if (isEmulator(control)) {
+      await Promise.all([...cbt].map(async ([path, info]) => {
+        const change = info ? await control.pendingChange(path).catch(() => null) : null;
+        if (change) pending.set(path, change);
+      }));
+    }
+    this.pending = pending;
+    for (const [path, info] of cbt) if (info) this.watchTakes(path, info);
     const summaries = devices.map((d) => this.summary(d, cbt.get(d.path) ?? null));
     const json = JSON.stringify(summaries);
     if (json !== this.lastJson) {
@@ -118,6 +134,21 @@ export class Devices {
     return null;
   }
 
+  /**
+   * A change of (generation, change number) is a take (or a reset): remember when, for "as of
+   * take #N at 12:03"; at change number 250 and up, warn once per take of the coming wrap.
+   */
+  private watchTakes(path: string, info: CbtInfo): void {
+    const key = `${info.generationId} ${info.changesNumber}`;
+    const known = this.takes.get(path);
+    if (known?.key !== key) this.takes.set(path, { key, atMs: known ? Date.now() : null });
+    const warned = `${path} ${key}`;
+    if (nearWrap(info.changesNumber) && !this.wrapWarned.has(warned)) {
+      this.wrapWarned.add(warned);
+      this.notices.app('warning', 'cbt_wrap', `${path}: ${wrapWarning(info.changesNumber)}`, { device: path });
+    }
+  }
+
   private summary(device: BlockDevice, cbt: CbtInfo | null): DeviceSummary {
     const holder = this.registry.holderOf(device.path);
     const info = this.infoOf(device.path);
@@ -128,6 +159,8 @@ export class Devices {
       snapshotId: holder?.id ?? null,
       snapshot: inSnapshot ? info : null,
       emulated: device.discovery === 'emulator',
+      lastTakeAtMs: cbt && cbt.changesNumber > 0 ? this.takes.get(device.path)?.atMs ?? null : null,
+      pendingChange: cbt ? this.pending.get(device.path) ?? null : null,
     };
   }
 }

@@ -8,7 +8,7 @@ import type { Notices } from './notices';
 /** The control as the emulator, or EUNSUPPORTED naming the operation. */
 export function requireEmulator(control: BlksnapControl, operation: string): EmulatorControl {
   if (isEmulator(control)) return control;
-  throw appError('EUNSUPPORTED', `${operation} works on the emulator only; the kernel backend does not pretend to have it (spec E5)`, { operation, backend: control.info.kind });
+  throw appError('EUNSUPPORTED', `${operation} works on the emulator only; the kernel module has no such operation`, { operation, backend: control.info.kind });
 }
 
 export class EmulatedDevices {

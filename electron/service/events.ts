@@ -3,6 +3,7 @@
 import type { ApiArgs, ApiResult } from '../../shared/contract';
 import type { DevId, SnapshotEvent } from '../../shared/schemas';
 import { errnoError, errnoMeaning, errnoName } from '../../shared/errors';
+import { formatBytes } from '../../shared/units';
 import { isEmulator, type BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
 import { kernelHz } from './hz';
@@ -135,6 +136,11 @@ export class SnapshotEvents {
   }
 }
 
+/** " (2 GiB allocated so far)" from the event's requested sectors, where it carries them. */
+function requested(event: SnapshotEvent): string {
+  return event.requestedSectors === null ? '' : ` (${formatBytes(event.requestedSectors * 512)} allocated so far)`;
+}
+
 export function describeEvent(event: SnapshotEvent, device: string | null): string {
   switch (event.kind) {
     case 'corrupted': {
@@ -144,10 +150,11 @@ export function describeEvent(event: SnapshotEvent, device: string | null): stri
       return `Snapshot ${event.snapshotId} corrupted for ${device ?? 'a device'}: ${why}. The snapshot is lost; the original data is intact.`;
     }
     case 'no_space':
-      return `Difference storage reached its limit (${event.requestedSectors ?? '?'} sectors requested): it overflows soon and the snapshot is lost.`;
+      return `Snapshot ${event.snapshotId}: the difference storage has reached its limit and will not grow any more${requested(event)}. `
+        + 'Copies go on into what is left of it (up to half of diff_storage_minimum, 512 MiB by default); when that is full the snapshot overflows and is lost.';
     case 'low_free_space':
-      return `The module asks for more difference storage: ${event.requestedSectors ?? '?'} sectors.`;
+      return `Snapshot ${event.snapshotId}: the module asks for ${event.requestedSectors === null ? 'more' : `${formatBytes(event.requestedSectors * 512)} more`} difference storage.`;
     default:
-      return `Unknown event code ${event.code} from snapshot ${event.snapshotId}.`;
+      return `Snapshot ${event.snapshotId} sent event code ${event.code}, which this dialect does not define.`;
   }
 }

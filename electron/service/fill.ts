@@ -33,28 +33,67 @@ function level(sample: FillSample): number | null {
   return sample.usedBytes ?? sample.allocatedBytes;
 }
 
-/** Bytes per second over the last `windowMs` of history; null without two usable samples. */
-export function fillRate(history: readonly FillSample[], windowMs: number): number | null {
+export type Confidence = 'low' | 'medium' | 'high';
+
+export interface FillEstimate {
+  seconds: number;
+  confidence: Confidence;
+}
+
+export interface EstimateSettings {
+  /** The long window of the recent rate (the config's fillRateWindowMs). */
+  windowMs: number;
+  /** The copy unit: the storage overflows when the next chunk no longer fits, not at 100 %. */
+  chunkBytes: number;
+  /** No growth for this long: writes stopped, and there is no estimate. */
+  idleMs?: number;
+  /** The short window that catches a burst the long window would average away. */
+  burstMs?: number;
+}
+
+/** Growth per second between the newest sample and the oldest one within `ms` of it. */
+function rateOver(history: readonly FillSample[], ms: number): { rate: number; spanMs: number } | null {
   const last = history.at(-1);
   if (!last || level(last) === null) return null;
   let first: FillSample | undefined;
   for (let i = history.length - 2; i >= 0; i--) {
     const s = history[i]!;
-    if (last.timeMs - s.timeMs > windowMs || level(s) === null) break;
+    if (last.timeMs - s.timeMs > ms || level(s) === null) break;
     first = s;
   }
   if (!first || last.timeMs <= first.timeMs) return null;
-  return ((level(last)! - level(first)!) * 1000) / (last.timeMs - first.timeMs);
+  const spanMs = last.timeMs - first.timeMs;
+  return { rate: ((level(last)! - level(first)!) * 1000) / spanMs, spanMs };
 }
 
-export function timeToFullSec(history: readonly FillSample[], windowMs: number): number | null {
+/**
+ * Time to full from the recent rate (spec §3.6): what is left before the next chunk no longer
+ * fits, over the faster of the burst and the window rates (so a burst is not averaged away and
+ * the estimate errs early). None when nothing grew for `idleMs`: the writes stopped. Confidence:
+ * how well the two rates agree, low while the window is still short.
+ */
+export function estimateTimeToFull(history: readonly FillSample[], settings: EstimateSettings): FillEstimate | null {
   const last = history.at(-1);
-  const rate = fillRate(history, windowMs);
-  if (!last || rate === null || rate <= 0) return null;
+  if (!last) return null;
   const full = fullBytes(last);
   const now = level(last);
   if (full === null || now === null) return null;
-  return Math.max(0, (full - now) / rate);
+  const idle = rateOver(history, settings.idleMs ?? 2000);
+  if (!idle || idle.rate <= 0) return null;
+  const long = rateOver(history, settings.windowMs);
+  const burst = rateOver(history, settings.burstMs ?? 3000);
+  if (!long || !burst) return null;
+  const rate = Math.max(long.rate, burst.rate);
+  if (rate <= 0) return null;
+  const seconds = Math.max(0, (full - now - settings.chunkBytes) / rate);
+  const agreement = Math.max(0, Math.min(long.rate, burst.rate)) / rate;
+  const confidence: Confidence = long.spanMs < Math.min(settings.windowMs, 5000) ? 'low' : agreement >= 0.7 ? 'high' : agreement >= 0.35 ? 'medium' : 'low';
+  return { seconds, confidence };
+}
+
+/** The estimate's seconds alone (default chunk: the module's minimum, 256 KiB). */
+export function timeToFullSec(history: readonly FillSample[], windowMs: number, chunkBytes = 256 * 1024): number | null {
+  return estimateTimeToFull(history, { windowMs, chunkBytes })?.seconds ?? null;
 }
 
 export interface WarningThresholds {

@@ -7,7 +7,7 @@ import { BlksnapError } from '../../shared/errors';
 import { SECTOR_SIZE } from '../../shared/units';
 import { isEmulator, type BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
-import { FillHistory, fillWarning, sameSample, sampleFromUsage, timeToFullSec } from './fill';
+import { estimateTimeToFull, FillHistory, fillWarning, sameSample, sampleFromUsage, type Confidence, type FillEstimate } from './fill';
 import { FILL_SAVE_INTERVAL_MS, type FillStore } from './fillStore';
 import type { Notices } from './notices';
 import type { PushBus } from './pushBus';
@@ -23,14 +23,19 @@ export type FillSettings = Pick<ServiceConfig, 'fillHistoryLength' | 'fillRateWi
 export interface FillStatus {
   usage: DiffStorageUsage;
   timeToFullSec: number | null;
+  timeToFullConfidence: Confidence | null;
   warning: string | null;
 }
+
+/** The module's minimum chunk (chunk_minimum_shift 18) where the parameters cannot be read. */
+const DEFAULT_CHUNK_BYTES = 256 * 1024;
 
 export class FillMonitor {
   private readonly histories = new Map<string, FillHistory>();
   private readonly usage = new Map<string, DiffStorageUsage>();
   private savedAtMs = 0;
   private unsaved = false;
+  private chunkBytes: number | null = null;
 
   constructor(
     private readonly control: BlksnapControl,
@@ -63,6 +68,10 @@ export class FillMonitor {
 
   /** One sample of each snapshot; a snapshot that vanished meanwhile is skipped. */
   async sample(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0 && this.chunkBytes === null) {
+      const shift = (await this.control.parameters().catch(() => null))?.chunk_minimum_shift;
+      this.chunkBytes = shift === undefined ? DEFAULT_CHUNK_BYTES : 2 ** shift;
+    }
     for (const id of ids) {
       let usage: DiffStorageUsage;
       try {
@@ -86,9 +95,11 @@ export class FillMonitor {
 
   status(id: string): FillStatus {
     const history = this.histories.get(id);
+    const estimate = history ? this.estimate(history) : null;
     return {
       usage: this.usage.get(id) ?? UNKNOWN_USAGE,
-      timeToFullSec: history ? timeToFullSec(history.list(), this.settings.fillRateWindowMs) : null,
+      timeToFullSec: estimate?.seconds ?? null,
+      timeToFullConfidence: estimate?.confidence ?? null,
       warning: history?.warning ?? null,
     };
   }
@@ -112,9 +123,13 @@ export class FillMonitor {
   private updateWarning(id: string, history: FillHistory): void {
     const last = history.last();
     if (!last) return;
-    const warning = fillWarning(last, timeToFullSec(history.list(), this.settings.fillRateWindowMs), this.settings);
-    if (warning && !history.warning) this.notices.app('warning', 'warning', `Snapshot ${id}: ${warning}`, { snapshotId: id });
+    const warning = fillWarning(last, this.estimate(history)?.seconds ?? null, this.settings);
+    if (warning && !history.warning) this.notices.app('warning', 'fill', `Snapshot ${id}: ${warning}`, { snapshotId: id });
     history.warning = warning;
+  }
+
+  private estimate(history: FillHistory): FillEstimate | null {
+    return estimateTimeToFull(history.list(), { windowMs: this.settings.fillRateWindowMs, chunkBytes: this.chunkBytes ?? DEFAULT_CHUNK_BYTES });
   }
 
   /**

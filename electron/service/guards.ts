@@ -36,7 +36,7 @@ export function storageDeviceRefusal(device: string, storagePath: string, snapsh
   return appError(
     'EGUARD',
     `${device} holds the difference storage (${storagePath}): the module answers 0 but does not add it, ` +
-      'so it would not be in the snapshot (spec §2 SNAPSHOTADD). Put the storage on another device.',
+      'so it would not be in the snapshot. Put the storage on another device.',
     { device, diffStoragePath: storagePath, snapshotId, operation: 'snapshotAdd' },
   );
 }
@@ -46,7 +46,7 @@ export function detachRefusal(device: string, snapshotId: string | null, taken: 
   return appError(
     'EGUARD',
     `${device} is held by ${which}${taken ? ' (taken)' : ''}: detaching stops copy-on-write and change tracking, ` +
-      'and the snapshot image silently diverges from the device (spec E3). Destroy the snapshot first, or detach with force.',
+      'and the snapshot image silently diverges from the device. Destroy the snapshot first, or detach with force.',
     { device, snapshotId, taken, operation: 'detach' },
   );
 }

@@ -69,7 +69,7 @@ export class Snapshots {
     const stretched = this.control.info.dialect === 'v1';
     if (stretched && !request.diffStoragePath) {
       // As the v1 tool's snapshot_create: allowed, but nothing will answer the module's requests.
-      notices.app('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so TAKE fails until storage is appended (spec §6.4)', {});
+      notices.app('warning', 'stretch', 'v1 snapshot created without a storage directory: no storage will be appended as the module asks, so the take fails until storage is appended.', {});
     }
     refuseEmptyV1Create(this.control.info.dialect, request.devices);
     await refuseSecondSnapshot(this.control);
@@ -192,7 +192,7 @@ export class Snapshots {
     return this.liveIds.map((id) => {
       const entry = this.registry.get(id);
       const devices = (entry?.devices ?? []).map((path) => ({ path, info: deviceInfo.infoOf(path) }));
-      const { usage, timeToFullSec, warning } = fill.status(id);
+      const { usage, timeToFullSec, timeToFullConfidence, warning } = fill.status(id);
       const corrupted = events.corrupted(id) || usage.overflowed === true || devices.some((d) => (d.info?.errorCode ?? 0) !== 0);
       return {
         id,
@@ -202,6 +202,7 @@ export class Snapshots {
         diffStoragePath: entry?.diffStoragePath ?? null,
         usage,
         timeToFullSec,
+        timeToFullConfidence,
         corrupted,
         warning,
       };

@@ -1,5 +1,6 @@
 // Workloads on emulated devices (spec E5): started, stopped, listed and pushed; the last
 // few finished ones are kept for the UI.
+import { formatBytes } from '../../shared/units';
 import type { ApiArgs, ApiResult, WorkloadStatus } from '../../shared/contract';
 import { appError } from '../../shared/errors';
 import type { BlksnapControl } from '../control/types';
@@ -29,12 +30,12 @@ export class Workloads {
       if (wasRunning && !status.running) {
         wasRunning = false;
         const level = status.error ? 'error' : 'info';
-        this.notices.app(level, 'workload', `Workload ${status.id} on ${spec.device} ended: ${status.error ?? `${status.writes} writes, ${status.writtenBytes} bytes`}`, { device: spec.device });
+        this.notices.app(level, 'workload', `Workload ${status.id} on ${spec.device} ${status.error ? `failed: ${status.error}` : `ended: ${status.writes.toLocaleString('en-US')} writes, ${formatBytes(status.writtenBytes)} written.`}`, { device: spec.device });
       }
     });
     this.workloads.set(handle.id, handle);
     this.prune();
-    this.notices.app('info', 'workload', `Workload ${handle.id} started on ${spec.device} (${spec.pattern})`, { device: spec.device });
+    this.notices.app('info', 'workload', `Workload ${handle.id} started on ${spec.device}: ${spec.pattern} writes of ${formatBytes(spec.blockSizeBytes)}${spec.rateBytesPerSec ? ` at ${formatBytes(spec.rateBytesPerSec)}/s` : ' as fast as possible'}.`, { device: spec.device });
     this.publish();
     return handle.status();
   }

@@ -81,6 +81,14 @@ export class CbtMap {
     return 2 ** this.blockShift;
   }
 
+  /** Blocks written since the last take: the write map at the active number (the read map shows them after the next take). */
+  pendingBlocks(): number {
+    let blocks = 0;
+    const { writeMap, active } = this;
+    for (let i = 0; i < writeMap.length; i++) if (writeMap[i] === active) blocks++;
+    return blocks;
+  }
+
   /** Blocks [first, last] touched by sectors [start, start+count); last may be ≥ blockCount. */
   blockSpan(startSector: number, countSectors: number): [number, number] {
     const perBlock = 2 ** (this.blockShift - 9);

@@ -128,6 +128,13 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
     return cbtInfoOf(this, devicePath);
   }
 
+  async pendingChange(devicePath: string): Promise<{ blocks: number; bytes: number }> {
+    this.ensureOpen();
+    const map = this.trackerOf(this.rules.op.cbtInfo, devicePath);
+    const blocks = map.pendingBlocks();
+    return { blocks, bytes: blocks * map.blockSizeBytes };
+  }
+
   async cbtMap(devicePath: string, offsetBlocks: number, lengthBlocks: number): Promise<Uint8Array> {
     this.ensureOpen();
     return readCbtMap(this, devicePath, offsetBlocks, lengthBlocks);

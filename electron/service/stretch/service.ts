@@ -271,7 +271,7 @@ export class StretchService {
         const listed = (options.liveSnapshotIds ?? []).includes(manifest.snapshotId);
         reasons.push(listed
           ? `snapshot ${manifest.snapshotId} still exists; destroy it before its storage files can go`
-          : `snapshot ${manifest.snapshotId} is not listed, but the module may still write into its files until it is unloaded or the machine reboots (spec §6.3); they are deleted after a reboot, or by hand (chattr -i) once you know it is released`);
+          : `snapshot ${manifest.snapshotId} is not listed, but the module may still write into its files until it is unloaded or the machine reboots; they are deleted after a reboot, or by hand (chattr -i) once you know it is released`);
         continue;
       }
       out.deleted.push(...await removeFiles(directory, manifest.files));

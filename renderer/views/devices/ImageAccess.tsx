@@ -11,14 +11,15 @@ import { useAppStore } from '../../store';
 
 const MAX_DOWNLOAD_BYTES = 64 * 2 ** 20;
 
-export function imageCommands(device: string, image: string, sinceChangeNumber: number): { label: string; command: string }[] {
+export function imageCommands(device: string, image: string, sinceChangeNumber: number): { name: string; label: string; command: string }[] {
   const mountPoint = `/mnt/${image.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
   return [
-    { label: 'Mount it read-only (ext4: add noload; xfs: norecovery,nouuid)', command: `sudo mkdir -p ${mountPoint} && sudo mount -o ro ${image} ${mountPoint}` },
-    { label: 'Copy the whole image', command: `sudo dd if=${image} of=backup.img bs=4M status=progress` },
-    { label: 'Copy only the used blocks of its filesystem (partclone)', command: `sudo partclone.ext4 -c -s ${image} -o backup.pc` },
+    { name: 'mount', label: 'Mount it read-only (ext4: add noload; xfs: norecovery,nouuid)', command: `sudo mkdir -p ${mountPoint} && sudo mount -o ro ${image} ${mountPoint}` },
+    { name: 'full copy', label: 'Copy the whole image', command: `sudo dd if=${image} of=backup.img bs=4M status=progress` },
+    { name: 'partclone', label: 'Copy only the used blocks of its filesystem (partclone)', command: `sudo partclone.ext4 -c -s ${image} -o backup.pc` },
     {
-      label: `Copy the blocks changed since change number ${sinceChangeNumber} into an existing full copy`,
+      name: 'changed blocks',
+      label: `Copy the blocks with a change number above ${sinceChangeNumber} into an existing full copy`,
       command: `npx blksnapctl changed_ranges -d ${device} -s ${sinceChangeNumber} --csv | tail -n +2 | while IFS=, read ofs cnt; do sudo dd if=${image} of=backup.img bs=512 skip=$ofs seek=$ofs count=$cnt conv=notrunc status=none; done`,
     },
   ];
@@ -32,7 +33,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
     clipboard.writeText(text).then(() => setCopied('yes'), () => setCopied('no'));
   };
   return (
-    <button type="button" className="copy-button" onClick={copy} aria-label={`Copy: ${label}`}>
+    <button type="button" className="copy-button" onClick={copy} aria-label={`Copy the ${label} command`}>
       {copied === 'yes' ? 'Copied' : copied === 'no' ? 'Select and copy' : 'Copy'}
     </button>
   );
@@ -54,7 +55,7 @@ export function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSumma
             <span className="small muted">{c.label}</span>
             <div className="command-row">
               <code className="command">{c.command}</code>
-              <CopyButton text={c.command} label={c.label} />
+              <CopyButton text={c.command} label={c.name} />
             </div>
           </li>
         ))}

@@ -224,6 +224,9 @@ export class FakeControl implements EmulatorControl {
     return out;
   }
   async setParameters(p: Record<string, number>) { return p; }
+  /** What pendingChange answers (the emulator counts its write map). */
+  pending = { blocks: 0, bytes: 0 };
+  async pendingChange() { return this.pending; }
 }
 
 /** A kernel-kind fake (emulator extras still present but isEmulator() says no). */

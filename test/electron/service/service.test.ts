@@ -189,8 +189,9 @@ describe('difference-storage fill', () => {
     expect(summary.warning).toMatch(/90% used/);
     expect(summary.timeToFullSec).toBeGreaterThan(0);
     await sleep(100);
-    const warnings = (await service.eventHistory({})).filter((e) => e.kind === 'warning');
+    const warnings = (await service.eventHistory({})).filter((e) => e.kind === 'fill');
     expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.level).toBe('warning');
   });
 
   it('keeps unknown numbers unknown on the kernel backend', async () => {

@@ -24,10 +24,10 @@ export function snapshotAddHazard(env: KernelEnv, devicePath: string): string | 
   const disk = diskOf(env, name);
   const integrity = env.readText(`/sys/block/${disk}/integrity/format`)?.trim();
   if (integrity && integrity !== 'none') {
-    return `${devicePath} carries integrity metadata (${integrity}); the module answers EPERM and then oopses the kernel (spec §2)`;
+    return `${devicePath} carries integrity metadata (${integrity}); the module answers EPERM and then oopses the kernel`;
   }
   if (env.exists(`/sys/block/${disk}/queue/crypto`)) {
-    return `${devicePath} supports inline encryption; the module answers EPERM and then oopses the kernel (spec §2)`;
+    return `${devicePath} supports inline encryption; the module answers EPERM and then oopses the kernel`;
   }
   return null;
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import type { FillSample } from '../../../shared/contract';
+import { estimateTimeToFull, timeToFullSec } from '../../../electron/service/fill';
+
+const MiB = 2 ** 20;
+const CHUNK = 256 * 1024;
+
+/** Samples every 500 ms: `used(t)` bytes at second t, with a fixed limit and allocation. */
+function history(seconds: number, used: (t: number) => number, limitBytes = 64 * MiB): FillSample[] {
+  const out: FillSample[] = [];
+  for (let ms = 0; ms <= seconds * 1000; ms += 500) out.push({ timeMs: 1_000_000 + ms, usedBytes: used(ms / 1000), allocatedBytes: limitBytes, limitBytes });
+  return out;
+}
+
+describe('time to full', () => {
+  it('at a steady rate: what is left before the next chunk no longer fits, over the rate, with high confidence', () => {
+    const h = history(12, (t) => 2 * MiB + t * MiB);
+    const estimate = estimateTimeToFull(h, { windowMs: 10_000, chunkBytes: CHUNK });
+    expect(estimate?.confidence).toBe('high');
+    expect(estimate?.seconds).toBeCloseTo((64 * MiB - 14 * MiB - CHUNK) / MiB, 5);
+  });
+
+  it('does not average a burst away: 3 s of 8 MiB/s after a quiet window gives seconds, not a minute', () => {
+    // 10 s at 0.25 MiB/s, then 8 MiB/s: at 12.5 s about 10 MiB remain (the overflow is about 1 s away).
+    const h = history(12.5, (t) => 2 * MiB + (t <= 10 ? t * MiB / 4 : 2.5 * MiB + (t - 10) * 8 * MiB) + (t > 10 ? 30 * MiB : 0));
+    const remaining = 64 * MiB - h.at(-1)!.usedBytes! - CHUNK;
+    const estimate = estimateTimeToFull(h, { windowMs: 10_000, chunkBytes: CHUNK })!;
+    expect(estimate.seconds).toBeLessThan(remaining / (8 * MiB) + 0.5);
+    expect(estimate.confidence).toBe('low');
+    // The window average alone said several times longer.
+    const windowOnly = remaining / ((h.at(-1)!.usedBytes! - h.find((s) => s.timeMs >= h.at(-1)!.timeMs - 10_000)!.usedBytes!) / 10);
+    expect(windowOnly).toBeGreaterThan(2 * estimate.seconds);
+  });
+
+  it('is dropped when the writes stop', () => {
+    const h = history(15, (t) => 2 * MiB + Math.min(t, 12) * MiB);
+    expect(estimateTimeToFull(h, { windowMs: 10_000, chunkBytes: CHUNK })).toBeNull();
+    expect(timeToFullSec(h, 10_000)).toBeNull();
+  });
+
+  it('is low confidence while the history is short, and none without a known level or limit', () => {
+    expect(estimateTimeToFull(history(2, (t) => 2 * MiB + t * MiB), { windowMs: 10_000, chunkBytes: CHUNK })?.confidence).toBe('low');
+    const unknown = history(5, () => 0).map((s) => ({ ...s, usedBytes: null, allocatedBytes: null }));
+    expect(estimateTimeToFull(unknown, { windowMs: 10_000, chunkBytes: CHUNK })).toBeNull();
+  });
+});
