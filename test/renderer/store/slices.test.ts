@@ -71,12 +71,12 @@ describe('event filter facets', () => {
     const store = createAppStore({ eventCapacity: 3 });
     store.getState().appendEvents([event(0, { kind: 'write', snapshotId: ID(2) }), event(1, { kind: 'corrupted', snapshotId: ID(1) }), event(2, { kind: 'write' })]);
     const facets = store.getState().eventFacets;
-    expect(facets.values('kinds')).toEqual(['corrupted', 'write']);
+    expect(facets.values('kinds')).toEqual(['module:corrupted', 'module:write']);
     expect(facets.values('snapshotIds')).toEqual([ID(1), ID(2)]);
     const version = store.getState().eventFacetsVersion;
     // Two more push out seq 0 (write, ID 2) and seq 1 (corrupted, ID 1).
     store.getState().appendEvents([event(3, { kind: 'write' }), event(4, { kind: 'write', snapshotId: ID(1) })]);
-    expect(facets.values('kinds')).toEqual(['write']);
+    expect(facets.values('kinds')).toEqual(['module:write']);
     expect(facets.values('snapshotIds')).toEqual([ID(1)]);
     expect(store.getState().eventFacetsVersion).not.toBe(version);
   });
@@ -94,7 +94,7 @@ describe('event filter facets', () => {
   it('counts only the tail of a batch larger than the ring, and empties on clear', () => {
     const store = createAppStore({ eventCapacity: 2 });
     store.getState().appendEvents([event(0, { kind: 'a' }), event(1, { kind: 'b' }), event(2, { kind: 'c', device: '/dev/vda' }), event(3, { kind: 'c' })]);
-    expect(store.getState().eventFacets.values('kinds')).toEqual(['c']);
+    expect(store.getState().eventFacets.values('kinds')).toEqual(['module:c']);
     expect(store.getState().eventFacets.size('devices')).toBe(1);
     store.getState().clearEvents();
     expect(store.getState().eventFacets.values('kinds')).toEqual([]);
