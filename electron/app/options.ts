@@ -25,6 +25,10 @@ export interface AppOptions {
   metricsListen: ListenAddress | null;
   /** Its basic auth / TLS (exporters' web-config.yml format). */
   webConfigFile: string | null;
+  /** Web mode beyond loopback: needs allowRemote and both TLS files (electron/web/remote.ts). */
+  allowRemote: boolean;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
 }
 
 function parseMetricsListen(value: string): ListenAddress {
@@ -88,7 +92,10 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     .addOption(new Option('--emulate <flavour>', 'emulator flavour').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
     .option('--no-open', 'web mode: do not open a browser')
     .option('--metrics-listen <addr>', 'read-only Prometheus listener ADDR:PORT (default off)', parseMetricsListen)
-    .option('--web-config <file>', 'basic auth / TLS for the metrics listener');
+    .option('--web-config <file>', 'basic auth / TLS for the metrics listener')
+    .option('--allow-remote', 'web mode: allow a non-loopback --host (needs --tls-cert and --tls-key)', false)
+    .option('--tls-cert <file>', 'web mode: serve https/wss with this PEM certificate')
+    .option('--tls-key <file>', 'web mode: the PEM private key of --tls-cert');
   try {
     cmd.parse([...argv], { from: 'user' });
   } catch (err) {
@@ -96,7 +103,7 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   }
   const o = cmd.opts<{
     web: boolean; host: string; port: number; emulatorDir: string; backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour; open: boolean;
-    metricsListen?: ListenAddress; webConfig?: string;
+    metricsListen?: ListenAddress; webConfig?: string; allowRemote: boolean; tlsCert?: string; tlsKey?: string;
   }>();
   if (o.webConfig && !o.metricsListen) throw new Error('bad option: --web-config configures the metrics listener; give --metrics-listen ADDR:PORT too');
   return {
@@ -110,5 +117,8 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     openBrowser: o.open && !env.CI,
     metricsListen: o.metricsListen ?? null,
     webConfigFile: o.webConfig ?? null,
+    allowRemote: o.allowRemote,
+    tlsCertFile: o.tlsCert ?? null,
+    tlsKeyFile: o.tlsKey ?? null,
   };
 }

@@ -3,13 +3,13 @@
 // directory, the read-only metrics listener, and logs for journald on stderr. SIGHUP reloads
 // the token (blksnapctl token rotate sends it); SIGTERM/SIGINT stop cleanly.
 import { bootService } from '../app/boot';
-import { isLoopbackHost } from '../app/options';
 import { ensureStateDir } from '../app/stateFiles';
 import { createMetricsCollector } from '../metrics/collector';
 import { startMetricsListener, type MetricsListener } from '../metrics/listener';
 import { TakeClock } from '../metrics/takeClock';
 import { loadWebConfig } from '../metrics/webConfig';
 import { startWebServer } from '../web/server';
+import { remoteAccessProblem, type RemoteAccess } from '../web/remote';
 import { removeIfOurs, rendererDir, writeRuntimeFile } from '../web/runtime';
 import { createLogger, type LogLevel } from './log';
 import { parseServeOptions, SERVE_USAGE } from './options';
@@ -24,10 +24,12 @@ async function main(): Promise<void> {
     return;
   }
   const options = parseServeOptions(argv);
+  const remote: RemoteAccess = { allowRemote: options.allowRemote, tlsCertFile: options.tlsCertFile, tlsKeyFile: options.tlsKeyFile };
+  const problem = remoteAccessProblem(options.host, options.port, remote);
+  if (problem) throw new Error(problem);
   ensureStateDir(options.stateDir);
   const token = loadOrCreateToken(options.stateDir);
   const webConfig = options.webConfigFile ? loadWebConfig(options.webConfigFile) : null;
-  if (!isLoopbackHost(options.host)) log.warning('the UI listens beyond loopback: anyone with the token can attach, detach and destroy snapshots', { host: options.host });
 
   const booted = await bootService(options);
   const { service } = booted;
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
     }
   });
   const collector = createMetricsCollector(service, takes);
-  const server = await startWebServer({ service, host: options.host, port: options.port, staticDir: rendererDir(), token, metrics: collector });
+  const server = await startWebServer({ service, host: options.host, port: options.port, staticDir: rendererDir(), token, metrics: collector, remote });
   let runtimeFile = writeRuntimeFile(options.emulatorDir, server);
   let metrics: MetricsListener | null = null;
   if (options.metricsListen) metrics = await startMetricsListener({ collector, listen: options.metricsListen, webConfig });

@@ -18,6 +18,10 @@ export interface ServeOptions extends Pick<AppOptions, 'host' | 'port' | 'emulat
   /** null: no metrics listener (--metrics-listen off). */
   metricsListen: ListenAddress | null;
   webConfigFile: string | null;
+  /** The UI beyond loopback: needs allowRemote and both TLS files (electron/web/remote.ts). */
+  allowRemote: boolean;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
 }
 
 /** "off" stays a word: commander would not keep a null an option parser returns. */
@@ -40,6 +44,9 @@ Runs blksnap Manager headless for a server: no window, no browser.
   --emulator-dir <dir>      emulator state (default <state-dir>/emulator)
   --metrics-listen <a:p>    read-only Prometheus listener, no token (default 127.0.0.1:${DEFAULT_METRICS_PORT}; "off")
   --web-config <file>       basic auth (bcrypt) and TLS for the metrics listener, exporter format
+  --allow-remote            allow a non-loopback --host for the UI (needs --tls-cert and --tls-key)
+  --tls-cert <file>         serve the UI as https/wss with this PEM certificate
+  --tls-key <file>          the PEM private key of --tls-cert
   --backend <b>             auto (default) | kernel | emulator
   --dialect <d>             force a kernel dialect: lk6.15 v7 v6 val-7.0 val-13 v1
   --emulate <f>             emulator flavour: upstream (default) | v1 | val-7.0 | val-13
@@ -59,6 +66,9 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--emulator-dir <dir>')
     .option('--metrics-listen <addr>', '', parseListen, { host: '127.0.0.1', port: DEFAULT_METRICS_PORT })
     .option('--web-config <file>')
+    .option('--allow-remote', '', false)
+    .option('--tls-cert <file>')
+    .option('--tls-key <file>')
     .addOption(new Option('--backend <backend>').choices(['auto', 'kernel', 'emulator']).default('auto'))
     .option('--dialect <dialect>', '', parseDialect)
     .addOption(new Option('--emulate <flavour>').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
@@ -70,6 +80,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
   }
   const o = cmd.opts<{
     host: string; port: number; stateDir: string; emulatorDir?: string; metricsListen: ListenAddress | 'off'; webConfig?: string;
+    allowRemote: boolean; tlsCert?: string; tlsKey?: string;
     backend: BackendChoice; dialect?: DialectId; emulate: EmulatedFlavour;
   }>();
   const metricsListen = o.metricsListen === 'off' ? null : o.metricsListen;
@@ -81,6 +92,9 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     emulatorDir: o.emulatorDir ?? join(o.stateDir, 'emulator'),
     metricsListen,
     webConfigFile: o.webConfig ?? null,
+    allowRemote: o.allowRemote,
+    tlsCertFile: o.tlsCert ?? null,
+    tlsKeyFile: o.tlsKey ?? null,
     backend: o.backend,
     dialect: o.dialect ?? null,
     emulate: o.emulate,

@@ -2,10 +2,11 @@
 // served on 127.0.0.1 with a random token. Writes <emulatorDir>/runtime.json {pid, url,
 // token, port} (mode 0600) so blksnapctl finds the running app; removes it on exit.
 import { spawn } from 'node:child_process';
-import { isLoopbackHost, parseAppOptions } from '../app/options';
+import { parseAppOptions } from '../app/options';
 import { bootService } from '../app/boot';
 import { startOptionalMetrics } from '../metrics/optional';
 import { startWebServer } from './server';
+import { remoteAccessProblem, type RemoteAccess } from './remote';
 import { removeIfOurs, rendererDir, writeRuntimeFile } from './runtime';
 
 function openBrowser(url: string): void {
@@ -16,11 +17,12 @@ function openBrowser(url: string): void {
 
 async function main(): Promise<void> {
   const options = parseAppOptions(process.argv.slice(2));
-  if (!isLoopbackHost(options.host)) {
-    console.warn(`WARNING: binding to ${options.host} exposes blksnap Manager to the network. Anyone with the token can attach, detach and destroy snapshots.`);
-  }
+  const remote: RemoteAccess = { allowRemote: options.allowRemote, tlsCertFile: options.tlsCertFile, tlsKeyFile: options.tlsKeyFile };
+  // Refused before anything starts: no backend is opened for a server that may not listen.
+  const problem = remoteAccessProblem(options.host, options.port, remote);
+  if (problem) throw new Error(problem);
   const booted = await bootService(options);
-  const server = await startWebServer({ service: booted.service, host: options.host, port: options.port, staticDir: rendererDir() });
+  const server = await startWebServer({ service: booted.service, host: options.host, port: options.port, staticDir: rendererDir(), remote });
   const runtimeFile = writeRuntimeFile(options.emulatorDir, server);
   const metrics = await startOptionalMetrics(booted.service, options);
   if (metrics) console.log(`Prometheus metrics (read-only, no token) at ${metrics.url}`);

@@ -3,15 +3,17 @@
 // upgrade (query ?token= or header "Authorization: Bearer <token>"); Origin and Host checked
 // against the served origin; GET never changes state (calls go over the WebSocket only).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_IO_BYTES, PUSH, type PushTopic } from '../../shared/contract';
 import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
-import { isLoopbackHost } from '../app/options';
 import { Connection } from './connection';
+import { allowedHostNames, NO_REMOTE, remoteAccessProblem, urlHost, type RemoteAccess } from './remote';
 import { createMetricsCollector, type MetricsCollector } from '../metrics/collector';
 import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
 
@@ -31,6 +33,8 @@ export interface WebServerOptions {
    * listener instead (electron/metrics/listener.ts), which needs no UI token.
    */
   metrics?: MetricsCollector;
+  /** A non-loopback host needs allowRemote and TLS (remote.ts); otherwise startWebServer refuses. */
+  remote?: RemoteAccess;
 }
 
 export interface WebServer {
@@ -51,13 +55,16 @@ export interface WebServer {
 }
 
 const STATE_TOPICS: readonly PushTopic[] = ['devices', 'snapshots', 'backend', 'workloads'];
-const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 /** The largest frame: one emuWrite's bytes plus its header (a frame's decoded size is checked in Connection). */
 const MAX_MESSAGE_BYTES = MAX_IO_BYTES + 2 ** 20;
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { service, staticDir } = options;
   const host = options.host ?? '127.0.0.1';
+  const remote = options.remote ?? NO_REMOTE;
+  const problem = remoteAccessProblem(host, options.port ?? 0, remote);
+  if (problem) throw new Error(problem);
+  const scheme = remote.tlsCertFile ? 'https' : 'http';
   let token = options.token ?? randomBytes(32).toString('hex');
   const metrics = options.metrics ?? createMetricsCollector(service, null);
   const connections = new Set<Connection>();
@@ -80,26 +87,31 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     const given = url.searchParams.get('token') ?? (header?.startsWith('Bearer ') ? header.slice(7) : null) ?? firstHeader(req.headers['x-blksnap-token']);
     return given !== null && safeEqual(given, token);
   };
-  const loopback = isLoopbackHost(host.replace(/^\[|\]$/g, ''));
-  /**
-   * Absent Origin = not a browser (the CLI, Prometheus); a browser's Origin must be ours. On a
-   * non-loopback bind the name people use is unknown, so the Origin must match the Host asked for.
-   */
+  /** Absent Origin = not a browser (the CLI, Prometheus); a browser's Origin must be one of our names. */
   const originOk = (req: IncomingMessage): boolean => {
     const o = req.headers.origin;
     if (o === undefined) return true;
-    if (!loopback) return o === `http://${req.headers.host ?? ''}`;
-    return o === origin || [...allowedHosts].some((h) => o === `http://${h}`);
+    return [...allowedHosts].some((h) => o.toLowerCase() === `${scheme}://${h}`);
   };
-  /** Loopback only: a page on another name that resolves to 127.0.0.1 (DNS rebinding) is refused. */
-  const hostOk = (req: IncomingMessage): boolean => !loopback || allowedHosts.has((req.headers.host ?? '').toLowerCase());
+  /**
+   * Exactly one Host header, naming this server as listed (a page on another name that resolves
+   * to us, DNS rebinding, is refused; so is a request that sends two different Hosts).
+   */
+  const hostOk = (req: IncomingMessage): boolean => {
+    let count = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') count++;
+    return count === 1 && allowedHosts.has((req.headers.host ?? '').toLowerCase());
+  };
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handleHttp(req, res).catch(() => {
       if (!res.headersSent) plain(res, 500, 'Internal error\n');
       else res.destroy();
     });
-  });
+  };
+  const server = remote.tlsCertFile && remote.tlsKeyFile
+    ? createTlsServer({ cert: readFileSync(remote.tlsCertFile), key: readFileSync(remote.tlsKeyFile) }, onRequest)
+    : createServer(onRequest);
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     securityHeaders(res, csp);
@@ -153,10 +165,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  origin = `http://${urlHost}:${port}`;
-  allowedHosts = new Set([`${urlHost}:${port}`.toLowerCase(), ...(loopback ? LOOPBACK_NAMES.map((h) => `${h}:${port}`) : [])]);
-  csp = contentSecurityPolicy(`ws://${urlHost}:${port}`);
+  const name = urlHost(host);
+  origin = `${scheme}://${name}:${port}`;
+  allowedHosts = new Set(allowedHostNames(host, port));
+  csp = contentSecurityPolicy(`${scheme === 'https' ? 'wss' : 'ws'}://${name}:${port}`);
 
   return {
     get url() {

@@ -1,9 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { FakeControl } from '../service/fakeControl';
 import { startHarness, type Harness } from './harness';
+import { findTool, inCi } from '../../deploy/tools';
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -28,9 +33,9 @@ function raw(port: number, path: string, options: { method?: string; headers?: R
 }
 
 /** Opens a WebSocket; resolves 'open' or the HTTP status of the refusal. */
-function upgrade(url: string, headers: Record<string, string> = {}): Promise<'open' | number> {
+function upgrade(url: string, headers: Record<string, string> = {}, tls: { ca?: Buffer } = {}): Promise<'open' | number> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(url, { headers });
+    const ws = new WebSocket(url, { headers, ...tls });
     ws.on('open', () => {
       ws.close();
       resolve('open');
@@ -119,22 +124,62 @@ describe('web server', () => {
 });
 
 describe('web server on a non-loopback address', () => {
-  it('accepts the name people use, but only with a same-origin Origin and the token', async () => {
+  it('refuses to start without --allow-remote, and without TLS, saying how to reach it safely', async () => {
     const { createService } = await import('../../../electron/service');
     const { startWebServer } = await import('../../../electron/web/server');
     const service = createService(new FakeControl(), { dataDir: null });
-    const server = await startWebServer({ service, host: '0.0.0.0', staticDir: '/nonexistent' });
     try {
-      const { port, token } = server;
-      const url = `ws://127.0.0.1:${port}/ws?token=${token}`;
-      expect(await upgrade(url, { Host: `server.lan:${port}`, Origin: `http://server.lan:${port}` })).toBe('open');
-      expect(await upgrade(url, { Host: `server.lan:${port}`, Origin: 'http://evil.example' })).toBe(403);
-      expect(await upgrade(`ws://127.0.0.1:${port}/ws`, { Host: `server.lan:${port}` })).toBe(401);
-      expect((await raw(port, '/')).status).toBe(503); // no renderer built there: says so
+      await expect(startWebServer({ service, host: '0.0.0.0', staticDir: '/nonexistent' })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0.*SSH tunnel.*--allow-remote with --tls-cert and --tls-key/);
+      await expect(startWebServer({ service, host: '0.0.0.0', staticDir: '/nonexistent', remote: { allowRemote: true, tlsCertFile: null, tlsKeyFile: null } }))
+        .rejects.toThrow(/without TLS: the access token would cross the network in clear text/);
     } finally {
-      await server.close();
       await service.close();
     }
+  });
+
+  const openssl = findTool('openssl');
+  if (!openssl && !inCi) console.log('skipped: the remote TLS test needs openssl (apt-get install openssl) to make a certificate; it runs wherever openssl is installed and always in CI');
+  it.skipIf(!openssl && !inCi)('with --allow-remote and TLS: https/wss, a URL with this host\'s name, and only the names of this host as Host', async () => {
+    const { createService } = await import('../../../electron/service');
+    const { startWebServer } = await import('../../../electron/web/server');
+    const dir = mkdtempSync(join(tmpdir(), 'blksnap-remote-tls-'));
+    const service = createService(new FakeControl(), { dataDir: null });
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const remote = { allowRemote: true, tlsCertFile: join(dir, 'cert.pem'), tlsKeyFile: join(dir, 'key.pem') };
+      const server = await startWebServer({ service, host: '0.0.0.0', staticDir: '/nonexistent', remote });
+      try {
+        const { port, token } = server;
+        expect(server.url).toBe(`https://${hostname().toLowerCase()}:${port}/?token=${token}`);
+        const ca = readFileSync(join(dir, 'cert.pem'));
+        const wss = (headers: Record<string, string>) => upgrade(`wss://127.0.0.1:${port}/ws?token=${token}`, headers, { ca });
+        expect(await wss({})).toBe('open');
+        expect(await wss({ Host: `${hostname().toLowerCase()}:${port}`, Origin: `https://${hostname().toLowerCase()}:${port}` })).toBe('open');
+        expect(await wss({ Host: `rebind.example:${port}` })).toBe(421);
+        expect(await wss({ Origin: `http://127.0.0.1:${port}` })).toBe(403); // not https: another origin
+        expect(await upgrade(`wss://127.0.0.1:${port}/ws`, {}, { ca })).toBe(401);
+        // Plain HTTP gets nothing.
+        await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Host header', () => {
+  it('two Host headers are refused, even when both name this server', async () => {
+    harness = await startHarness(new FakeControl());
+    const port = harness.server.port;
+    const answer = await rawSocket(port, `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 (400|421)/);
+    const upgradeAnswer = await rawSocket(port, `GET /ws?token=${harness.server.token} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: evil.example\r\n`
+      + 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+    expect(upgradeAnswer).toMatch(/^HTTP\/1\.1 (400|421)/);
   });
 });
 
