@@ -16,7 +16,8 @@ if (!serve && (args.includes('--help') || args.includes('-h'))) {
   console.log(`Usage: npm start -- [options]
 
   --web                  serve the app on a local URL instead of the Electron window
-  --host <addr>          web mode: bind address (default 127.0.0.1; others print a warning)
+  --host <addr>          web mode: bind address (default 127.0.0.1; any other needs --allow-remote and TLS)
+  --allow-remote         web mode: allow a non-loopback --host (with --tls-cert <pem> and --tls-key <pem>)
   --port <n>             web mode: TCP port (default: a free port)
   --emulator-dir <dir>   emulator state (default: ~/.local/state/blksnap-manager/emulator)
   --backend <b>          auto (default) | kernel | emulator
