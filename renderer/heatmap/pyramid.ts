@@ -148,6 +148,20 @@ export class CbtPyramid {
     return level;
   }
 
+  /**
+   * Builds one level not built yet, finest first (level 1 is a pass over the map; the coarser
+   * ones reduce from it), so idle time can prepare every zoom level a step at a time. False once
+   * all are built.
+   */
+  buildNext(): boolean {
+    for (let k = 1; k < this.levelCount; k++) {
+      if (this.built[k]) continue;
+      this.level(k);
+      return true;
+    }
+    return false;
+  }
+
   /** Levels built so far (for tests and benchmarks). */
   builtLevels(): number[] {
     return this.built.flatMap((l, k) => (l ? [k] : []));

@@ -88,6 +88,16 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   }, [api, device.path, cbt.generationId, cbt.changesNumber, reloads, mapReadable]);
 
   const pyramid = useMemo(() => (map ? buildPyramid(map) : null), [map]);
+  // The levels not on screen yet, one per idle moment: a later zoom finds its level built.
+  useEffect(() => {
+    if (!pyramid || typeof requestIdleCallback !== 'function') return;
+    let id = 0;
+    const step = () => {
+      if (pyramid.buildNext()) id = requestIdleCallback(step);
+    };
+    id = requestIdleCallback(step);
+    return () => cancelIdleCallback(id);
+  }, [pyramid]);
   const sinceNumber = /^\d+$/.test(sinceText.trim()) ? Number(sinceText.trim()) : NaN;
   const sinceValid = Number.isInteger(sinceNumber) && sinceNumber >= 0 && sinceNumber <= 255;
   const geometry = useMemo(() => ({ blockSizeBytes: cbt.blockSizeBytes, deviceCapacityBytes: cbt.deviceCapacityBytes }), [cbt.blockSizeBytes, cbt.deviceCapacityBytes]);

@@ -100,4 +100,15 @@ describe('buildPyramid', () => {
     expect(pyramid.level(19).changed![0]).toBe(2 ** 19);
     expect(pyramid.builtLevels()).toEqual([0, 3, 12, 19]);
   });
+
+  it('builds the remaining levels one at a time, equal to the eager ones', () => {
+    const map = randomMap(seededRandom(7), 3000);
+    const pyramid = buildPyramid(map);
+    pyramid.level(4);
+    let steps = 0;
+    while (pyramid.buildNext()) steps++;
+    expect(steps).toBe(pyramid.levelCount - 2);
+    expect(pyramid.builtLevels()).toEqual(Array.from({ length: pyramid.levelCount }, (_, k) => k));
+    for (let k = 1; k < pyramid.levelCount; k++) expect([...pyramid.level(k).changed!]).toEqual(eagerLevel(map, k).changed);
+  });
 });
