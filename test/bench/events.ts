@@ -1,13 +1,14 @@
 // Events through the real transport into the events view: the service emits 10,000 events/s for
 // 60 s, pushed in batches over the WebSocket to the built app in Chromium showing the Events
 // view, unfiltered and filtered by kind. Then a session that sees 20,000 distinct snapshot ids.
-// Targets (issue 16): no main-thread task over 50 ms; p99 frame gap (≤ 33.4 ms: no more than one
-// frame missed in a row); JS heap after GC at 10 s and 60 s (the held ring is bounded, so it must
-// not grow); per-batch cost with 20,000 snapshot ids no larger than at the start.
+// Targets (issue 16): no main-thread task over 50 ms (the forced GC of the heap figure is left
+// out); p99 frame gap (≤ 33.4 ms: no more than one frame missed in a row); JS heap after GC at
+// 10 s and 60 s (the held ring is bounded, so it must not grow); per-batch cost with 20,000
+// snapshot ids no larger than at the start.
 //   npm run bench -- events [--seconds=60] [--rate=10000]
 import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { FRAME_PROBE, gaps, launchChromium, machine, mib, ms, option, report, startApp, stats, type RunningApp } from './_app';
+import { FRAME_PROBE, launchChromium, machine, mib, ms, option, report, startApp, stats, type RunningApp } from './_app';
 
 const SECONDS = option('seconds', 60);
 const RATE = option('rate', 10_000);
@@ -65,12 +66,15 @@ async function stream(app: RunningApp, rate: number, seconds: number, snapshotId
   return emitted;
 }
 
-async function heapAfterGc(page: Page): Promise<number> {
+/** JS heap after a forced GC, and when (page time) the GC ran: its pause is the bench's, not the app's. */
+async function heapAfterGc(page: Page): Promise<{ bytes: number; from: number; to: number }> {
   const cdp = await page.context().newCDPSession(page);
+  const from = await page.evaluate(() => performance.now());
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const to = await page.evaluate(() => performance.now());
   await cdp.detach();
-  return usedSize;
+  return { bytes: usedSize, from, to };
 }
 
 async function openEvents(app: RunningApp, page: Page): Promise<void> {
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
       }
       await page.waitForTimeout(500);
       const t0 = await page.evaluate(() => performance.now());
-      let heap10 = 0;
+      let heap10 = { bytes: 0, from: 0, to: 0 };
       const emitted = await stream(app, RATE, SECONDS, (i) => (i % 7 === 0 ? '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b' : null), {
         ms: Math.min(10_000, SECONDS * 1000 / 2),
         run: async () => { heap10 = await heapAfterGc(page); },
@@ -107,17 +111,19 @@ async function main(): Promise<void> {
         return { frames: w.__frames, longTasks: w.__longTasks, cost: w.__frameCost, rows: document.querySelectorAll('.event-list [role=row]').length };
       });
       await page.close();
-      const during = (t: number) => t >= t0 && t <= t0 + SECONDS * 1000;
-      const frameGaps = stats(gaps(probe.frames.filter(during)));
+      // The stream's window, without the forced GC at 10 s.
+      const during = (t: number) => t >= t0 && t <= t0 + SECONDS * 1000 && (t < heap10.from - 50 || t > heap10.to);
+      const frameGaps = stats(probe.frames.slice(1).flatMap((t, i) => (during(t) && during(probe.frames[i]!) ? [t - probe.frames[i]!] : [])));
       const long = probe.longTasks.filter(([t]) => during(t));
       const cost = stats(probe.cost.filter(([t]) => during(t)).map(([, c]) => c));
       console.log(`\n${RATE.toLocaleString('en-US')} events/s for ${SECONDS} s into the events view${filter ? `, filtered by kind = ${filter}` : ', unfiltered'} (${emitted.toLocaleString('en-US')} events, ${probe.rows} rows in the DOM)`);
       report('main-thread tasks over 50 ms', long.length, 0, (v) => String(v));
-      report('p99 frame gap', frameGaps.p99, 1000 / 30, ms);
+      // At 60 Hz a gap is a whole number of 16.7 ms frames: p99 within two frames (one missed at most).
+      report('p99 frame gap', frameGaps.p99, 33.4, ms);
       console.log(`  frame gap p50 ${ms(frameGaps.p50)}, max ${ms(frameGaps.max)}; longest task ${long.length ? ms(Math.max(...long.map(([, d]) => d))) : 'under 50 ms'}`);
       console.log(`  per pushed frame (decode, store, React's synchronous part): p50 ${ms(cost.p50)}, p95 ${ms(cost.p95)}, max ${ms(cost.max)} (${cost.n} frames)`);
-      console.log(`  JS heap after GC: ${mib(heap10)} at ${Math.min(10, SECONDS / 2)} s, ${mib(heapEnd)} at ${SECONDS} s`);
-      report(`heap growth ${Math.min(10, SECONDS / 2)} s → ${SECONDS} s`, heapEnd / heap10, 1.1, (v) => `${v.toFixed(2)}×`);
+      console.log(`  JS heap after GC: ${mib(heap10.bytes)} at ${Math.min(10, SECONDS / 2)} s, ${mib(heapEnd.bytes)} at ${SECONDS} s`);
+      report(`heap growth ${Math.min(10, SECONDS / 2)} s → ${SECONDS} s`, heapEnd.bytes / heap10.bytes, 1.1, (v) => `${v.toFixed(2)}×`);
     }
 
     // 20,000 distinct snapshot ids: each event names a new one.
