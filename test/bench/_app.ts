@@ -143,26 +143,28 @@ export function gaps(times: readonly number[]): number[] {
   return out;
 }
 
-interface TraceEvent { name: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: { name?: string } }
+interface TraceEvent { name: string; ph: string; ts: number; dur?: number; tdur?: number; pid: number; tid: number; args?: { name?: string } }
 
 /**
  * Main-thread task lengths (ms) from a Chromium trace (categories devtools.timeline): the
- * RunTask slices of the page's renderer main thread (the CrRendererMain with the most tasks).
+ * RunTask slices of the page's renderer main thread (the CrRendererMain with the most tasks),
+ * with the thread's CPU time in each (cpuMs; NaN where the trace has none): on a machine shared
+ * with other work a task's wall time includes the time it waited for a core.
  */
-export function mainThreadTasks(trace: Buffer): { startMs: number; ms: number }[] {
+export function mainThreadTasks(trace: Buffer): { startMs: number; ms: number; cpuMs: number }[] {
   const parsed = JSON.parse(trace.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : parsed.traceEvents;
   const mains = new Set(events.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  const byThread = new Map<string, { startMs: number; ms: number }[]>();
+  const byThread = new Map<string, { startMs: number; ms: number; cpuMs: number }[]>();
   for (const e of events) {
     if (e.name !== 'RunTask' || e.ph !== 'X' || e.dur === undefined) continue;
     const key = `${e.pid}:${e.tid}`;
     if (!mains.has(key)) continue;
     const list = byThread.get(key) ?? [];
-    list.push({ startMs: e.ts / 1000, ms: e.dur / 1000 });
+    list.push({ startMs: e.ts / 1000, ms: e.dur / 1000, cpuMs: e.tdur === undefined ? NaN : e.tdur / 1000 });
     byThread.set(key, list);
   }
-  let best: { startMs: number; ms: number }[] = [];
+  let best: { startMs: number; ms: number; cpuMs: number }[] = [];
   for (const list of byThread.values()) if (list.length > best.length) best = list;
   return best;
 }

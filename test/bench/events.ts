@@ -8,7 +8,7 @@
 //   npm run bench -- events [--seconds=60] [--rate=10000]
 import { randomUUID } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { FRAME_PROBE, launchChromium, machine, mib, ms, option, report, startApp, stats, type RunningApp } from './_app';
+import { FRAME_PROBE, launchChromium, machine, mainThreadTasks, mib, ms, option, report, startApp, stats, type RunningApp } from './_app';
 
 const SECONDS = option('seconds', 60);
 const RATE = option('rate', 10_000);
@@ -102,8 +102,13 @@ async function main(): Promise<void> {
       let heap10 = { bytes: 0, from: 0, to: 0 };
       const emitted = await stream(app, RATE, SECONDS, (i) => (i % 7 === 0 ? '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b' : null), {
         ms: Math.min(10_000, SECONDS * 1000 / 2),
-        run: async () => { heap10 = await heapAfterGc(page); },
+        run: async () => {
+          heap10 = await heapAfterGc(page);
+          // From here to the end, a trace tells a task's CPU time from its wait for a core.
+          await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+        },
       });
+      const traced = mainThreadTasks(await browser.stopTracing());
       await page.waitForTimeout(1000);
       const heapEnd = await heapAfterGc(page);
       const probe = await page.evaluate(() => {
@@ -118,6 +123,8 @@ async function main(): Promise<void> {
       const cost = stats(probe.cost.filter(([t]) => during(t)).map(([, c]) => c));
       console.log(`\n${RATE.toLocaleString('en-US')} events/s for ${SECONDS} s into the events view${filter ? `, filtered by kind = ${filter}` : ', unfiltered'} (${emitted.toLocaleString('en-US')} events, ${probe.rows} rows in the DOM)`);
       report('main-thread tasks over 50 ms', long.length, 0, (v) => String(v));
+      const overCpu = traced.filter((x) => x.cpuMs > 50);
+      console.log(`  traced from ${Math.min(10, SECONDS / 2)} s to the end: ${traced.filter((x) => x.ms > 50).length} tasks over 50 ms of wall time, ${overCpu.length} over 50 ms of CPU time (longest ${ms(Math.max(0, ...traced.map((x) => x.cpuMs).filter((v) => !Number.isNaN(v))))} CPU); the rest of a long task waited for a core`);
       // At 60 Hz a gap is a whole number of 16.7 ms frames: p99 within two frames (one missed at most).
       report('p99 frame gap', frameGaps.p99, 33.4, ms);
       console.log(`  frame gap p50 ${ms(frameGaps.p50)}, max ${ms(frameGaps.max)}; longest task ${long.length ? ms(Math.max(...long.map(([, d]) => d))) : 'under 50 ms'}`);

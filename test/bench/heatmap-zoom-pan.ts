@@ -77,6 +77,8 @@ async function main(): Promise<void> {
       report('p99 frame interval', f.p99, 17, ms);
       report('p95 main-thread task', t.p95, 16.7, ms);
       console.log(`  frame interval p50 ${ms(f.p50)}, max ${ms(f.max)}; tasks over 16.7 ms: ${tasks.filter((x) => x.ms > 16.7).length}, longest ${ms(t.max)}`);
+      const cpu = stats(tasks.map((x) => x.cpuMs).filter((v) => !Number.isNaN(v)));
+      if (cpu.n > 0) console.log(`  the same tasks' CPU time (the rest is waiting for a core): p95 ${ms(cpu.p95)}, over 16.7 ms: ${tasks.filter((x) => x.cpuMs > 16.7).length}, longest ${ms(cpu.max)}`);
     }
   } finally {
     await browser.close();
