@@ -5,6 +5,7 @@
 import type { ApiArgs, AppEvent, BlksnapApi, PushPayload, PushSource, PushTopic } from '../../shared/contract';
 import type { SectorRange } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
+import { withModuleMeanings } from '../control/meanings';
 import { ChangedFilesResolver, controlHost } from '../resolver';
 import { ChangeTracking } from './cbt';
 import { DEFAULT_CONFIG, type ServiceConfig } from './config';
@@ -68,7 +69,12 @@ export class Service implements BlksnapService {
   private readonly workloads: Workloads;
   private readonly changedFiles: ChangedFilesResolver;
 
-  constructor(readonly control: BlksnapControl, config: Partial<ServiceConfig> = {}) {
+  /** The backend, failing in the one table's words whichever it is (control/meanings.ts). */
+  readonly control: BlksnapControl;
+
+  constructor(backend: BlksnapControl, config: Partial<ServiceConfig> = {}) {
+    const control = withModuleMeanings(backend);
+    this.control = control;
     const merged: ServiceConfig = { ...DEFAULT_CONFIG, ...config };
     if (config.dataDir === undefined) merged.dataDir = control.info.stateDir;
     this.config = merged;

@@ -1,0 +1,73 @@
+// One table of meanings per call and errno (issue 19, item 12): the emulator, behind the
+// service, fails in the very words the kernel client uses for the same call and errno.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../../../electron/control/emulator';
+import type { Flavour } from '../../../electron/control/emulator/flavours';
+import { inTableWords, meaningOf } from '../../../electron/control/meanings';
+import { syscallError, meanings } from '../../../electron/control/kernel/errno';
+import { V2_MEANINGS } from '../../../electron/control/kernel/v2/meanings';
+import { createService, type BlksnapService } from '../../../electron/service';
+import { BlksnapError, ERRNO, errnoError } from '../../../shared/errors';
+
+const UNKNOWN = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
+let dir = '';
+let emu: Emulator | null = null;
+let service: BlksnapService | null = null;
+afterEach(async () => {
+  await service?.close();
+  await emu?.close();
+  service = null;
+  emu = null;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function on(flavour: Flavour): Promise<BlksnapService> {
+  dir = mkdtempSync(join(tmpdir(), 'meanings-'));
+  emu = await createEmulator({ stateDir: dir, flavour });
+  await emu.createDevice('vda', 2 ** 22);
+  service = createService(emu, { dataDir: dir, pollIntervalMs: 60_000 });
+  return service;
+}
+
+const message = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e as BlksnapError).message);
+
+/** What the v2 kernel client says for an ioctl failing with `code` (its own fail(): the dialect's table). */
+function kernelV2(op: 'SNAPSHOT_DESTROY' | 'SNAPSHOT_TAKE' | 'ATTACH', code: 'ENODEV' | 'ESRCH' | 'EALREADY'): string {
+  return syscallError({ ret: -1, errno: ERRNO[code][0], errnoName: code }, op, meanings(V2_MEANINGS[op])).message;
+}
+
+describe('the emulator fails in the kernel client\'s words', () => {
+  it('upstream: destroy and take of an unknown id, attach twice', async () => {
+    const s = await on('upstream');
+    expect(await message(s.snapshotDestroy({ id: UNKNOWN }))).toBe(kernelV2('SNAPSHOT_DESTROY', 'ENODEV'));
+    expect(await message(s.snapshotTake({ id: UNKNOWN }))).toBe(kernelV2('SNAPSHOT_TAKE', 'ESRCH'));
+    await s.attach({ device: '/dev/vda' });
+    expect(await message(s.attach({ device: '/dev/vda' }))).toBe(kernelV2('ATTACH', 'EALREADY'));
+  });
+
+  it('VAL-7.0: destroy of an unknown id', async () => {
+    const s = await on('val-7.0');
+    expect(await message(s.snapshotDestroy({ id: UNKNOWN }))).toBe(kernelV2('SNAPSHOT_DESTROY', 'ENODEV'));
+  });
+
+  it('v1: destroy of an unknown id, as the v1 client says it', async () => {
+    const s = await on('v1');
+    expect(await message(s.snapshotDestroy({ id: UNKNOWN }))).toBe('SNAPSHOT_DESTROY: ENODEV (No such device): no such snapshot (v1 answers ENODEV for an unknown id)');
+  });
+});
+
+describe('the table', () => {
+  it('keeps what it has no words for, and errors of other requests (opening the device)', () => {
+    const open = errnoError('ENOENT', 'OPEN_DEVICE', 'no such device node');
+    expect(inTableWords('lk6.15', 'attach', open)).toBe(open);
+    const app = new BlksnapError({ code: 'EGUARD', message: 'refused' });
+    expect(inTableWords('v1', 'snapshotTake', app)).toBe(app);
+  });
+
+  it('names the v1 TAKE failure that destroys the snapshot', () => {
+    expect(meaningOf('v1', 'snapshotTake', 'EFAULT')?.meaning).toMatch(/v1 destroys a snapshot whose TAKE fails/);
+  });
+});
