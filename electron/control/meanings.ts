@@ -6,8 +6,8 @@
 import { BlksnapError, errnoError, isErrnoName, type ErrnoName } from '../../shared/errors';
 import type { DialectId } from '../../shared/schemas';
 import { DIALECTS } from './kernel/dialects';
-import type { V2Dialect, V2Operation } from './kernel/v2/dialect';
-import { V2_MEANINGS } from './kernel/v2/meanings';
+import type { V2Dialect, V2Operation } from './kernel/dialects/v2-family/dialect';
+import { V2_MEANINGS } from './kernel/dialects/v2-family/meanings';
 import { COMMON_MEANINGS, meanings, type Meanings } from './kernel/errno';
 import type { BlksnapControl } from './types';
 

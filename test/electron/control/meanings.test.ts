@@ -8,7 +8,7 @@ import { createEmulator, type Emulator } from '../../../electron/control/emulato
 import type { Flavour } from '../../../electron/control/emulator/flavours';
 import { inTableWords, meaningOf } from '../../../electron/control/meanings';
 import { syscallError, meanings } from '../../../electron/control/kernel/errno';
-import { V2_MEANINGS } from '../../../electron/control/kernel/v2/meanings';
+import { V2_MEANINGS } from '../../../electron/control/kernel/dialects/v2-family/meanings';
 import { createService, type BlksnapService } from '../../../electron/service';
 import { BlksnapError, ERRNO, errnoError } from '../../../shared/errors';
 
