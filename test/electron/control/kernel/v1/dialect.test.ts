@@ -46,11 +46,11 @@ describe('v1 in the dialect registry', () => {
     expect(f.requests).toEqual([V1_REQUEST.VERSION]);
   });
 
-  it('opens VAL-6.0 at /dev/blksnap with its module name, unverified (no trace of 6.0)', async () => {
+  it('opens VAL-6.0 at /dev/blksnap with its module name, verified against the VAL-6.0 source (names only differ)', async () => {
     const f = fixture('blksnap');
     const c = await kernelDialect('v1')?.open({ env: f.env, version: { major: 1, minor: 0, revision: 0, build: 0 }, reason: 'probe' });
     expect(f.opened).toEqual([join(f.root, 'dev', 'blksnap')]);
-    expect(c?.info).toMatchObject({ verified: false, controlNode: '/dev/blksnap', dialectLabel: expect.stringMatching(/6\.0/) });
+    expect(c?.info).toMatchObject({ verified: true, controlNode: '/dev/blksnap', dialectLabel: expect.stringMatching(/6\.0/) });
     expect(await c?.parameters()).toHaveProperty('diff_storage_minimum');
   });
 
