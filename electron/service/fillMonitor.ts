@@ -116,7 +116,8 @@ export class FillMonitor {
   }
 
   forget(id: string): void {
-    this.unsaved ||= this.histories.delete(id);
+    // Not `unsaved ||= delete(...)`: that skips the delete whenever something is unsaved already.
+    if (this.histories.delete(id)) this.unsaved = true;
     this.usage.delete(id);
   }
 
