@@ -3,6 +3,7 @@
 import type { VmArea } from '../harness';
 import { errors } from './errors';
 import { events } from './events';
+import { fixes19 } from './fixes19';
 import { lifecycle } from './lifecycle';
 import { overflow } from './overflow';
 import { processes } from './processes';
@@ -10,4 +11,4 @@ import { scenario } from './scenario';
 import { v1 } from './v1';
 import { web } from './web';
 
-export const AREAS: readonly VmArea[] = [lifecycle, errors, events, overflow, v1, processes, web, scenario];
+export const AREAS: readonly VmArea[] = [lifecycle, errors, events, overflow, v1, processes, web, fixes19, scenario];

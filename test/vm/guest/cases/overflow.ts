@@ -75,7 +75,6 @@ export const overflow: VmArea = {
     {
       name: 'v1: overflow without a running stretch service is reported by snapshot_info',
       when: isV1,
-      knownBug: 'issue 19 item 5',
       timeoutMs: 420_000,
       async run(ctx) {
         await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);

@@ -1,0 +1,111 @@
+// The reproductions of issue 19 on the real module, one case per fix not covered elsewhere
+// (items 1, 3 and 5 are cases in v1.ts, processes.ts and overflow.ts). Each command is a
+// separate blksnapctl run (ctx.cli boots a service per command), as in the reports.
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunningProcess, type VmArea } from '../harness';
+import { check, createSnapshot, equal, isUpstream, isV1, match, SMALL_MINIMUM_SECTORS, storeDir } from './util';
+
+const ID_LINE = /^([0-9a-f-]{36})$/m;
+
+export const fixes19: VmArea = {
+  area: 'issue 19 fixes',
+  cases: [
+    {
+      name: 'item 2: a dead snapshot\'s leftover manifest does not disable stretching in its directory',
+      when: isV1,
+      timeoutMs: 240_000,
+      async run(ctx) {
+        await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);
+        const dir = storeDir(ctx);
+        const boot = (await ctx.shOk('cat /proc/sys/kernel/random/boot_id')).trim();
+        const dead = '11111111-2222-4333-8444-555555555555';
+        writeFileSync(join(dir, 'diff_storage#0'), Buffer.alloc(4096));
+        writeFileSync(join(dir, `.blksnap-stretch-${dead}.json`), JSON.stringify({ version: 1, snapshotId: dead, bootId: boot, createdAtMs: 0, limitBytes: 1 << 20, files: [join(dir, 'diff_storage#0')] }));
+        const created = await ctx.ok('snapshot_create', '-f', dir, '-l', '128M', '-d', ctx.dev);
+        const id = match(created.stdout, ID_LINE, 'snapshot_create id')[1]!;
+        const files = readdirSync(dir).filter((f) => f.startsWith('diff_storage#')).sort();
+        check(files.length >= 2, `no storage beside the leftover: ${files.join(' ')}; stderr: ${created.stderr.trim()}`);
+        await ctx.ok('snapshot_take', '-i', id);
+        await ctx.ok('snapshot_destroy', '-i', id);
+        check(readdirSync(dir).includes('diff_storage#0'), 'the leftover of the other snapshot was deleted within the boot');
+      },
+    },
+    {
+      name: 'item 4: a corrupted event one run drained reaches snapshot_waitevent in a later run',
+      when: isV1,
+      timeoutMs: 420_000,
+      async run(ctx) {
+        await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);
+        const id = await createSnapshot(ctx, '64M');
+        await ctx.ok('snapshot_take', '-i', id);
+        // 160 MiB of writes into 64 MiB of storage, while no run is pumping.
+        await ctx.shOk(`dd if=/dev/urandom of=${ctx.dev} bs=1M count=160 oflag=direct 2>/dev/null`);
+        // A run whose pump drains the queue (snapshot_info refreshes the snapshot list).
+        await ctx.ok('snapshot_info', '-d', ctx.dev);
+        const seen: string[] = [];
+        for (let i = 0; i < 40 && !seen.includes('event=corrupted'); i++) {
+          const r = await ctx.cli('snapshot_waitevent', '-i', id, '-t', '0');
+          const event = r.lines.find((l) => l.startsWith('event='));
+          if (event) seen.push(event);
+          else if (r.lines.includes('result=timeout')) await new Promise((res) => setTimeout(res, 250));
+          else break;
+        }
+        check(seen.includes('event=corrupted'), `snapshot_waitevent never gave the corrupted event: ${seen.join(' ')}`);
+        await ctx.cli('snapshot_destroy', '-i', id);
+      },
+    },
+    {
+      name: 'item 7: snapshot_take without storage is refused in a later run; the snapshot stays',
+      when: isV1,
+      timeoutMs: 120_000,
+      async run(ctx) {
+        const created = await ctx.ok('snapshot_create', '-d', ctx.dev);
+        const id = match(created.stdout, ID_LINE, 'snapshot_create id')[1]!;
+        const take = await ctx.cli('snapshot_take', '-i', id);
+        equal(take.code, 1, 'snapshot_take exit code');
+        match(take.stderr, /no difference storage yet/, 'snapshot_take refusal');
+        check((await ctx.ok('snapshot_collect')).stdout.includes(id), 'the module destroyed the snapshot (the TAKE reached it)');
+        await ctx.ok('snapshot_destroy', '-i', id);
+      },
+    },
+    {
+      name: 'item 8: blksnapctl --backend kernel talks to a running app on the kernel',
+      timeoutMs: 300_000,
+      async run(ctx) {
+        const dialect = ctx.guest.forceDialect ? ['--dialect', ctx.guest.dialect] : [];
+        const app = new RunningProcess(process.execPath, ['/app/dist/web/main.mjs', '--web', '--no-open', '--backend', 'kernel', ...dialect, '--emulator-dir', ctx.stateDir]);
+        try {
+          await app.waitFor(/http:\/\/127\.0\.0\.1:\d+\/\?token=\w+/, 90_000);
+          const r = await ctx.cli('version');
+          equal(r.code, 0, 'version through the app');
+          match(r.stderr, /the running blksnap Manager \(pid \d+\) owns the blksnap module; its backend applies and --backend.* is ignored/, 'the note');
+        } finally {
+          await app.stop();
+        }
+      },
+    },
+    {
+      name: 'items 13-14: the probe names the patch set with every block device attached',
+      when: isUpstream,
+      timeoutMs: 240_000,
+      async run(ctx) {
+        const devices = (await ctx.shOk('ls /sys/class/block')).split(/\s+/).filter(Boolean);
+        const withFilter: string[] = [];
+        for (const name of devices) {
+          if ((await ctx.sh(`test -f /sys/class/block/${name}/filter`)).code !== 0) continue;
+          withFilter.push(name);
+          await ctx.cli('attach', '-d', `/dev/${name}`);
+        }
+        ctx.note(`attached: ${withFilter.join(' ')}`);
+        try {
+          // No --dialect: the probe alone, in a fresh process.
+          const r = await ctx.sh(`${process.execPath} /app/dist/cli/blksnapctl.mjs --backend kernel --emulator-dir ${ctx.stateDir} version --json`, { timeoutMs: 120_000 });
+          equal(JSON.parse(r.stdout.split('\n')[0] ?? '{}').dialect, ctx.guest.dialect, `dialect detected (${r.stderr.trim()})`);
+        } finally {
+          for (const name of withFilter) await ctx.cli('detach', '-d', `/dev/${name}`);
+        }
+      },
+    },
+  ],
+};
