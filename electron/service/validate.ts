@@ -17,8 +17,16 @@ export async function callValidated(api: BlksnapApi, method: unknown, args: unkn
     const name = typeof method === 'string' ? method.slice(0, 64) : typeof method;
     return { ok: false, error: appError('EBADARG', `Unknown method ${JSON.stringify(name)}`, { field: 'method', expected: 'a method of the BlksnapApi contract' }).toInfo() };
   }
+  if (args === null) {
+    return { ok: false, error: appError('EBADARG', `${method}: arguments are an object ({} for none), not null`, { method, field: '(arguments)', expected: 'an object' }).toInfo() };
+  }
   const parsed = API[method].args.safeParse(args ?? {});
   if (!parsed.success) return { ok: false, error: validationError(method, parsed.error).toInfo() };
+  // The schemas strip fields they do not know; a misspelled `force` must not be silently dropped.
+  const unknown = unknownField(args ?? {}, parsed.data, []);
+  if (unknown) {
+    return { ok: false, error: appError('EBADARG', `${method}: ${unknown}: unexpected field (misspelled?)`, { method, field: unknown, expected: 'only the fields of the contract' }).toInfo() };
+  }
   try {
     const fn = api[method] as (a: unknown, c: CallContext) => Promise<unknown>;
     return { ok: true, result: await fn.call(api, parsed.data, context) };
@@ -27,6 +35,27 @@ export async function callValidated(api: BlksnapApi, method: unknown, args: unkn
     error.operation ??= method;
     return { ok: false, error };
   }
+}
+
+/** The path of the first field of `input` the parsed value no longer has (stripped as unknown); null when none. */
+export function unknownField(input: unknown, parsed: unknown, path: string[]): string | null {
+  if (input instanceof Uint8Array || typeof input !== 'object' || input === null) return null;
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  if (Array.isArray(input)) {
+    if (!Array.isArray(parsed)) return null;
+    for (let i = 0; i < input.length; i++) {
+      const found = unknownField(input[i], parsed[i], [...path, String(i)]);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const key of Object.keys(input)) {
+    const here = [...path, key];
+    if (!Object.hasOwn(parsed, key)) return here.join('.');
+    const found = unknownField((input as Record<string, unknown>)[key], (parsed as Record<string, unknown>)[key], here);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** A zod failure as EBADARG naming the first offending field and what was expected. */

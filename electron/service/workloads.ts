@@ -24,6 +24,13 @@ export class Workloads {
 
   async begin(spec: ApiArgs<'workloadStart'>): Promise<ApiResult<'workloadStart'>> {
     const emu = requireEmulator(this.control, 'workloadStart');
+    // Checked up front: a workload on a device that is not there would answer running: true and fail later.
+    const device = (await emu.listDevices()).find((d) => d.path === spec.device);
+    if (!device) throw appError('EBADARG', `workloadStart: ${spec.device} is not an emulated device (create it first)`, { field: 'device', expected: 'the path of an emulated device' });
+    const end = (spec.offsetBytes ?? 0) + (spec.lengthBytes ?? 0);
+    if (end > device.capacitySectors * 512) {
+      throw appError('EBADARG', `workloadStart: the region ends at byte ${end}, past the end of ${spec.device} (${device.capacitySectors * 512} bytes)`, { field: 'lengthBytes', expected: 'a region inside the device' });
+    }
     let wasRunning = true;
     const handle = this.start(emu, spec, (status) => {
       this.publish();
