@@ -17,6 +17,7 @@ export interface ResolverOptions {
 
 const DEFAULT_WALK: WalkLimits = { maxFiles: 2_000_000, maxMs: 10 * 60_000 };
 const MAX_RANGES_RETURNED = 100_000;
+const RUNNING_STALE_MS = 2000;
 
 export class ChangedFilesResolver {
   private readonly jobs = new Map<string, ResolveJob>();
@@ -52,6 +53,8 @@ export class ChangedFilesResolver {
     const job = this.job(args.jobId);
     const c = job.collector;
     const offset = args.offset ?? 0;
+    // While a run goes on, polls reuse an order at most this old: sorting must not starve the tools' output.
+    const staleMs = job.state === 'running' ? RUNNING_STALE_MS : 0;
     return {
       jobId: job.id,
       device: job.device,
@@ -67,8 +70,8 @@ export class ChangedFilesResolver {
       totals: c.totals(),
       fileCount: c.fileCount,
       offset,
-      files: c.page(offset, args.limit ?? 100, args.sort ?? 'changedBytes', args.descending ?? true),
-      directories: c.directories(args.directories ?? 20),
+      files: c.page(offset, args.limit ?? 100, args.sort ?? 'changedBytes', args.descending ?? true, staleMs),
+      directories: c.directories(args.directories ?? 20, staleMs),
       cached: job.starts > 1,
     };
   }

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
@@ -18,6 +18,9 @@ import { GenerationNotice } from './GenerationNotice';
 import { ImageAccess } from './ImageAccess';
 import { MapAsOf } from './MapAsOf';
 import { nearWrap, wrapWarning } from '../../../shared/cbt';
+import { ChangedFilesPanel } from './changedFiles/ChangedFilesPanel';
+import { OwnerLine } from './changedFiles/OwnerLine';
+import type { CellHit } from '../../heatmap/view';
 
 export function DeviceDetailView({ path }: { path: string }) {
   const device = useAppStore((s) => s.devices.find((d) => d.path === path));
@@ -73,6 +76,8 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const [sinceText, setSinceText] = useState(String(Math.max(0, cbt.changesNumber - 1)));
   const [highlight, setHighlight] = useState(false);
   const [selection, setSelection] = useState<BlockSelection | null>(null);
+  const [filesJob, setFilesJob] = useState<string | null>(null);
+  const [fileHighlight, setFileHighlight] = useState<{ path: string; blocks: BlockSelection[] } | null>(null);
 
   // v1: the module hands out the CBT map only while the device is in a taken snapshot.
   const mapReadable = !needsTaken || (device.snapshot?.image ?? '') !== '';
@@ -109,6 +114,10 @@ function CbtSection({ device }: { device: DeviceSummary }) {
     () => (highlight && sinceValid ? { kind: 'since', sinceChangeNumber: sinceNumber } : { kind: 'recency', lo, hi }),
     [highlight, sinceValid, sinceNumber, lo, hi],
   );
+
+  const ownerRow = useCallback((hit: CellHit) => (filesJob
+    ? <OwnerLine jobId={filesJob} offsetBytes={hit.firstBlock * cbt.blockSizeBytes} lengthBytes={hit.blockCount * cbt.blockSizeBytes} />
+    : null), [filesJob, cbt.blockSizeBytes]);
 
   const exportAction = useAction(async (format: 'json' | 'csv') => {
     const result = await api.exportChangedRanges({ device: device.path, sinceChangeNumber: sinceNumber, format });
@@ -154,6 +163,8 @@ function CbtSection({ device }: { device: DeviceSummary }) {
               label={`CBT heatmap of ${device.path}: ${map.length.toLocaleString('en-US')} blocks of ${formatBytes(cbt.blockSizeBytes)}`}
               selection={selection}
               onSelect={setSelection}
+              highlights={fileHighlight?.blocks}
+              tooltipExtra={ownerRow}
             />
             <HeatmapLegend mode={mode} changesNumber={cbt.changesNumber} />
             {selection && (
@@ -210,6 +221,14 @@ function CbtSection({ device }: { device: DeviceSummary }) {
         <ErrorMessage message={exportAction.error} onDismiss={exportAction.clearError} />
       </Section>
       <ImageAccess device={device} sinceChangeNumber={sinceValid ? sinceNumber : Math.max(0, cbt.changesNumber - 1)} />
+      <ChangedFilesPanel
+        device={device.path}
+        blockSizeBytes={cbt.blockSizeBytes}
+        sinceChangeNumber={sinceValid ? sinceNumber : null}
+        onJob={setFilesJob}
+        onHighlight={setFileHighlight}
+        highlightedPath={fileHighlight?.path ?? null}
+      />
       <MarkDirtyForm device={device} onMarked={() => setReloads((n) => n + 1)} />
     </>
   );

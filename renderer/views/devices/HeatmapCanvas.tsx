@@ -1,12 +1,12 @@
 // The CBT map on a canvas. Per frame: one pyramid lookup per pixel into an ImageData, drawn in
 // the next animation frame (several view changes in one frame draw once). No per-block state.
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent as ReactMouseEvent } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
 import { buildLut, type HeatmapMode } from '../../heatmap/palette';
 import type { CbtPyramid } from '../../heatmap/pyramid';
 import { renderHeatmap, tintBlocks } from '../../heatmap/render';
 import type { MapGeometry } from '../../heatmap/summary';
 import {
-  clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type ViewState,
+  clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type CellHit, type ViewState,
 } from '../../heatmap/view';
 import { cursorHover, describeCell, HeatmapTooltip, type Hover } from './HeatmapTooltip';
 
@@ -25,11 +25,15 @@ export interface HeatmapCanvasProps {
   onSelect?: (selection: BlockSelection | null) => void;
   /** The canvas is as tall as the whole map needs at its fitting zoom, up to this. */
   maxHeightPx?: number;
+  /** Block runs tinted besides the selection (a changed file's blocks). */
+  highlights?: readonly BlockSelection[];
+  /** More tooltip rows about a cell (the files that own it). */
+  tooltipExtra?: (hit: CellHit) => ReactNode;
 }
 
 const DEFAULT_WIDTH = 960;
 
-export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = 384, selection = null, onSelect }: HeatmapCanvasProps) {
+export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = 384, selection = null, onSelect, highlights, tooltipExtra }: HeatmapCanvasProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const imageRef = useRef<ImageData | null>(null);
@@ -79,8 +83,9 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     const layout = layoutFor(view, widthPx, heightPx);
     renderHeatmap(pyramid, layout, lut, pixels);
     if (selection) tintBlocks(layout, pyramid.blockCount, selection.firstBlock, selection.lastBlock, pixels);
+    for (const h of highlights ?? []) tintBlocks(layout, pyramid.blockCount, h.firstBlock, h.lastBlock, pixels);
     ctx.putImageData(image, 0, 0);
-  }, [pyramid, view, widthPx, heightPx, lut, selection]);
+  }, [pyramid, view, widthPx, heightPx, lut, selection, highlights]);
 
   useEffect(() => {
     if (frameRef.current === null) frameRef.current = requestAnimationFrame(draw);
@@ -237,6 +242,7 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
           data-columns={cols}
           data-cell-px={layout.cellPx}
           data-blocks-per-cell={2 ** layout.level}
+          data-highlight-runs={highlights?.length ?? 0}
           onKeyDown={onKeyDown}
           onMouseMove={onMouseMove}
           onMouseLeave={() => { setHover(null); dragRef.current = null; selectRef.current = null; }}
@@ -268,7 +274,7 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
               aria-hidden="true"
               style={{ left: hover.hit.col * layout.cellPx - 1, top: hover.hit.row * layout.cellPx - 1, width: layout.cellPx + 2, height: layout.cellPx + 2 }}
             />
-            <HeatmapTooltip id={tooltipId} hover={hover} map={map} geometry={geometry} sinceChangeNumber={sinceChangeNumber} widthPx={widthPx} />
+            <HeatmapTooltip id={tooltipId} hover={hover} map={map} geometry={geometry} sinceChangeNumber={sinceChangeNumber} widthPx={widthPx} extra={tooltipExtra?.(hover.hit)} />
           </>
         )}
       </div>

@@ -1,5 +1,6 @@
 // What the heatmap shows about one cell: the tooltip (pointer or keyboard cursor), the spoken
 // summary, and the cell under the keyboard cursor.
+import type { ReactNode } from 'react';
 import { formatBytes } from '../../../shared/units';
 import { blockSpan, bucketDetail, type MapGeometry } from '../../heatmap/summary';
 import type { CellHit, ViewState } from '../../heatmap/view';
@@ -24,8 +25,10 @@ export function describeCell(hit: CellHit, map: Uint8Array, sinceChangeNumber: n
   return `${where}: ${what}.`;
 }
 
-export function HeatmapTooltip({ id, hover, map, geometry, sinceChangeNumber, widthPx }: {
+export function HeatmapTooltip({ id, hover, map, geometry, sinceChangeNumber, widthPx, extra }: {
   id: string; hover: Hover; map: Uint8Array; geometry: MapGeometry; sinceChangeNumber: number | null; widthPx: number;
+  /** More rows (dt/dd pairs) about the cell, e.g. the files that own it. */
+  extra?: ReactNode;
 }) {
   const { hit } = hover;
   const detail = bucketDetail(map, hit.firstBlock, hit.blockCount, sinceChangeNumber);
@@ -58,6 +61,7 @@ export function HeatmapTooltip({ id, hover, map, geometry, sinceChangeNumber, wi
             <dd>{single ? (detail.newerThanN ? 'changed' : 'not changed') : `${detail.newerThanN.toLocaleString('en-US')} blocks changed`}</dd>
           </>
         )}
+        {extra}
       </dl>
     </div>
   );
