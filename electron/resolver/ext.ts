@@ -47,8 +47,9 @@ async function readGeometryAndFree(source: string, sink: FsSink): Promise<Geomet
   return { blockSize, blockCount, usedInodes: inodes !== null && freeInodes !== null ? inodes - freeInodes : null };
 }
 
-const HEAD_RE = /^(.*) has \d+ block\(s\), i_size is (\d+)$/;
-const TAIL_RE = /^(.*): \d+ contiguous extents( \(dir\))?$/;
+const SIZE_MARK = ', i_size is ';
+const FILE_TAIL = ' contiguous extents';
+const DIR_TAIL = ' contiguous extents (dir)';
 
 interface Hit { path: string; name: string; bytes: number }
 
@@ -71,25 +72,28 @@ async function walkFiles(source: string, geo: Geometry, sink: FsSink): Promise<H
         if (ext) extents.push(ext[0] * geo.blockSize, ext[1] * geo.blockSize);
         return;
       }
-      if (line.endsWith('(dir)') || line.endsWith('extents')) {
-        const tail = TAIL_RE.exec(line);
-        if (!tail || tail[1] !== name) return;
+      const isDir = line.endsWith(DIR_TAIL);
+      if (name !== null && (isDir || line.endsWith(FILE_TAIL)) && line.startsWith(name) && line.charCodeAt(name.length) === 58) {
         seen++;
         // A second name of a hard-linked file has the same first block: count its bytes once.
         const firstBlock = extents[0];
         const duplicate = firstBlock !== undefined && seenFirstBlocks.has(firstBlock);
         if (firstBlock !== undefined) seenFirstBlocks.add(firstBlock);
-        const path = normalise(name);
-        const bytes = duplicate ? 0 : sink.file(path, tail[2] ? 'directory' : 'file', size, null, extents);
-        if (bytes > 0) hits.push({ path, name, bytes });
+        if (!duplicate) {
+          const path = normalise(name);
+          const bytes = sink.file(path, isDir ? 'directory' : 'file', size, null, extents);
+          if (bytes > 0) hits.push({ path, name, bytes });
+        }
         name = null;
         if ((seen & 0x3fff) === 0) sink.progress(phase, seen, geo.usedInodes);
         return;
       }
-      const head = line.includes(' has ') ? HEAD_RE.exec(line) : null;
-      if (head) {
-        name = head[1]!;
-        size = Number(head[2]);
+      // "<name> has <n> block(s), i_size is <size>"
+      const sizeAt = line.lastIndexOf(SIZE_MARK);
+      const hasAt = sizeAt > 0 ? line.lastIndexOf(' has ', sizeAt) : -1;
+      if (hasAt > 0 && line.startsWith(' block(s)', line.indexOf(' ', hasAt + 5))) {
+        name = line.slice(0, hasAt);
+        size = Number(line.slice(sizeAt + SIZE_MARK.length));
         extents = [];
       }
     },
@@ -100,16 +104,26 @@ async function walkFiles(source: string, geo: Geometry, sink: FsSink): Promise<H
 
 /** "   0   logical   physical  [expected]  length" → [physical, length]; null for the column header. */
 function extentOf(line: string): [number, number] | null {
-  const f = line.trim().split(/\s+/);
-  if (f.length < 4 || f.length > 5 || f[0] === 'ext') return null;
-  const physical = Number(f[2]);
-  const length = Number(f[f.length - 1]);
-  return Number.isFinite(physical) && Number.isFinite(length) ? [physical, length] : null;
+  const f: number[] = [];
+  let i = 0;
+  while (i < line.length && f.length < 6) {
+    while (line.charCodeAt(i) === 32) i++;
+    if (i >= line.length) break;
+    let value = 0;
+    const start = i;
+    for (let c = line.charCodeAt(i); c >= 48 && c <= 57; c = line.charCodeAt(++i)) value = value * 10 + (c - 48);
+    if (i === start || (i < line.length && line.charCodeAt(i) !== 32)) return null;
+    f.push(value);
+  }
+  if (f.length < 4 || f.length > 5) return null;
+  return [f[2]!, f[f.length - 1]!];
 }
 
 /** filefrag names children of "/" as "//name". */
 function normalise(name: string): string {
-  return `/${name.replace(/^\/+/, '')}`;
+  let i = 0;
+  while (name.charCodeAt(i) === 47) i++;
+  return `/${name.slice(i)}`;
 }
 
 async function readMtimes(source: string, hits: Hit[], sink: FsSink): Promise<void> {
