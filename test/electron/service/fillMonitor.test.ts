@@ -20,7 +20,7 @@ async function setup(kind: 'kernel' | 'emulator' = 'emulator', settings = SETTIN
     usage.filledSectors = filledSectors;
     await fill.sample([id]);
   };
-  const warnings = () => notices.list().filter((e) => e.kind === 'warning');
+  const warnings = () => notices.list().filter((e) => e.level === 'warning' && e.snapshotId === id);
   return { control, bus, pushed, fill, id, usage, at, warnings };
 }
 
