@@ -9,6 +9,7 @@ import { startOptionalMetrics } from './metrics/optional';
 import { shareService } from './web/runtime';
 import { registerIpc } from './ipc';
 import { PAGE_CSP, PAGE_SCHEME, PAGE_URL, isOwnPage, pageResponse } from './ipc/page';
+import { isAllowedExternalLink } from './ipc/externalLinks';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rendererDir = join(here, '..', 'renderer');
@@ -26,7 +27,7 @@ app.on('web-contents-created', (_event, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
     // Links to documentation open in the user's browser, never inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    if (isAllowedExternalLink(url)) void shell.openExternal(url);
     return { action: 'deny' };
   });
 });
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   await app.whenReady();
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Checks (navigator.permissions, clipboard, media) are answered no as well, not only requests.
+  ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [PAGE_CSP] } });
   });

@@ -35,6 +35,11 @@ export interface WebServerOptions {
   metrics?: MetricsCollector;
   /** A non-loopback host needs allowRemote and TLS (remote.ts); otherwise startWebServer refuses. */
   remote?: RemoteAccess;
+  /** A connection that has not sent a whole request by then is closed (default 10 s). */
+  preAuthTimeoutMs?: number;
+  /** Open TCP connections at most (default 64); WebSocket sessions at most (default 32). */
+  maxConnections?: number;
+  maxSessions?: number;
 }
 
 export interface WebServer {
@@ -55,6 +60,9 @@ export interface WebServer {
 }
 
 const STATE_TOPICS: readonly PushTopic[] = ['devices', 'snapshots', 'backend', 'workloads'];
+const PRE_AUTH_TIMEOUT_MS = 10_000;
+const MAX_CONNECTIONS = 64;
+const MAX_SESSIONS = 32;
 /** The largest frame: one emuWrite's bytes plus its header (a frame's decoded size is checked in Connection). */
 const MAX_MESSAGE_BYTES = MAX_IO_BYTES + 2 ** 20;
 
@@ -109,9 +117,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       else res.destroy();
     });
   };
+  // Before a request is whole (and so before the token is seen) a connection gets little time.
+  const preAuthMs = options.preAuthTimeoutMs ?? PRE_AUTH_TIMEOUT_MS;
+  const timeouts = { headersTimeout: preAuthMs, requestTimeout: preAuthMs, keepAliveTimeout: Math.min(5000, preAuthMs), connectionsCheckingInterval: Math.min(1000, preAuthMs) };
   const server = remote.tlsCertFile && remote.tlsKeyFile
-    ? createTlsServer({ cert: readFileSync(remote.tlsCertFile), key: readFileSync(remote.tlsKeyFile) }, onRequest)
-    : createServer(onRequest);
+    ? createTlsServer({ cert: readFileSync(remote.tlsCertFile), key: readFileSync(remote.tlsKeyFile), handshakeTimeout: preAuthMs, ...timeouts }, onRequest)
+    : createServer(timeouts, onRequest);
+  server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
+  const maxSessions = options.maxSessions ?? MAX_SESSIONS;
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     securityHeaders(res, csp);
@@ -149,6 +162,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!hostOk(req)) return rejectUpgrade(socket, 421, 'Misdirected Request');
     if (!originOk(req)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (!authorized(req, url)) return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (connections.size >= maxSessions) return rejectUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const connection = new Connection(ws, service, (topic) => latest.get(topic));
       connections.add(connection);
