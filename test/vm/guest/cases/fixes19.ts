@@ -60,7 +60,8 @@ export const fixes19: VmArea = {
       when: isV1,
       timeoutMs: 120_000,
       async run(ctx) {
-        const created = await ctx.ok('snapshot_create', '-d', ctx.dev);
+        // -l 0: the stretch service may allocate nothing, so no storage reaches the module.
+        const created = await ctx.ok('snapshot_create', '-f', storeDir(ctx), '-l', '0', '-d', ctx.dev);
         const id = match(created.stdout, ID_LINE, 'snapshot_create id')[1]!;
         const take = await ctx.cli('snapshot_take', '-i', id);
         equal(take.code, 1, 'snapshot_take exit code');
