@@ -60,8 +60,8 @@ export const fixes19: VmArea = {
       when: isV1,
       timeoutMs: 120_000,
       async run(ctx) {
-        // -l 0: the stretch service may allocate nothing, so no storage reaches the module.
-        const created = await ctx.ok('snapshot_create', '-f', storeDir(ctx), '-l', '0', '-d', ctx.dev);
+        // -l 1K, below one page: the stretch service allocates nothing, so no storage reaches the module.
+        const created = await ctx.ok('snapshot_create', '-f', storeDir(ctx), '-l', '1K', '-d', ctx.dev);
         const id = match(created.stdout, ID_LINE, 'snapshot_create id')[1]!;
         const take = await ctx.cli('snapshot_take', '-i', id);
         equal(take.code, 1, 'snapshot_take exit code');
