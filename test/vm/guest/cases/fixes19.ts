@@ -3,6 +3,7 @@
 // separate blksnapctl run (ctx.cli boots a service per command), as in the reports.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bootService } from '../../../../electron/app/boot';
 import { RunningProcess, type VmArea } from '../harness';
 import { check, createSnapshot, equal, isUpstream, isV1, match, SMALL_MINIMUM_SECTORS, storeDir } from './util';
 
@@ -60,9 +61,15 @@ export const fixes19: VmArea = {
       when: isV1,
       timeoutMs: 120_000,
       async run(ctx) {
-        // -l 1K, below one page: the stretch service allocates nothing, so no storage reaches the module.
-        const created = await ctx.ok('snapshot_create', '-f', storeDir(ctx), '-l', '1K', '-d', ctx.dev);
-        const id = match(created.stdout, ID_LINE, 'snapshot_create id')[1]!;
+        // A run that created the snapshot without a storage directory (the service allows it on v1,
+        // with a warning; blksnapctl requires -f): nothing answers the module's request.
+        const booted = await bootService({ backend: 'kernel', dialect: null, emulate: 'upstream', emulatorDir: ctx.stateDir });
+        let id: string;
+        try {
+          id = (await booted.service.snapshotCreate({ devices: [ctx.dev], diffStoragePath: null, diffStorageLimitSectors: 0 })).id;
+        } finally {
+          await booted.close();
+        }
         const take = await ctx.cli('snapshot_take', '-i', id);
         equal(take.code, 1, 'snapshot_take exit code');
         match(take.stderr, /no difference storage yet/, 'snapshot_take refusal');
