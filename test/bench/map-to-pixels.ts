@@ -5,7 +5,7 @@
 // Target (issue 16): p50 ≤ 20 ms, p95 ≤ 50 ms. Prints figures; asserts nothing on time.
 //   npm run bench -- map-to-pixels [--runs=N]
 import { seededRandom } from '../../shared/random';
-import { launchChromium, machine, MAP_BLOCKS, MAP_DEVICE_BYTES, ms, option, patchMap, report, startApp, stats } from './_app';
+import { launchChromium, machine, mainThreadTasks, MAP_BLOCKS, MAP_DEVICE_BYTES, ms, option, patchMap, report, startApp, stats } from './_app';
 
 const RUNS = option('runs', 30);
 const WARMUP = 5;
@@ -85,7 +85,12 @@ async function main(): Promise<void> {
       }, undefined, { polling: 100 });
       const toPut: number[] = [];
       const toFrame: number[] = [];
+      let cpuFrom = process.cpuUsage();
       for (let i = 0; i < WARMUP + RUNS; i++) {
+        if (i === WARMUP) {
+          await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
+          cpuFrom = process.cpuUsage();
+        }
         const t = await page.evaluate(() => new Promise<{ put: number; frame: number }>((resolve, reject) => {
           const w = window as unknown as Probe;
           const button = [...document.querySelectorAll('button')].find((b) => /reload map/i.test(b.textContent ?? ''));
@@ -109,13 +114,17 @@ async function main(): Promise<void> {
         }
         await page.waitForTimeout(50);
       }
+      const serverCpu = process.cpuUsage(cpuFrom);
+      const tasks = mainThreadTasks(await browser.stopTracing());
       await page.close();
+      const pageCpu = tasks.reduce((sum, t) => sum + (Number.isNaN(t.cpuMs) ? 0 : t.cpuMs), 0);
       const s = stats(toPut);
       const f = stats(toFrame);
       console.log(`\n${name} map (${changed.toLocaleString('en-US')} changed blocks): click → pixels in the canvas`);
       report('p50', s.p50, 20, ms);
       report('p95', s.p95, 50, ms);
       console.log(`  max ${ms(s.max)}; click → the frame after (painted): p50 ${ms(f.p50)}, p95 ${ms(f.p95)}`);
+      console.log(`  CPU time per reload: the page's main thread ${ms(pageCpu / RUNS)}, this process (service, web server, driver) ${ms((serverCpu.user + serverCpu.system) / 1000 / RUNS)}; the rest of the wall time is waiting (for a core, or between processes)`);
     }
   } finally {
     await browser.close();
