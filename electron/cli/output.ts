@@ -1,9 +1,12 @@
 // Where a verb's results go: the upstream tool's text lines, or with --json one JSON document
 // per result (verbs that report as they go, like snapshot_watcher, print JSON lines).
+import { progress, type Progress } from './progress';
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** Where progress bars go when it is a terminal (the process's stderr); absent in tests. */
+  terminal?: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
 export class Output {
@@ -30,10 +33,16 @@ export class Output {
   error(text: string): void {
     this.io.stderr(`${text}\n`);
   }
+
+  /** A progress bar for work longer than about a second, on a terminal only, never with --json. */
+  progress(label: string, total: number, unit: 'bytes' | 'ms'): Progress {
+    return progress(this.json || !this.io.terminal ? null : { stream: this.io.terminal }, label, total, unit);
+  }
 }
 
 /** The process's own streams. */
 export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  terminal: process.stderr,
 };

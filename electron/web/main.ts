@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const metrics = await startOptionalMetrics(booted.service, options);
   if (metrics) console.log(`Prometheus metrics (read-only, no token) at ${metrics.url}`);
   console.log(`blksnap Manager (${booted.control.info.kind}, ${booted.control.info.dialectLabel}) is serving at:\n\n  ${server.url}\n`);
-  console.log('Open that URL in a browser; it carries the access token. Ctrl+C stops the server.');
+  console.log(`Open that URL in a browser; it carries the access token. The token${options.port ? '' : ' and the port'} change at every start: after a restart, open the new URL. Ctrl+C stops the server.`);
   if (options.openBrowser) openBrowser(server.url);
 
   let stopping = false;

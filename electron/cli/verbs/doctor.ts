@@ -77,8 +77,11 @@ export const doctor: Verb = {
     }
     const report = await api.doctor({});
     for (const line of doctorLines(report, report.backend)) ctx.out.line(line);
+    // The kernel modules' parameters are listed above; the emulator's behave the same and matter as much.
+    const parameters = report.backend.kind === 'emulator' ? await api.parameters({}).catch(() => null) : null;
+    if (parameters) ctx.out.line(`emulator module parameters: ${Object.entries(parameters).map(([k, n]) => `${k}=${n}`).join(' ')}`);
     if (file === undefined) {
-      ctx.out.record(report);
+      ctx.out.record(parameters ? { ...report, emulatorParameters: parameters } : report);
       return;
     }
     const source = await writeBundle(api, report, file);

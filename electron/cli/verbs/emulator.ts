@@ -94,8 +94,14 @@ export const emuWrite: Verb = {
       data = new Uint8Array(sizeArg(args, 'length')).fill(byteArg(args, 'pattern'));
     }
     const api = await ctx.api();
-    for (let at = 0; at < data.length; at += CHUNK_BYTES) {
-      await api.emuWrite({ path, offsetBytes: offsetBytes + at, data: data.subarray(at, at + CHUNK_BYTES) });
+    const bar = ctx.out.progress('writing', data.length, 'bytes');
+    try {
+      for (let at = 0; at < data.length; at += CHUNK_BYTES) {
+        await api.emuWrite({ path, offsetBytes: offsetBytes + at, data: data.subarray(at, at + CHUNK_BYTES) });
+        bar.update(at + CHUNK_BYTES);
+      }
+    } finally {
+      bar.stop();
     }
     ctx.out.line(`written=${data.length}`);
     ctx.out.record({ device: path, offsetBytes, writtenBytes: data.length });
@@ -113,12 +119,15 @@ export const emuRead: Verb = {
     const out = args.required('out');
     const api = await ctx.api();
     const file = await open(out, 'w');
+    const bar = ctx.out.progress('reading', lengthBytes, 'bytes');
     try {
       for (let at = 0; at < lengthBytes; at += CHUNK_BYTES) {
         const chunk = await api.emuRead({ path, offsetBytes: offsetBytes + at, lengthBytes: Math.min(CHUNK_BYTES, lengthBytes - at) });
         await file.write(chunk);
+        bar.update(at + chunk.length);
       }
     } finally {
+      bar.stop();
       await file.close();
     }
     ctx.out.line(`read=${lengthBytes}`);
@@ -150,16 +159,26 @@ function workloadSpec(args: ParsedArgs): WorkloadSpec {
   return spec;
 }
 
-async function waitForWorkload(ctx: VerbContext, id: string, pollMs: number): Promise<WorkloadStatus | undefined> {
+async function waitForWorkload(ctx: VerbContext, id: string, pollMs: number, durationMs: number): Promise<WorkloadStatus | undefined> {
   const api = await ctx.api();
-  for (;;) {
-    const status = (await api.workloadList({})).find((w) => w.id === id);
-    if (!status || !status.running) return status;
-    if (ctx.signal.aborted) {
-      await api.workloadStop({ id });
-      continue;
+  const startedAt = Date.now();
+  const bar = ctx.out.progress('workload', durationMs, 'ms');
+  try {
+    return await poll();
+  } finally {
+    bar.stop();
+  }
+  async function poll(): Promise<WorkloadStatus | undefined> {
+    for (;;) {
+      const status = (await api.workloadList({})).find((w) => w.id === id);
+      if (!status || !status.running) return status;
+      bar.update(Date.now() - startedAt);
+      if (ctx.signal.aborted) {
+        await api.workloadStop({ id });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
@@ -182,7 +201,7 @@ export const emuWorkload: Verb = {
     await ctx.share();
     const started = await api.workloadStart(spec);
     const pollMs = Math.min(200, Math.max(20, spec.durationMs / 10));
-    const done = (await waitForWorkload(ctx, started.id, pollMs)) ?? started;
+    const done = (await waitForWorkload(ctx, started.id, pollMs, spec.durationMs)) ?? started;
     ctx.out.line(`workload=${done.id}`);
     ctx.out.line(`written=${done.writtenBytes}`);
     ctx.out.line(`writes=${done.writes}`);

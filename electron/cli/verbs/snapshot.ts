@@ -4,6 +4,7 @@ import { realpathSync, statSync } from 'node:fs';
 import type { BlksnapApi } from '../../../shared/contract';
 import { appError, errnoError } from '../../../shared/errors';
 import { limitRule, parseAndCheckLimit, parseLimit } from '../../../shared/limits';
+import { nearWrap, wrapWarning } from '../../../shared/cbt';
 import type { Capabilities } from '../../../shared/schemas';
 import { UsageError, type ParsedArgs } from '../argv';
 import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
@@ -115,8 +116,15 @@ export const snapshotTake: Verb = {
   options: withHelp(ID_OPTION),
   async run(ctx, args) {
     const id = snapshotIdArg(args);
-    await (await ctx.api()).snapshotTake({ id });
+    const api = await ctx.api();
+    await api.snapshotTake({ id });
     ctx.out.record({ id, taken: true });
+    // The take moved each device's change number on: say when the wrap (and a full backup) is near.
+    const devices = (await api.listSnapshots({}).catch(() => [])).find((s) => s.id === id)?.devices ?? [];
+    for (const { path } of devices) {
+      const cbt = await api.cbtInfo({ device: path }).catch(() => null);
+      if (cbt && nearWrap(cbt.changesNumber)) ctx.out.error(`blksnapctl: warning: ${path}: ${wrapWarning(cbt.changesNumber)}`);
+    }
   },
 };
 
@@ -176,7 +184,8 @@ export const snapshotInfo: Verb = {
     if (!summary) throw errnoError('ENOENT', 'snapshot_info', 'no such block device', { device });
     if (!summary.tracked) throw errnoError('ENOENT', 'snapshot_info', 'the device is not tracked (no blksnap filter attached)', { device });
     const info = summary.snapshot ?? { errorCode: 0, image: '' };
-    const image = `/dev/${info.image}`;
+    // Before a take there is no image: say nothing rather than the upstream tool's bare "/dev/".
+    const image = info.image ? `/dev/${info.image}` : '';
     if (field === 'image') ctx.out.line(image);
     else if (field === 'error_code') ctx.out.line(String(info.errorCode));
     else {

@@ -4,7 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import type { SectorRange } from '../../../shared/schemas';
 import { UsageError, type ParsedArgs } from '../argv';
 import { fileExtents } from '../fiemap';
-import { hasCode, refuseUpstreamJson } from './common';
+import { hasCode, refuseUpstreamJson, wholeNumberArg } from './common';
+import { changedRanges as changedRangesOf, nearWrap, rangesBytes, rangesToCsv, takesBeforeWrap, wrapWarning } from '../../../shared/cbt';
 import { DEVICE_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
 
 export const version: Verb = {
@@ -17,7 +18,9 @@ export const version: Verb = {
     const v = info.version;
     const text = `${v.major}.${v.minor}.${v.revision}.${v.build}`;
     ctx.out.line(text);
-    ctx.out.record({ version: text, ...v, backend: info.kind, dialect: info.dialect, dialectLabel: info.dialectLabel });
+    // The module's parameters (the emulator's configured ones too): what limits and chunks follow from.
+    const parameters = await (await ctx.api()).parameters({}).catch(() => null);
+    ctx.out.record({ version: text, ...v, backend: info.kind, dialect: info.dialect, dialectLabel: info.dialectLabel, parameters });
   },
 };
 
@@ -68,21 +71,72 @@ export const cbtinfo: Verb = {
     ctx.out.line(`block_count=${info.blockCount}`);
     ctx.out.line(`generation_id=${info.generationId}`);
     ctx.out.line(`changes_number=${info.changesNumber}`);
-    ctx.out.record({ device, ...info });
+    if (nearWrap(info.changesNumber)) ctx.out.error(`blksnapctl: warning: ${device}: ${wrapWarning(info.changesNumber)}`);
+    ctx.out.record({ device, ...info, takesBeforeWrap: takesBeforeWrap(info.changesNumber) });
   },
 };
 
 export const readcbtmap: Verb = {
   name: 'readcbtmap',
   purpose: 'Read change tracking map.',
-  options: withHelp(DEVICE_OPTION, { long: 'file', short: 'f', kind: 'value', description: 'File name for output.' }, UPSTREAM_JSON_OPTION),
+  options: withHelp(
+    DEVICE_OPTION,
+    { long: 'file', short: 'f', kind: 'value', description: 'File name for output (the binary map, one byte per block). With blksnapctl --json it is optional, and gets the JSON document instead.' },
+    UPSTREAM_JSON_OPTION,
+  ),
   async run(ctx, args) {
     const device = args.required('device');
     refuseUpstreamJson(args);
-    const file = args.required('file');
-    const map = await (await ctx.api()).cbtMap({ device });
-    await writeFile(file, map);
-    ctx.out.record({ device, file, bytes: map.length });
+    const file = ctx.out.json ? args.value('file') : args.required('file');
+    const api = await ctx.api();
+    const map = await api.cbtMap({ device });
+    if (!ctx.out.json) {
+      await writeFile(file!, map);
+      return;
+    }
+    // --json: one JSON document (never the binary map): the geometry, how many blocks carry each
+    // change number, and the map itself in base64.
+    const info = await api.cbtInfo({ device });
+    const counts: Record<string, number> = {};
+    for (const n of map) counts[n] = (counts[n] ?? 0) + 1;
+    const doc = { device, ...info, counts, mapBase64: Buffer.from(map).toString('base64'), file: file ?? null };
+    if (file !== undefined) await writeFile(file, `${JSON.stringify(doc)}\n`);
+    ctx.out.record(doc);
+  },
+};
+
+export const changedRanges: Verb = {
+  name: 'changed_ranges',
+  purpose: 'blksnapctl: the ranges and bytes an incremental backup reads since change number N (blocks whose change number is greater), as text, --csv or --json.',
+  options: withHelp(
+    DEVICE_OPTION,
+    { long: 'since', short: 's', kind: 'value', description: 'The change number stored at the last backup (0-255); default: the last take\'s number minus one.' },
+    { long: 'csv', kind: 'switch', description: 'CSV lines offset_sectors,count_sectors with a header.' },
+  ),
+  async run(ctx, args) {
+    const device = args.required('device');
+    const api = await ctx.api();
+    const info = await api.cbtInfo({ device });
+    const since = args.has('since') ? wholeNumberArg(args, 'since') : Math.max(0, info.changesNumber - 1);
+    if (since > 255) throw new UsageError(`the argument ('${since}') for option '--since' is invalid: a change number is 0-255`);
+    const map = await api.cbtMap({ device });
+    const ranges = changedRangesOf(map, info.blockSizeBytes, since, info.deviceCapacityBytes);
+    const bytes = rangesBytes(ranges);
+    if (nearWrap(info.changesNumber)) ctx.out.error(`blksnapctl: warning: ${device}: ${wrapWarning(info.changesNumber)}`);
+    if (ctx.out.json) {
+      ctx.out.record({ device, generationId: info.generationId, changesNumber: info.changesNumber, sinceChangeNumber: since, blockSizeBytes: info.blockSizeBytes, rangeCount: ranges.length, bytes, ranges });
+      return;
+    }
+    if (args.has('csv')) {
+      ctx.out.raw(rangesToCsv(ranges));
+      return;
+    }
+    ctx.out.line(`generation_id=${info.generationId}`);
+    ctx.out.line(`changes_number=${info.changesNumber}`);
+    ctx.out.line(`since=${since}`);
+    ctx.out.line(`ranges=${ranges.length}`);
+    ctx.out.line(`bytes=${bytes}`);
+    for (const r of ranges) ctx.out.line(`${r.offsetSectors}:${r.countSectors}`);
   },
 };
 
