@@ -49,7 +49,7 @@ export function BackendView() {
         </Section>
         <Section title="Module parameters">
           {parametersError ? <ErrorMessage message={`The module parameters could not be read: ${parametersError}`} /> : parameters === null ? <p className="muted">Loading…</p> : Object.keys(parameters).length === 0 ? <p className="muted">No parameters reported.</p> : (
-            <div className="table-scroll"><table className="data-table">
+            <div className="table-scroll" tabIndex={0} role="region" aria-label="Module parameters (scrolls sideways)"><table className="data-table">
               <thead><tr><th scope="col">Parameter</th><th scope="col" className="num">Value</th></tr></thead>
               <tbody>
                 {Object.entries(parameters).map(([name, value]) => (
@@ -77,12 +77,12 @@ function DoctorOutput({ report }: { report: DoctorReport }) {
         <dt>Dialect found</dt><dd>{report.dialect ?? <span className="muted">none</span>}</dd>
       </dl>
       <h3 className="spaced">Modules</h3>
-      <div className="table-scroll"><table className="data-table">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Doctor: modules (scrolls sideways)"><table className="data-table">
         <thead><tr><th scope="col">Module</th><th scope="col">Loaded</th><th scope="col">Version</th></tr></thead>
         <tbody>{report.modules.map((m) => <tr key={m.name}><th scope="row"><code>{m.name}</code></th><td>{m.loaded ? <Badge tone="ok">loaded</Badge> : <Badge tone="muted">not loaded</Badge>}</td><td>{m.version ?? '—'}</td></tr>)}</tbody>
       </table></div>
       <h3 className="spaced">Nodes</h3>
-      <div className="table-scroll"><table className="data-table">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Doctor: nodes (scrolls sideways)"><table className="data-table">
         <thead><tr><th scope="col">Path</th><th scope="col">Exists</th><th scope="col">Mode</th><th scope="col">Note</th></tr></thead>
         <tbody>{report.nodes.map((n) => <tr key={n.path}><th scope="row"><code>{n.path}</code></th><td>{n.exists ? 'yes' : 'no'}</td><td>{n.mode ?? '—'}</td><td className="wrap">{n.note}</td></tr>)}</tbody>
       </table></div>

@@ -47,7 +47,7 @@ function EmulatedDevices() {
   return (
     <Section title="Emulated devices">
       {devices.length === 0 ? <EmptyState title="No emulated devices">Create one below to try tracking and snapshots.</EmptyState> : (
-        <div className="table-scroll"><table className="data-table">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Emulated devices (scrolls sideways)"><table className="data-table">
           <thead><tr><th scope="col">Device</th><th scope="col" className="num">Size</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
             {devices.map((d) => (
@@ -180,12 +180,12 @@ function Workloads() {
       </form>
       <h3 className="spaced">Workloads</h3>
       {workloads.length === 0 ? <p className="muted">None started.</p> : (
-        <div className="table-scroll"><table className="data-table">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Workloads (scrolls sideways)"><table className="data-table">
           <thead><tr><th scope="col">Id</th><th scope="col">Device</th><th scope="col">Pattern</th><th scope="col" className="num">Written</th><th scope="col">State</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr></thead>
           <tbody>
             {workloads.map((w) => (
               <tr key={w.id}>
-                <th scope="row"><code>{w.id}</code></th>
+                <th scope="row"><code title={w.id}>{w.id.slice(0, 8)}</code></th>
                 <td><code>{w.spec.device}</code></td>
                 <td>{w.spec.pattern}, {formatBytes(w.spec.blockSizeBytes)}</td>
                 <td className="num"><Size bytes={w.writtenBytes} /> <span className="muted small">({w.writes.toLocaleString('en-US')} writes)</span></td>

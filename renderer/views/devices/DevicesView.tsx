@@ -62,7 +62,7 @@ export function DevicesView() {
             The backend sees no block devices. On the emulator, create one in the Backend panel.
           </EmptyState>
         ) : (
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0} role="region" aria-label="Block devices (scrolls sideways)">
             <table className="data-table">
               <thead>
                 <tr>
