@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
 import type { AppEvent, DeviceSummary } from '../../../shared/contract';
-import { BlksnapError } from '../../../shared/errors';
+import { rejection, sleep, until } from './parts';
 import { FAKE_MAJOR, FakeControl } from './fakeControl';
 
 const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
@@ -21,26 +21,6 @@ function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'blksnap-service-'));
   dirs.push(dir);
   return dir;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rejection(promise: Promise<unknown>): Promise<BlksnapError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof BlksnapError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 afterEach(async () => {
