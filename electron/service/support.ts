@@ -1,6 +1,6 @@
 // The support bundle: one JSON file with what someone helping needs (doctor, backend,
 // parameters, devices, snapshots, registry, events, fill, stats, runtime versions).
-import { mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiResult, AppEvent, DeviceSummary, DoctorReport, FillSample, SnapshotSummary } from '../../shared/contract';
@@ -8,6 +8,11 @@ import { toErrorInfo } from '../../shared/errors';
 import type { BlksnapControl } from '../control/types';
 import type { RegistryEntry } from './registry';
 import type { Notices } from './notices';
+import { writeStateFile } from '../app/stateFiles';
+
+/** Bundles kept in the directory; older ones are deleted when a new one is written. */
+export const SUPPORT_BUNDLES_KEPT = 5;
+const BUNDLE_NAME = /^blksnap-support-\d{4}-\d{2}-\d{2}T[\d-]+Z\.json$/;
 
 /** What goes into the bundle, read when it is written. */
 export interface SupportSources {
@@ -40,7 +45,20 @@ export async function writeSupportBundle(dataDir: string | null, from: SupportSo
     stats: from.stats(),
     runtime: { versions: process.versions, platform: process.platform, arch: process.arch },
   };
-  await writeFile(path, JSON.stringify(bundle, null, 2), { mode: 0o600 });
+  await writeStateFile(path, JSON.stringify(bundle, null, 2));
+  await rotateBundles(dir);
   from.notices.app('info', 'support', `Support bundle written to ${path}`, {});
   return { path };
+}
+
+/** Deletes all but the newest bundles: only regular files of ours with the bundle name pattern. */
+async function rotateBundles(dir: string): Promise<void> {
+  const uid = process.getuid?.() ?? null;
+  const ours: string[] = [];
+  for (const name of (await readdir(dir)).filter((n) => BUNDLE_NAME.test(n))) {
+    const st = await lstat(join(dir, name)).catch(() => null);
+    if (st?.isFile() && (uid === null || st.uid === uid)) ours.push(name);
+  }
+  // The ISO timestamp in the name sorts by time.
+  for (const name of ours.sort().slice(0, Math.max(0, ours.length - SUPPORT_BUNDLES_KEPT))) await rm(join(dir, name), { force: true });
 }
