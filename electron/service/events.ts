@@ -59,6 +59,22 @@ export class SnapshotEvents {
     return this.corruptedByEvent.has(id) || (this.around.registry.get(id)?.corrupted.length ?? 0) > 0;
   }
 
+  /**
+   * v1 only (no SNAPSHOTINFO: a device's error code is known from `corrupted` events): takes what
+   * the module has queued now (WAIT_EVENT with timeout 0) for the snapshots being pumped, so a
+   * run that reports snapshot info has seen an overflow no earlier run drained.
+   */
+  async drainQueued(): Promise<void> {
+    if (this.control.info.dialect !== 'v1') return;
+    for (const id of this.around.liveIds()) {
+      for (let i = 0; i < 64 && this.pumps.has(id); i++) {
+        const event = await this.control.waitEvent(id, 0).catch(() => null);
+        if (!event) break;
+        this.onModuleEvent(event);
+      }
+    }
+  }
+
   startPump(id: string): void {
     this.pumps.start(id);
   }

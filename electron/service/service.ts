@@ -227,6 +227,8 @@ export class Service implements BlksnapService {
       }),
     ]);
     this.snapshots.reconcile(collected, listedAtMs);
+    this.events.syncPumps();
+    await this.events.drainQueued();
     await this.devices.update(devices);
     this.snapshots.publish();
     this.events.syncPumps();

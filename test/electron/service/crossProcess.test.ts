@@ -110,4 +110,20 @@ describe('state a later process needs (v1)', () => {
     const third = await run(false);
     expect(await third.service.waitEvent({ id, timeoutTicks: 0 })).toBeNull();
   });
+
+  it('reports an overflow no run drained: the run that answers snapshot info takes the module\'s queue first (item 5)', async () => {
+    fresh();
+    const first = await run(true);
+    await first.emu.createDevice('disk1', 16 * MiB);
+    const { id } = await first.service.snapshotCreate({ devices: ['/dev/disk1'], diffStoragePath: storageDir, diffStorageLimitSectors: 2 * PORTION_SECTORS });
+    await first.service.snapshotTake({ id });
+    await closeRun();
+    // No service runs while the original is written past the storage.
+    const emu = await createEmulator({ stateDir, flavour: 'v1', parameters: { diff_storage_minimum: PORTION_SECTORS } });
+    for (let offset = 0; offset < 8 * MiB; offset += MiB) await emu.write('/dev/disk1', offset, new Uint8Array(MiB).fill(5));
+    await emu.close();
+    const second = await run(false);
+    const disk = (await second.service.listDevices({})).find((d) => d.path === '/dev/disk1');
+    expect(disk?.snapshot?.errorCode).toBe(-28);
+  });
 });
