@@ -18,7 +18,9 @@ export interface SelectOptions {
 
 /** The same control with another `info.reason`: the emulator does not know why it was chosen. */
 function withReason(control: BlksnapControl, reason: string): BlksnapControl {
-  const info = { ...control.info, reason };
+  // The emulator's crash-recovery notes (unclean shutdown, torn journal, reset maps) stay visible.
+  const notes = 'recoveryNotes' in control && Array.isArray(control.recoveryNotes) ? (control.recoveryNotes as string[]) : [];
+  const info = { ...control.info, reason: notes.length > 0 ? `${reason}; reopened after repair: ${notes.join('; ')}` : reason };
   return new Proxy(control, {
     get(target, prop) {
       if (prop === 'info') return info;
