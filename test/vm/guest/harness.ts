@@ -31,7 +31,7 @@ export interface VmCase {
    * A known bug that makes this case fail today (e.g. 'issue 19 item 1'): a failure is reported
    * as skipped with this reason, a pass is reported as passed with a note to drop the marker.
    */
-  knownBug?: string;
+  knownBug?: string | ((guest: GuestSpec) => string | undefined);
   /** Default 120 s. The case is failed when it runs longer. */
   timeoutMs?: number;
   run(ctx: VmContext): Promise<void>;

@@ -27,8 +27,8 @@ const NOT_YET = 'not yet verified in the harness';
 
 export const GUESTS: readonly GuestSpec[] = [
   { name: 'VAL-7.0', kernel: 'debian-6.1', dialect: 'val-7.0', archive: 'blksnap-VAL-7.0.tar.gz', modules: ['bdevfilter.ko', 'veeamblksnap.ko'], moduleName: 'veeamblksnap' },
-  { name: 'VAL-6.3', notReady: NOT_YET, kernel: 'debian-6.1', dialect: 'v1', archive: 'blksnap-VAL-6.3.tar.gz', modules: ['bdevfilter.ko', 'veeamblksnap.ko'], moduleName: 'veeamblksnap' },
-  { name: 'VAL-6.0', notReady: NOT_YET, kernel: 'debian-6.1', dialect: 'v1', archive: 'blksnap-VAL-6.0.tar.gz', modules: ['bdevfilter.ko', 'blksnap.ko'], moduleName: 'blksnap' },
+  { name: 'VAL-6.3', kernel: 'debian-6.1', dialect: 'v1', archive: 'blksnap-VAL-6.3.tar.gz', modules: ['bdevfilter.ko', 'veeamblksnap.ko'], moduleName: 'veeamblksnap' },
+  { name: 'VAL-6.0', kernel: 'debian-6.1', dialect: 'v1', archive: 'blksnap-VAL-6.0.tar.gz', modules: ['bdevfilter.ko', 'blksnap.ko'], moduleName: 'blksnap' },
   { name: 'lk6.15', notReady: NOT_YET, kernel: 'lk6.15', dialect: 'lk6.15', moduleName: 'blksnap' },
   { name: 'v7', notReady: NOT_YET, kernel: 'v7', dialect: 'v7', moduleName: 'blksnap' },
   { name: 'v6', notReady: NOT_YET, kernel: 'v6', dialect: 'v6', moduleName: 'blksnap', forceDialect: true, note: 'the probe takes v6 for v7 (issue 19 item 14): the suite runs with --dialect v6' },

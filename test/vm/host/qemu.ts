@@ -70,7 +70,8 @@ function readResultDisk(path: string): unknown {
 
 export async function bootGuest(o: BootOptions): Promise<BootResult> {
   const disks = await makeDisks(o.workDir);
-  const append = ['console=ttyS0', 'loglevel=4', 'panic=-1', `vmtest=${o.name}`, ...(o.only ? [`vmtest_only=${o.only}`] : [])].join(' ');
+  // no_timer_check: under TCG on a busy host the kernel's IO-APIC timer check can fail and panic.
+  const append = ['console=ttyS0', 'loglevel=4', 'panic=-1', 'no_timer_check', `vmtest=${o.name}`, ...(o.only ? [`vmtest_only=${encodeURIComponent(o.only)}`] : [])].join(' ');
   const args = [
     ...(kvmWanted() ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max']),
     '-machine', 'q35', '-m', '2G', '-smp', '2', '-nographic', '-no-reboot', '-monitor', 'none',

@@ -32,8 +32,14 @@ export const v1: VmArea = {
           await api.snapshotTake({ id });
           const chunk = Buffer.alloc(MiB, 0x3c);
           for (let i = 0; i < 160; i += 1) {
+            // A writer that leaves the service time to answer (as a real one does, being slower
+            // than TCG's page cache): a pause after each 8 MiB, longer (up to 5 s) while the
+            // storage is less than 16 MiB ahead of what was written.
+            if (i % 8 === 0 && i > 0) {
+              await sleep(500);
+              for (let t = 0; t < 25 && storageFiles(dir).bytes < Math.min(512 * MiB, (i + 16) * MiB); t += 1) await sleep(200);
+            }
             writeDevice(ctx.dev, 32 * MiB + i * MiB, chunk);
-            if (i % 16 === 15) await sleep(300); // let the pump see low_free_space and append
           }
           await sleep(2000);
           const info = await api.listSnapshots({});
