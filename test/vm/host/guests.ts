@@ -23,7 +23,9 @@ export interface GuestSpec {
   notReady?: string;
 }
 
-const NOT_YET = 'not yet verified in the harness';
+// The upstream kernels' builds (~6 min each on an idle 2-core host) did not finish on the shared
+// machine in time to verify these guests for issue 19; they build and run with --guest NAME.
+const NOT_YET = 'not verified yet: its patched 6.12 kernel was still building when the harness landed (issue 19)';
 
 export const GUESTS: readonly GuestSpec[] = [
   { name: 'VAL-7.0', kernel: 'debian-6.1', dialect: 'val-7.0', archive: 'blksnap-VAL-7.0.tar.gz', modules: ['bdevfilter.ko', 'veeamblksnap.ko'], moduleName: 'veeamblksnap' },
