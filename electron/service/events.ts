@@ -34,6 +34,7 @@ export class SnapshotEvents {
   private readonly waiters: EventWaiters;
   private readonly corruptedByEvent = new Set<string>();
   private queuePruned = false;
+  private drained = false;
 
   constructor(
     private readonly control: BlksnapControl,
@@ -61,16 +62,24 @@ export class SnapshotEvents {
 
   /**
    * v1 only (no SNAPSHOTINFO: a device's error code is known from `corrupted` events): takes what
-   * the module has queued now (WAIT_EVENT with timeout 0) for the snapshots being pumped, so a
-   * run that reports snapshot info has seen an overflow no earlier run drained.
+   * the module has queued now (WAIT_EVENT with timeout 0) for the snapshots being pumped, once
+   * per process, so a run that reports snapshot info has seen an overflow no earlier run drained.
    */
   async drainQueued(): Promise<void> {
-    if (this.control.info.dialect !== 'v1') return;
+    if (this.control.info.dialect !== 'v1' || this.drained) return;
+    this.drained = true;
     for (const id of this.around.liveIds()) {
-      for (let i = 0; i < 64 && this.pumps.has(id); i++) {
-        const event = await this.control.waitEvent(id, 0).catch(() => null);
-        if (!event) break;
-        this.onModuleEvent(event);
+      if (!this.pumps.has(id)) continue;
+      // The pump's own wait may hold the event: stop it (it delivers what it read), drain, restart.
+      await this.pumps.suspend(id);
+      try {
+        for (let i = 0; i < 64; i++) {
+          const event = await this.control.waitEvent(id, 0).catch(() => null);
+          if (!event) break;
+          this.onModuleEvent(event);
+        }
+      } finally {
+        this.pumps.resume(id, true);
       }
     }
   }
