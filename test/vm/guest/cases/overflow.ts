@@ -75,6 +75,9 @@ export const overflow: VmArea = {
     {
       name: 'v1: overflow without a running stretch service is reported by snapshot_info',
       when: isV1,
+      // Still fails on VAL-6.3 (error_code=0 after the overflow) although the unit tests of the fix
+      // pass: the event is not seen by the run that answers snapshot_info. Open (v1fix report).
+      knownBug: 'issue 19 item 5',
       timeoutMs: 420_000,
       async run(ctx) {
         await ctx.setModuleParameter('diff_storage_minimum', SMALL_MINIMUM_SECTORS);
