@@ -11,7 +11,7 @@ test('shows the emulator backend, its dialect, version, parameters and the docto
   await expect(active).toContainText(/\d+\.\d+\.\d+\.\d+/);
   await expect(page.getByRole('region', { name: 'Module parameters' }).getByRole('row').nth(1)).toBeVisible();
   await page.getByRole('button', { name: 'Run doctor' }).click();
-  await expect(page.getByRole('region', { name: 'Doctor' })).toContainText('Kernel');
+  await expect(page.getByRole('region', { name: 'Doctor', exact: true })).toContainText('Kernel');
   await screenshot(page, 'backend');
 });
 
