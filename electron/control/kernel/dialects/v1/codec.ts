@@ -2,6 +2,7 @@
 // addresses, so the conformance replay can encode with its own values and compare bytes.
 import { V1_EVENT, V1_STRUCT } from './layout';
 import type { DevId } from '../../../../../shared/schemas';
+import { uuidFromBytes, uuidToBytes } from '../../../uuid';
 
 const S = V1_STRUCT;
 
@@ -43,18 +44,6 @@ function readU64(buf: Buffer, offset: number): number {
   const v = buf.readBigUInt64LE(offset);
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`u64 ${v} exceeds the safe integer range`);
   return Number(v);
-}
-
-export function idBytes(idHex: string): Buffer {
-  const hex = idHex.replace(/-/g, '');
-  if (!/^[0-9a-f]{32}$/i.test(hex)) throw new RangeError(`snapshot id ${idHex} is not 16 bytes of hex`);
-  return Buffer.from(hex, 'hex');
-}
-
-/** 16 bytes → 8-4-4-4-12 lower-case UUID text. */
-export function uuidText(bytes: Uint8Array): string {
-  const h = Buffer.from(bytes).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 export function writeDevId(buf: Buffer, offset: number, dev: DevId): void {
@@ -165,18 +154,18 @@ export function encodeSnapshotCreate(count: number, devArrayAddress: number): Bu
 
 export function decodeSnapshotCreateId(buf: Buffer): string {
   const o = S.blk_snap_snapshot_create.fields.id;
-  return uuidText(buf.subarray(o, o + 16));
+  return uuidFromBytes(buf.subarray(o, o + 16));
 }
 
 /** DESTROY and TAKE: the bare 16-byte id. */
 export function encodeSnapshotId(id: string): Buffer {
-  return idBytes(id);
+  return uuidToBytes(id);
 }
 
 export function encodeAppendStorage(id: string, dev: DevId, count: number, rangesAddress: number): Buffer {
   const f = S.blk_snap_snapshot_append_storage.fields;
   const buf = Buffer.alloc(S.blk_snap_snapshot_append_storage.size);
-  idBytes(id).copy(buf, f.id);
+  uuidToBytes(id).copy(buf, f.id);
   writeDevId(buf, f.dev_id, dev);
   buf.writeUInt32LE(count, f.count);
   writePtr(buf, f.ranges, rangesAddress);
@@ -193,14 +182,14 @@ export function encodeSnapshotCollect(count: number, idsAddress: number): Buffer
 
 export function decodeIds(buf: Buffer, count: number): string[] {
   const out: string[] = [];
-  for (let i = 0; i < count; i++) out.push(uuidText(buf.subarray(i * 16, i * 16 + 16)));
+  for (let i = 0; i < count; i++) out.push(uuidFromBytes(buf.subarray(i * 16, i * 16 + 16)));
   return out;
 }
 
 export function encodeCollectImages(id: string, count: number, arrayAddress: number): Buffer {
   const f = S.blk_snap_snapshot_collect_images.fields;
   const buf = Buffer.alloc(S.blk_snap_snapshot_collect_images.size);
-  idBytes(id).copy(buf, f.id);
+  uuidToBytes(id).copy(buf, f.id);
   buf.writeUInt32LE(count, f.count);
   writePtr(buf, f.image_info_array, arrayAddress);
   return buf;
@@ -221,7 +210,7 @@ export function decodeImageInfos(buf: Buffer, count: number): V1ImageInfo[] {
 export function encodeWaitEvent(id: string, timeoutTicks: number): Buffer {
   const f = S.blk_snap_snapshot_event.fields;
   const buf = Buffer.alloc(S.blk_snap_snapshot_event.size);
-  idBytes(id).copy(buf, f.id);
+  uuidToBytes(id).copy(buf, f.id);
   buf.writeUInt32LE(timeoutTicks, f.timeout_ms);
   return buf;
 }

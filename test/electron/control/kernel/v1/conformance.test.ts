@@ -7,9 +7,10 @@ import {
   decodeCbtInfoArray, decodeCollectImagesCount, decodeCount, decodeEvent, decodeIds, decodeImageInfos, decodeMod,
   decodeRanges, decodeSnapshotCreateId, decodeVersion, encodeAppendStorage, encodeCollectImages, encodeDevIdArray,
   encodeMarkDirty, encodeRanges, encodeReadCbtMap, encodeSnapshotCollect, encodeSnapshotCreate, encodeSnapshotId,
-  encodeTrackerCollect, encodeTrackerRemove, encodeVersion, encodeWaitEvent, readDevId, uuidText,
+  encodeTrackerCollect, encodeTrackerRemove, encodeVersion, encodeWaitEvent, readDevId,
 } from '../../../../../electron/control/kernel/dialects/v1/codec';
 import { V1_ARG_STRUCT, V1_REQUEST, V1_STRUCT, type V1RequestName } from '../../../../../electron/control/kernel/dialects/v1/layout';
+import { uuidFromBytes } from '../../../../../electron/control/uuid';
 import { imageName } from '../../../../../electron/control/kernel/dialects/v1/names';
 import { markers, maskPadding, readTrace, withPointers, type IoctlRecord } from '../conformance/trace';
 import { traceMissingReason, TRACE_FILES } from './trace';
@@ -58,11 +59,11 @@ function encode(name: V1RequestName, r: IoctlRecord, inBytes: Buffer): Buffer {
     case 'TRACKER_MARK_DIRTY_BLOCKS': return encodeMarkDirty(readDevId(inBytes, 0), u32(8), ptr(r, 'dirty_blocks_array'));
     case 'SNAPSHOT_CREATE': return encodeSnapshotCreate(u32(0), ptr(r, 'dev_id_array'));
     case 'SNAPSHOT_DESTROY':
-    case 'SNAPSHOT_TAKE': return encodeSnapshotId(uuidText(inBytes.subarray(0, 16)));
-    case 'SNAPSHOT_APPEND_STORAGE': return encodeAppendStorage(uuidText(inBytes.subarray(0, 16)), readDevId(inBytes, 16), u32(24), ptr(r, 'ranges'));
+    case 'SNAPSHOT_TAKE': return encodeSnapshotId(uuidFromBytes(inBytes.subarray(0, 16)));
+    case 'SNAPSHOT_APPEND_STORAGE': return encodeAppendStorage(uuidFromBytes(inBytes.subarray(0, 16)), readDevId(inBytes, 16), u32(24), ptr(r, 'ranges'));
     case 'SNAPSHOT_COLLECT': return encodeSnapshotCollect(u32(0), ptr(r, 'ids'));
-    case 'SNAPSHOT_COLLECT_IMAGES': return encodeCollectImages(uuidText(inBytes.subarray(0, 16)), u32(16), ptr(r, 'image_info_array'));
-    case 'SNAPSHOT_WAIT_EVENT': return encodeWaitEvent(uuidText(inBytes.subarray(0, 16)), u32(16));
+    case 'SNAPSHOT_COLLECT_IMAGES': return encodeCollectImages(uuidFromBytes(inBytes.subarray(0, 16)), u32(16), ptr(r, 'image_info_array'));
+    case 'SNAPSHOT_WAIT_EVENT': return encodeWaitEvent(uuidFromBytes(inBytes.subarray(0, 16)), u32(16));
     default: return Buffer.from(inBytes);
   }
 }
@@ -95,13 +96,13 @@ describe.skipIf(missing !== null)('v1 conformance replay: semantic values of the
       const r = find(rs, label);
       expect(encodeDevIdArray(devs.map(dev)).toString('hex')).toBe(r.inBuffers.dev_id_array);
       expect(maskPadding(withPointers(r.in, ADDRESSES), [[4, 8]]).equals(encodeSnapshotCreate(devs.length, ADDRESSES.dev_id_array ?? 0))).toBe(true);
-      expect(decodeSnapshotCreateId(withPointers(r.out, ADDRESSES))).toBe(uuidText(Buffer.from(String(r.decoded?.id), 'hex')));
+      expect(decodeSnapshotCreateId(withPointers(r.out, ADDRESSES))).toBe(uuidFromBytes(Buffer.from(String(r.decoded?.id), 'hex')));
     }
   });
 
   it('APPEND_STORAGE: 128 MiB of 254:16 from sector 0, then the overflow run\'s 4 MiB steps', () => {
     const r = find(lifecycle, 'append-storage-1');
-    const id = uuidText(Buffer.from(String(find(lifecycle, 'create-1').decoded?.id), 'hex'));
+    const id = uuidFromBytes(Buffer.from(String(find(lifecycle, 'create-1').decoded?.id), 'hex'));
     expect(encodeRanges([{ offsetSectors: 0, countSectors: 262144 }]).toString('hex')).toBe(r.inBuffers.ranges);
     expect(maskPadding(withPointers(r.in, ADDRESSES), [[28, 32]]).equals(encodeAppendStorage(id, dev('254:16'), 1, ADDRESSES.ranges ?? 0))).toBe(true);
     const steps = overflow.filter((x) => x.name.endsWith('APPEND_STORAGE')).map((x) => decodeRanges(Buffer.from(x.inBuffers.ranges ?? '', 'hex')));
@@ -121,7 +122,7 @@ describe.skipIf(missing !== null)('v1 conformance replay: semantic values of the
   });
 
   it('WAIT_EVENT: id and the timeout in ticks (0, 100, 1000)', () => {
-    const id = uuidText(Buffer.from('a1aa7461f16843cdba6ef103235af65c', 'hex'));
+    const id = uuidFromBytes(Buffer.from('a1aa7461f16843cdba6ef103235af65c', 'hex'));
     for (const [label, ticks] of [['wait-event-timeout-0', 0], ['wait-event-timeout-100', 100], ['wait-event-timeout-1000', 1000]] as const) {
       expect(encodeWaitEvent(id, ticks).toString('hex')).toBe(find(errors, label).in);
     }
