@@ -21,6 +21,8 @@ export const LK615_CTL_PROBE = lk615.requests.FILTER_CTL;
 /** v6/v7 BLKFILTER_CTL (lk6.15's ATTACH): sent only once lk6.15 is ruled out. */
 export const V6V7_CTL_PROBE = v7.requests.FILTER_CTL;
 const FOREIGN_FILTER_NAME = 'probe';
+/** How many devices the lk6.15 CTL is sent to at most before going by the kernel base. */
+const MAX_ASKED = 4;
 
 export interface UpstreamProbeFacts {
   /** The lk6.15 CTL probe: its device, the filter name sent and the answer (errno name or "0"). */
@@ -51,18 +53,22 @@ export function probeUpstream(env: KernelEnv, input: UpstreamProbeInput, facts: 
   const byBase: DialectId = at(6, 15) ? 'lk6.15' : at(6, 8) ? 'v7' : 'v6';
   reasons.push(`kernel base ${major}.${minor} suggests ${byBase} (a hint only: every upstream patch set runs on a 6.12 base)`);
 
-  const free = devicesWithFilter(env, '');
-  const attached = devicesWithFilter(env, 'blksnap');
+  const free = byDriverSafety(devicesWithFilter(env, ''));
+  const attached = byDriverSafety(devicesWithFilter(env, 'blksnap'));
+  // Ask free devices first (a foreign name: nothing to change), then attached ones (CBTINFO
+  // named blksnap: it only reads), until one answer is conclusive: on v6/v7 nr 144 reaches the
+  // driver, and some (loop) answer EINVAL. At most MAX_ASKED devices; loop-like ones last.
+  const asks = [...free.map((d) => [d, FOREIGN_FILTER_NAME] as const), ...attached.map((d) => [d, 'blksnap'] as const)];
+  const inconclusive: string[] = [];
   let lk615: boolean | null = null;
-  if (free[0]) {
-    const answer = filterCtl(env, free[0], LK615_CTL_PROBE, FOREIGN_FILTER_NAME);
-    facts.upstreamCtlProbe = { device: free[0], name: FOREIGN_FILTER_NAME, answer };
-    lk615 = answer === 'ENOENT' ? true : answer === 'ENOTTY' ? false : null;
-  } else if (attached[0]) {
-    const answer = filterCtl(env, attached[0], LK615_CTL_PROBE, 'blksnap');
-    facts.upstreamCtlProbe = { device: attached[0], name: 'blksnap', answer };
-    lk615 = answer === '0' ? true : answer === 'ENOTTY' ? false : null;
+  for (const [device, name] of asks.slice(0, MAX_ASKED)) {
+    const answer = filterCtl(env, device, LK615_CTL_PROBE, name);
+    facts.upstreamCtlProbe = { device, name, answer };
+    lk615 = answer === (name === 'blksnap' ? '0' : 'ENOENT') ? true : answer === 'ENOTTY' ? false : null;
+    if (lk615 !== null) break;
+    inconclusive.push(`${device} → ${answer}`);
   }
+  if (inconclusive.length && lk615 !== null) reasons.push(`inconclusive first (drivers such as loop answer unknown ioctls with EINVAL): ${inconclusive.join(', ')}`);
   const ctl = facts.upstreamCtlProbe;
   const ctlText = ctl ? `CTL 0x${hex(LK615_CTL_PROBE)} (lk6.15 number, filter "${ctl.name}", CBTINFO) on ${ctl.device} → ${ctl.answer}` : '';
   if (lk615 === true) {
@@ -71,7 +77,7 @@ export function probeUpstream(env: KernelEnv, input: UpstreamProbeInput, facts: 
   }
   if (lk615 === null) {
     reasons.push(ctl
-      ? `${ctlText}: inconclusive (drivers such as loop answer unknown ioctls with EINVAL); going by the kernel base`
+      ? `CTL 0x${hex(LK615_CTL_PROBE)} (lk6.15 number) inconclusive on ${inconclusive.join(', ')} (drivers such as loop answer unknown ioctls with EINVAL); going by the kernel base`
       : 'no block device with a filter attribute to ask (neither empty nor blksnap): going by the kernel base');
     facts.guess = `${byBase} rests on the kernel base ${major}.${minor} alone, which does not tell the upstream patch sets apart; `
       + 'confirm with a block device whose filter attribute is empty (or one with blksnap attached) and run the doctor again, or force --dialect';
@@ -108,6 +114,12 @@ function tellV6FromV7(env: KernelEnv, attached: string[], byBase: DialectId, fac
 
 function hex(n: number): string {
   return n.toString(16).toUpperCase();
+}
+
+/** Disks first, then loop, ram, zram, nbd and md devices, whose drivers answer unknown ioctls themselves. */
+function byDriverSafety(devices: string[]): string[] {
+  const virtual = (d: string) => /\/(loop|ram|zram|nbd|md)\d/.test(d);
+  return [...devices.filter((d) => !virtual(d)), ...devices.filter(virtual)];
 }
 
 /** Block devices (as paths to open) whose sysfs `filter` reads `name` ('' = no filter). */

@@ -107,6 +107,44 @@ describe('probeKernel', () => {
     assertSafe(sys);
   });
 
+  it('asks the next free device when one answers inconclusively, disks before loop devices, at most 4', () => {
+    const free = (names: string[]) => Object.fromEntries([['/dev/blksnap-control', ''], ...names.flatMap((n) => [[`/dev/${n}`, ''], [`/sys/class/block/${n}/filter`, '\n']])]);
+    const answers = (kind: 'lk6.15' | 'v7', inconclusive: RegExp) => ({
+      [VERSION_REQUEST]: V2,
+      [LK615_CTL_PROBE]: (call: Call): Answer => (inconclusive.test(call.path) ? 'EINVAL' : kind === 'lk6.15' ? 'ENOENT' : 'ENOTTY'),
+    });
+    const asked = (sys: ScriptedSys) => sys.ioctls().filter((c) => c.request === LK615_CTL_PROBE).map((c) => c.path.split('/').pop());
+    // A 6.12 guest with loop devices (measured: loop answers EINVAL on v6/v7): the disk is asked first.
+    const v7 = run(free(['loop0', 'loop1', 'vda']), answers('v7', /loop/), '6.12.118');
+    expect(v7.result.dialect).toBe('v7');
+    expect(asked(v7.sys)).toEqual(['vda']);
+    const lk = run(free(['loop0', 'vda']), answers('lk6.15', /loop/), '6.12.118');
+    expect(lk.result.dialect).toBe('lk6.15');
+    expect(lk.result.facts.guess).toBeNull();
+    // An inconclusive disk: the next one decides, and the reasons say what was skipped.
+    const next = run(free(['sda', 'sdb']), answers('v7', /sda$/), '6.12.118');
+    expect(asked(next.sys)).toEqual(['sda', 'sdb']);
+    expect(next.result.facts.upstreamCtlProbe).toMatchObject({ answer: 'ENOTTY' });
+    expect(next.result.reasons.join(' ')).toMatch(/inconclusive first .*sda → EINVAL/);
+    // Nothing conclusive among the first 4: the kernel base, flagged as a guess.
+    const none = run(free(['loop0', 'loop1', 'loop2', 'loop3', 'loop4', 'loop5']), answers('v7', /loop/), '6.12.118');
+    expect(asked(none.sys)).toHaveLength(4);
+    expect(none.result.dialect).toBe('v7');
+    expect(none.result.facts.guess).toMatch(/kernel base 6.12 alone/);
+    for (const r of [v7, lk, next, none]) assertSafe(r.sys);
+  });
+
+  it('with every device attached, loop devices included, v6 is still told from v7 (the disk is asked first)', () => {
+    const files = Object.fromEntries([['/dev/blksnap-control', ''], ...['loop0', 'loop1', 'loop2', 'loop3', 'vda'].flatMap((n) => [[`/dev/${n}`, ''], [`/sys/class/block/${n}/filter`, 'blksnap\n']])]);
+    const kernel = upstreamKernel('v6', ['/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3', '/dev/vda']);
+    const lk615Ctl = (call: Call): Answer => (/loop/.test(call.path) ? 'EINVAL' : 'ENOTTY');
+    const { result, sys } = run(files, { ...kernel, [LK615_CTL_PROBE]: lk615Ctl }, '6.12.118');
+    expect(result.dialect).toBe('v6');
+    expect(result.facts.upstreamCtlProbe).toMatchObject({ device: expect.stringMatching(/\/vda$/), answer: 'ENOTTY' });
+    expect(result.facts.guess).toBeNull();
+    assertSafe(sys, ['/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3', '/dev/vda']);
+  });
+
   it('refuses /dev/blksnap-control below 6.7 after VERSION only', () => {
     const { result, sys } = run(FINGERPRINTS.upstream, { [VERSION_REQUEST]: V2 }, '6.5.0');
     expect(result.dialect).toBeNull();
