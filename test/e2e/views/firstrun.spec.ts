@@ -5,6 +5,10 @@
 // token says so.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startWebApp, stopWebApp } from '../fixtures';
 import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, test } from './helpers';
 
 const SIZES = [{ width: 1024, height: 700 }, { width: 1440, height: 900 }] as const;
@@ -116,4 +120,32 @@ test('a page without its token, or with an old one, says so instead of loading f
   await expect(page.getByRole('alert')).toContainText('The access token changes at every start');
   expect(app.output()).toMatch(/The token and the port change at every start/);
   expect(app.output()).not.toMatch(/failed to install correctly/);
+});
+
+// A server restart gives a new token: the old tab must say so and offer no action it cannot do.
+test('after a restart of the service the old tab disables its controls and points at the new URL', async ({ page }) => {
+  test.setTimeout(90_000);
+  const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-restart-'));
+  let { app, child } = await startWebApp(stateDir);
+  try {
+    await openView(page, app, '#/devices');
+    await createDevice(page, 'disk3', '64M');
+    await goTo(page, 'Devices');
+    const attachButton = page.getByRole('button', { name: 'Attach /dev/disk3' });
+    await expect(attachButton).toBeEnabled();
+    const port = new URL(app.url).port;
+    await stopWebApp(child);
+    await expect(page.getByRole('alert')).toContainText('Connection lost.');
+    await expect(attachButton).toBeDisabled();
+    ({ app, child } = await startWebApp(stateDir, ['--port', port]));
+    // The tab retries with its old token, which the new start refuses: still disabled, and it says why.
+    await page.waitForTimeout(3000);
+    await expect(attachButton).toBeDisabled();
+    await expect(page.getByRole('alert')).toContainText('open the new URL it printed (it carries a new token)');
+    await openView(page, app, '#/devices');
+    await expect(page.getByRole('button', { name: 'Attach /dev/disk3' })).toBeEnabled();
+  } finally {
+    await stopWebApp(child);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 });

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../renderer/app/App';
 import { renderWithFake } from './harness';
@@ -35,6 +35,19 @@ describe('App', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Open /dev/emu0' }));
     expect(await screen.findByRole('heading', { level: 1, name: '/dev/emu0' }, { timeout: 10_000 })).toBeTruthy();
     await waitFor(() => expect(window.location.hash).toBe('#/devices/%2Fdev%2Femu0'));
+  });
+
+  // Issue 17 item 8: after a restart the old tab must not offer actions against a service it cannot reach.
+  it('disables every control of the view while the connection is lost, and enables them when it is back', async () => {
+    const { store } = await renderWithFake(<App />);
+    const attach = screen.getByRole('button', { name: 'Attach /dev/emu1' }) as HTMLButtonElement;
+    expect(attach.disabled).toBe(false);
+    act(() => store.getState().setConnection('lost', 'The connection to the service dropped; reconnecting.'));
+    expect(screen.getByRole('alert').textContent).toContain('Connection lost.');
+    const enabled = within(screen.getByRole('main')).getAllByRole('button').filter((b) => !(b as HTMLButtonElement).matches(':disabled'));
+    expect(enabled.map((b) => b.textContent)).toEqual([]);
+    act(() => store.getState().setConnection('ready'));
+    expect(attach.matches(':disabled')).toBe(false);
   });
 
   it('opens the view named by the hash on load', async () => {

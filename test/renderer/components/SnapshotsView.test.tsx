@@ -32,6 +32,27 @@ describe('SnapshotsView', () => {
     expect(await screen.findByRole('status')).toBeTruthy();
   });
 
+  // Issue 17 item 7: a refusal answered the form as it was; once the form changes it no longer applies.
+  it('drops a refusal once the path is edited, and offers Dismiss for it', async () => {
+    const { client } = await renderWithFake(<SnapshotsView />);
+    vi.spyOn(client.api, 'snapshotCreate').mockRejectedValue({ code: 'ENOENT', message: 'difference storage /var/tmpx: ENOENT (No such file or directory)' });
+    const form = screen.getByRole('form', { name: 'Create snapshot' });
+    const refuse = async () => {
+      fireEvent.change(screen.getByLabelText('Storage directory'), { target: { value: '/var/tmpx' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
+      expect((await within(form).findByRole('alert')).textContent).toContain('ENOENT');
+    };
+    await refuse();
+    fireEvent.change(screen.getByLabelText('Storage directory'), { target: { value: '/var/tmp' } });
+    expect(within(form).queryByRole('alert')).toBeNull();
+    await refuse();
+    fireEvent.change(screen.getByLabelText('Storage limit'), { target: { value: '4G' } });
+    expect(within(form).queryByRole('alert')).toBeNull();
+    await refuse();
+    fireEvent.click(within(form).getByRole('button', { name: 'Dismiss error' }));
+    expect(within(form).queryByRole('alert')).toBeNull();
+  });
+
   it('offers overwriting a block device that holds data only as a separate, confirmed danger action', async () => {
     const { client } = await renderWithFake(<SnapshotsView />);
     const real = client.api.snapshotCreate.bind(client.api);
