@@ -1,0 +1,68 @@
+// @vitest-environment jsdom
+// Issue 17, what a first-time admin read wrong: the Attach dialog's change number (item 10), the
+// gauge before any write and with a 0-byte limit (item 11), and the Remove-device dialog that did
+// not say why the backend would answer EBUSY (item 14).
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DiffStorageUsage } from '../../../shared/schemas';
+import { EmulatorPanel } from '../../../renderer/views/backend/EmulatorPanel';
+import { DevicesView } from '../../../renderer/views/devices/DevicesView';
+import { FillGauge } from '../../../renderer/views/snapshots/FillGauge';
+import { renderWithFake } from './harness';
+
+afterEach(cleanup);
+
+const MiB = 2 ** 20;
+const usage = (filledBytes: number, allocatedBytes: number, limitBytes: number): DiffStorageUsage => ({
+  filledSectors: filledBytes / 512, requestedSectors: null, capacitySectors: allocatedBytes / 512, limitSectors: limitBytes / 512, overflowed: false, source: 'emulator',
+});
+
+describe('the Attach dialog and the device count (item 10)', () => {
+  it('says the change number starts at 0, as the table and cbtinfo show', async () => {
+    await renderWithFake(<DevicesView />);
+    fireEvent.click(screen.getByRole('button', { name: 'Attach /dev/emu1' }));
+    const text = screen.getByRole('dialog').textContent ?? '';
+    expect(text).toContain('change number starts at 0');
+    expect(text).not.toMatch(/change number 1\b/);
+  });
+
+  it('counts "1 block device", not "1 block devices"', async () => {
+    const { store } = await renderWithFake(<DevicesView />);
+    const [first] = store.getState().devices;
+    act(() => store.getState().setDevices([{ ...first!, tracked: true }]));
+    expect(screen.getByText(/block device/, { selector: '.view-subtitle' }).textContent).toBe('1 block device, 1 tracked');
+  });
+});
+
+describe('the fill gauge (item 11)', () => {
+  it('explains the 2 MiB used before any write, in the order Limit, Allocated, Used', () => {
+    render(<FillGauge usage={usage(2 * MiB, 64 * MiB, 1024 * MiB)} />);
+    expect([...document.querySelectorAll('.gauge-legend dt')].map((e) => e.textContent)).toEqual(['Limit', 'Allocated', 'Used']);
+    expect(screen.getByText(/Used starts at 2 MiB: the module keeps the first 2 MiB of the storage unused/)).toBeTruthy();
+  });
+
+  it('never says more than 100 %: used is measured against the allocation when that is above the limit', () => {
+    render(<FillGauge usage={usage(2 * MiB, 4 * MiB, 1024)} />);
+    expect(screen.getByRole('img').getAttribute('aria-label')).toContain('50% of the storage used');
+    expect(document.body.textContent).not.toMatch(/\d{4,}%/);
+  });
+
+  it('warns about a 0-byte limit instead of drawing a full bar and saying nothing', () => {
+    render(<FillGauge usage={usage(2 * MiB, 4 * MiB, 0)} />);
+    expect(screen.getByRole('note').textContent).toMatch(/The limit is 0 bytes: the storage cannot grow/);
+  });
+});
+
+describe('the Remove-device dialog (item 14)', () => {
+  it('says a tracked device or one in a snapshot cannot be removed, and what to do first', async () => {
+    await renderWithFake(<EmulatorPanel />);
+    fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/emu0' }));
+    expect(within(screen.getByRole('dialog')).getByText(/\/dev\/emu0 is in snapshot/).parentElement?.textContent).toMatch(/EBUSY.*Destroy the snapshot, then detach the tracker, first/);
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/vdb' }));
+    expect(screen.getByRole('dialog').textContent).toMatch(/\/dev\/vdb is tracked.*Detach its tracker in the Devices list first/);
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/emu1' }));
+    expect(screen.getByRole('dialog').textContent).toContain('The emulated device and its data file are deleted.');
+  });
+});
