@@ -26,14 +26,15 @@ beforeAll(async () => {
   await api.snapshotTake({ id });
   await api.emuWrite({ path: device.path, offsetBytes: 0, data: new Uint8Array(MiB).fill(0xab) });
   await close();
-  // The take is dated from the device push of the next poll (1 s).
-  const deadline = Date.now() + 10_000;
+  // The take is dated from the device push of the next poll (1 s); a loaded CI machine may need
+  // many polls, so wait long, not once.
+  const deadline = Date.now() + 45_000;
   do {
     exposition = await (await fetch(service.metricsUrl!)).text();
     if (/^blksnap_cbt_last_take_timestamp_seconds\{/m.test(exposition) && /^blksnap_diff_storage_filled_bytes\{[^}]*\} [1-9]/m.test(exposition)) break;
     await new Promise((r) => setTimeout(r, 200));
   } while (Date.now() < deadline);
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
   await service?.stop();
