@@ -3,13 +3,14 @@
 // trackers with write/read maps, takes that copy the write map, a difference storage that
 // fills as workloads write to taken devices and overflows at its limit.
 import type {
-  AppEvent, BlksnapApi, DeviceSummary, FillSample, PushPayload, PushSource, PushTopic, SnapshotSummary, WorkloadSpec, WorkloadStatus,
+  AppEvent, BlksnapApi, DeviceSummary, FillSample, PushPayload, PushSource, PushTopic, SnapshotSummary,
 } from '../../shared/contract';
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
 import type { BackendInfo, BlockDevice, Capabilities, CbtInfo } from '../../shared/schemas';
 import type { ApiClient } from '../app/apiContext';
 import { seededRandom as mulberry32 } from '../../shared/random';
 import { fakeChangedFiles } from './fakeChangedFiles';
+import { fakeWorkloads } from './fakeWorkloads';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -47,7 +48,6 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
   const devices = new Map<string, FakeDevice>();
   const snapshots = new Map<string, FakeSnapshot>();
   const events: AppEvent[] = [];
-  const workloads = new Map<string, WorkloadStatus & { timer: ReturnType<typeof setInterval> | null; rng: () => number }>();
   let seq = 0;
   let nextMinor = 0;
 
@@ -343,44 +343,7 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       return ok;
     },
     emuRead: async ({ lengthBytes }) => new Uint8Array(lengthBytes),
-    workloadStart: async (spec: WorkloadSpec) => {
-      const d = device(spec.device);
-      const id = `w${workloads.size + 1}`;
-      const rng = mulberry32(spec.seed ?? 1);
-      const status = { id, spec, running: true, writtenBytes: 0, writes: 0, error: null, timer: null as ReturnType<typeof setInterval> | null, rng };
-      const capacity = d.device.capacitySectors * 512;
-      const region = { start: spec.offsetBytes ?? 0, length: spec.lengthBytes ?? capacity };
-      let cursor = region.start;
-      const tickMs = 100;
-      const perTick = spec.rateBytesPerSec > 0 ? Math.max(spec.blockSizeBytes, (spec.rateBytesPerSec * tickMs) / 1000) : 64 * MiB;
-      const startedAt = Date.now();
-      status.timer = setInterval(() => {
-        for (let done = 0; done < perTick; done += spec.blockSizeBytes) {
-          let offset: number;
-          if (spec.pattern === 'sequential') { offset = cursor; cursor += spec.blockSizeBytes; if (cursor >= region.start + region.length) cursor = region.start; }
-          else if (spec.pattern === 'hotspot' && rng() < 0.9) offset = region.start + Math.floor(rng() * (region.length / 10));
-          else offset = region.start + Math.floor(rng() * region.length);
-          offset = Math.floor(offset / 512) * 512;
-          write(d, offset, Math.min(spec.blockSizeBytes, capacity - offset));
-          status.writtenBytes += spec.blockSizeBytes;
-          status.writes += 1;
-        }
-        if (Date.now() - startedAt >= spec.durationMs) { clearInterval(status.timer!); status.running = false; }
-        emit('workloads', [...workloads.values()].map(publicStatus));
-      }, tickMs);
-      workloads.set(id, status);
-      event({ source: 'app', level: 'info', kind: 'workload', snapshotId: null, device: spec.device, message: `Workload ${id} started on ${spec.device}: ${spec.pattern}` });
-      emit('workloads', [...workloads.values()].map(publicStatus));
-      return publicStatus(status);
-    },
-    workloadStop: async ({ id }) => {
-      const w = workloads.get(id) ?? fail('ENOENT', `No workload ${id}`);
-      if (w.timer) clearInterval(w.timer);
-      w.running = false;
-      emit('workloads', [...workloads.values()].map(publicStatus));
-      return ok;
-    },
-    workloadList: async () => [...workloads.values()].map(publicStatus),
+    ...fakeWorkloads({ device: (path) => device(path).device, write: (path, offsetBytes, lengthBytes) => write(device(path), offsetBytes, lengthBytes), emit, event, fail }),
     supportBundle: async () => ({ path: '/tmp/blksnap-fake/support.tar.gz' }),
     ...fakeChangedFiles((path) => {
       const t = device(path).tracker ?? fail('ENOENT', `${path} is not tracked`);
@@ -398,8 +361,4 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
     emit,
   };
   return { api, push, transport: 'fake' };
-}
-
-function publicStatus(w: WorkloadStatus): WorkloadStatus {
-  return { id: w.id, spec: w.spec, running: w.running, writtenBytes: w.writtenBytes, writes: w.writes, error: w.error };
 }
