@@ -92,10 +92,13 @@ export class Snapshots {
       try {
         for (const device of request.devices) await this.addDevice(id, device, true);
       } catch (err) {
-        await this.around.refresh().catch(() => undefined);
-        // As the upstream tool: a failing add leaves the snapshot in place; say so.
+        // Unlike the upstream tool, a create that fails leaves no snapshot: it is destroyed again.
         const info = toErrorInfo(err);
-        throw new BlksnapError({ ...info, message: `${info.message} (snapshot ${id} was created and stays: add the device again or destroy it)`, details: { ...info.details, snapshotId: id } });
+        const undone = await this.destroy({ id }).then(() => null, (e: unknown) => toErrorInfo(e).message);
+        const what = undone === null
+          ? `snapshot ${id} was created, then destroyed again since the device could not be added: nothing is left`
+          : `snapshot ${id} was created and could not be destroyed again (${undone}): destroy it`;
+        throw new BlksnapError({ ...info, message: `${info.message} (${what})`, details: { ...info.details, snapshotId: id, undone: undone === null } });
       }
     }
     await this.around.refresh();

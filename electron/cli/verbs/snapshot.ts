@@ -2,7 +2,7 @@
 // snapshot_collect, snapshot_destroy, snapshot_info (spec §7.1), same options and output.
 import { realpathSync, statSync } from 'node:fs';
 import type { BlksnapApi } from '../../../shared/contract';
-import { appError, errnoError } from '../../../shared/errors';
+import { appError, BlksnapError, errnoError, toErrorInfo } from '../../../shared/errors';
 import { limitRule, parseAndCheckLimit, parseLimit } from '../../../shared/limits';
 import { nearWrap, wrapWarning } from '../../../shared/cbt';
 import type { Capabilities } from '../../../shared/schemas';
@@ -11,8 +11,11 @@ import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
 import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
 import { lastSeq, newStretchEvents } from './events';
 
-/** SNAPSHOTADD with the upstream tool's auto-attach: on ENOENT (not tracked) attach, retry once. */
-async function addWithAutoAttach(api: BlksnapApi, id: string, device: string): Promise<boolean> {
+/**
+ * SNAPSHOTADD with the upstream tool's auto-attach: on ENOENT (not tracked) attach, retry once.
+ * `onAttached` hears of a device this call attached (also when the add after it fails).
+ */
+async function addWithAutoAttach(api: BlksnapApi, id: string, device: string, onAttached?: (device: string) => void): Promise<boolean> {
   try {
     await api.snapshotAdd({ id, device });
     return false;
@@ -21,11 +24,35 @@ async function addWithAutoAttach(api: BlksnapApi, id: string, device: string): P
   }
   try {
     await api.attach({ device });
+    onAttached?.(device);
   } catch (err) {
     if (!hasCode(err, 'EALREADY')) throw err;
   }
   await api.snapshotAdd({ id, device });
   return true;
+}
+
+/**
+ * A create whose add failed is undone, unlike the upstream tool (which leaves the snapshot, spec
+ * §7.1): a script that sees exit 1 does not destroy what it was never told exists. The snapshot is
+ * destroyed and the devices this command attached are detached; the error says so, or says what
+ * is left when undoing failed.
+ */
+async function undoCreate(api: BlksnapApi, id: string, attached: readonly string[], cause: unknown): Promise<BlksnapError> {
+  const info = toErrorInfo(cause);
+  const left: string[] = [];
+  try {
+    await api.snapshotDestroy({ id });
+  } catch (err) {
+    left.push(`snapshot ${id} could not be destroyed (${toErrorInfo(err).message}): destroy it with snapshot_destroy -i ${id}`);
+  }
+  for (const device of attached) {
+    await api.detach({ device, force: false }).catch((err: unknown) => left.push(`${device} stays attached (${toErrorInfo(err).message})`));
+  }
+  const undone = left.length === 0
+    ? `snapshot_create failed, so snapshot ${id} was destroyed again${attached.length ? ` and ${attached.join(', ')} detached` : ''}: nothing is left`
+    : `snapshot_create failed and could not undo everything: ${left.join('; ')}`;
+  return new BlksnapError({ ...info, message: `${info.message}; ${undone}`, details: { ...info.details, snapshotId: id, undone: left.length === 0 } });
 }
 
 export const snapshotCreate: Verb = {
@@ -56,8 +83,11 @@ export const snapshotCreate: Verb = {
     const { id } = await api.snapshotCreate({ diffStoragePath, diffStorageLimitSectors, devices: [] });
     ctx.out.line(id);
     const added: { device: string; attached: boolean }[] = [];
+    const attached: string[] = [];
     try {
-      for (const device of devices) added.push({ device, attached: await addWithAutoAttach(api, id, device) });
+      for (const device of devices) added.push({ device, attached: await addWithAutoAttach(api, id, device, (d) => attached.push(d)) });
+    } catch (err) {
+      throw await undoCreate(api, id, attached, err);
     } finally {
       ctx.out.record({ id, devices: added, diffStoragePath, diffStorageLimitSectors });
     }
