@@ -64,7 +64,8 @@ export function meaningOf(dialect: DialectId, call: ControlCall, code: ErrnoName
     const meaning = op ? V1_MEANINGS[op]?.[code] : undefined;
     return op && meaning ? { operation: op, meaning } : null;
   }
-  const entry = DIALECTS[dialect] as V2Dialect | undefined;
+  // The registry's entry wraps the dialect's table (v2KernelDialect): its overrides are there.
+  const entry = (DIALECTS[dialect] as { table?: V2Dialect } | undefined)?.table;
   const op = V2_OP[call];
   const own = entry?.meanings ?? {};
   const table = CTL_SUBCOMMANDS.includes(op)

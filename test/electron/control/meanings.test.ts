@@ -6,11 +6,21 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../../electron/control/emulator';
 import type { Flavour } from '../../../electron/control/emulator/flavours';
-import { inTableWords, meaningOf } from '../../../electron/control/meanings';
+import { inTableWords, meaningOf, type ControlCall } from '../../../electron/control/meanings';
+import { DIALECTS } from '../../../electron/control/kernel/dialects';
+import type { V2Dialect, V2Operation } from '../../../electron/control/kernel/dialects/v2-family/dialect';
+import type { DialectId } from '../../../shared/schemas';
 import { syscallError, meanings } from '../../../electron/control/kernel/errno';
 import { V2_MEANINGS } from '../../../electron/control/kernel/dialects/v2-family/meanings';
 import { createService, type BlksnapService } from '../../../electron/service';
-import { BlksnapError, ERRNO, errnoError } from '../../../shared/errors';
+import { BlksnapError, ERRNO, errnoError, type ErrnoName } from '../../../shared/errors';
+
+/** The control calls and the v2 request each one is (electron/control/meanings.ts). */
+const CALL_OPS: Record<string, V2Operation> = {
+  attach: 'ATTACH', detach: 'DETACH', cbtInfo: 'CBTINFO', cbtMap: 'CBTMAP', cbtDirty: 'CBTDIRTY', snapshotCreate: 'SNAPSHOT_CREATE',
+  snapshotAdd: 'SNAPSHOTADD', snapshotTake: 'SNAPSHOT_TAKE', snapshotDestroy: 'SNAPSHOT_DESTROY', snapshotInfo: 'SNAPSHOTINFO',
+  waitEvent: 'SNAPSHOT_WAIT_EVENT', appendStorage: 'SNAPSHOT_APPEND_STORAGE',
+};
 
 const UNKNOWN = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
 let dir = '';
@@ -65,6 +75,24 @@ describe('the table', () => {
     expect(inTableWords('lk6.15', 'attach', open)).toBe(open);
     const app = new BlksnapError({ code: 'EGUARD', message: 'refused' });
     expect(inTableWords('v1', 'snapshotTake', app)).toBe(app);
+  });
+
+  it('has each dialect\'s own words, as its kernel client (found on VAL-7.0: ATTACH ENOENT blamed an unloaded module for a missing path)', () => {
+    expect(meaningOf('val-7.0', 'attach', 'ENOENT')?.meaning).toMatch(/or the device path does not exist/);
+    const checked: string[] = [];
+    for (const [id, entry] of Object.entries(DIALECTS)) {
+      const own = (entry as { table?: V2Dialect }).table?.meanings;
+      if (!own) continue;
+      for (const [call, op] of Object.entries(CALL_OPS)) {
+        const ctl = ['CBTINFO', 'CBTMAP', 'CBTDIRTY', 'SNAPSHOTADD', 'SNAPSHOTINFO'].includes(op);
+        const client = ctl ? meanings(V2_MEANINGS.CTL, own.CTL, V2_MEANINGS[op], own[op]) : meanings(V2_MEANINGS[op], own[op]);
+        for (const code of Object.keys({ ...own[op], ...(ctl ? own.CTL : {}) }) as ErrnoName[]) {
+          expect([id, call, code, meaningOf(id as DialectId, call as ControlCall, code)?.meaning]).toEqual([id, call, code, client[code]]);
+          checked.push(`${id} ${op} ${code}`);
+        }
+      }
+    }
+    expect(checked.length).toBeGreaterThan(5);
   });
 
   it('names the v1 TAKE failure that destroys the snapshot', () => {
