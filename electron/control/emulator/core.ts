@@ -2,6 +2,7 @@
 // of a difference area, release of a snapshot, and state.json. Emulator (emulator.ts) adds the
 // module interface on top; tracker.ts, snapshot-create.ts, snapshot-take.ts, io.ts,
 // storage-open.ts, emulated-devices.ts and restore.ts work on this state.
+import { unknownBlockDevice } from '../sentences';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appError, errnoError, ERRNO, type ErrnoName } from '../../../shared/errors';
@@ -103,8 +104,17 @@ export class EmulatorCore {
     throw errnoError('ENOENT', op, `${p} does not exist (emulated devices are /dev/<name>)`, { device: p });
   }
 
+  /**
+   * v1: the kernel client turns a path into a dev_t before any ioctl, so a path no device has
+   * fails there, in its words (EBADARG), not with the module's errno.
+   */
+  refuseUnknownV1Device(p: string): void {
+    if (this.flavour === 'v1' && this.locate(p) === null) throw unknownBlockDevice(p, 'ENOENT');
+  }
+
   trackerOf(op: string, p: string): CbtMap {
     if (this.flavour === 'v1') {
+      this.refuseUnknownV1Device(p);
       const loc = this.locate(p);
       const map = loc?.kind === 'device' ? loc.device.tracker : null;
       if (!map) throw errnoError('ENODATA', op, `${p} is not tracked (v1 tracks the devices of a snapshot from SNAPSHOT_CREATE)`, { device: p });

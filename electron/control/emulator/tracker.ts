@@ -2,13 +2,14 @@
 // the filter, CBT info, reading the map and marking ranges dirty, with each dialect's answers.
 import { appError, errnoError } from '../../../shared/errors';
 import type { CbtInfo, SectorRange } from '../../../shared/schemas';
+import { v1HasNoAttach } from '../sentences';
 import { CbtMap } from './cbt-map';
 import { deviceNameOf, type EmulatorCore } from './core';
 
 export function attachTracker(core: EmulatorCore, devicePath: string): void {
   const op = core.rules.op.attach;
   if (core.flavour === 'v1') {
-    throw appError('EUNSUPPORTED', `v1 has no attach: trackers appear when SNAPSHOT_CREATE lists ${devicePath}`, { device: devicePath, dialect: 'v1' });
+    throw v1HasNoAttach(devicePath);
   }
   const dev = core.filterDevice(op, devicePath);
   if (dev.tracker) throw errnoError('EALREADY', op, `${devicePath} is already tracked by blksnap`, { device: devicePath });
@@ -18,6 +19,7 @@ export function attachTracker(core: EmulatorCore, devicePath: string): void {
 
 export function detachTracker(core: EmulatorCore, devicePath: string): void {
   const op = core.rules.op.detach;
+  core.refuseUnknownV1Device(devicePath);
   const dev = core.filterDevice(op, devicePath);
   if (!dev.tracker) {
     throw core.flavour === 'v1'
@@ -41,6 +43,7 @@ export function cbtInfoOf(core: EmulatorCore, devicePath: string): CbtInfo {
   if (core.flavour === 'v1') {
     // v1 has no CBTINFO: TRACKER_COLLECT reads the tracker list fine and the device is not in it,
     // which the kernel client reports as ENOENT, as upstream's CTL CBTINFO does (issue 19, item 11).
+    core.refuseUnknownV1Device(devicePath);
     const loc = core.locate(devicePath);
     if (!(loc?.kind === 'device' && loc.device.tracker)) {
       throw errnoError('ENOENT', 'cbtinfo', `${devicePath} is not tracked (on v1 trackers appear at snapshot create)`, { device: devicePath, synthesized: true });
@@ -90,6 +93,7 @@ export function markDirty(core: EmulatorCore, devicePath: string, ranges: Sector
   let map: CbtMap;
   if (core.flavour === 'v1') {
     // An image's dev_t marks its original (spec §6.2).
+    core.refuseUnknownV1Device(devicePath);
     const loc = core.locate(devicePath);
     const dev = loc?.kind === 'image' ? core.devices.get(loc.area.device) : loc?.device;
     if (!dev?.tracker) throw errnoError('ENODEV', op, `${devicePath} is not tracked (nor the image of a tracked device)`, { device: devicePath });

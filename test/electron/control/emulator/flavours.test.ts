@@ -39,11 +39,11 @@ describe('v1 flavour (Veeam Agent 6.x)', () => {
     expect(await codeOf(emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 0, devices: ['/dev/vda'] }))).toBe('EUNSUPPORTED');
   });
 
-  it('creates trackers at create, queues low_free_space(diff_storage_minimum) with code 0, and refuses duplicates (EINVAL) and unknown devices (ENOENT)', async () => {
+  it('creates trackers at create, queues low_free_space(diff_storage_minimum) with code 0, and refuses duplicates (EINVAL) and unknown devices (EBADARG, as the kernel client before any ioctl)', async () => {
     const emu = await emulator('v1');
     await emu.createDevice('vda', MiB);
     expect(await codeOf(emu.snapshotCreate({ diffStoragePath: null, diffStorageLimitSectors: 0, devices: ['/dev/vda', '/dev/vda'] }))).toBe('EINVAL');
-    expect(await codeOf(emu.snapshotCreate({ diffStoragePath: null, diffStorageLimitSectors: 0, devices: ['/dev/nope'] }))).toBe('ENOENT');
+    expect(await codeOf(emu.snapshotCreate({ diffStoragePath: null, diffStorageLimitSectors: 0, devices: ['/dev/nope'] }))).toBe('EBADARG');
     const id = await emu.snapshotCreate({ diffStoragePath: null, diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
     expect((await emu.listDevices())[0]?.tracked).toBe(true);
     expect((await emu.cbtInfo('/dev/vda')).changesNumber).toBe(0);

@@ -4,6 +4,7 @@
 // This file is the client's face: each call is in the file of its concern (trackers.ts,
 // snapshots.ts, events.ts, storage.ts), over the shared plumbing in calls.ts and state.ts.
 import { appError } from '../../../../../shared/errors';
+import { v1HasNoAttach } from '../../../sentences';
 import type {
   BackendInfo, BlockDevice, CbtInfo, DiffStorageUsage, ModuleParameters, ModuleVersion, SectorRange,
   SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent,
@@ -92,7 +93,7 @@ export class V1Control implements BlksnapControl {
   // ---- trackers (trackers.ts) ------------------------------------------------------------
 
   async attach(device: string): Promise<void> {
-    throw appError('EUNSUPPORTED', `attach ${device}: v1 has no attach; on v1 trackers appear at snapshot create (SNAPSHOT_CREATE attaches one per listed device)`, { dialect: 'v1', device });
+    throw v1HasNoAttach(device);
   }
 
   detach(device: string): Promise<void> { return detach(this.ctx, device); }

@@ -1,6 +1,7 @@
 // What v1 learns from the file system rather than the module: dev_t of a device, its size,
 // the block devices present and the module parameters. Every /sys and /dev lookup goes through
 // `root`, so tests can fake the tree.
+import { unknownBlockDevice } from '../../../sentences';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { appError } from '../../../../../shared/errors';
@@ -60,7 +61,7 @@ export class V1System {
       return { devId: splitDev(st.rdev), path: device };
     } catch (err) {
       if (err instanceof Error && err.name === 'BlksnapError') throw err;
-      throw appError('EBADARG', `${device} is not a block device this system knows (${(err as Error).message})`, { device });
+      throw unknownBlockDevice(device, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }
   }
 
