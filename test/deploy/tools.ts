@@ -2,6 +2,7 @@
 // systemd-analyze from `systemd`; .ci/run installs them). Outside CI a missing tool skips its
 // tests with the reason printed; in CI it fails (see prerequisites.test.ts).
 import { spawnSync } from 'node:child_process';
+import { skipBecause } from '../skip';
 
 export const inCi = Boolean(process.env.CI);
 
@@ -15,6 +16,5 @@ export function findTool(name: string): string | null {
 export function skipWithout(what: string, ...names: string[]): boolean {
   const missing = names.filter((n) => !findTool(n));
   if (missing.length === 0 || inCi) return false;
-  console.log(`skipped: ${what} needs ${missing.join(', ')} (apt-get install ${missing.includes('systemd-analyze') ? 'systemd' : 'prometheus'}); they run wherever the tools are installed and always in CI`);
-  return true;
+  return skipBecause(what, `needs ${missing.join(', ')} (apt-get install ${missing.includes('systemd-analyze') ? 'systemd' : 'prometheus'})`, 'wherever the tools are installed, and always in CI');
 }

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../electron/control/emulator';
+import { skipBecause } from '../skip';
 
 const MiB = 2 ** 20;
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -87,7 +88,7 @@ describe('reproduction: storage I/O failure fails the original write', () => {
     }
     if (!mounted) {
       if (process.env.CI) throw new Error(`the full-storage test must run in CI: ${why}`);
-      console.log(`skipped: the tmpfs full-storage test needs to mount a tmpfs (${why}); it runs in CI as root`);
+      skipBecause('the tmpfs full-storage test', `it needs to mount a tmpfs (${why})`, 'as root, and always in CI');
       ctx.skip();
     }
     const emu = await setUp();

@@ -9,6 +9,7 @@ import { writeRuntimeFile } from '../../../electron/web/runtime';
 import { writeStateFile as writeEmulatorState, readStateFile } from '../../../electron/control/emulator/state-file';
 import { createEmulator } from '../../../electron/control/emulator';
 import { BlksnapError } from '../../../shared/errors';
+import { skipBecause } from '../../skip';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -105,7 +106,7 @@ describe('state directory', () => {
     expect(stateDirProblem(tempDir())).toBeNull();
   });
 
-  it.skipIf(!isRoot)('a state directory owned by another user is refused with the chown that fixes it (needs root to chown; runs as root in CI)', () => {
+  it.skipIf(skipBecause('the foreign-owner state directory test', !isRoot && 'it needs root to chown a directory to another user', 'as root (CI runs as root)'))('a state directory owned by another user is refused with the chown that fixes it', () => {
     const dir = tempDir();
     fs.chownSync(dir, 12345, 12345);
     expect(stateDirProblem(dir)).toMatch(/owned by uid 12345.*chown 0/);

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChangedFilesPage } from '../../../shared/changedFiles';
 import { buildExt4, locateBlock, makeTree, toolMissing } from '../resolver/fsFixture';
 import { cli, type CliRun } from './harness';
+import { skipBecause } from '../../skip';
 
 let dir: string;
 const missing = toolMissing('debugfs', 'dumpe2fs', 'mke2fs', 'blkid');
@@ -26,7 +27,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(missing !== null)('blksnapctl changedfiles', () => {
+describe.skipIf(skipBecause('blksnapctl changedfiles', missing, 'wherever the tools are installed, and always in CI'))('blksnapctl changedfiles', () => {
   it('puts the file written into at the top, in text, JSON and CSV', { timeout: 120_000 }, async () => {
     const files = makeTree(join(dir, 'src'), [{ path: 'home/ada/thesis.tex', bytes: 900_000 }, { path: 'etc/hosts', bytes: 300 }], 3);
     const image = join(dir, 'fs.img');

@@ -11,6 +11,7 @@ import type { MetricsCollector } from '../../../electron/metrics/collector';
 import { parseListenAddress, startMetricsListener, type MetricsListener } from '../../../electron/metrics/listener';
 import { parseWebConfig } from '../../../electron/metrics/webConfig';
 import { findTool, inCi } from '../../deploy/tools';
+import { skipBecause } from '../../skip';
 
 // bcrypt of "secret" (cost 10), as htpasswd -nbBC 10 '' secret writes it.
 const HASH = '$2y$10$jvWl3v7lh.qWNkkA6kY2IenzYaV43mgaG9H5c.XSmSM.g47RCrGdW';
@@ -76,8 +77,7 @@ describe('the metrics listener', () => {
   });
 
   const openssl = findTool('openssl');
-  if (!openssl && !inCi) console.log('skipped: the TLS listener test needs openssl (apt-get install openssl) to make a certificate; it runs wherever openssl is installed and always in CI');
-  it.skipIf(!openssl && !inCi)('serves over TLS with the certificate of the web config', async () => {
+  it.skipIf(skipBecause('the TLS listener test', !openssl && !inCi && 'needs openssl (apt-get install openssl) to make a certificate', 'wherever openssl is installed, and always in CI'))('serves over TLS with the certificate of the web config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'blksnap-tls-'));
     try {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',

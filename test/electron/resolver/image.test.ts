@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { ChangedFilesResolver, controlHost } from '../../../electron/resolver';
 import { emulator, tempDir } from '../control/emulator/helpers';
 import { buildExt4, buildXfs, loadImage, locateBlock, makeTree, toolMissing } from './fsFixture';
+import { skipBecause } from '../../skip';
 
 const FILES = [
   { path: 'docs/report.bin', bytes: 300_000 },
@@ -22,14 +23,13 @@ const EXPECTED = new Map([['/big/data.bin', 3 * 4096], ['/docs/notes/todo.txt', 
 
 const missing = toolMissing('debugfs', 'dumpe2fs', 'xfs_db', 'mkfs.xfs', 'mke2fs', 'blkid', 'sfdisk');
 if (missing && process.env.CI) throw new Error(missing);
-if (missing) console.warn(`skipped: ${missing}`);
 
 const CASES = [
   { fs: 'ext4', sizeBytes: 64 * 2 ** 20, build: buildExt4 },
   { fs: 'xfs', sizeBytes: 320 * 2 ** 20, build: buildXfs },
 ] as const;
 
-describe.skipIf(missing !== null)('changed files from the snapshot image', () => {
+describe.skipIf(skipBecause('the snapshot-image resolver tests', missing, 'wherever the tools are installed, and always in CI'))('changed files from the snapshot image', () => {
   for (const c of CASES) {
     test(`${c.fs}: the files written into are named with the bytes written, and the parts add up`, { timeout: 120_000 }, async () => {
       const dir = tempDir('blksnap-resolver-');

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ChangedFilesResolver, type ResolverHost } from '../../../electron/resolver';
 import { ffiAvailable } from '../../../electron/control/kernel/native';
 import { buildExt4, locateBlock, makeTree, toolMissing } from './fsFixture';
+import { skipBecause } from '../../skip';
 
 const SIZE = 32 * 2 ** 20;
 const BLOCK = 16 * 1024;
@@ -56,7 +57,7 @@ describe('changed files from the mounted filesystem', () => {
   test('names the files whose blocks changed, with the intersected bytes; says it is live', { timeout: 60_000 }, async (ctx) => {
     if (problem) {
       if (process.env.CI) throw new Error(problem);
-      console.warn(`skipped: ${problem}`);
+      skipBecause('the mounted-filesystem resolver test', problem, 'as root where mount -o loop works, and always in CI');
       ctx.skip();
     }
     const image = fs.readFileSync(imageFile);

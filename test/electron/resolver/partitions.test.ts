@@ -8,12 +8,13 @@ import { describe, expect, test } from 'vitest';
 import { ChangedFilesResolver, controlHost } from '../../../electron/resolver';
 import { emulator, tempDir } from '../control/emulator/helpers';
 import { buildExt4, buildXfs, loadImage, locateBlock, makeTree, toolMissing } from './fsFixture';
+import { skipBecause } from '../../skip';
 
 const MiB = 2 ** 20;
 const missing = toolMissing('debugfs', 'dumpe2fs', 'xfs_db', 'mkfs.xfs', 'mke2fs', 'blkid', 'sfdisk');
 if (missing && process.env.CI) throw new Error(missing);
 
-describe.skipIf(missing !== null)('changed files on a partitioned disk', () => {
+describe.skipIf(skipBecause('the partitioned-disk resolver tests', missing, 'wherever the tools are installed, and always in CI'))('changed files on a partitioned disk', () => {
   test('files in an ext4 and an xfs partition are named with their partition; the rest adds up', { timeout: 120_000 }, async () => {
     const dir = tempDir('blksnap-resolver-parts-');
     const files = makeTree(path.join(dir, 'src'), [{ path: 'etc/conf.bin', bytes: 100_000 }, { path: 'var/log.bin', bytes: 300_000 }], 9);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { expect, test } from 'vitest';
 import { ChangedFilesResolver } from '../../../electron/resolver';
 import { buildXfs, locateBlock, makeTree, toolMissing } from './fsFixture';
+import { skipBecause } from '../../skip';
 
 function problem(): string | null {
   const tool = toolMissing('mkfs.xfs', 'xfs_db', 'mount', 'umount', 'blkid');
@@ -22,7 +23,7 @@ test('an xfs image with a dirty log is resolved by walking its directories', { t
   const why = problem();
   if (why) {
     if (process.env.CI) throw new Error(why);
-    console.warn(`skipped: ${why}`);
+    skipBecause('the dirty-log xfs test', why, 'as root with loop devices, and always in CI');
     ctx.skip();
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'blksnap-xfslog-'));
@@ -36,7 +37,7 @@ test('an xfs image with a dirty log is resolved by walking its directories', { t
       execFileSync('mount', ['-o', 'loop', image, mnt], { stdio: 'pipe' });
     } catch (err) {
       if (process.env.CI) throw err;
-      console.warn(`skipped: mount -o loop failed here: ${String((err as Error).message).split('\n')[0]}`);
+      skipBecause('the dirty-log xfs test', `mount -o loop failed here: ${String((err as Error).message).split('\n')[0]}`, 'as root with loop devices, and always in CI');
       return ctx.skip();
     }
     fs.writeFileSync(path.join(mnt, 'srv/late.txt'), 'written while mounted\n');

@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { FakeControl } from '../service/fakeControl';
 import { startHarness, type Harness } from './harness';
 import { findTool, inCi } from '../../deploy/tools';
+import { skipBecause } from '../../skip';
 
 let harness: Harness | null = null;
 afterEach(async () => {
@@ -138,8 +139,7 @@ describe('web server on a non-loopback address', () => {
   });
 
   const openssl = findTool('openssl');
-  if (!openssl && !inCi) console.log('skipped: the remote TLS test needs openssl (apt-get install openssl) to make a certificate; it runs wherever openssl is installed and always in CI');
-  it.skipIf(!openssl && !inCi)('with --allow-remote and TLS: https/wss, a URL with this host\'s name, and only the names of this host as Host', async () => {
+  it.skipIf(skipBecause('the remote TLS test', !openssl && !inCi && 'needs openssl (apt-get install openssl) to make a certificate', 'wherever openssl is installed, and always in CI'))('with --allow-remote and TLS: https/wss, a URL with this host\'s name, and only the names of this host as Host', async () => {
     const { createService } = await import('../../../electron/service');
     const { startWebServer } = await import('../../../electron/web/server');
     const dir = mkdtempSync(join(tmpdir(), 'blksnap-remote-tls-'));

@@ -10,11 +10,12 @@ import { openV2Control } from '../../../../electron/control/kernel/dialects/v2-f
 import { conformanceAvailable, CONFORMANCE_DIR, readTrace } from './conformance/trace';
 import { ReplayPort } from './conformance/replay-port';
 import { NOT_SENT, check, drive, v2Layouts } from './conformance/drive-v2';
+import { skipBecause } from '../../../skip';
 
 const FILES = ['fingerprints-val-7.0.jsonl', 'lifecycle-val-7.0.jsonl', 'errors-val-7.0.jsonl', 'overflow-val-7.0.jsonl'];
-const skipReason = `conformance traces not found at ${CONFORMANCE_DIR}`;
+const skipReplay = skipBecause('the VAL-7.0 conformance replay', !conformanceAvailable && `conformance traces not found at ${CONFORMANCE_DIR}`, 'where ../shared/conformance beside the repository holds the VAL-7.0 traces, and always in CI');
 
-describe.skipIf(!conformanceAvailable)(`VAL-7.0 conformance replay (${conformanceAvailable ? CONFORMANCE_DIR : skipReason})`, () => {
+describe.skipIf(skipReplay)(`VAL-7.0 conformance replay (${CONFORMANCE_DIR})`, () => {
   it.each(FILES)('%s: every recorded ioctl is encoded byte-identically and decoded to the recorded outcome', async (file) => {
     const records = readTrace(file);
     const port = new ReplayPort(v2Layouts(val70.structs));
@@ -42,7 +43,7 @@ describe.skipIf(!conformanceAvailable)(`VAL-7.0 conformance replay (${conformanc
   });
 });
 
-describe.skipIf(!conformanceAvailable)('the replay itself', () => {
+describe.skipIf(skipReplay)('the replay itself', () => {
   it('notices a single wrong byte in an argument struct (so a pass means byte-identical)', async () => {
     const rec = readTrace('lifecycle-val-7.0.jsonl').find((r) => r.label === 'create-1');
     if (!rec) throw new Error('create-1 missing');
@@ -54,9 +55,3 @@ describe.skipIf(!conformanceAvailable)('the replay itself', () => {
     expect(port.mismatches.map((m) => m.label)).toEqual(['create-1']);
   });
 });
-
-if (!conformanceAvailable) {
-  describe('VAL-7.0 conformance replay', () => {
-    it.skip(skipReason, () => undefined);
-  });
-}

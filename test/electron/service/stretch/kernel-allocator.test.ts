@@ -9,12 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { O_RDONLY, sysClose, sysOpen } from '../../../../electron/control/kernel/native';
 import { checkExtent, extentsToRanges, fiemap, FIEMAP_EXTENT, filesystemType } from '../../../../electron/service/stretch/fiemap';
 import { checkSectorAddressed, KernelRangeAllocator, splitDev } from '../../../../electron/service/stretch/kernel-allocator';
+import { skipBecause } from '../../../skip';
 
 const dir = mkdtempSync(join(tmpdir(), 'stretch-fiemap-'));
 afterAll(() => forceRemove(dir));
 const type = filesystemType(dir);
 const sectorAddressed = type === 0xef53 || type === 0x58465342;
-if (!sectorAddressed) console.warn(`real FIEMAP test skipped: ${dir} is on statfs type 0x${type.toString(16)}, not ext4/xfs`);
 
 function filefrag(path: string): [number, number][] {
   const out: [number, number][] = [];
@@ -27,7 +27,7 @@ function filefrag(path: string): [number, number][] {
   return out;
 }
 
-describe.skipIf(!sectorAddressed)('KernelRangeAllocator on a real ext4/xfs file', () => {
+describe.skipIf(skipBecause('the real FIEMAP allocator tests', !sectorAddressed && `${dir} is on statfs type 0x${type.toString(16)}, not ext4/xfs`, 'where the temporary directory is on ext4 or xfs'))('KernelRangeAllocator on a real ext4/xfs file', () => {
   it.each([1, 3, 40])('maps a fallocated %i MiB file to the sectors filefrag reports, on the file\'s st_dev', async (mib) => {
     const path = join(dir, `diff_storage#${mib}`);
     const storage = await new KernelRangeAllocator().allocate(path, mib << 20);
@@ -92,7 +92,7 @@ describe.skipIf(!sectorAddressed)('KernelRangeAllocator on a real ext4/xfs file'
 });
 
 describe('filesystem and extent rules', () => {
-  it.skipIf(!existsSync('/dev/shm') || filesystemType('/dev/shm') !== 0x01021994)('refuses a directory on tmpfs, naming it', async () => {
+  it.skipIf(skipBecause('the tmpfs refusal test', (!existsSync('/dev/shm') || filesystemType('/dev/shm') !== 0x01021994) && '/dev/shm is missing or not a tmpfs', 'where /dev/shm is a tmpfs (most Linux systems)'))('refuses a directory on tmpfs, naming it', async () => {
     await expect(checkSectorAddressed('/dev/shm')).rejects.toThrow(/tmpfs: only ext4 and xfs/);
     await expect(new KernelRangeAllocator().checkDirectory('/dev/shm')).rejects.toMatchObject({ code: 'EBADARG' });
   });

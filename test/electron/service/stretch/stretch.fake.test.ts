@@ -13,6 +13,7 @@ import { splitDev } from '../../../../electron/service/stretch/kernel-allocator'
 import { StretchService } from '../../../../electron/service/stretch';
 import { manifestName } from '../../../../electron/service/stretch/manifest';
 import { buildFakeModule, runScenario, type ScenarioResult } from '../../control/kernel/v1/fake/harness';
+import { skipBecause } from '../../../skip';
 
 interface Output {
   id: string;
@@ -35,7 +36,6 @@ const sectorAddressed = fsType === 0xef53 || fsType === 0x58465342;
 const skip = 'skip' in built ? built.skip
   : !sectorAddressed ? `${tmpdir()} is not ext4/xfs (statfs type 0x${fsType.toString(16)}): real FIEMAP ranges would not be device sectors`
     : !existsSync('/usr/sbin/filefrag') && !existsSync('/sbin/filefrag') ? 'filefrag (e2fsprogs) is missing for the independent extent check' : null;
-if (skip) console.warn(`stretch fake-module tests skipped: ${skip}`);
 
 const MINIMUM = 2048;
 const dev = splitDev(statSync(work, { bigint: true }).dev);
@@ -79,7 +79,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => forceRemove(work));
 
-describe.skipIf(skip !== null)('stretch service on the fake v1 module (kernel allocator, real FIEMAP)', () => {
+describe.skipIf(skipBecause('the stretch fake-module tests', skip, 'where gcc builds the fake, the temporary directory is on ext4 or xfs and filefrag is installed'))('stretch service on the fake v1 module (kernel allocator, real FIEMAP)', () => {
   it('runs without hazards or range violations', () => {
     expect(full.stderr).toBe('');
     expect(full.status).toBe(0);

@@ -14,9 +14,10 @@ import { uuidFromBytes } from '../../../../../electron/control/uuid';
 import { imageName } from '../../../../../electron/control/kernel/dialects/v1/names';
 import { markers, maskPadding, readTrace, withPointers, type IoctlRecord } from '../conformance/trace';
 import { traceMissingReason, TRACE_FILES } from './trace';
+import { skipBecause } from '../../../../skip';
 
 const missing = traceMissingReason();
-if (missing) console.warn(`v1 conformance replay skipped: ${missing}`);
+const skipReplay = skipBecause('the v1 conformance replay', missing, 'where ../shared/conformance beside the repository holds the VAL-6.3 traces, and always in CI');
 
 /** Padding bytes per argument struct (x86_64), masked before comparing. */
 const PADDING: Partial<Record<V1RequestName, [number, number][]>> = {
@@ -70,7 +71,7 @@ function encode(name: V1RequestName, r: IoctlRecord, inBytes: Buffer): Buffer {
 
 const files = missing ? [] : TRACE_FILES;
 
-describe.skipIf(missing !== null)('v1 conformance replay (VAL-6.3 traces): encoding', () => {
+describe.skipIf(skipReplay)('v1 conformance replay (VAL-6.3 traces): encoding', () => {
   for (const file of files) {
     const records = missing ? [] : readTrace(file);
     it.each(records.filter((r) => requestName(r)).map((r) => [r.label, r] as const))(`${file} %s: request, pointer offsets, argument bytes`, (_label, r) => {
@@ -85,7 +86,7 @@ describe.skipIf(missing !== null)('v1 conformance replay (VAL-6.3 traces): encod
   }
 });
 
-describe.skipIf(missing !== null)('v1 conformance replay: semantic values of the recorded calls', () => {
+describe.skipIf(skipReplay)('v1 conformance replay: semantic values of the recorded calls', () => {
   const lifecycle = missing ? [] : readTrace('lifecycle-val-6.3.jsonl');
   const errors = missing ? [] : readTrace('errors-val-6.3.jsonl');
   const overflow = missing ? [] : readTrace('overflow-val-6.3.jsonl');
@@ -140,7 +141,7 @@ function nonZeroRuns(map: Buffer, firstBlock: number): { fromBlock: number; toBl
   return runs;
 }
 
-describe.skipIf(missing !== null)('v1 conformance replay: decoding of the answers', () => {
+describe.skipIf(skipReplay)('v1 conformance replay: decoding of the answers', () => {
   for (const file of files) {
     const records = missing ? [] : readTrace(file);
     it.each(records.filter((r) => requestName(r)).map((r) => [r.label, r] as const))(`${file} %s: answer decoded as recorded`, (_label, r) => {
