@@ -1,46 +1,13 @@
-// Every verb's options, output and errors, against a fake service.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Every verb's options, output and errors, against a fake service: the command line, tracker and
+// snapshot verbs. Event verbs, doctor and emulator verbs are in verbs-*.test.ts beside it.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppEvent, BlksnapApi, DoctorReport } from '../../../shared/contract';
+import { describe, expect, it } from 'vitest';
 import { appError, errnoError } from '../../../shared/errors';
-import type { BackendInfo, SnapshotEvent } from '../../../shared/schemas';
-import { cli, fakeApi, fakeConnector } from './harness';
+import type { BlksnapApi } from '../../../shared/contract';
+import { backend, ID, run, tempDirEach } from './harness';
 
-const ID = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
-
-function backend(dialect: 'lk6.15' | 'v1' = 'lk6.15'): BackendInfo {
-  const v1 = dialect === 'v1';
-  return {
-    kind: 'emulator', dialect, dialectLabel: v1 ? 'v1 (emulated)' : 'upstream lk6.15 (emulated)', verified: true,
-    reason: 'no module; using the emulator', version: v1 ? { major: 1, minor: 0, revision: 0, build: 0 } : { major: 2, minor: 0, revision: 0, build: 0 },
-    controlNode: null, stateDir: '/tmp/x',
-    capabilities: {
-      explicitAttach: !v1, addAfterCreate: !v1, appendStorage: v1, cbtMapNeedsTakenSnapshot: v1, maxSnapshots: v1 ? 1 : null,
-      storageModes: v1 ? ['ranges'] : ['file', 'directory', 'block'], eventCodes: v1 ? { 0: 'low_free_space', 1: 'corrupted' } : { 0: 'corrupted', 1: 'no_space' },
-      needsStretchService: v1,
-    },
-  };
-}
-
-function event(kind: SnapshotEvent['kind'], extra: Partial<SnapshotEvent> = {}): SnapshotEvent {
-  return { snapshotId: ID, code: { corrupted: 0, no_space: 1, low_free_space: 2, unknown: 7 }[kind], kind, timeLabelNs: '4294967396', device: null, errCode: null, requestedSectors: null, ...extra };
-}
-
-async function run(argv: string[], methods: Partial<BlksnapApi> = {}) {
-  const connect = fakeConnector(fakeApi({ backendInfo: async () => backend(), ...methods }));
-  const r = await cli(argv, { connect, env: {} });
-  return { ...r, connects: connect.connects, closes: connect.closes };
-}
-
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'blksnapctl-verbs-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirEach('blksnapctl-verbs-');
 
 describe('the command line', () => {
   it('says "Command not found." without a command', async () => {
@@ -155,9 +122,9 @@ describe('tracker verbs', () => {
 
   it('readcbtmap writes the whole read map to the file', async () => {
     const map = new Uint8Array([0, 1, 2, 255]);
-    const r = await run(['readcbtmap', '-d', '/dev/x', '--file', join(dir, 'map')], { cbtMap: async () => map });
+    const r = await run(['readcbtmap', '-d', '/dev/x', '--file', join(tmp(), 'map')], { cbtMap: async () => map });
     expect([r.code, r.stdout]).toEqual([0, '']);
-    expect(new Uint8Array(readFileSync(join(dir, 'map')))).toEqual(map);
+    expect(new Uint8Array(readFileSync(join(tmp(), 'map')))).toEqual(map);
   });
 
   it('markdirtyblock takes multitoken, repeatable ranges (and the --range prefix)', async () => {
@@ -172,8 +139,8 @@ describe('tracker verbs', () => {
   });
 
   it('markdirtyblock --file prints the device path of the file\'s filesystem first', async () => {
-    writeFileSync(join(dir, 'f'), Buffer.alloc(8192, 1));
-    const r = await run(['markdirtyblock', '-f', join(dir, 'f')], { markDirty: async () => ({ ok: true }) });
+    writeFileSync(join(tmp(), 'f'), Buffer.alloc(8192, 1));
+    const r = await run(['markdirtyblock', '-f', join(tmp(), 'f')], { markDirty: async () => ({ ok: true }) });
     expect(r.lines[0]).toMatch(/^device path: '\/dev\/block\/\d+:\d+'$/);
     // tmpfs and overlay filesystems may refuse FIEMAP; where they answer, each extent is listed.
     if (r.code === 0) for (const line of r.lines.slice(1)) expect(line).toMatch(/^allocate range: ofs=\d+ cnt=\d+$/);
@@ -296,135 +263,5 @@ describe('snapshot verbs', () => {
       expect((await run(['snapshot_info', '-d', '/dev/a'], device(false, null))).stderr).toMatch(/^blksnapctl: snapshot_info: ENOENT .*not tracked/);
       expect((await run(['snapshot_info', '-d', '/dev/zz'], device(true, null))).stderr).toMatch(/^blksnapctl: snapshot_info: ENOENT .*no such block device/);
     });
-  });
-});
-
-describe('event verbs', () => {
-  it('snapshot_waitevent passes the timeout as ticks and prints the event', async () => {
-    const asked: unknown[] = [];
-    const r = await run(['snapshot_waitevent', '-i', ID, '-t', '250'], { waitEvent: async (a) => { asked.push(a); return event('no_space', { requestedSectors: 20480 }); } });
-    expect(asked).toEqual([{ id: ID, timeoutTicks: 250 }]);
-    expect(r.lines).toEqual(['result=ok', 'time=4294967396', 'event=no_space']);
-  });
-
-  it('snapshot_waitevent prints timeout, interrupted and not found', async () => {
-    expect((await run(['snapshot_waitevent', '-i', ID, '-t', '1'], { waitEvent: async () => null })).lines).toEqual(['result=timeout']);
-    expect((await run(['snapshot_waitevent', '-i', ID, '-t', '1'], { waitEvent: async () => { throw errnoError('EINTR', 'SNAPSHOT_WAIT_EVENT', 'interrupted'); } })).lines).toEqual(['result=interrupted']);
-    expect((await run(['snapshot_waitevent', '-i', ID, '-t', '1'], { waitEvent: async () => { throw errnoError('ESRCH', 'SNAPSHOT_WAIT_EVENT', 'no such snapshot'); } })).lines).toEqual(['result=not found']);
-  });
-
-  it('snapshot_waitevent prints an unknown code as a number, and v1 low_free_space with requested_nr_sect', async () => {
-    expect((await run(['snapshot_waitevent', '-i', ID, '-t', '1'], { waitEvent: async () => event('unknown') })).lines[2]).toBe('event=7');
-    const v1 = await run(['snapshot_waitevent', '-i', ID, '-t', '1'], { backendInfo: async () => backend('v1'), waitEvent: async () => event('low_free_space', { requestedSectors: 2097152 }) });
-    expect(v1.lines.slice(2)).toEqual(['event=low_free_space', 'requested_nr_sect=2097152']);
-  });
-
-  it('snapshot_waitevent refuses a timeout that is not a number', async () => {
-    expect((await run(['snapshot_waitevent', '-i', ID, '-t', 'soon'])).code).toBe(1);
-  });
-
-  it('snapshot_watcher prints every kind of event and the stretch steps, until the snapshot is gone', async () => {
-    const queue: (SnapshotEvent | null | 'gone')[] = [
-      event('low_free_space', { requestedSectors: 2097152 }), null, event('no_space', { requestedSectors: 3 * 2097152 }), event('unknown'), 'gone',
-    ];
-    const history: AppEvent[] = [];
-    const stretch: AppEvent = { seq: 5, timeMs: 0, source: 'app', level: 'info', kind: 'stretch', snapshotId: ID, device: null, message: 'appended 1024 MiB (diff_storage#0)', module: null };
-    const r = await run(['snapshot_watcher', '-i', ID], {
-      eventHistory: async () => history,
-      waitEvent: async (a) => {
-        expect(a.timeoutTicks).toBe(1000);
-        const next = queue.shift();
-        if (next === 'gone') throw errnoError('ESRCH', 'SNAPSHOT_WAIT_EVENT', 'no such snapshot');
-        if (next?.kind === 'low_free_space') history.push(stretch);
-        return next ?? null;
-      },
-    });
-    expect(r.lines).toEqual([
-      'Start snapshot watcher.',
-      '[stretch] appended 1024 MiB (diff_storage#0)',
-      '100 - Low free space in diff storage. Requested 2097152 sectors.',
-      '100 - The the difference storage already grow up to 3072 MiB. Limit has been reached.',
-      '100 - unsupported event #7.',
-      'Snapshot not found',
-      'Snapshot watcher finished',
-    ]);
-  });
-
-  it('snapshot_watcher stops after corrupted, naming the device and strerror', async () => {
-    const r = await run(['snapshot_watcher', '-i', ID], {
-      eventHistory: async () => [],
-      waitEvent: async () => event('corrupted', { device: { major: 252, minor: 3 }, errCode: 5 }),
-    });
-    expect(r.lines).toEqual(['Start snapshot watcher.', '100 - The snapshot was corrupted for device [252:3] with error "Input/output error".', 'Snapshot watcher finished']);
-  });
-
-  it('snapshot_watcher stops on SIGINT', async () => {
-    const stop = new AbortController();
-    const connect = fakeConnector(fakeApi({ eventHistory: async () => [], waitEvent: async () => { stop.abort(); return null; } }));
-    const r = await cli(['snapshot_watcher', '-i', ID], { connect, signal: stop.signal, env: {} });
-    expect([r.code, r.lines]).toEqual([0, ['Start snapshot watcher.', 'Snapshot watcher finished']]);
-  });
-});
-
-describe('doctor', () => {
-  const report: DoctorReport = {
-    kernelRelease: '6.1.0-test', dialect: 'lk6.15', reasons: ['/dev/blksnap-control not found'], fixes: ['load the module'], backend: backend(),
-    modules: [{ name: 'blksnap', loaded: false, version: null, parameters: {} }],
-    nodes: [{ path: '/dev/blksnap-control', exists: false, mode: null, note: 'upstream control node' }],
-  };
-
-  it('prints the facts, why, and what to fix', async () => {
-    const r = await run(['doctor'], { doctor: async () => report });
-    expect(r.lines).toEqual([
-      'backend: emulator, upstream lk6.15 (emulated) 2.0.0.0', 'reason: no module; using the emulator', 'emulator state: /tmp/x',
-      'kernel release: 6.1.0-test', 'kernel dialect: lk6.15', 'modules:', '  blksnap: not loaded', 'nodes:',
-      '  /dev/blksnap-control: missing (upstream control node)', 'why:', '  - /dev/blksnap-control not found', 'to fix:', '  - load the module',
-    ]);
-  });
-
-  it('still reports the facts where the backend cannot start, then fails with its error', async () => {
-    const connect = async () => { throw appError('EBACKEND', 'no usable blksnap module'); };
-    const r = await cli(['--backend', 'kernel', 'doctor', '--bundle', join(dir, 'b.json')], { connect, env: {} });
-    expect(r.code).toBe(1);
-    expect(r.lines[0]).toBe('backend: none available');
-    expect(r.lines).toContain('modules:');
-    expect(r.lines.at(-1)).toBe(`support bundle: ${join(dir, 'b.json')}`);
-    expect(r.stderr).toBe('blksnapctl: no usable blksnap module (EBACKEND: The control backend is not available)\n');
-    expect(JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8'))).toMatchObject({ tool: 'blksnapctl', backendError: { code: 'EBACKEND' } });
-  });
-
-  it('--bundle copies the service\'s support bundle to the file', async () => {
-    writeFileSync(join(dir, 'svc.json'), '{"bundle":1}');
-    const r = await run(['doctor', '--bundle', join(dir, 'out.json')], { doctor: async () => report, supportBundle: async () => ({ path: join(dir, 'svc.json') }) });
-    expect(r.lines.at(-1)).toBe(`support bundle: ${join(dir, 'out.json')}`);
-    expect(readFileSync(join(dir, 'out.json'), 'utf8')).toBe('{"bundle":1}');
-  });
-
-  it('--bundle writes the report and recent events itself where the service has no bundle', async () => {
-    const r = await run(['doctor', '-b', join(dir, 'out.json')], { doctor: async () => report, eventHistory: async () => [] });
-    expect(r.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'))).toMatchObject({ tool: 'blksnapctl', doctor: { kernelRelease: '6.1.0-test' }, events: [] });
-  });
-});
-
-describe('emulator verbs', () => {
-  it('emu_write needs a file or a pattern', async () => {
-    expect((await run(['emu_write', '-d', '/dev/a', '-o', '0'])).stderr).toBe("Argument 'file' or 'pattern' is missed.\n");
-    expect((await run(['emu_write', '-d', '/dev/a', '-o', '0', '-p', '300', '-l', '1'])).code).toBe(1);
-  });
-
-  it('emu_write sends the file in order, emu_read writes what it reads', async () => {
-    writeFileSync(join(dir, 'in'), Buffer.from('hello'));
-    const writes: unknown[] = [];
-    await run(['emu_write', '--device', '/dev/a', '--offset', '1K', '--file', join(dir, 'in')], { emuWrite: async (a) => { writes.push({ ...a, data: Buffer.from(a.data).toString() }); return { ok: true }; } });
-    expect(writes).toEqual([{ path: '/dev/a', offsetBytes: 1024, data: 'hello' }]);
-    const r = await run(['emu_read', '-d', '/dev/a', '-o', '0', '-l', '3', '--out', join(dir, 'out')], { emuRead: async () => new Uint8Array([1, 2, 3]) });
-    expect(r.lines).toEqual(['read=3']);
-    expect([...readFileSync(join(dir, 'out'))]).toEqual([1, 2, 3]);
-  });
-
-  it('emu_workload refuses an unknown pattern', async () => {
-    const r = await run(['emu_workload', '-d', '/dev/a', '--pattern', 'zigzag', '--block-size', '4K', '--rate', '0', '--duration', '10']);
-    expect(r.stderr).toMatch(/--pattern/);
   });
 });
