@@ -136,6 +136,20 @@ export const API = {
   cbtInfo: method(z.object({ device: DevicePath }), CbtInfo, false),
   /** The whole read map, binary. */
   cbtMap: method(z.object({ device: DevicePath }), Bytes, false),
+  /**
+   * One level of the read map's pyramid (shared/cbtLevels.ts) and the map's histogram: what a
+   * heatmap drawing 2^shift blocks per pixel needs, a fraction of the map's bytes. `shift` is
+   * clamped to the map's coarsest level; `changed` holds little-endian counts (u8 below level 8,
+   * u16 below 16, else u32).
+   */
+  cbtMapLevel: method(
+    z.object({ device: DevicePath, shift: z.number().int().min(1).max(31) }),
+    z.object({
+      blockCount: z.number().int().nonnegative(), shift: z.number().int(), max: Bytes, changed: Bytes,
+      histogram: z.array(z.number().int().nonnegative()).length(256), lastBlockValue: z.number().int().min(0).max(255),
+    }),
+    false,
+  ),
   markDirty: method(z.object({ device: DevicePath, ranges: z.array(SectorRange).min(1).max(65536) }), Ok, true),
   exportChangedRanges: method(
     z.object({ device: DevicePath, sinceChangeNumber: z.number().int().min(0).max(255), format: z.enum(['json', 'csv']) }),

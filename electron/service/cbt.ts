@@ -3,6 +3,7 @@
 import type { ApiArgs, ApiResult } from '../../shared/contract';
 import type { CbtInfo } from '../../shared/schemas';
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
+import { mapLevelAnswer } from '../../shared/cbtLevels';
 import type { BlksnapControl } from '../control/types';
 import { refuseDirtyRanges } from './guards';
 
@@ -18,6 +19,10 @@ export class ChangeTracking {
 
   async map({ device }: ApiArgs<'cbtMap'>): Promise<ApiResult<'cbtMap'>> {
     return this.readMap(device, await this.control.cbtInfo(device));
+  }
+
+  async mapLevel({ device, shift }: ApiArgs<'cbtMapLevel'>): Promise<ApiResult<'cbtMapLevel'>> {
+    return mapLevelAnswer(await this.readMap(device, await this.control.cbtInfo(device)), shift);
   }
 
   async markDirty({ device, ranges }: ApiArgs<'markDirty'>): Promise<ApiResult<'markDirty'>> {

@@ -145,6 +145,7 @@ export class Service implements BlksnapService {
   detach(args: ApiArgs<'detach'>) { return this.devices.detach(args); }
   cbtInfo(args: ApiArgs<'cbtInfo'>) { return this.cbt.info(args); }
   cbtMap(args: ApiArgs<'cbtMap'>) { return this.cbt.map(args); }
+  cbtMapLevel(args: ApiArgs<'cbtMapLevel'>) { return this.cbt.mapLevel(args); }
   markDirty(args: ApiArgs<'markDirty'>) { return this.cbt.markDirty(args); }
   exportChangedRanges(args: ApiArgs<'exportChangedRanges'>) { return this.cbt.exportChangedRanges(args); }
 

@@ -6,6 +6,7 @@ import type {
   AppEvent, BlksnapApi, DeviceSummary, FillSample, PushPayload, PushSource, PushTopic, SnapshotSummary,
 } from '../../shared/contract';
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
+import { mapLevelAnswer } from '../../shared/cbtLevels';
 import type { BackendInfo, BlockDevice, Capabilities, CbtInfo } from '../../shared/schemas';
 import type { ApiClient } from '../app/apiContext';
 import { seededRandom as mulberry32 } from '../../shared/random';
@@ -257,6 +258,7 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       const t = device(path).tracker ?? fail('ENOENT', `cbtmap: ENOENT: ${path} is not tracked`);
       return t.read.slice();
     },
+    cbtMapLevel: async ({ device: path, shift }) => mapLevelAnswer((device(path).tracker ?? fail('ENOENT', `cbtmap: ENOENT: ${path} is not tracked`)).read, shift),
     markDirty: async ({ device: path, ranges }) => {
       const d = device(path);
       const t = d.tracker ?? fail('ENOENT', `cbtdirty: ENOENT: ${path} is not tracked`);

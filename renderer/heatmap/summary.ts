@@ -22,7 +22,7 @@ export function changedSince(pyramid: CbtPyramid, sinceChangeNumber: number, geo
   let bytes = blocks * geometry.blockSizeBytes;
   // The last block may extend past the device's end: only its real part is read.
   const count = pyramid.blockCount;
-  if (count > 0 && pyramid.map[count - 1]! > n) {
+  if (count > 0 && pyramid.lastBlockValue > n) {
     const lastBlockBytes = geometry.deviceCapacityBytes - (count - 1) * geometry.blockSizeBytes;
     if (lastBlockBytes > 0 && lastBlockBytes < geometry.blockSizeBytes) bytes -= geometry.blockSizeBytes - lastBlockBytes;
   }

@@ -64,6 +64,7 @@ function templates(storageDir: string, id: string): Record<ApiMethod, unknown> {
     detach: { device: '/dev/disk0', force: true },
     cbtInfo: { device: '/dev/disk0' },
     cbtMap: { device: '/dev/disk0' },
+    cbtMapLevel: { device: '/dev/disk0', shift: 3 },
     markDirty: { device: '/dev/disk0', ranges: [range, { offsetSectors: 64, countSectors: 1 }] },
     exportChangedRanges: { device: '/dev/disk0', sinceChangeNumber: 0, format: 'csv' },
     snapshotCreate: { diffStoragePath: storageDir, diffStorageLimitSectors: 4096, devices: ['/dev/disk1'] },

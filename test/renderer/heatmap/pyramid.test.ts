@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildPyramid, maxChangeNumber, minChangeNumber, type CbtPyramid } from '../../../renderer/heatmap/pyramid';
 import { seededRandom } from '../../../shared/random';
+import { mapLevelAnswer } from '../../../shared/cbtLevels';
+import { pyramidFromLevel } from '../../../renderer/views/devices/loadMap';
 
 const levels = (p: CbtPyramid) => Array.from({ length: p.levelCount }, (_, k) => p.level(k));
 
@@ -110,5 +112,51 @@ describe('buildPyramid', () => {
     expect(steps).toBe(pyramid.levelCount - 2);
     expect(pyramid.builtLevels()).toEqual(Array.from({ length: pyramid.levelCount }, (_, k) => k));
     for (let k = 1; k < pyramid.levelCount; k++) expect([...pyramid.level(k).changed!]).toEqual(eagerLevel(map, k).changed);
+  });
+
+  it('starts from the level the service sends, reduces coarser ones, and waits for the map for finer ones', () => {
+    const random = seededRandom(99);
+    for (const length of [5000, 70_001, 300_000]) {
+      const map = randomMap(random, length);
+      const answer = mapLevelAnswer(map, 3);
+      // Over the wire the bytes travel on their own: copies, as a decoder hands them out.
+      const pyramid = pyramidFromLevel({ ...answer, max: answer.max.slice(), changed: answer.changed.slice() });
+      expect(pyramid.map).toBeNull();
+      expect(pyramid.has(3)).toBe(true);
+      expect(pyramid.has(pyramid.levelCount - 1)).toBe(true);
+      expect(pyramid.has(2)).toBe(false);
+      expect(() => pyramid.level(2)).toThrow(/needs the map/);
+      expect(pyramid.buildNext()).toBe(false);
+      const whole = buildPyramid(map);
+      expect([...pyramid.histogram]).toEqual([...whole.histogram]);
+      expect(pyramid.lastBlockValue).toBe(map[length - 1]);
+      for (let k = 3; k < pyramid.levelCount; k++) {
+        expect([...pyramid.level(k).max], `level ${k}`).toEqual(eagerLevel(map, k).max);
+        expect([...pyramid.level(k).changed!], `level ${k}`).toEqual(eagerLevel(map, k).changed);
+      }
+      pyramid.attachMap(map);
+      expect(pyramid.has(0) && pyramid.has(1)).toBe(true);
+      expect([...pyramid.level(1).changed!]).toEqual(eagerLevel(map, 1).changed);
+      expect(() => pyramid.attachMap(map.subarray(1))).toThrow(/blocks/);
+    }
+  });
+
+  it('carries counts of 16 and 32 bits over the wire', () => {
+    const map = new Uint8Array(2 ** 18).fill(9);
+    for (const [shift, type] of [[9, Uint16Array], [17, Uint32Array]] as const) {
+      const answer = mapLevelAnswer(map, shift);
+      expect(answer.changed.byteLength).toBe(answer.max.length * type.BYTES_PER_ELEMENT);
+      const level = pyramidFromLevel({ ...answer, changed: answer.changed.slice() }).level(shift);
+      expect(level.changed).toBeInstanceOf(type);
+      expect([...level.changed!]).toEqual(eagerLevel(map, shift).changed);
+    }
+    // Asked past the coarsest level: the coarsest comes.
+    expect(mapLevelAnswer(map, 31).shift).toBe(18);
+  });
+
+  it('refuses a level whose size does not fit the map', () => {
+    const answer = mapLevelAnswer(randomMap(seededRandom(3), 4096), 3);
+    expect(() => pyramidFromLevel({ ...answer, blockCount: 8192 })).toThrow(/buckets/);
+    expect(() => pyramidFromLevel({ ...answer, changed: answer.changed.subarray(1) })).toThrow(/bytes of counts/);
   });
 });
