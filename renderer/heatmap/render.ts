@@ -12,6 +12,12 @@ export interface HeatmapLayout {
   cellPx: number;
   /** First visible row of cells. */
   firstRow: number;
+  /**
+   * Cells the rows start before their boundary, 0 ≤ it < columns (0 when absent): the cell at
+   * canvas row r, column c is (firstRow + r) × columns + c − rowOffsetCells. Zooming sets it so
+   * that the block under the pointer stays in its column.
+   */
+  rowOffsetCells?: number;
 }
 
 /** Outside the map: fully transparent, the page shows through. */
@@ -40,6 +46,7 @@ export function shareStep(changed: number, level: number): number {
  */
 export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: Uint32Array, out: Uint32Array): void {
   const { widthPx, heightPx, cellPx, firstRow } = layout;
+  const offset = layout.rowOffsetCells ?? 0;
   const level = Math.min(layout.level, pyramid.levelCount - 1);
   const lod = pyramid.level(level);
   const max = lod.max;
@@ -56,13 +63,13 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
   const filled = grid ? cellPx - 1 : cellPx;
 
   for (let y = 0; y < heightPx; y += cellPx) {
-    const rowStart = (firstRow + y / cellPx) * cols;
+    const rowStart = (firstRow + y / cellPx) * cols - offset;
     const line = y * widthPx;
     let x = 0;
     for (let c = 0; c < cols; c++) {
       const idx = rowStart + c;
       let colour = OUTSIDE;
-      if (idx < length) {
+      if (idx >= 0 && idx < length) {
         const v = max[idx]!;
         let share = 0;
         if (v !== 0) {
@@ -100,8 +107,9 @@ export function tintBlocks(layout: HeatmapLayout, blockCount: number, firstBlock
   const cols = columns(layout);
   const fromCell = Math.floor(Math.max(0, firstBlock) / perCell);
   const toCell = Math.floor(Math.min(blockCount - 1, lastBlock) / perCell);
+  const offset = layout.rowOffsetCells ?? 0;
   for (let y = 0; y < heightPx; y++) {
-    const rowStart = (firstRow + Math.floor(y / cellPx)) * cols;
+    const rowStart = (firstRow + Math.floor(y / cellPx)) * cols - offset;
     const a = Math.max(fromCell, rowStart);
     const b = Math.min(toCell, rowStart + cols - 1);
     if (a > b) continue;

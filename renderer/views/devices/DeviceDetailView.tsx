@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
@@ -7,10 +7,12 @@ import { Badge, EmptyState, ErrorMessage, Section, Size } from '../../components
 import { downloadText } from '../../components/download';
 import { useAction } from '../../components/useAction';
 import type { HeatmapMode } from '../../heatmap/palette';
-import { buildPyramid, maxChangeNumber, minChangeNumber } from '../../heatmap/pyramid';
+import { maxChangeNumber, minChangeNumber } from '../../heatmap/pyramid';
+import { fitLevel } from '../../heatmap/view';
 import { changedSince } from '../../heatmap/summary';
 import { useAppStore } from '../../store';
-import { HeatmapCanvas, type BlockSelection } from './HeatmapCanvas';
+import { HEATMAP_MAX_HEIGHT_PX, HeatmapCanvas, type BlockSelection } from './HeatmapCanvas';
+import { loadMap, type LoadedMap } from './loadMap';
 import { SelectionPanel } from './SelectionPanel';
 import { HeatmapLegend } from './HeatmapLegend';
 import { MarkDirtyForm } from './MarkDirtyForm';
@@ -70,7 +72,9 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const cbt = device.cbt!;
   const api = useApi();
   const needsTaken = useAppStore((s) => s.backend?.capabilities.cbtMapNeedsTakenSnapshot ?? false);
-  const [map, setMap] = useState<Uint8Array | null>(null);
+  const [loaded, setLoaded] = useState<LoadedMap | null>(null);
+  /** Where the heatmap goes: its width says which level to ask for first. */
+  const mapAreaRef = useRef<HTMLDivElement>(null);
   const [mapError, setMapError] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
   const [sinceText, setSinceText] = useState(String(Math.max(0, cbt.changesNumber - 1)));
@@ -84,25 +88,25 @@ function CbtSection({ device }: { device: DeviceSummary }) {
 
   useEffect(() => {
     if (!mapReadable) return;
-    let cancelled = false;
-    api.cbtMap({ device: device.path }).then(
-      (bytes) => { if (!cancelled) { setMap(bytes); setMapError(null); } },
-      (err: unknown) => { if (!cancelled) setMapError(errorMessage(err)); },
-    );
-    return () => { cancelled = true; };
-  }, [api, device.path, cbt.generationId, cbt.changesNumber, reloads, mapReadable]);
+    const widthPx = mapAreaRef.current?.clientWidth || 960;
+    return loadMap(api, device.path, fitLevel(cbt.blockCount, widthPx, HEATMAP_MAX_HEIGHT_PX), (next) => {
+      setLoaded(next);
+      setMapError(null);
+    }, (err) => setMapError(errorMessage(err)));
+  }, [api, device.path, cbt.blockCount, cbt.generationId, cbt.changesNumber, reloads, mapReadable]);
 
-  const pyramid = useMemo(() => (map ? buildPyramid(map) : null), [map]);
-  // The levels not on screen yet, one per idle moment: a later zoom finds its level built.
+  const pyramid = loaded?.pyramid ?? null;
+  const map = loaded?.map ?? null;
+  // The levels not on screen yet, one per idle moment once the map is here: a later zoom finds its level built.
   useEffect(() => {
-    if (!pyramid || typeof requestIdleCallback !== 'function') return;
+    if (!pyramid || !map || typeof requestIdleCallback !== 'function') return;
     let id = 0;
     const step = () => {
       if (pyramid.buildNext()) id = requestIdleCallback(step);
     };
     id = requestIdleCallback(step);
     return () => cancelIdleCallback(id);
-  }, [pyramid]);
+  }, [pyramid, map]);
   const sinceNumber = /^\d+$/.test(sinceText.trim()) ? Number(sinceText.trim()) : NaN;
   const sinceValid = Number.isInteger(sinceNumber) && sinceNumber >= 0 && sinceNumber <= 255;
   const geometry = useMemo(() => ({ blockSizeBytes: cbt.blockSizeBytes, deviceCapacityBytes: cbt.deviceCapacityBytes }), [cbt.blockSizeBytes, cbt.deviceCapacityBytes]);
@@ -151,8 +155,9 @@ function CbtSection({ device }: { device: DeviceSummary }) {
           </p>
         )}
         {mapReadable && <MapAsOf device={device} />}
-        {mapReadable && !map && !mapError && <p className="muted">Reading the CBT map…</p>}
-        {map && pyramid && (
+        {mapReadable && !pyramid && !mapError && <p className="muted">Reading the CBT map…</p>}
+        <div ref={mapAreaRef}>
+        {pyramid && (
           <>
             <HeatmapCanvas
               map={map}
@@ -160,14 +165,14 @@ function CbtSection({ device }: { device: DeviceSummary }) {
               geometry={geometry}
               mode={mode}
               sinceChangeNumber={sinceValid ? sinceNumber : null}
-              label={`CBT heatmap of ${device.path}: ${map.length.toLocaleString('en-US')} blocks of ${formatBytes(cbt.blockSizeBytes)}`}
+              label={`CBT heatmap of ${device.path}: ${pyramid.blockCount.toLocaleString('en-US')} blocks of ${formatBytes(cbt.blockSizeBytes)}`}
               selection={selection}
               onSelect={setSelection}
               highlights={fileHighlight?.blocks}
               tooltipExtra={ownerRow}
             />
             <HeatmapLegend mode={mode} changesNumber={cbt.changesNumber} />
-            {selection && (
+            {selection && map && (
               <SelectionPanel
                 device={device}
                 map={map}
@@ -180,6 +185,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
             )}
           </>
         )}
+        </div>
       </Section>
       <Section title="Incremental backup">
         <div className="form-row">

@@ -1,19 +1,24 @@
-// The CBT map on a canvas. Per frame: one pyramid lookup per pixel into an ImageData, drawn in
-// the next animation frame (several view changes in one frame draw once). No per-block state.
-import { useCallback, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
+// The CBT map on a canvas. Per draw: one pyramid lookup per pixel into an ImageData. A new map,
+// size, palette or selection draws at once in the commit that brings it; wheel and drag steps
+// change a live view and draw in the next animation frame without React, which hears of the
+// view (caption, buttons) once the gesture settles. No per-block state.
+import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent as ReactMouseEvent, type ReactNode } from 'react';
 import { buildLut, type HeatmapMode } from '../../heatmap/palette';
 import type { CbtPyramid } from '../../heatmap/pyramid';
-import { renderHeatmap, tintBlocks } from '../../heatmap/render';
+import { columns, renderHeatmap, tintBlocks } from '../../heatmap/render';
 import type { MapGeometry } from '../../heatmap/summary';
 import {
-  clampView, describeZoom, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAround, type CellHit, type ViewState,
+  clampView, describeZoom, firstCellOf, fittedHeight, fitZoom, hitTest, layoutFor, MIN_ZOOM, panRows, zoomAnchor, zoomAround, type CellHit, type ViewState,
 } from '../../heatmap/view';
 import { cursorHover, describeCell, HeatmapTooltip, type Hover } from './HeatmapTooltip';
+
+export { fittedHeight } from '../../heatmap/view';
 
 export interface BlockSelection { firstBlock: number; lastBlock: number }
 
 export interface HeatmapCanvasProps {
-  map: Uint8Array;
+  /** The map itself, for tooltips; null while only the pyramid's level on screen has arrived. */
+  map: Uint8Array | null;
   pyramid: CbtPyramid;
   geometry: MapGeometry;
   mode: HeatmapMode;
@@ -32,20 +37,38 @@ export interface HeatmapCanvasProps {
 }
 
 const DEFAULT_WIDTH = 960;
+/** The canvas is as tall as the whole map needs at its fitting zoom, up to this by default. */
+export const HEATMAP_MAX_HEIGHT_PX = 384;
+/** A wheel gesture has settled when no step came for this long. */
+const SETTLE_MS = 150;
 
-export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = 384, selection = null, onSelect, highlights, tooltipExtra }: HeatmapCanvasProps) {
+export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber, label, maxHeightPx = HEATMAP_MAX_HEIGHT_PX, selection = null, onSelect, highlights, tooltipExtra }: HeatmapCanvasProps) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const imageRef = useRef<ImageData | null>(null);
   const frameRef = useRef<number | null>(null);
-  const dragRef = useRef<{ startY: number; startRow: number } | null>(null);
+  const settleRef = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const dragRef = useRef<{ startY: number; start: ViewState } | null>(null);
   /** Shift+drag: the cell where the selection started. */
   const selectRef = useRef<{ firstBlock: number; lastBlock: number } | null>(null);
+  const userZoomedRef = useRef(false);
   const [widthPx, setWidthPx] = useState(DEFAULT_WIDTH);
   const blockCount = pyramid.blockCount;
   const heightPx = fittedHeight(blockCount, widthPx, maxHeightPx);
+  /** The settled view (caption, buttons, keyboard); viewRef is the live one a gesture moves. */
   const [view, setView] = useState<ViewState>(() => ({ zoom: fitZoom(blockCount, DEFAULT_WIDTH, heightPx), firstRow: 0 }));
-  const [userZoomed, setUserZoomed] = useState(false);
+  const viewRef = useRef(view);
+  const settledRef = useRef(view);
+  if (settledRef.current !== view) {
+    settledRef.current = view;
+    viewRef.current = view;
+  }
+  // A new map size or canvas size: fit the map unless the user zoomed, else keep the view valid.
+  const [dims, setDims] = useState(`${blockCount}:${widthPx}:${heightPx}`);
+  if (dims !== `${blockCount}:${widthPx}:${heightPx}`) {
+    setDims(`${blockCount}:${widthPx}:${heightPx}`);
+    setView(userZoomedRef.current ? clampView(viewRef.current, blockCount, widthPx, heightPx) : { zoom: fitZoom(blockCount, widthPx, heightPx), firstRow: 0 });
+  }
   const [mouseHover, setHover] = useState<Hover | null>(null);
   /** Keyboard inspection: the block under the keyboard cursor (arrow keys), null when off. */
   const [cursorBlock, setCursorBlock] = useState<number | null>(null);
@@ -64,81 +87,109 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     return () => observer.disconnect();
   }, []);
 
-  // A new map or size: fit it unless the user zoomed, else keep the view valid.
-  useEffect(() => {
-    setView((v) => (userZoomed ? clampView(v, blockCount, widthPx, heightPx) : { zoom: fitZoom(blockCount, widthPx, heightPx), firstRow: 0 }));
-  }, [blockCount, widthPx, heightPx, userZoomed]);
-
-  const draw = useCallback(() => {
-    frameRef.current = null;
+  /** Draws the live view with this render's inputs; a level still waiting for the map keeps the old pixels. */
+  const drawRef = useRef<() => void>(() => undefined);
+  drawRef.current = () => {
     const canvas = canvasRef.current;
     const ctx = canvas?.getContext('2d');
-    if (!canvas || !ctx) return;
+    const layout = layoutFor(viewRef.current, widthPx, heightPx);
+    if (!canvas || !ctx || !pyramid.has(layout.level)) return;
     let image = imageRef.current;
     if (!image || image.width !== widthPx || image.height !== heightPx) {
       image = ctx.createImageData(widthPx, heightPx);
       imageRef.current = image;
     }
     const pixels = new Uint32Array(image.data.buffer);
-    const layout = layoutFor(view, widthPx, heightPx);
     renderHeatmap(pyramid, layout, lut, pixels);
-    if (selection) tintBlocks(layout, pyramid.blockCount, selection.firstBlock, selection.lastBlock, pixels);
-    for (const h of highlights ?? []) tintBlocks(layout, pyramid.blockCount, h.firstBlock, h.lastBlock, pixels);
+    if (selection) tintBlocks(layout, blockCount, selection.firstBlock, selection.lastBlock, pixels);
+    for (const h of highlights ?? []) tintBlocks(layout, blockCount, h.firstBlock, h.lastBlock, pixels);
     ctx.putImageData(image, 0, 0);
-  }, [pyramid, view, widthPx, heightPx, lut, selection, highlights]);
+  };
 
-  useEffect(() => {
-    if (frameRef.current === null) frameRef.current = requestAnimationFrame(draw);
-    else {
-      cancelAnimationFrame(frameRef.current);
-      frameRef.current = requestAnimationFrame(draw);
-    }
-  }, [draw]);
+  // What React brings (a new map, size, palette, selection, a settled view, the level on screen
+  // becoming available when the map arrives) draws now, in its commit.
+  const levelReady = pyramid.has(layoutFor(view, widthPx, heightPx).level);
+  useLayoutEffect(() => {
+    if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+    frameRef.current = null;
+    drawRef.current();
+  }, [pyramid, levelReady, widthPx, heightPx, lut, selection, highlights, view]);
   useEffect(() => () => {
     if (frameRef.current !== null) cancelAnimationFrame(frameRef.current);
+    if (settleRef.current !== null) clearTimeout(settleRef.current);
   }, []);
 
-  const zoomBy = useCallback((steps: number, anchor?: { block: number; yPx: number }) => {
-    setUserZoomed(true);
-    setView((v) => {
-      const layout = layoutFor(v, widthPx, heightPx);
-      const centre = anchor ?? { block: Math.min(blockCount - 1, ((v.firstRow + Math.floor(heightPx / layout.cellPx / 2)) * Math.floor(widthPx / layout.cellPx)) * 2 ** layout.level), yPx: heightPx / 2 };
-      return zoomAround(v, steps, Math.max(0, centre.block), centre.yPx, blockCount, widthPx, heightPx);
-    });
-  }, [blockCount, widthPx, heightPx]);
+  /** A gesture step: the live view changes and draws in the next frame; React hears of it when the gesture settles. */
+  const moveLive = useCallback((next: ViewState, settleAfterMs: number | null) => {
+    viewRef.current = next;
+    if (frameRef.current === null) {
+      frameRef.current = requestAnimationFrame(() => {
+        frameRef.current = null;
+        drawRef.current();
+      });
+    }
+    if (settleRef.current !== null) clearTimeout(settleRef.current);
+    settleRef.current = settleAfterMs === null ? null : setTimeout(() => {
+      settleRef.current = null;
+      setView(viewRef.current);
+    }, settleAfterMs);
+  }, []);
 
-  const pan = useCallback((rows: number) => {
-    setView((v) => panRows(v, rows, blockCount, widthPx, heightPx));
-  }, [blockCount, widthPx, heightPx]);
+  /** The block at the middle of the canvas (the anchor of zoom buttons and keys). */
+  const centreBlock = (v: ViewState): number => {
+    const layout = layoutFor(v, widthPx, heightPx);
+    const cols = columns(layout);
+    const cell = firstCellOf(v, cols) + Math.floor(heightPx / layout.cellPx / 2) * cols + Math.floor(cols / 2);
+    return Math.min(blockCount - 1, Math.max(0, cell * 2 ** layout.level));
+  };
+
+  const zoomTo = (steps: number, anchor: { block: number; xPx: number; yPx: number } | null, live: boolean) => {
+    userZoomedRef.current = true;
+    const v = viewRef.current;
+    const at = anchor ?? { block: centreBlock(v), xPx: widthPx / 2, yPx: heightPx / 2 };
+    const next = zoomAround(v, steps, at.block, at.xPx, at.yPx, blockCount, widthPx, heightPx);
+    if (live) moveLive(next, SETTLE_MS);
+    else setView(next);
+  };
+  const zoomBy = (steps: number, anchor?: { block: number; xPx: number; yPx: number }) => zoomTo(steps, anchor ?? null, false);
+
+  const pan = (rows: number) => setView(panRows(viewRef.current, rows, blockCount, widthPx, heightPx));
 
   const fit = () => {
-    setUserZoomed(false);
+    userZoomedRef.current = false;
     setView({ zoom: fitZoom(blockCount, widthPx, heightPx), firstRow: 0 });
   };
 
-  // Wheel zooms around the pointer; it needs a non-passive listener to keep the page still.
+  // Wheel zooms around the pointer, live; a non-passive listener keeps the page still.
+  const onWheelRef = useRef<(e: WheelEvent) => void>(() => undefined);
+  /** The block the last wheel step kept under the pointer (until the pointer moves). */
+  const wheelAnchorRef = useRef<number | null>(null);
+  onWheelRef.current = (e: WheelEvent) => {
+    e.preventDefault();
+    const rect = canvasRef.current!.getBoundingClientRect();
+    const x = e.clientX - rect.left;
+    const y = e.clientY - rect.top;
+    const hit = hitTest(viewRef.current, blockCount, widthPx, heightPx, x, y);
+    if (mouseHover) setHover(null);
+    wheelAnchorRef.current = hit ? zoomAnchor(hit, wheelAnchorRef.current) : null;
+    zoomTo(e.deltaY > 0 ? 1 : -1, wheelAnchorRef.current === null ? null : { block: wheelAnchorRef.current, xPx: x, yPx: y }, true);
+  };
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    const onWheel = (e: WheelEvent) => {
-      e.preventDefault();
-      const rect = canvas.getBoundingClientRect();
-      const x = e.clientX - rect.left;
-      const y = e.clientY - rect.top;
-      const hit = hitTest(view, blockCount, widthPx, heightPx, x, y);
-      zoomBy(e.deltaY > 0 ? 1 : -1, hit ? { block: hit.firstBlock, yPx: y } : undefined);
-    };
+    const onWheel = (e: WheelEvent) => onWheelRef.current(e);
     canvas.addEventListener('wheel', onWheel, { passive: false });
     return () => canvas.removeEventListener('wheel', onWheel);
-  }, [view, blockCount, widthPx, heightPx, zoomBy]);
+  }, []);
 
   const onMouseMove = (e: ReactMouseEvent<HTMLCanvasElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - rect.left;
     const y = e.clientY - rect.top;
+    wheelAnchorRef.current = null;
     const anchor = selectRef.current;
     if (anchor) {
-      const hit = hitTest(view, blockCount, widthPx, heightPx, x, y);
+      const hit = hitTest(viewRef.current, blockCount, widthPx, heightPx, x, y);
       if (hit) {
         onSelect?.({
           firstBlock: Math.min(anchor.firstBlock, hit.firstBlock),
@@ -149,13 +200,20 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     }
     const drag = dragRef.current;
     if (drag) {
-      const cellPx = layoutFor(view, widthPx, heightPx).cellPx;
+      const cellPx = layoutFor(drag.start, widthPx, heightPx).cellPx;
       const rows = Math.round((drag.startY - y) / cellPx);
-      setView((v) => clampView({ zoom: v.zoom, firstRow: drag.startRow + rows }, blockCount, widthPx, heightPx));
+      moveLive(panRows(drag.start, rows, blockCount, widthPx, heightPx), null);
       return;
     }
-    const hit = hitTest(view, blockCount, widthPx, heightPx, x, y);
+    const hit = hitTest(viewRef.current, blockCount, widthPx, heightPx, x, y);
     setHover(hit ? { hit, xPx: x, yPx: y } : null);
+  };
+
+  /** Ends a drag: React takes the view it left. */
+  const endDrag = () => {
+    if (dragRef.current) setView(viewRef.current);
+    dragRef.current = null;
+    selectRef.current = null;
   };
 
   /** Shift+arrow: the cell where the keyboard selection started. */
@@ -163,11 +221,13 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
 
   /** Moves the keyboard cursor by cells and scrolls so that it stays in view; with `select`, extends the selection to it. */
   const moveCursor = (cells: number, rowsDelta: number, select = false) => {
-    const layout = layoutFor(view, widthPx, heightPx);
+    const v = viewRef.current;
+    const layout = layoutFor(v, widthPx, heightPx);
     const perCell = 2 ** layout.level;
-    const cols = Math.floor(widthPx / layout.cellPx);
+    const cols = columns(layout);
+    const firstCell = firstCellOf(v, cols);
     const fullRows = Math.max(1, Math.floor(heightPx / layout.cellPx));
-    const start = cursorBlock ?? view.firstRow * cols * perCell;
+    const start = cursorBlock ?? Math.max(0, firstCell) * perCell;
     const moved = cursorBlock === null ? start : start + (cells + rowsDelta * cols) * perCell;
     const next = Math.min(blockCount - 1, Math.max(0, Math.floor(moved / perCell) * perCell));
     setCursorBlock(next);
@@ -180,17 +240,23 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
     } else if (!select) {
       keyAnchorRef.current = null;
     }
-    const row = Math.floor(next / perCell / cols);
-    if (row < view.firstRow) pan(row - view.firstRow);
-    else if (row >= view.firstRow + fullRows) pan(row - (view.firstRow + fullRows - 1));
+    const row = Math.floor((next / perCell - firstCell) / cols);
+    if (row < 0) pan(row);
+    else if (row >= fullRows) pan(row - fullRows + 1);
+  };
+
+  /** Zoom keys keep the keyboard cursor's cell where it is on the canvas (else the middle). */
+  const zoomKey = (steps: number) => {
+    const layout = layoutFor(viewRef.current, widthPx, heightPx);
+    const at = cursorHover(cursorBlock, viewRef.current, layout, columns(layout), blockCount);
+    const onCanvas = at !== null && cursorBlock !== null && at.hit.row * layout.cellPx < heightPx;
+    zoomBy(steps, onCanvas ? { block: cursorBlock, xPx: at.hit.col * layout.cellPx, yPx: at.hit.row * layout.cellPx } : undefined);
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLCanvasElement>) => {
-    const pageRows = Math.max(1, Math.floor(heightPx / layoutFor(view, widthPx, heightPx).cellPx) - 1);
+    const pageRows = Math.max(1, Math.floor(heightPx / layoutFor(viewRef.current, widthPx, heightPx).cellPx) - 1);
     const handled: Record<string, () => void> = {
-      '+': () => zoomBy(-1, cursorBlock === null ? undefined : { block: cursorBlock, yPx: heightPx / 2 }),
-      '=': () => zoomBy(-1, cursorBlock === null ? undefined : { block: cursorBlock, yPx: heightPx / 2 }),
-      '-': () => zoomBy(1),
+      '+': () => zoomKey(-1), '=': () => zoomKey(-1), '-': () => zoomKey(1),
       ArrowLeft: () => moveCursor(-1, 0, e.shiftKey), ArrowRight: () => moveCursor(1, 0, e.shiftKey),
       ArrowUp: () => moveCursor(0, -1, e.shiftKey), ArrowDown: () => moveCursor(0, 1, e.shiftKey),
       PageUp: () => pan(-pageRows), PageDown: () => pan(pageRows),
@@ -210,10 +276,12 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
 
   const fitted = fitZoom(blockCount, widthPx, heightPx);
   const layout = layoutFor(view, widthPx, heightPx);
-  const cols = Math.floor(widthPx / layout.cellPx);
-  const hover = mouseHover ?? cursorHover(cursorBlock, view, layout, cols, blockCount);
-  const firstVisible = view.firstRow * cols * 2 ** layout.level;
-  const lastVisible = Math.min(blockCount, firstVisible + cols * Math.floor(heightPx / layout.cellPx) * 2 ** layout.level);
+  const cols = columns(layout);
+  const perCell = 2 ** layout.level;
+  const hover = map ? mouseHover ?? cursorHover(cursorBlock, view, layout, cols, blockCount) : null;
+  const firstCell = firstCellOf(view, cols);
+  const firstVisible = Math.max(0, firstCell) * perCell;
+  const lastVisible = Math.min(blockCount, (firstCell + cols * Math.floor(heightPx / layout.cellPx)) * perCell);
 
   return (
     <div className="heatmap">
@@ -239,35 +307,37 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
           aria-describedby={hover ? tooltipId : undefined}
           data-zoom={view.zoom}
           data-first-row={view.firstRow}
+          data-row-offset-cells={view.rowOffsetCells ?? 0}
           data-columns={cols}
           data-cell-px={layout.cellPx}
           data-blocks-per-cell={2 ** layout.level}
           data-highlight-runs={highlights?.length ?? 0}
           onKeyDown={onKeyDown}
           onMouseMove={onMouseMove}
-          onMouseLeave={() => { setHover(null); dragRef.current = null; selectRef.current = null; }}
+          onMouseLeave={() => { setHover(null); endDrag(); }}
           onBlur={() => setCursorBlock(null)}
           onMouseDown={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
             setHover(null);
             if (e.shiftKey && onSelect) {
-              const hit = hitTest(view, blockCount, widthPx, heightPx, e.clientX - rect.left, e.clientY - rect.top);
+              const hit = hitTest(viewRef.current, blockCount, widthPx, heightPx, e.clientX - rect.left, e.clientY - rect.top);
               if (!hit) return;
               selectRef.current = { firstBlock: hit.firstBlock, lastBlock: hit.firstBlock + hit.blockCount - 1 };
               onSelect(selectRef.current);
               return;
             }
-            dragRef.current = { startY: e.clientY - rect.top, startRow: view.firstRow };
+            dragRef.current = { startY: e.clientY - rect.top, start: viewRef.current };
           }}
-          onMouseUp={() => { dragRef.current = null; selectRef.current = null; }}
+          onMouseUp={endDrag}
           onDoubleClick={(e) => {
             const rect = e.currentTarget.getBoundingClientRect();
+            const x = e.clientX - rect.left;
             const y = e.clientY - rect.top;
-            const hit = hitTest(view, blockCount, widthPx, heightPx, e.clientX - rect.left, y);
-            zoomBy(e.shiftKey ? 1 : -2, hit ? { block: hit.firstBlock, yPx: y } : undefined);
+            const hit = hitTest(viewRef.current, blockCount, widthPx, heightPx, x, y);
+            zoomBy(e.shiftKey ? 1 : -2, hit ? { block: hit.firstBlock, xPx: x, yPx: y } : undefined);
           }}
         />
-        {hover && (
+        {hover && map && (
           <>
             <div
               className="heatmap-cell-outline"
@@ -282,17 +352,9 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
         Wheel or the + and - keys to zoom, drag or Page Up/Down to scroll, double-click to zoom into a spot, Home for the whole map.
         With the map focused, arrow keys inspect cell by cell.{onSelect ? ' Shift+drag, or Shift+arrow keys from the inspected cell, selects blocks; Escape clears.' : ''}
       </p>
-      <p className="visually-hidden" aria-live="polite">{cursorBlock !== null && hover ? describeCell(hover.hit, map, sinceChangeNumber) : ''}</p>
+      <p className="visually-hidden" aria-live="polite">{cursorBlock !== null && hover && map ? describeCell(hover.hit, map, sinceChangeNumber) : ''}</p>
     </div>
   );
-}
-
-/** Height that holds the whole map at its fitting zoom without empty rows below it. */
-export function fittedHeight(blockCount: number, widthPx: number, maxHeightPx: number): number {
-  const zoom = fitZoom(blockCount, widthPx, maxHeightPx);
-  const layout = layoutFor({ zoom, firstRow: 0 }, widthPx, maxHeightPx);
-  const rows = Math.ceil(Math.ceil(blockCount / 2 ** layout.level) / Math.floor(widthPx / layout.cellPx));
-  return Math.max(Math.min(maxHeightPx, 64), Math.min(maxHeightPx, rows * layout.cellPx));
 }
 
 /** A stroked 14×14 icon: the same on every system, unlike glyphs a stock font may lack. */

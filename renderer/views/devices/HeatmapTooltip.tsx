@@ -3,7 +3,7 @@
 import type { ReactNode } from 'react';
 import { formatBytes } from '../../../shared/units';
 import { blockSpan, bucketDetail, type MapGeometry } from '../../heatmap/summary';
-import type { CellHit, ViewState } from '../../heatmap/view';
+import { firstCellOf, type CellHit, type ViewState } from '../../heatmap/view';
 
 export interface Hover { hit: CellHit; xPx: number; yPx: number }
 
@@ -11,8 +11,9 @@ export function cursorHover(cursorBlock: number | null, view: ViewState, layout:
   if (cursorBlock === null || cursorBlock >= blockCount) return null;
   const perCell = 2 ** layout.level;
   const cell = Math.floor(cursorBlock / perCell);
-  const row = Math.floor(cell / cols) - view.firstRow;
-  const col = cell % cols;
+  const fromFirst = cell - firstCellOf(view, cols);
+  const row = Math.floor(fromFirst / cols);
+  const col = fromFirst - row * cols;
   if (row < 0) return null;
   const firstBlock = cell * perCell;
   return { hit: { firstBlock, blockCount: Math.min(perCell, blockCount - firstBlock), row, col }, xPx: col * layout.cellPx + layout.cellPx, yPx: row * layout.cellPx + layout.cellPx };

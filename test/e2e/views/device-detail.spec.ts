@@ -74,3 +74,34 @@ test('the heatmap shows what a workload changed, with hover, zoom, incremental s
   await selected.getByRole('button', { name: 'Clear selection' }).click();
   await expect(selected).toHaveCount(0);
 });
+
+test('a 2,097,152-block map draws the level on screen first, then tooltips and keys work on the whole map', async ({ page, app }) => {
+  const calls: string[] = [];
+  page.on('websocket', (ws) => ws.on('framesent', (frame) => {
+    if (typeof frame.payload === 'string') calls.push((JSON.parse(frame.payload) as { method?: string }).method ?? '');
+  }));
+  await openView(page, app, '#/devices');
+  await createDevice(page, 'big', '128G');
+  await attach(page, '/dev/big');
+  await page.getByRole('button', { name: 'Open /dev/big' }).click();
+  const canvas = page.getByRole('img', { name: /CBT heatmap of \/dev\/big: 2,097,152 blocks of 64 KiB/ });
+  await expect(canvas).toBeVisible();
+  await expect(page.getByRole('toolbar', { name: 'Heatmap zoom and scroll' })).toContainText('8 blocks per pixel');
+  // The level first (a quarter of the map's bytes), then the map itself.
+  await expect.poll(() => calls.filter((m) => m.startsWith('cbtMap'))).toEqual(['cbtMapLevel', 'cbtMap']);
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = (await canvas.boundingBox())!;
+  // One-pixel rows: the pointer lands on whole pixels, so aim below the canvas's fractional top.
+  await page.mouse.move(box.x + 1.5, Math.ceil(box.y) + 0.2);
+  await expect(page.getByRole('tooltip')).toContainText('Blocks 8–15');
+  await expect(page.getByRole('tooltip')).toContainText('0 of 8 blocks');
+  await page.mouse.move(box.x + 1.5, box.y + box.height + 40);
+  await canvas.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tooltip')).toContainText('Blocks 8–15');
+  await page.keyboard.press('+');
+  await expect(page.getByRole('toolbar', { name: 'Heatmap zoom and scroll' })).toContainText('4 blocks per pixel');
+  await expect(page.getByRole('tooltip')).toContainText('Blocks 8–11');
+});

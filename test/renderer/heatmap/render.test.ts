@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildLut, packRgba, UNCHANGED, NEWER_THAN_N, OLDER_THAN_N, changeColour } from '../../../renderer/heatmap/palette';
 import { buildPyramid } from '../../../renderer/heatmap/pyramid';
-import { GRID, OUTSIDE, renderHeatmap, shareStep, tintBlocks } from '../../../renderer/heatmap/render';
+import { GRID, OUTSIDE, renderHeatmap, shareStep, tintBlocks, type HeatmapLayout } from '../../../renderer/heatmap/render';
+import { pyramidFromLevel } from '../../../renderer/views/devices/loadMap';
+import { mapLevelAnswer } from '../../../shared/cbtLevels';
+import { seededRandom } from '../../../shared/random';
 
 /** A table whose entry i is i + 1, so each pixel tells its (share, change number) exactly. */
 const identityLut = Uint32Array.from({ length: 16 * 256 }, (_, i) => i + 1);
@@ -73,6 +76,70 @@ describe('renderHeatmap', () => {
     expect(out).toEqual([packRgba(UNCHANGED), packRgba(OLDER_THAN_N), packRgba(OLDER_THAN_N), packRgba(NEWER_THAN_N)]);
     const recency = buildLut({ kind: 'recency', lo: 1, hi: 3 });
     expect(render([3], { widthPx: 1, heightPx: 1, level: 0, cellPx: 1, firstRow: 0 }, recency)).toEqual([packRgba(changeColour(3, 1, 3))]);
+  });
+});
+
+/** The pixels of a layout by definition, block by block from the map: the reference every pyramid must draw. */
+function referencePixels(map: Uint8Array, layout: HeatmapLayout, lut: Uint32Array): number[] {
+  const { widthPx, heightPx, cellPx, level, firstRow } = layout;
+  const cols = Math.max(1, Math.floor(widthPx / cellPx));
+  const perCell = 2 ** level;
+  const out: number[] = [];
+  for (let y = 0; y < heightPx; y++) {
+    for (let x = 0; x < widthPx; x++) {
+      const col = Math.floor(x / cellPx);
+      const cell = (firstRow + Math.floor(y / cellPx)) * cols + col - (layout.rowOffsetCells ?? 0);
+      if (col >= cols || cell < 0 || cell * perCell >= map.length) {
+        out.push(OUTSIDE);
+        continue;
+      }
+      let max = 0;
+      let changed = 0;
+      for (let i = cell * perCell; i < Math.min(map.length, (cell + 1) * perCell); i++) {
+        max = Math.max(max, map[i]!);
+        if (map[i] !== 0) changed++;
+      }
+      const colour = lut[(shareStep(changed, level) << 8) | max]!;
+      const edge = cellPx >= 8 && (x % cellPx === cellPx - 1 || y % cellPx === cellPx - 1);
+      out.push(edge ? GRID : colour);
+    }
+  }
+  return out;
+}
+
+describe('renderHeatmap against the definition', () => {
+  it('draws the same pixels from the whole map and from the level the service sends, at any scroll and sub-row offset', () => {
+    const random = seededRandom(1717);
+    const lut = buildLut({ kind: 'recency', lo: 1, hi: 255 });
+    for (let round = 0; round < 24; round++) {
+      const length = 1000 + Math.floor(random() * 40_000);
+      const map = new Uint8Array(length);
+      for (let at = 0; at < length;) {
+        const run = 1 + Math.floor(random() * 400);
+        const value = random() < 0.4 ? 0 : Math.floor(random() * 256);
+        const noisy = random() < 0.3;
+        for (let i = at; i < Math.min(length, at + run); i++) map[i] = noisy ? Math.floor(random() * 256) : value;
+        at += run;
+      }
+      const level = round % 6;
+      const cellPx = level === 0 ? [1, 2, 8, 16][round % 4]! : 1;
+      const widthPx = 40 + Math.floor(random() * 200);
+      const cols = Math.floor(widthPx / cellPx);
+      const layout: HeatmapLayout = {
+        widthPx, heightPx: 20 + Math.floor(random() * 60), level, cellPx,
+        firstRow: Math.floor(random() * 20), rowOffsetCells: round % 3 === 0 ? 0 : Math.floor(random() * cols),
+      };
+      const want = referencePixels(map, layout, lut);
+      const out = new Uint32Array(layout.widthPx * layout.heightPx);
+      renderHeatmap(buildPyramid(map), layout, lut, out);
+      expect([...out], `round ${round}: whole map, ${JSON.stringify(layout)}`).toEqual(want);
+      if (level >= 1) {
+        const fromLevel = pyramidFromLevel(mapLevelAnswer(map, level));
+        out.fill(0xdeadbeef);
+        renderHeatmap(fromLevel, layout, lut, out);
+        expect([...out], `round ${round}: level from the service, ${JSON.stringify(layout)}`).toEqual(want);
+      }
+    }
   });
 });
 
