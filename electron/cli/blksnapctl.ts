@@ -1,6 +1,6 @@
-// The blksnapctl process: arguments in, exit code out. Bundled to dist/cli/blksnapctl.mjs and
-// started by bin/blksnapctl.mjs. A first SIGINT or SIGTERM stops long-running verbs (watcher,
-// workload) cleanly; a second one exits at once.
+// The blksnapctl process: arguments in, exit code out. Bundled to dist/cli/blksnapctl.cjs, which
+// dist/cli/blksnapctl.mjs runs (bin/blksnapctl.mjs starts that). A first SIGINT or SIGTERM stops
+// long-running verbs (watcher, workload) cleanly; a second one exits at once.
 import { runCli } from './main';
 import { processIo } from './output';
 
@@ -12,6 +12,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const code = await runCli(process.argv.slice(2), processIo, { signal: interrupt.signal });
+// No top-level await: the bundle is CommonJS (run through the V8 code cache, electron/app/codeCache.ts).
 // The service may leave timers behind; stdout and stderr are synchronous for files and pipes on Linux.
-process.exit(code);
+void runCli(process.argv.slice(2), processIo, { signal: interrupt.signal }).then((code) => process.exit(code));

@@ -5,8 +5,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { BlksnapApi } from '../../shared/contract';
 import type { GlobalOptions } from './globals';
-import { bootInProcess } from './inProcess';
-import { connectRemote } from './remote';
 import { hasCode } from './verbs/common';
 import { readStateFileSync } from '../app/stateFiles';
 
@@ -71,6 +69,8 @@ const LOCK_POLL_MS = 100;
 async function connectToApp(app: RuntimeInfo, globals: GlobalOptions): Promise<ApiConnection | null> {
   let connection: ApiConnection;
   try {
+    // Loaded when used: a run reaches either a running app (ws) or its own service, not both.
+    const { connectRemote } = await import('./remote');
     connection = await connectRemote(app);
   } catch (err) {
     if (hasCode(err, 'ETRANSPORT') && runningApp(globals.emulatorDir) === null) return null;
@@ -101,7 +101,7 @@ export const connectService: Connector = async (globals, signal) => {
   if (globals.backend === 'kernel') {
     const app = runningApp(globals.emulatorDir);
     const remote = app ? await connectToApp(app, globals) : null;
-    return remote ?? bootInProcess(globals, signal);
+    return remote ?? (await import('./inProcess')).bootInProcess(globals, signal);
   }
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
@@ -109,6 +109,7 @@ export const connectService: Connector = async (globals, signal) => {
     const remote = app ? await connectToApp(app, globals) : null;
     if (remote) return remote;
     try {
+      const { bootInProcess } = await import('./inProcess');
       return await bootInProcess(globals, signal);
     } catch (err) {
       if (!hasCode(err, 'EBUSY') || Date.now() >= deadline || signal?.aborted) throw err;

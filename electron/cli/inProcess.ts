@@ -7,7 +7,6 @@ import type { BlksnapService } from '../service';
 import { callValidated } from '../service/validate';
 import type { ApiConnection } from './connect';
 import type { GlobalOptions } from './globals';
-import { shareService } from '../web/runtime';
 
 /** Every call of `service` through callValidated; failures thrown as BlksnapError. `signal` ends waits (SIGINT). */
 export function validatingApi(service: BlksnapApi, signal?: AbortSignal): BlksnapApi {
@@ -32,6 +31,8 @@ export function inProcessConnection(service: BlksnapService, stateDir: string, c
     api: validatingApi(service, signal),
     kind: 'in-process',
     share: async () => {
+      // The web server (ws, http) only for the long runs that share their service.
+      const { shareService } = await import('../web/runtime');
       unshare ??= await shareService(service, stateDir);
     },
     close: async () => {

@@ -3,7 +3,6 @@
 // snapshots), optional basic auth and TLS from a web config file as Prometheus exporters have.
 import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BcryptVerifier } from './bcrypt';
 import type { MetricsCollector } from './collector';
@@ -77,6 +76,8 @@ export async function startMetricsListener(options: { collector: MetricsCollecto
   let server: Server;
   if (web?.tls) {
     const ca = web.tls.clientCaFile ? readFileSync(web.tls.clientCaFile) : undefined;
+    // node:https (and tls) loaded only here: app options import this file at every start.
+    const { createServer: createHttpsServer } = await import('node:https');
     server = createHttpsServer({
       cert: readFileSync(web.tls.certFile), key: readFileSync(web.tls.keyFile), minVersion: 'TLSv1.2',
       ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}),

@@ -5,7 +5,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -14,7 +13,7 @@ import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
 import { Connection } from './connection';
 import { allowedHostNames, NO_REMOTE, remoteAccessProblem, urlHost, type RemoteAccess } from './remote';
-import { createMetricsCollector, type MetricsCollector } from '../metrics/collector';
+import type { MetricsCollector } from '../metrics/collector';
 import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
 
 export interface WebServerOptions {
@@ -74,7 +73,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   if (problem) throw new Error(problem);
   const scheme = remote.tlsCertFile ? 'https' : 'http';
   let token = options.token ?? randomBytes(32).toString('hex');
-  const metrics = options.metrics ?? createMetricsCollector(service, null);
+  // Made at the first GET /metrics: prom-client and its default metrics cost start-up time that
+  // most runs (the UI, blksnapctl's watcher) never use; the collector keeps no state between scrapes.
+  let metrics: MetricsCollector | null = options.metrics ?? null;
   const connections = new Set<Connection>();
   const latest = new Map<PushTopic, string | Uint8Array>();
   let allowedHosts = new Set<string>();
@@ -120,8 +121,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Before a request is whole (and so before the token is seen) a connection gets little time.
   const preAuthMs = options.preAuthTimeoutMs ?? PRE_AUTH_TIMEOUT_MS;
   const timeouts = { headersTimeout: preAuthMs, requestTimeout: preAuthMs, keepAliveTimeout: Math.min(5000, preAuthMs), connectionsCheckingInterval: Math.min(1000, preAuthMs) };
+  // node:https (and tls) only where TLS is asked for.
   const server = remote.tlsCertFile && remote.tlsKeyFile
-    ? createTlsServer({ cert: readFileSync(remote.tlsCertFile), key: readFileSync(remote.tlsKeyFile), handshakeTimeout: preAuthMs, ...timeouts }, onRequest)
+    ? (await import('node:https')).createServer({ cert: readFileSync(remote.tlsCertFile), key: readFileSync(remote.tlsKeyFile), handshakeTimeout: preAuthMs, ...timeouts }, onRequest)
     : createServer(timeouts, onRequest);
   server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   const maxSessions = options.maxSessions ?? MAX_SESSIONS;
@@ -136,6 +138,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!url) return plain(res, 400, 'Bad request target\n');
     if (url.pathname === '/metrics') {
       if (!authorized(req, url)) return plain(res, 401, 'Token required\n', { 'WWW-Authenticate': 'Bearer' });
+      metrics ??= (await import('../metrics/collector')).createMetricsCollector(service, null);
       const text = await metrics.scrape();
       res.writeHead(200, { 'Content-Type': metrics.contentType, 'Cache-Control': 'no-store' });
       return void res.end(req.method === 'HEAD' ? undefined : text);

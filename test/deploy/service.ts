@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { buildNodeEntries, NODE_ENTRIES } from '../../build/build.mjs';
 import { connectRemote } from '../../electron/cli/remote';
 import { runningApp } from '../../electron/cli/connect';
 import type { BlksnapApi } from '../../shared/contract';
@@ -11,12 +12,8 @@ export const root = resolve(__dirname, '..', '..');
 
 /** The bundles the service and blksnapctl run: the same options as build/build.mjs gives them. */
 export async function buildBundles(): Promise<void> {
-  for (const [entry, out] of [['electron/serve/main.ts', 'serve/main.mjs'], ['electron/cli/blksnapctl.ts', 'cli/blksnapctl.mjs']] as const) {
-    await build({
-      entryPoints: [join(root, entry)], outfile: join(root, 'dist', out),
-      bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, packages: 'external', logLevel: 'error',
-    });
-  }
+  const wanted = ['electron/serve/main.ts', 'electron/cli/blksnapctl.ts'];
+  await buildNodeEntries(build, { entries: NODE_ENTRIES.filter((e) => wanted.includes(e.in)), logLevel: 'error' });
 }
 
 export interface ServiceProcess {

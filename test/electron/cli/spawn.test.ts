@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildNodeEntries, NODE_ENTRIES } from '../../../build/build.mjs';
 
 const root = resolve(__dirname, '..', '..', '..');
 const bin = join(root, 'bin', 'blksnapctl.mjs');
@@ -21,13 +22,8 @@ function blksnapctl(...argv: string[]) {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blksnapctl-spawn-'));
-  // The same options as build/build.mjs gives the CLI entry.
-  await build({
-    entryPoints: [join(root, 'electron', 'cli', 'blksnapctl.ts')], outfile: join(root, 'dist', 'cli', 'blksnapctl.mjs'),
-    bundle: true, platform: 'node', target: 'node20', format: 'esm', sourcemap: true, logLevel: 'error',
-    external: ['electron', 'ffi-rs', 'bufferutil', 'utf-8-validate'],
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
+  // As build/build.mjs builds the CLI entry (its bundle, the code-cache runner, the stub).
+  await buildNodeEntries(build, { entries: NODE_ENTRIES.filter((e) => e.in === 'electron/cli/blksnapctl.ts'), logLevel: 'error' });
 }, 120_000);
 
 afterAll(() => {

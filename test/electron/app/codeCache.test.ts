@@ -1,0 +1,86 @@
+// The V8 code cache of the Node entries (electron/app/codeCache.ts): a bundle runs as CommonJS,
+// its cache is written once and used by the next run, and a cache that belongs to other source
+// (same length, other bytes: V8 alone would take it) is never used.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cacheFileOf, runWithCodeCache } from '../../../electron/app/codeCache';
+
+let dir: string;
+let bundle: string;
+const results = globalThis as { codeCacheTest?: unknown[] };
+
+/** A bundle that records what it saw; `value` is a one-character marker so versions have one length. */
+function writeBundle(value: string, mtimeSec: number): void {
+  writeFileSync(bundle, `const path = require('node:path');
+globalThis.codeCacheTest.push({ value: '${value}', base: path.basename(__filename), dir: __dirname === path.dirname(__filename), strict: (function () { return this === undefined; })() });
+module.exports.answer = 42;
+`);
+  utimesSync(bundle, mtimeSec, mtimeSec);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'code-cache-'));
+  bundle = join(dir, 'main.cjs');
+  results.codeCacheTest = [];
+});
+
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  delete results.codeCacheTest;
+});
+
+describe('runWithCodeCache', () => {
+  it('runs the bundle as a strict CommonJS module with require, __filename and __dirname', () => {
+    writeBundle('a', 1_000_000);
+    const run = runWithCodeCache(bundle);
+    expect(results.codeCacheTest).toEqual([{ value: 'a', base: 'main.cjs', dir: true, strict: true }]);
+    expect(run.used).toBe(false);
+  });
+
+  it('writes the cache once and the next run uses it', () => {
+    writeBundle('a', 1_000_000);
+    const first = runWithCodeCache(bundle);
+    expect(existsSync(cacheFileOf(bundle))).toBe(false);
+    expect(first.write()).toBe(true);
+    expect(first.write()).toBe(false);
+    expect(existsSync(cacheFileOf(bundle))).toBe(true);
+    const second = runWithCodeCache(new URL(`file://${bundle}`));
+    expect(second.used).toBe(true);
+    expect(second.write()).toBe(false);
+    expect(results.codeCacheTest).toHaveLength(2);
+  });
+
+  it('ignores a cache made for other source of the same length and runs the new source', () => {
+    writeBundle('a', 1_000_000);
+    runWithCodeCache(bundle).write();
+    writeBundle('b', 1_000_100);
+    const run = runWithCodeCache(bundle);
+    expect(run.used).toBe(false);
+    expect(results.codeCacheTest!.at(-1)).toMatchObject({ value: 'b' });
+    // The stale cache is replaced by one for the new source.
+    expect(run.write()).toBe(true);
+    expect(runWithCodeCache(bundle).used).toBe(true);
+  });
+
+  it('ignores a damaged cache file', () => {
+    writeBundle('a', 1_000_000);
+    writeFileSync(cacheFileOf(bundle), Buffer.from([0xff, 0xff, 0xff, 0x7f, 1, 2, 3]));
+    expect(runWithCodeCache(bundle).used).toBe(false);
+    writeFileSync(cacheFileOf(bundle), '');
+    expect(runWithCodeCache(bundle).used).toBe(false);
+    expect(results.codeCacheTest).toHaveLength(2);
+  });
+
+  it('runs without a cache where the cache cannot be written', () => {
+    writeBundle('a', 1_000_000);
+    // A directory where the cache file would go: reading and renaming onto it fail (as root too).
+    mkdirSync(join(cacheFileOf(bundle), 'x'), { recursive: true });
+    const run = runWithCodeCache(bundle);
+    expect(run.used).toBe(false);
+    expect(run.write()).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['main.cjs', 'main.cjs.v8cache']);
+    expect(results.codeCacheTest).toHaveLength(1);
+  });
+});
