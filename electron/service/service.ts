@@ -20,7 +20,7 @@ import { LifecycleListeners, type SnapshotLifecycleListener } from './lifecycle'
 import { Notices } from './notices';
 import { Poller } from './polling';
 import { PushBus } from './pushBus';
-import { SnapshotRegistry } from './registry';
+import { SnapshotRegistry, type RegistryView } from './registry';
 import { StorageGate } from './storageGate';
 import { OwnedStorage } from './ownedStorage';
 import { Snapshots } from './snapshots';
@@ -58,7 +58,8 @@ export class Service implements BlksnapService {
   private readonly bus: PushBus;
   private readonly notices: Notices;
   private readonly lifecycle: LifecycleListeners;
-  private readonly registry: SnapshotRegistry;
+  /** Read only here: snapshots.ts is the registry's only writer. */
+  private readonly registry: RegistryView;
   private readonly poller: Poller;
   private readonly devices: Devices;
   private readonly cbt: ChangeTracking;
@@ -82,7 +83,8 @@ export class Service implements BlksnapService {
     this.notices = new Notices(this.bus, merged.eventHistoryLength);
     const reportOnce = (err: unknown) => this.notices.reportOnce(err);
     this.lifecycle = new LifecycleListeners(reportOnce);
-    this.registry = new SnapshotRegistry(merged.dataDir);
+    const registry = new SnapshotRegistry(merged.dataDir);
+    this.registry = registry;
     this.poller = new Poller(() => this.readBackend(), reportOnce);
     const refresh = () => this.refresh();
     this.devices = new Devices(control, this.bus, this.registry, this.notices, refresh);
@@ -92,11 +94,9 @@ export class Service implements BlksnapService {
       registry: this.registry, notices: this.notices, lifecycle: this.lifecycle, refresh,
       liveIds: () => this.snapshots.ids(),
       pathOf: (dev) => this.devices.pathOf(dev),
-      recordCorrupted: (event) => {
-        if (event.device) this.registry.markCorrupted(event.snapshotId, `${event.device.major}:${event.device.minor}`, event.errCode ?? 0);
-      },
+      recordCorrupted: (event) => this.snapshots.recordCorrupted(event),
     });
-    this.snapshots = new Snapshots(control, merged, this.registry, {
+    this.snapshots = new Snapshots(control, merged, registry, {
       bus: this.bus, notices: this.notices, lifecycle: this.lifecycle, devices: this.devices, fill: this.fill, events: this.events, refresh,
       storage: new StorageGate(control, this.devices, new OwnedStorage(merged.dataDir)),
     });

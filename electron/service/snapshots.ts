@@ -2,7 +2,7 @@
 // app made, the live list from SNAPSHOT_COLLECT, and the summaries pushed to the UI.
 import type { ApiArgs, ApiResult, SnapshotSummary } from '../../shared/contract';
 import { BlksnapError, appError, toErrorInfo } from '../../shared/errors';
-import type { SectorRange } from '../../shared/schemas';
+import type { SectorRange, SnapshotEvent } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
 import type { Devices } from './devices';
@@ -154,6 +154,11 @@ export class Snapshots {
   async appendStorage(id: string, device: string, ranges: SectorRange[]): Promise<void> {
     await this.control.appendStorage(id, device, ranges);
     this.registry.addStorage(id, ranges.reduce((sum, r) => sum + r.countSectors, 0));
+  }
+
+  /** A corrupted event's device, kept in the registry where a later process finds it. */
+  recordCorrupted(event: SnapshotEvent): void {
+    if (event.device) this.registry.markCorrupted(event.snapshotId, `${event.device.major}:${event.device.minor}`, event.errCode ?? 0);
   }
 
   /**

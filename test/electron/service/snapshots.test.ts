@@ -133,3 +133,15 @@ describe('snapshots: the live list', () => {
     expect(corrupted).toEqual({ [byEvent]: true, [byOverflow]: true, [healthy]: false });
   });
 });
+
+describe('snapshots: the registry', () => {
+  it('keeps a corrupted event\'s device and errno in the registry once, and ignores an event without a device', async () => {
+    const s = setup();
+    const id = await s.ours();
+    const event = { snapshotId: id, code: 0, kind: 'corrupted' as const, timeLabelNs: '1', device: { major: 252, minor: 3 }, errCode: 28, requestedSectors: null };
+    s.snapshots.recordCorrupted(event);
+    s.snapshots.recordCorrupted(event);
+    s.snapshots.recordCorrupted({ ...event, device: null });
+    expect(s.registry.get(id)?.corrupted).toEqual([{ device: '252:3', errCode: 28 }]);
+  });
+});
