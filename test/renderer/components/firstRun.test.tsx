@@ -3,14 +3,19 @@
 // gauge before any write and with a 0-byte limit (item 11), and the Remove-device dialog that did
 // not say why the backend would answer EBUSY (item 14).
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffStorageUsage } from '../../../shared/schemas';
 import { EmulatorPanel } from '../../../renderer/views/backend/EmulatorPanel';
+import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
 import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { FillGauge } from '../../../renderer/views/snapshots/FillGauge';
 import { renderWithFake } from './harness';
 
 afterEach(cleanup);
+beforeAll(() => {
+  // jsdom has no 2D canvas: the heatmap draws nothing, the rest of the device view is under test.
+  HTMLCanvasElement.prototype.getContext = (() => null) as unknown as typeof HTMLCanvasElement.prototype.getContext;
+});
 
 const MiB = 2 ** 20;
 const usage = (filledBytes: number, allocatedBytes: number, limitBytes: number): DiffStorageUsage => ({
@@ -64,5 +69,28 @@ describe('the Remove-device dialog (item 14)', () => {
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
     fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/emu1' }));
     expect(screen.getByRole('dialog').textContent).toContain('The emulated device and its data file are deleted.');
+  });
+});
+
+describe('the CBT wrap warning in the GUI (CLI and event: test/electron/cli/firstRun.test.ts, test/electron/service/firstRun.test.ts)', () => {
+  const atChangeNumber = (store: Awaited<ReturnType<typeof renderWithFake>>['store'], path: string, changesNumber: number) => act(() => {
+    store.getState().setDevices(store.getState().devices.map((d) => (d.path === path && d.cbt ? { ...d, cbt: { ...d.cbt, changesNumber } } : d)));
+  });
+
+  it('from change number 250 the devices list says in how many takes the map wraps; not before', async () => {
+    const { store } = await renderWithFake(<DevicesView />);
+    const row = () => screen.getByRole('row', { name: /\/dev\/vdb/ });
+    atChangeNumber(store, '/dev/vdb', 249);
+    expect(within(row()).queryByText(/^wrap in/)).toBeNull();
+    atChangeNumber(store, '/dev/vdb', 252);
+    expect(within(row()).getByText('wrap in 3').getAttribute('title')).toMatch(/full/);
+  });
+
+  it('the device view shows a "CBT reset ahead" banner from change number 250', async () => {
+    const { store } = await renderWithFake(<DeviceDetailView path="/dev/vdb" />);
+    atChangeNumber(store, '/dev/vdb', 249);
+    expect(screen.queryByText('CBT reset ahead.')).toBeNull();
+    atChangeNumber(store, '/dev/vdb', 250);
+    expect(screen.getByText('CBT reset ahead.').parentElement?.textContent).toMatch(/Change number 250.*full/);
   });
 });
