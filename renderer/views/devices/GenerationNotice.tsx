@@ -10,7 +10,7 @@ export function GenerationNotice({ path }: { path: string }) {
     <div className="banner banner-warning" role="alert">
       <strong>Generation changed: full backup needed.</strong>{' '}
       The CBT generation of {path} went from <code title={watch.previous ?? ''}>{shortId(watch.previous ?? '')}</code> to{' '}
-      <code title={watch.current}>{shortId(watch.current)}</code> at {new Date(watch.changedAtMs).toLocaleTimeString()}
+      <code title={watch.current}>{shortId(watch.current)}</code> at {new Date(watch.changedAtMs).toLocaleTimeString('en-GB', { hour12: false })}
       {' '}(tracker re-attached, the map was reset, or the change number wrapped past 255). Change numbers stored before are meaningless now.
       <button type="button" className="link-button" onClick={() => acknowledge(path)}>Acknowledge</button>
     </div>

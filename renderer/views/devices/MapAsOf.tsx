@@ -10,7 +10,7 @@ export function MapAsOf({ device }: { device: DeviceSummary }) {
   const written = pending && pending.bytes > 0
     ? <> Since then <Size bytes={pending.bytes} /> ({pending.blocks.toLocaleString('en-US')} block{pending.blocks === 1 ? '' : 's'}) changed; they show after the next take.</>
     : pending ? ' Nothing has been written since.' : null;
-  const at = device.lastTakeAtMs ? ` at ${new Date(device.lastTakeAtMs).toLocaleTimeString()}` : '';
+  const at = device.lastTakeAtMs ? ` at ${new Date(device.lastTakeAtMs).toLocaleTimeString('en-GB', { hour12: false })}` : '';
   return (
     <p className="notice map-note" role="note" data-testid="map-as-of">
       {cbt.changesNumber === 0

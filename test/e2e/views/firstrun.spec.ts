@@ -5,10 +5,10 @@
 // token says so.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWebApp, stopWebApp } from '../fixtures';
+import { repoRoot, startWebApp, stopWebApp } from '../fixtures';
 import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, test } from './helpers';
 
 const SIZES = [{ width: 1024, height: 700 }, { width: 1440, height: 900 }] as const;
@@ -126,6 +126,12 @@ test('a page without its token, or with an old one, says so instead of loading f
   await expect(page.getByRole('alert')).toContainText('The access token changes at every start');
   expect(app.output()).toMatch(/The token and the port change at every start/);
   expect(app.output()).not.toMatch(/failed to install correctly/);
+  // The README's sample banner is the real one (the URL aside; its first line is npm start's,
+  // checked in test/build/electronBinary.test.ts).
+  const sample = /\n```\n(Web mode:[\s\S]*?)\n```/.exec(readFileSync(join(repoRoot, 'README.md'), 'utf8'))?.[1] ?? '';
+  const lines = sample.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('Web mode:') && !l.includes('?token='));
+  expect(lines.length).toBeGreaterThanOrEqual(2);
+  for (const line of lines) expect(app.output()).toContain(line);
 });
 
 // A server restart gives a new token: the old tab must say so and offer no action it cannot do.
