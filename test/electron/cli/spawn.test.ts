@@ -2,7 +2,7 @@
 // codes, stdout and stderr as a shell sees them). The bundle is rebuilt from the sources first,
 // as `npm run build` would, so the test runs the code under test.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -89,4 +89,28 @@ describe('bin/blksnapctl.mjs', () => {
     expect(lines.at(-1)).toBe('Snapshot watcher finished');
     expect(existsSync(runtime)).toBe(false);
   });
+
+  it('a write the watcher carries lands in full although the watcher ends on corrupted mid-write (issue 19 item 9)', async () => {
+    for (const flavour of ['val-7.0', 'v1']) {
+      const state = join(dir, `state-${flavour}`);
+      const run = (...argv: string[]) => spawnSync(process.execPath, [bin, '--emulator-dir', state, '--backend', 'emulator', '--emulate', flavour, ...argv], {
+        encoding: 'utf8', timeout: 120_000, env: { ...process.env, XDG_STATE_HOME: dir },
+      });
+      expect(run('emu_create', '--name', 'disk9', '--size', '96M').status).toBe(0);
+      const id = run('snapshot_create', '-f', dir, '-l', '16M', '-d', '/dev/disk9').stdout.trim().split('\n')[0]!;
+      expect(run('snapshot_take', '-i', id).status).toBe(0);
+      const watcher = spawn(process.execPath, [bin, '--emulator-dir', state, '--emulate', flavour, 'snapshot_watcher', '-i', id], { env: { ...process.env, XDG_STATE_HOME: dir } });
+      const exited = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
+      const runtime = join(state, 'runtime.json');
+      for (let i = 0; i < 400 && !existsSync(runtime); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(existsSync(runtime)).toBe(true);
+      // One write, four times the storage: the overflow (and the watcher's end) comes mid-write.
+      const write = run('emu_write', '-d', '/dev/disk9', '-o', '0', '-p', '0x5a', '-l', '64M');
+      expect([flavour, write.status, write.stderr]).toEqual([flavour, 0, expect.any(String)]);
+      expect(await exited).toBe(0);
+      expect(run('emu_read', '-d', '/dev/disk9', '-o', '63M', '-l', '1M', '--out', join(dir, 'tail.bin')).status).toBe(0);
+      expect(readFileSync(join(dir, 'tail.bin')).equals(Buffer.alloc(2 ** 20, 0x5a))).toBe(true);
+      run('snapshot_destroy', '-i', id);
+    }
+  }, 240_000);
 });
