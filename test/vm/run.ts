@@ -11,6 +11,8 @@ import { GUESTS, type GuestSpec } from './host/guests';
 import { buildInitramfs, REPO } from './host/initramfs';
 import { bootGuest } from './host/qemu';
 import { collectGuest, tally, type Outcome } from './host/tally';
+import { replayOutcome } from './scenario/replay';
+import type { ScenarioOutput } from './scenario/steps';
 
 const argv = process.argv.slice(2);
 function option(name: string): string | undefined {
@@ -145,6 +147,12 @@ async function runGuest(g: GuestSpec): Promise<void> {
   }
   for (const o of collected) if (!seen.has(`${o.area} › ${o.name}`)) console.log(caseLine(o));
   outcomes.push(...collected);
+  // The emulator replayed against this run, step by step (scenario/replay.ts).
+  const replayed = await replayOutcome(g.name, g.dialect, scenarios as ScenarioOutput[], argv.includes('--record'));
+  if (replayed) {
+    console.log(caseLine(replayed));
+    outcomes.push(replayed);
+  }
   log(`${g.name}: ${result.timedOut ? 'KILLED after timeout' : 'finished'} in ${Math.round(result.ms / 1000)} s`);
 }
 

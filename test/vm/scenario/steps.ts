@@ -45,6 +45,8 @@ export const V1_MINIMUM_SECTORS = 131072;
 
 export const SCENARIO: readonly ScenarioStep[] = [
   { label: 'version', cli: ['version'] },
+  // v1 has no CBTINFO: the tracker list is read fine and the device is not in it (issue 19 item 11).
+  { label: 'cbtinfo untracked', cli: ['cbtinfo', '-d', '${dev}'] },
   { label: 'attach', cli: ['attach', '-d', '${dev}'], only: 'v2' },
   { label: 'attach again', cli: ['attach', '-d', '${dev}'], only: 'v2' },
   { label: 'cbtinfo fresh', cli: ['cbtinfo', '-d', '${dev}'], only: 'v2' },
