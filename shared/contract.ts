@@ -2,6 +2,7 @@
 // with runtime schemas for arguments and results, and push topics. Both transports (Electron
 // IPC, web WebSocket) carry exactly this; each validates arguments before the service sees them.
 import { z } from 'zod';
+import type { ApiMethodName } from './apiMethods';
 import {
   BackendInfo, BlockDevice, CbtInfo, DevicePath, DiffStorageUsage, ModuleParameters,
   SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId,
@@ -195,6 +196,10 @@ export const API = {
 } as const;
 
 export type ApiMethod = keyof typeof API;
+
+/** apiMethods.ts lists exactly these methods (a compile error here when one is missing on either side). */
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const API_METHODS_LISTED: SameNames<ApiMethod, ApiMethodName> = true;
 export type ApiArgs<M extends ApiMethod> = z.input<(typeof API)[M]['args']>;
 export type ApiResult<M extends ApiMethod> = z.output<(typeof API)[M]['result']>;
 
