@@ -105,6 +105,16 @@ export function reduceLevel(below: LodLevel, shift: number): LodLevel {
   return { shift, max, changed };
 }
 
+/** Levels `shifts` (each ≥ 1) of a map, finest first: the finest from the map, each other reduced from the one before. */
+export function levelsFromMap(map: Uint8Array, shifts: readonly number[]): LodLevel[] {
+  const levels: LodLevel[] = [];
+  for (const shift of [...shifts].sort((a, b) => a - b)) {
+    const finer = levels.at(-1);
+    levels.push(finer ? reduceLevel(finer, shift) : levelFromMap(map, shift, null));
+  }
+  return levels;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A level's counts as bytes for the wire: little-endian u8, u16 or u32 by the level's shift. */

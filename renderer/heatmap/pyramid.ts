@@ -114,6 +114,20 @@ export class CbtPyramid {
     return false;
   }
 
+  /** Levels 1 … levelCount − 1 not built yet. */
+  missingLevels(): number[] {
+    return Array.from({ length: this.levelCount }, (_, k) => k).filter((k) => k > 0 && !this.built[k]);
+  }
+
+  /** A level built elsewhere (a worker) from this pyramid's map; ignored when this one has it already. */
+  adopt(level: LodLevel): void {
+    const k = level.shift;
+    if (k < 1 || k >= this.levelCount || this.built[k]) return;
+    const length = Math.ceil(this.blockCount / 2 ** k);
+    if (level.max.length !== length || level.changed?.length !== length) throw new Error(`level ${k} has ${level.max.length} buckets, not ${length}`);
+    this.built[k] = level;
+  }
+
   /** Levels built so far (for tests and benchmarks). */
   builtLevels(): number[] {
     return this.built.flatMap((l, k) => (l ? [k] : []));

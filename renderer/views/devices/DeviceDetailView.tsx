@@ -7,6 +7,7 @@ import { Badge, EmptyState, ErrorMessage, Section, Size } from '../../components
 import { downloadText } from '../../components/download';
 import { useAction } from '../../components/useAction';
 import type { HeatmapMode } from '../../heatmap/palette';
+import { buildMissingLevels } from '../../heatmap/buildLevels';
 import { maxChangeNumber, minChangeNumber } from '../../heatmap/pyramid';
 import { fitLevel } from '../../heatmap/view';
 import { changedSince } from '../../heatmap/summary';
@@ -97,16 +98,8 @@ function CbtSection({ device }: { device: DeviceSummary }) {
 
   const pyramid = loaded?.pyramid ?? null;
   const map = loaded?.map ?? null;
-  // The levels not on screen yet, one per idle moment once the map is here: a later zoom finds its level built.
-  useEffect(() => {
-    if (!pyramid || !map || typeof requestIdleCallback !== 'function') return;
-    let id = 0;
-    const step = () => {
-      if (pyramid.buildNext()) id = requestIdleCallback(step);
-    };
-    id = requestIdleCallback(step);
-    return () => cancelIdleCallback(id);
-  }, [pyramid, map]);
+  // The levels not on screen yet, built off the main thread once the map is here: a later zoom finds its level built.
+  useEffect(() => (pyramid && map ? buildMissingLevels(pyramid) : undefined), [pyramid, map]);
   const sinceNumber = /^\d+$/.test(sinceText.trim()) ? Number(sinceText.trim()) : NaN;
   const sinceValid = Number.isInteger(sinceNumber) && sinceNumber >= 0 && sinceNumber <= 255;
   const geometry = useMemo(() => ({ blockSizeBytes: cbt.blockSizeBytes, deviceCapacityBytes: cbt.deviceCapacityBytes }), [cbt.blockSizeBytes, cbt.deviceCapacityBytes]);

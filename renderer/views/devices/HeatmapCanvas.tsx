@@ -312,6 +312,7 @@ export function HeatmapCanvas({ map, pyramid, geometry, mode, sinceChangeNumber,
           data-cell-px={layout.cellPx}
           data-blocks-per-cell={2 ** layout.level}
           data-highlight-runs={highlights?.length ?? 0}
+          data-whole-map={map !== null}
           onKeyDown={onKeyDown}
           onMouseMove={onMouseMove}
           onMouseLeave={() => { setHover(null); endDrag(); }}

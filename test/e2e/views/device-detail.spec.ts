@@ -89,6 +89,8 @@ test('a 2,097,152-block map draws the level on screen first, then tooltips and k
   await expect(page.getByRole('toolbar', { name: 'Heatmap zoom and scroll' })).toContainText('8 blocks per pixel');
   // The level first (a quarter of the map's bytes), then the map itself.
   await expect.poll(() => calls.filter((m) => m.startsWith('cbtMap'))).toEqual(['cbtMapLevel', 'cbtMap']);
+  // The other zoom levels are built in a worker, off the page's main thread.
+  await expect.poll(() => page.workers().map((w) => /levelWorker/.test(w.url()))).toEqual([true]);
 
   await page.evaluate(() => window.scrollTo(0, 0));
   const box = (await canvas.boundingBox())!;

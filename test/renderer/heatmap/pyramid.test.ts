@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPyramid, maxChangeNumber, minChangeNumber, type CbtPyramid } from '../../../renderer/heatmap/pyramid';
 import { seededRandom } from '../../../shared/random';
-import { mapLevelAnswer } from '../../../shared/cbtLevels';
+import { levelsFromMap, mapLevelAnswer } from '../../../shared/cbtLevels';
 import { pyramidFromLevel } from '../../../renderer/views/devices/loadMap';
 
 const levels = (p: CbtPyramid) => Array.from({ length: p.levelCount }, (_, k) => p.level(k));
@@ -158,5 +158,21 @@ describe('buildPyramid', () => {
     const answer = mapLevelAnswer(randomMap(seededRandom(3), 4096), 3);
     expect(() => pyramidFromLevel({ ...answer, blockCount: 8192 })).toThrow(/buckets/);
     expect(() => pyramidFromLevel({ ...answer, changed: answer.changed.subarray(1) })).toThrow(/bytes of counts/);
+  });
+
+  it('takes the levels a worker built from its map, and says which are still missing', () => {
+    const map = randomMap(seededRandom(11), 20_000);
+    const pyramid = buildPyramid(map);
+    pyramid.level(6);
+    expect(pyramid.missingLevels()).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    const built = levelsFromMap(map, pyramid.missingLevels());
+    expect(built.map((l) => l.shift)).toEqual(pyramid.missingLevels());
+    const mine = pyramid.level(6);
+    for (const level of built) pyramid.adopt(level);
+    pyramid.adopt(levelsFromMap(map, [6])[0]!);
+    expect(pyramid.level(6)).toBe(mine);
+    expect(pyramid.missingLevels()).toEqual([]);
+    for (let k = 1; k < pyramid.levelCount; k++) expect([...pyramid.level(k).changed!], `level ${k}`).toEqual(eagerLevel(map, k).changed);
+    expect(() => buildPyramid(map.subarray(4)).adopt(built[0]!)).toThrow(/buckets/);
   });
 });
