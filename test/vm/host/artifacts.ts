@@ -85,9 +85,10 @@ export async function patchedKernel(name: Exclude<KernelName, 'debian-6.1'>, log
   const { built } = await cached(dir, async (scratch) => {
     log(`${name}: building a tiny 6.12 kernel with ${basename(patch)} (several minutes)`);
     const started = Date.now();
-    await run('bash', [script, SOURCE_612, patch, config, scratch]);
+    // One ccache for the three kernels, kept beside them in the cache (not part of the key).
+    await run('bash', [script, SOURCE_612, patch, config, scratch], { env: { ...process.env, VM_CCACHE_DIR: join(CACHE_DIR, 'ccache') } });
     writeFileSync(join(scratch, 'build-seconds'), `${Math.round((Date.now() - started) / 1000)}\n`);
-  });
+  }, (pid) => log(`${name}: another process (${pid}) is building this kernel; waiting for it`));
   if (built) log(`${name}: kernel built in ${readFileSync(join(dir, 'build-seconds'), 'utf8').trim()} s`);
   return join(dir, 'bzImage');
 }
