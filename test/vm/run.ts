@@ -51,6 +51,11 @@ const missing: string[] = [];
 for (const tool of ['qemu-system-x86_64', 'busybox', 'mke2fs', 'cpio', 'make', 'depmod', 'modprobe', 'dpkg-deb', 'apt-get', 'gcc', 'bc', 'flex', 'bison']) {
   if (!(await hostTool(tool))) missing.push(tool);
 }
+const prepare = argv.includes('--prepare');
+if (missing.length && prepare) {
+  log(`nothing prepared: missing ${missing.join(', ')}`);
+  process.exit(0);
+}
 if (missing.length) {
   const why = `missing ${missing.join(', ')} (.ci/run installs them; see test/vm/README.md)`;
   for (const g of guests) outcomes.push({ guest: g.name, area: '(setup)', name: 'tools', status: inCi ? 'failed' : 'skipped', ms: 0, text: why });
@@ -58,27 +63,41 @@ if (missing.length) {
   finish();
 }
 
-// 2. The app, the kernels and modules (cached), one initramfs.
-await run(process.execPath, [join(REPO, 'build', 'build.mjs'), '--if-needed'], { cwd: REPO });
+// 2. The kernels and modules (cached), the app, one initramfs. The patched 6.12 kernels build
+// one after another in the background (nice 10) while the Veeam guests run: they boot last.
 log(`cache: ${CACHE_DIR}`);
 let debian: DebianKernel | null = null;
 const kernels = new Map<string, string>();
+const kernelBuilds = new Map<string, Promise<string>>();
 const moduleDirs = new Map<string, string>();
 const setupFailed = new Map<string, string>();
+let chain: Promise<unknown> = Promise.resolve();
 for (const g of guests) {
+  if (g.kernel === 'debian-6.1' || kernelBuilds.has(g.kernel)) continue;
+  const kernel = g.kernel;
+  const build = chain.then(() => patchedKernel(kernel, log));
+  chain = build.catch(() => undefined);
+  kernelBuilds.set(kernel, build);
+}
+for (const g of guests.filter((x) => x.kernel === 'debian-6.1')) {
   try {
-    if (g.kernel === 'debian-6.1') {
-      debian ??= await debianKernel(log);
-      kernels.set(g.name, debian.vmlinuz);
-      moduleDirs.set(g.name, await veeamModules(g, debian, log));
-    } else {
-      kernels.set(g.name, await patchedKernel(g.kernel, log));
-    }
+    debian ??= await debianKernel(log);
+    kernels.set(g.name, debian.vmlinuz);
+    moduleDirs.set(g.name, await veeamModules(g, debian, log));
   } catch (err) {
     setupFailed.set(g.name, (err as Error).message);
     log(`${g.name}: could not build what it boots: ${(err as Error).message}`);
   }
 }
+if (prepare) {
+  // --prepare (.ci/run starts it in the background before npm test): build, boot nothing.
+  await chain;
+  let failed = setupFailed.size;
+  for (const [name, build] of kernelBuilds) await build.catch((err: Error) => { failed += 1; log(`${name}: ${err.message}`); });
+  log(`prepared in ${Math.round((Date.now() - t0) / 1000)} s${failed ? `, ${failed} failed` : ''}`);
+  process.exit(failed ? 1 : 0);
+}
+await run(process.execPath, [join(REPO, 'build', 'build.mjs'), '--if-needed'], { cwd: REPO });
 debian ??= await debianKernel(log).catch(() => null);
 const workRoot = join(CACHE_DIR, 'run');
 mkdirSync(workRoot, { recursive: true });
@@ -93,6 +112,17 @@ log(`initramfs ready (${only ? `cases matching /${only}/` : 'every case'})`);
 
 // 3. The guests, `jobs` at a time.
 async function runGuest(g: GuestSpec): Promise<void> {
+  const build = kernelBuilds.get(g.kernel);
+  if (build) {
+    const waited = Date.now();
+    try {
+      kernels.set(g.name, await build);
+      if (Date.now() - waited > 1000) log(`${g.name}: waited ${Math.round((Date.now() - waited) / 1000)} s for its kernel`);
+    } catch (err) {
+      setupFailed.set(g.name, (err as Error).message);
+      log(`${g.name}: could not build its kernel: ${(err as Error).message}`);
+    }
+  }
   const failedSetup = setupFailed.get(g.name);
   if (failedSetup) {
     outcomes.push({ guest: g.name, area: '(setup)', name: 'build', status: 'failed', ms: 0, text: failedSetup });

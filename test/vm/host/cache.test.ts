@@ -1,0 +1,48 @@
+// The VM cache's one-builder-per-directory rule: a directory another live process is building is
+// waited for, not built twice; a builder that died is taken over.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cached } from './cache';
+
+const root = mkdtempSync(join(tmpdir(), 'vm-cache-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Another process "building" `dir`: it holds the lock, and after `ms` finishes (or just exits). */
+function otherBuilder(dir: string, ms: number, finishes: boolean): Promise<void> {
+  const script = finishes ? `sleep ${ms / 1000}; mkdir -p '${dir}'; echo other > '${dir}/who'; touch '${dir}/.done'` : `sleep ${ms / 1000}`;
+  const child = spawn('sh', ['-c', script], { stdio: 'ignore' });
+  writeFileSync(`${dir}.lock`, `${child.pid}\n`);
+  return new Promise((resolve) => child.on('exit', () => resolve()));
+}
+
+describe('cached', () => {
+  it('waits for a live builder of the same directory and takes its result', async () => {
+    const dir = join(root, 'a');
+    const other = otherBuilder(dir, 1500, true);
+    let builds = 0;
+    let waitedFor = 0;
+    const r = await cached(dir, async (scratch) => {
+      builds += 1;
+      writeFileSync(join(scratch, 'who'), 'me');
+    }, (pid) => (waitedFor = pid));
+    await other;
+    expect(builds).toBe(0);
+    expect(waitedFor).toBeGreaterThan(0);
+    expect(r.built).toBe(false);
+    expect(readFileSync(join(dir, 'who'), 'utf8').trim()).toBe('other');
+    expect(existsSync(`${dir}.lock`), 'no lock left behind').toBe(false);
+  });
+
+  it('takes over from a builder that exited without finishing, and removes its own lock', async () => {
+    const dir = join(root, 'b');
+    await otherBuilder(dir, 0, false); // already gone: its pid is dead
+    const r = await cached(dir, async (scratch) => writeFileSync(join(scratch, 'who'), 'me'));
+    expect(r.built).toBe(true);
+    expect(readFileSync(join(dir, 'who'), 'utf8')).toBe('me');
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+    expect((await cached(dir, async () => { throw new Error('built twice'); })).built).toBe(false);
+  });
+});
