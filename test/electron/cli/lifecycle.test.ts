@@ -95,6 +95,8 @@ describe('blksnapctl on the emulator (upstream flavour)', () => {
     const r = await ok('doctor', '--bundle', join(dir, 'bundle.json'));
     expect(r.lines[0]).toMatch(/^backend: emulator, /);
     expect(r.lines).toContain('modules:');
+    // The emulator's module parameters too (issue 17): they decide the limits as the kernel's do.
+    expect(r.lines).toContainEqual(expect.stringMatching(/^emulator module parameters: .*\bchunk_minimum_shift=\d+.*\bdiff_storage_minimum=\d+/));
     expect(r.lines.at(-1)).toBe(`support bundle: ${join(dir, 'bundle.json')}`);
     expect(statSync(join(dir, 'bundle.json')).size).toBeGreaterThan(100);
   });
