@@ -9,6 +9,8 @@ import { EmulatorPanel } from '../../../renderer/views/backend/EmulatorPanel';
 import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
 import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { FillGauge } from '../../../renderer/views/snapshots/FillGauge';
+import { timeToFullText } from '../../../renderer/views/snapshots/SnapshotCard';
+import type { SnapshotSummary } from '../../../shared/contract';
 import { renderWithFake } from './harness';
 
 afterEach(cleanup);
@@ -92,5 +94,16 @@ describe('the CBT wrap warning in the GUI (CLI and event: test/electron/cli/firs
     expect(screen.queryByText('CBT reset ahead.')).toBeNull();
     atChangeNumber(store, '/dev/vdb', 250);
     expect(screen.getByText('CBT reset ahead.').parentElement?.textContent).toMatch(/Change number 250.*full/);
+  });
+});
+
+describe('time to full on the snapshot card (item 3; the estimate itself: test/electron/service/fill.test.ts)', () => {
+  const snapshot = (timeToFullSec: number | null, timeToFullConfidence: SnapshotSummary['timeToFullConfidence']) =>
+    ({ usage: usage(32 * MiB, 1024 * MiB, 1024 * MiB), timeToFullSec, timeToFullConfidence } as SnapshotSummary);
+
+  it('says how sure the estimate is, and "not filling now" once writes stop', () => {
+    expect(timeToFullText(snapshot(8, 'low'))).toBe('about 8 s at the recent rate (a rough guess: few or bursty writes so far)');
+    expect(timeToFullText(snapshot(65, 'high'))).toMatch(/^about 1 min 5 s at the recent rate \(the writes are steady\)$/);
+    expect(timeToFullText(snapshot(null, null))).toBe('not filling now');
   });
 });
