@@ -1,0 +1,80 @@
+// The registry of snapshots this app made: what it keeps, that another process reads it back
+// from service-registry.json, and that an unreadable file is set aside instead of failing.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { REGISTRY_FILE, SnapshotRegistry } from '../../../electron/service/registry';
+
+const A = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
+const B = '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+const entry = (id: string, createdAtMs = 1000) => ({ id, devices: ['/dev/vdb'], createdAtMs, diffStoragePath: '/var/tmp/diff', limitSectors: 2048, taken: false });
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'blksnap-registry-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('registry', () => {
+  it('keeps devices, storage, taken and corrupted devices once each', () => {
+    const r = new SnapshotRegistry(null);
+    r.add(entry(A));
+    r.addDevice(A, '/dev/vdc');
+    r.addDevice(A, '/dev/vdc');
+    r.addStorage(A, 8);
+    r.addStorage(A, 16);
+    r.markTaken(A);
+    r.markCorrupted(A, '252:1', 28);
+    r.markCorrupted(A, '252:1', 5);
+    expect(r.get(A)).toEqual({ ...entry(A), devices: ['/dev/vdb', '/dev/vdc'], storageSectors: 24, taken: true, corrupted: [{ device: '252:1', errCode: 28 }] });
+    expect(r.holderOf('/dev/vdc')?.id).toBe(A);
+    expect(r.holderOf('/dev/vdd')).toBeUndefined();
+  });
+
+  it('ignores changes to a snapshot it does not know', () => {
+    const r = new SnapshotRegistry(null);
+    r.addDevice(B, '/dev/vdb');
+    r.addStorage(B, 8);
+    r.markTaken(B);
+    r.markCorrupted(B, '252:1', 28);
+    expect(r.all()).toEqual([]);
+  });
+
+  it('copies what it is given, so the caller cannot change an entry behind its back', () => {
+    const r = new SnapshotRegistry(null);
+    const given = entry(A);
+    r.add(given);
+    given.devices.push('/dev/other');
+    expect(r.get(A)?.devices).toEqual(['/dev/vdb']);
+  });
+
+  it('reconcile drops entries the listing no longer has, but not ones created after the listing', () => {
+    const r = new SnapshotRegistry(null);
+    r.add(entry(A, 1000));
+    r.add(entry(B, 5000));
+    expect(r.reconcile([], 2000)).toEqual([A]);
+    expect(r.all().map((e) => e.id)).toEqual([B]);
+  });
+
+  it('is read back by a later process from its file, and remove is saved too', () => {
+    const first = new SnapshotRegistry(dir);
+    first.add(entry(A));
+    first.add(entry(B));
+    first.markCorrupted(A, '252:1', 28);
+    first.remove(B);
+    const later = new SnapshotRegistry(dir);
+    expect(later.all()).toEqual(first.all());
+    expect(later.get(A)?.corrupted).toEqual([{ device: '252:1', errCode: 28 }]);
+    expect(JSON.parse(readFileSync(join(dir, REGISTRY_FILE), 'utf8'))).toMatchObject({ version: 1, snapshots: [{ id: A }] });
+  });
+
+  it('sets an unreadable file aside and starts empty', () => {
+    writeFileSync(join(dir, REGISTRY_FILE), '{"version":2}');
+    const r = new SnapshotRegistry(dir);
+    expect(r.all()).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.startsWith(`${REGISTRY_FILE}.unreadable-`))).toHaveLength(1);
+  });
+});
