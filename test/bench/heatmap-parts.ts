@@ -1,11 +1,15 @@
 // The parts of "new map → pixels" one by one, in Node's V8 (the engine Chromium runs), for a
-// 2,097,152-block map: server run-length encode attempt, client decode, the pyramid level the
-// canvas shows (with the histogram: the first pass over a new map), a coarser level reduced
-// from it, one render of the canvas at the fitting zoom, and the changed-since-N summary.
+// 2,097,152-block map. Before the first pixels: the service's pass that makes the level the
+// canvas shows and the histogram (cbtMapLevel), that answer's frame encoded and decoded, the
+// page's pyramid from it and one render of the canvas at the fitting zoom. After them: the map
+// itself over the wire (run-length encode attempt, decode), and the changed-since-N summary.
 // These are parts of map-to-pixels' figure, not what a user waits for: that is map-to-pixels.
 // Figures are CPU time (less disturbed by other work on the machine than wall time).
 //   npm run bench -- heatmap-parts
 import { buildPyramid, maxChangeNumber, minChangeNumber } from '../../renderer/heatmap/pyramid';
+import { pyramidFromLevel } from '../../renderer/views/devices/loadMap';
+import { mapLevelAnswer } from '../../shared/cbtLevels';
+import type { ApiResult } from '../../shared/contract';
 import { buildLut } from '../../renderer/heatmap/palette';
 import { renderHeatmap } from '../../renderer/heatmap/render';
 import { changedSince } from '../../renderer/heatmap/summary';
@@ -56,10 +60,17 @@ for (const [name, map] of Object.entries(maps())) {
   let frame: string | Uint8Array = '';
   const encode = timed(() => { frame = encodeFrame({ t: 'result', id: 1, ok: true, result: map }); });
   const decode = timed(() => { decodeFrame(frame); });
-  console.log(`  wire: encode ${ms(encode)} → ${(frame.length / 1024).toFixed(0)} KiB frame, decode ${ms(decode)}`);
+  console.log(`  the map itself (after the first pixels): encode ${ms(encode)} → ${(frame.length / 1024).toFixed(0)} KiB frame, decode ${ms(decode)}`);
   const height = fittedHeight(MAP_BLOCKS, WIDTH, 384);
   const zoom = fitZoom(MAP_BLOCKS, WIDTH, height);
   const layout = layoutFor({ zoom, firstRow: 0 }, WIDTH, height);
+  let answer = mapLevelAnswer(map, layout.level);
+  const level = timed(() => { answer = mapLevelAnswer(map, layout.level); });
+  let levelFrame: string | Uint8Array = '';
+  const levelEncode = timed(() => { levelFrame = encodeFrame({ t: 'result', id: 1, ok: true, result: answer }); });
+  let decoded = answer;
+  const levelDecode = timed(() => { decoded = (decodeFrame(levelFrame) as { result: ApiResult<'cbtMapLevel'> }).result; });
+  const fromLevel = timed(() => { pyramidFromLevel(decoded).level(layout.level); });
   const first = timed(() => { buildPyramid(map).level(layout.level); });
   const coarser = timed(() => { const p = buildPyramid(map); p.level(layout.level); p.level(layout.level + 4); }) - first;
   const pyramid = buildPyramid(map);
@@ -67,9 +78,10 @@ for (const [name, map] of Object.entries(maps())) {
   const out = new Uint32Array(WIDTH * height);
   const render = timed(() => renderHeatmap(pyramid, layout, lut, out));
   const since = timed(() => { changedSince(pyramid, 7, { blockSizeBytes: 65_536, deviceCapacityBytes: MAP_BLOCKS * 65_536 }); }, RUNS, 1000);
-  console.log(`  first pass: level ${layout.level} + histogram: ${ms(first)}`);
+  console.log(`  service: level ${layout.level} + histogram (cbtMapLevel) ${ms(level)}; its frame: encode ${ms(levelEncode)} → ${(levelFrame.length / 1024).toFixed(0)} KiB, decode ${ms(levelDecode)}; the page's pyramid from it ${ms(fromLevel)}`);
+  console.log(`  (the same level + histogram from the whole map on the page, as before cbtMapLevel: ${ms(first)})`);
   console.log(`  a level 16× coarser, reduced from it: ${ms(Math.max(0, coarser))}`);
   report(`render ${WIDTH}×${height} px at ${2 ** layout.level} blocks/px`, render, 8, ms);
   report('changed-since-N summary (from the histogram)', since, 2, (v) => `${(v * 1000).toFixed(2)} µs`);
-  console.log(`  the client's parts together (decode + first pass + render): ${ms(decode + first + render)}   [the whole path's target: p50 ≤ 20 ms, see map-to-pixels]`);
+  console.log(`  before the first pixels together (service level + encode + decode + pyramid + render): ${ms(level + levelEncode + levelDecode + fromLevel + render)}   [the whole path's target: p50 ≤ 20 ms, see map-to-pixels]`);
 }
