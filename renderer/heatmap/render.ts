@@ -1,6 +1,6 @@
 // Renders a window of the CBT map into an RGBA pixel buffer: blocks run row-major, each cell
 // is one bucket of a pyramid level (2^level blocks) drawn as cellPx × cellPx pixels.
-import type { CbtPyramid } from './pyramid';
+import type { ChangedCounts, CbtPyramid } from './pyramid';
 import { packRgba, SHARE_STEPS } from './palette';
 
 export interface HeatmapLayout {
@@ -61,6 +61,10 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
   const shift = level <= 27 ? level : -1;
   const grid = cellPx >= GRID_MIN_CELL_PX;
   const filled = grid ? cellPx - 1 : cellPx;
+  if (cellPx === 1 && changed !== null && level <= 16) {
+    drawBuckets(max, changed, shareTable(level), lut, layout, cols, out);
+    return;
+  }
 
   for (let y = 0; y < heightPx; y += cellPx) {
     const rowStart = (firstRow + y / cellPx) * cols - offset;
@@ -97,6 +101,36 @@ export function renderHeatmap(pyramid: CbtPyramid, layout: HeatmapLayout, lut: U
         if (drawnWidth < widthPx) out.fill(OUTSIDE, line + k * widthPx + drawnWidth, line + (k + 1) * widthPx);
       } else out.copyWithin(line + k * widthPx, line, line + widthPx);
     }
+  }
+}
+
+/** (share step << 8) per changed count 0 … 2^level of a bucket: the lut's row for it. */
+function shareTable(level: number): Uint16Array {
+  const table = new Uint16Array((1 << level) + 1);
+  for (let n = 1; n < table.length; n++) table[n] = shareStep(n, level) << 8;
+  return table;
+}
+
+/**
+ * One pixel per bucket (zoomed out, the common case): a table lookup for the share and a row
+ * split into the part before the map, the buckets and the part after it, so the loop over the
+ * buckets needs no bounds checks of its own.
+ */
+function drawBuckets(max: Uint8Array, changed: ChangedCounts, shares: Uint16Array, lut: Uint32Array, layout: HeatmapLayout, cols: number, out: Uint32Array): void {
+  const { widthPx, heightPx, firstRow } = layout;
+  const unchanged = lut[0]!;
+  for (let y = 0; y < heightPx; y++) {
+    const rowStart = (firstRow + y) * cols - (layout.rowOffsetCells ?? 0);
+    const line = y * widthPx;
+    const from = Math.min(cols, Math.max(0, -rowStart));
+    const to = Math.max(from, Math.min(cols, max.length - rowStart));
+    out.fill(OUTSIDE, line, line + from);
+    for (let c = from; c < to; c++) {
+      const idx = rowStart + c;
+      const v = max[idx]!;
+      out[line + c] = v === 0 ? unchanged : lut[shares[changed[idx]!]! | v]!;
+    }
+    out.fill(OUTSIDE, line + to, line + widthPx);
   }
 }
 
