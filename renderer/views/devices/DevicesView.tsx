@@ -134,7 +134,7 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
         <button type="button" className="link-button device-link" onClick={onOpen} aria-label={`Open ${device.path}`}>
           {device.path}
         </button>
-        <span className="muted small device-meta">{device.devId.major}:{device.devId.minor}{device.emulated ? ' · emulated' : ''}</span>
+        <span className="muted small device-meta"> {device.devId.major}:{device.devId.minor}{device.emulated ? ' · emulated' : ''}</span>
       </th>
       <td className="num"><Size bytes={device.capacitySectors * 512} /></td>
       <td>
