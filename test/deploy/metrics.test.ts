@@ -22,6 +22,10 @@ beforeAll(async () => {
   const { api, close } = await connectTo(join(dir, 'state', 'emulator'));
   const device = await api.emuCreateDevice({ name: 'disk1', sizeBytes: 16 * MiB });
   await api.attach({ device: device.path });
+  // The take clock dates a take it sees happen: a scrape (which observes the devices) before the
+  // take, so it does not depend on a device push landing between two calls a fast service answers
+  // within one push batch.
+  await (await fetch(service.metricsUrl!)).text();
   const { id } = await api.snapshotCreate({ diffStoragePath: dir, diffStorageLimitSectors: 64 * 2048, devices: [device.path] });
   await api.snapshotTake({ id });
   await api.emuWrite({ path: device.path, offsetBytes: 0, data: new Uint8Array(MiB).fill(0xab) });
