@@ -6,9 +6,10 @@ import { events } from './events';
 import { fixes19 } from './fixes19';
 import { lifecycle } from './lifecycle';
 import { overflow } from './overflow';
+import { probe } from './probe';
 import { processes } from './processes';
 import { scenario } from './scenario';
 import { v1 } from './v1';
 import { web } from './web';
 
-export const AREAS: readonly VmArea[] = [lifecycle, errors, events, overflow, v1, processes, web, fixes19, scenario];
+export const AREAS: readonly VmArea[] = [lifecycle, errors, events, overflow, v1, processes, web, probe, fixes19, scenario];
