@@ -15,6 +15,8 @@ const SIZES = [{ width: 1024, height: 700 }, { width: 1440, height: 900 }] as co
 
 async function seriousViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
+  const lesser = result.violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
+  console.log(`axe ${page.url().split('#')[1] ?? ''}: ${result.passes.length} rules pass; lesser findings: ${lesser.map((v) => `${v.id} (${v.impact})`).join(', ') || 'none'}`);
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
