@@ -2,10 +2,11 @@
 // Issue 17, what a first-time admin read wrong: the Attach dialog's change number (item 10), the
 // gauge before any write and with a 0-byte limit (item 11), and the Remove-device dialog that did
 // not say why the backend would answer EBUSY (item 14).
-import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DiffStorageUsage } from '../../../shared/schemas';
 import { EmulatorPanel } from '../../../renderer/views/backend/EmulatorPanel';
+import { ImageAccess } from '../../../renderer/views/devices/ImageAccess';
 import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
 import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { FillGauge } from '../../../renderer/views/snapshots/FillGauge';
@@ -17,6 +18,9 @@ afterEach(cleanup);
 beforeAll(() => {
   // jsdom has no 2D canvas: the heatmap draws nothing, the rest of the device view is under test.
   HTMLCanvasElement.prototype.getContext = (() => null) as unknown as typeof HTMLCanvasElement.prototype.getContext;
+  URL.createObjectURL = () => 'blob:test';
+  URL.revokeObjectURL = () => undefined;
+  HTMLAnchorElement.prototype.click = () => undefined;
 });
 
 const MiB = 2 ** 20;
@@ -105,5 +109,33 @@ describe('time to full on the snapshot card (item 3; the estimate itself: test/e
     expect(timeToFullText(snapshot(8, 'low'))).toBe('about 8 s at the recent rate (a rough guess: few or bursty writes so far)');
     expect(timeToFullText(snapshot(65, 'high'))).toMatch(/^about 1 min 5 s at the recent rate \(the writes are steady\)$/);
     expect(timeToFullText(snapshot(null, null))).toBe('not filling now');
+  });
+});
+
+describe('reading the snapshot image (item 13)', () => {
+  it('offers copy-able mount, dd, partclone and changed-ranges commands, and on the emulator downloads a range', async () => {
+    const { store, client } = await renderWithFake(<></>);
+    const device = store.getState().devices.find((d) => d.snapshot?.image)!;
+    const image = `/dev/${device.snapshot!.image}`;
+    const read = vi.spyOn(client.api, 'emuRead').mockResolvedValue(new Uint8Array(4096));
+    cleanup();
+    await renderWithFake(<ImageAccess device={device} sinceChangeNumber={1} />, { client });
+    const section = screen.getByRole('region', { name: 'Reading the snapshot image' });
+    const commands = [...section.querySelectorAll('code.command')].map((c) => c.textContent);
+    expect(commands).toEqual([
+      expect.stringContaining(`sudo mount -o ro ${image} `),
+      `sudo dd if=${image} of=backup.img bs=4M status=progress`,
+      expect.stringContaining(`partclone.ext4 -c -s ${image}`),
+      expect.stringMatching(new RegExp(`^npx blksnapctl changed_ranges -d ${device.path} -s 1 --csv .*dd if=${image} `)),
+    ]);
+    expect(within(section).getAllByRole('button', { name: /^Copy the .* command$/ })).toHaveLength(4);
+    const form = within(section).getByRole('form', { name: 'Download a range of the image' });
+    fireEvent.change(within(form).getByLabelText('Offset'), { target: { value: '64K' } });
+    fireEvent.change(within(form).getByLabelText('Length'), { target: { value: '65M' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Download' }));
+    expect(within(form).getByRole('alert').textContent).toContain('The length is from 1 byte to 64 MiB.');
+    fireEvent.change(within(form).getByLabelText('Length'), { target: { value: '4K' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Download' }));
+    await waitFor(() => expect(read).toHaveBeenCalledWith({ path: image, offsetBytes: 65536, lengthBytes: 4096 }));
   });
 });
