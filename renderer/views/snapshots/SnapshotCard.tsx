@@ -77,7 +77,8 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
           <h2 id={titleId}>Snapshot <span className="snapshot-id">{snapshot.id}</span></h2>
           <div>
             {snapshot.corrupted ? <Badge tone="error">corrupted</Badge> : snapshot.taken ? <Badge tone="ok">taken</Badge> : <Badge tone="info">created, not taken</Badge>}
-            {snapshot.createdAtMs !== null && <span className="muted small">created {new Date(snapshot.createdAtMs).toLocaleString()}</span>}
+            {/* sv-SE formats as 2026-12-04 13:12:09: the 24-hour clock the chart and events use, with an unambiguous date. */}
+            {snapshot.createdAtMs !== null && <span className="muted small">created {new Date(snapshot.createdAtMs).toLocaleString('sv-SE')}</span>}
           </div>
         </div>
         <div className="card-actions">
