@@ -10,7 +10,8 @@ import { TakeClock } from '../metrics/takeClock';
 import { loadWebConfig } from '../metrics/webConfig';
 import { startWebServer } from '../web/server';
 import { remoteAccessProblem, type RemoteAccess } from '../web/remote';
-import { removeIfOurs, rendererDir, writeRuntimeFile } from '../web/runtime';
+import { rendererDir, writeRuntimeFile } from '../web/runtime';
+import { stopOnSignals } from '../web/stop';
 import { createLogger, type LogLevel } from './log';
 import { parseServeOptions, SERVE_USAGE } from './options';
 import { loadOrCreateToken, readToken, tokenPath } from './token';
@@ -63,22 +64,13 @@ async function main(): Promise<void> {
       log.error('SIGHUP: the token could not be reloaded; the old one stays', { error: (err as Error).message });
     }
   });
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info('stopping', { signal });
-    removeIfOurs(runtimeFile);
-    unfollow();
-    unlog();
-    await metrics?.close().catch(() => undefined);
-    await server.close().catch(() => undefined);
-    await booted.close().catch(() => undefined);
-    process.exit(0);
+  const unsubscribe = {
+    close: async () => {
+      unfollow();
+      unlog();
+    },
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('exit', () => removeIfOurs(runtimeFile));
+  stopOnSignals(() => runtimeFile, (signal) => log.info('stopping', { signal }), [unsubscribe, metrics, server, booted]);
 }
 
 main().catch((err: unknown) => {

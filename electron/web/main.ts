@@ -7,7 +7,8 @@ import { bootService } from '../app/boot';
 import { startOptionalMetrics } from '../metrics/optional';
 import { startWebServer } from './server';
 import { remoteAccessProblem, type RemoteAccess } from './remote';
-import { removeIfOurs, rendererDir, writeRuntimeFile } from './runtime';
+import { rendererDir, writeRuntimeFile } from './runtime';
+import { stopOnSignals } from './stop';
 
 function openBrowser(url: string): void {
   const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
@@ -30,20 +31,7 @@ async function main(): Promise<void> {
   console.log(`Open that URL in a browser; it carries the access token. The token${options.port ? '' : ' and the port'} change at every start: after a restart, open the new URL. Ctrl+C stops the server.`);
   if (options.openBrowser) openBrowser(server.url);
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping`);
-    removeIfOurs(runtimeFile);
-    await metrics?.close().catch(() => undefined);
-    await server.close().catch(() => undefined);
-    await booted.close().catch(() => undefined);
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('exit', () => removeIfOurs(runtimeFile));
+  stopOnSignals(() => runtimeFile, (signal) => console.log(`\n${signal}: stopping`), [metrics, server, booted]);
 }
 
 main().catch((err: unknown) => {
