@@ -69,6 +69,8 @@ async function main(): Promise<void> {
       await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] });
       const frames = await page.evaluate(`(${DRIVE})(${JSON.stringify([kind, SECONDS])})`) as number[];
       const tasks = mainThreadTasks(await browser.stopTracing());
+      // The canvas's attributes follow the view once the gesture settles (150 ms after the last step).
+      await page.waitForTimeout(300);
       const zoom = await page.locator('canvas.heatmap-canvas').getAttribute('data-zoom');
       await page.close();
       const f = stats(gaps(frames));
