@@ -28,6 +28,8 @@ export class Connection {
     private readonly service: BlksnapService,
     /** Latest value of a state topic, replayed on subscribe. */
     private readonly latest: (topic: PushTopic) => string | Uint8Array | undefined,
+    /** Told of every call that starts (but waits for events): a server ending tells a quiet client from one between calls. */
+    private readonly onCallStart: () => void = () => undefined,
   ) {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('error', () => ws.terminate());
@@ -114,6 +116,7 @@ export class Connection {
       this.send({ t: 'result', id, ...outcome });
     });
     if (m.method === 'waitEvent') return;
+    this.onCallStart();
     this.working.add(call);
     void call.finally(() => this.working.delete(call));
   }

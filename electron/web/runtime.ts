@@ -37,10 +37,9 @@ export async function shareService(service: BlksnapService, emulatorDir: string)
   return async () => {
     // No new runs find us; every call in progress (the write that ended a watcher) completes and
     // gets its answer however long it takes: a write to an original is never cut off halfway.
+    // A run writing in pieces is served to its last piece (each within the grace of the answer).
     removeIfOurs(file);
-    await server.drain();
-    await new Promise((r) => setTimeout(r, CLOSE_GRACE_MS));
-    await server.drain();
+    await server.settle(CLOSE_GRACE_MS);
     await server.close();
   };
 }

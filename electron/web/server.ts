@@ -55,6 +55,12 @@ export interface WebServer {
    * (a blksnapctl watcher) ends only after the writes it carries for them have completed.
    */
   drain(): Promise<void>;
+  /**
+   * Resolves once no call has been in progress or started for `quietMs`: a client that sends one
+   * write in several calls (emu_write: 64 MiB in pieces) is served to its last piece, however slow
+   * the machine, as long as it sends the next piece within `quietMs` of the answer.
+   */
+  settle(quietMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,6 +83,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // most runs (the UI, blksnapctl's watcher) never use; the collector keeps no state between scrapes.
   let metrics: MetricsCollector | null = options.metrics ?? null;
   const connections = new Set<Connection>();
+  /** Calls started on any connection so far (settle() watches it move). */
+  let callsStarted = 0;
   const latest = new Map<PushTopic, string | Uint8Array>();
   let allowedHosts = new Set<string>();
   let origin = '';
@@ -167,7 +175,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!authorized(req, url)) return rejectUpgrade(socket, 401, 'Unauthorized');
     if (connections.size >= maxSessions) return rejectUpgrade(socket, 503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new Connection(ws, service, (topic) => latest.get(topic));
+      const connection = new Connection(ws, service, (topic) => latest.get(topic), () => void (callsStarted += 1));
       connections.add(connection);
       ws.on('close', () => connections.delete(connection));
     });
@@ -202,6 +210,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     origin,
     drain: async () => {
       await Promise.all([...connections].map((c) => c.drain()));
+    },
+    settle: async (quietMs: number) => {
+      for (;;) {
+        await Promise.all([...connections].map((c) => c.drain()));
+        const before = callsStarted;
+        await new Promise((resolve) => setTimeout(resolve, quietMs));
+        if (callsStarted === before) return;
+      }
     },
     close: async () => {
       for (const u of unsubscribes) u();

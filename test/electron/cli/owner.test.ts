@@ -86,4 +86,34 @@ describe('a process serving others', () => {
     await expect(write).resolves.toEqual({ ok: true });
     expect(await ended).toBe(2 ** 20);
   });
+
+  it('serves a write sent in pieces to its last piece, though the pieces outlast any one grace period (item 9, emu_write)', async () => {
+    const control = new FakeControl('emulator');
+    control.addDevice('disk0', 8 * 2 ** 20);
+    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
+    cleanup.push(() => service.close());
+    // Each piece takes 300 ms and the next is sent 200 ms after the answer: 6 pieces take ~3 s,
+    // far past the 0.5 s grace, but no pause between two pieces reaches it.
+    const slow = Object.assign(Object.create(service) as BlksnapService, {
+      emuWrite: async (args: Parameters<BlksnapService['emuWrite']>[0]) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return service.emuWrite(args);
+      },
+    });
+    const unshare = await shareService(slow, stateDir);
+    const { readFileSync } = await import('node:fs');
+    const remote = await connectRemote(JSON.parse(readFileSync(join(stateDir, 'runtime.json'), 'utf8')));
+    cleanup.push(() => remote.close());
+    const piece = new Uint8Array(2 ** 20).fill(0xcd);
+    const pieces = (async () => {
+      for (let i = 0; i < 6; i++) {
+        await remote.api.emuWrite({ path: '/dev/disk0', offsetBytes: i * 2 ** 20, data: piece });
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    const ended = unshare();
+    await expect(pieces).resolves.toBeUndefined();
+    await ended;
+  }, 20_000);
 });
