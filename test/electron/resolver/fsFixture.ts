@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { seededRandom } from '../../../shared/random';
 import type { Emulator } from '../../../electron/control/emulator';
+import { tempDir } from '../control/emulator/helpers';
 
 export interface TreeFile { path: string; bytes: number }
 
@@ -82,4 +83,18 @@ export async function loadImage(emu: Emulator, device: string, image: Buffer, of
     const data = image.subarray(at, at + piece);
     if (!data.equals(zeros.subarray(0, data.length))) await emu.write(device, at + offsetBytes, data);
   }
+}
+
+/** A taken snapshot of `device` (attached): create with fresh storage, add, take. */
+export async function takeSnapshot(emu: Emulator, device: string): Promise<string> {
+  const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 2 ** 21, devices: [] });
+  await emu.snapshotAdd(id, device);
+  await emu.snapshotTake(id);
+  return id;
+}
+
+/** Takes and destroys a first snapshot of `device`: its change number is where changes start. */
+export async function firstTake(emu: Emulator, device: string): Promise<number> {
+  await emu.snapshotDestroy(await takeSnapshot(emu, device));
+  return (await emu.cbtInfo(device)).changesNumber;
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ChangedFilesResolver, controlHost } from '../../../electron/resolver';
 import { emulator, tempDir } from '../control/emulator/helpers';
-import { buildExt4, buildXfs, loadImage, locateBlock, makeTree, toolMissing } from './fsFixture';
+import { buildExt4, buildXfs, firstTake, loadImage, locateBlock, makeTree, takeSnapshot, toolMissing } from './fsFixture';
 import { skipBecause } from '../../skip';
 
 const FILES = [
@@ -42,14 +42,7 @@ describe.skipIf(skipBecause('the snapshot-image resolver tests', missing, 'where
       await emu.createDevice('disk', c.sizeBytes);
       await loadImage(emu, '/dev/disk', image);
       await emu.attach('/dev/disk');
-      const take = async () => {
-        const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 2 ** 21, devices: [] });
-        await emu.snapshotAdd(id, '/dev/disk');
-        await emu.snapshotTake(id);
-        return id;
-      };
-      await emu.snapshotDestroy(await take());
-      const since = (await emu.cbtInfo('/dev/disk')).changesNumber;
+      const since = await firstTake(emu, '/dev/disk');
       for (const [file, block] of WRITES) {
         await emu.write('/dev/disk', locateBlock(image, contents.get(file)!, block), new Uint8Array(4096).fill(0x5a));
       }
@@ -59,7 +52,7 @@ describe.skipIf(skipBecause('the snapshot-image resolver tests', missing, 'where
       // Zeros near the end of the device, where nothing is allocated.
       const freeOffset = c.sizeBytes - 8 * 4096;
       await emu.write('/dev/disk', freeOffset, new Uint8Array(2 * 4096));
-      await take();
+      await takeSnapshot(emu, '/dev/disk');
       const info = await emu.cbtInfo('/dev/disk');
       expect(info.blockSizeBytes).toBe(4096);
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ChangedFilesResolver, controlHost } from '../../../electron/resolver';
 import { emulator, tempDir } from '../control/emulator/helpers';
-import { buildExt4, buildXfs, loadImage, locateBlock, makeTree, toolMissing } from './fsFixture';
+import { buildExt4, buildXfs, firstTake, loadImage, locateBlock, makeTree, takeSnapshot, toolMissing } from './fsFixture';
 import { skipBecause } from '../../skip';
 
 const MiB = 2 ** 20;
@@ -40,21 +40,14 @@ describe.skipIf(skipBecause('the partitioned-disk resolver tests', missing, 'whe
     await loadImage(emu, '/dev/disk', extImage, p1);
     await loadImage(emu, '/dev/disk', xfsImage, p2);
     await emu.attach('/dev/disk');
-    const take = async () => {
-      const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 2 ** 21, devices: [] });
-      await emu.snapshotAdd(id, '/dev/disk');
-      await emu.snapshotTake(id);
-      return id;
-    };
-    await emu.snapshotDestroy(await take());
-    const since = (await emu.cbtInfo('/dev/disk')).changesNumber;
+    const since = await firstTake(emu, '/dev/disk');
     const block = new Uint8Array(4096).fill(0x33);
     await emu.write('/dev/disk', p1 + locateBlock(extImage, files.get('etc/conf.bin')!, 3), block);
     await emu.write('/dev/disk', p2 + locateBlock(xfsImage, files.get('var/log.bin')!, 7), block);
     await emu.write('/dev/disk', p2 + locateBlock(xfsImage, files.get('var/log.bin')!, 8), block);
     // Partition 3 holds no filesystem.
     await emu.write('/dev/disk', 692224 * 512 + 8192, block);
-    await take();
+    await takeSnapshot(emu, '/dev/disk');
 
     const resolver = new ChangedFilesResolver(controlHost(emu));
     const { jobId } = await resolver.start({ device: '/dev/disk', sinceChangeNumber: since });
