@@ -112,5 +112,5 @@ describe.each(CASES.map((c) => [c.id, c] as const))('fake %s module through LD_P
     expect(lines[0]).toBe('control 80085600 0');
     const probeAnswer = c.upstream ? (c.id === 'lk6.15' ? 'vda c0301290 2' : 'vda c0301290 25') : (c.id === 'val-7.0' ? 'bdevfilter c038468c 25' : 'bdevfilter c038468c 14');
     expect(lines[1]).toBe(probeAnswer);
-  });
+  }, 120_000); // gcc and a child node with tsx: over the 30 s default on a loaded machine
 });
