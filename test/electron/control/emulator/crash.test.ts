@@ -91,7 +91,7 @@ describe('crash safety (SIGKILL during copy-on-write)', () => {
       if (changed) expect(map[b], `block ${b}`).toBe(2);
     }
     await emu.close();
-  }, 60_000);
+  }, 180_000); // five or six tsx children: a minute and more on a loaded machine
 
   it('reopens a consistent state after kills during create, take and destroy', async () => {
     const stateDir = tempDir();
@@ -111,5 +111,5 @@ describe('crash safety (SIGKILL during copy-on-write)', () => {
     const emu = await createEmulator({ stateDir });
     expect(fs.readdirSync(storeDir).length).toBe((await emu.snapshotCollect()).length);
     await emu.close();
-  }, 60_000);
+  }, 180_000); // five or six tsx children: a minute and more on a loaded machine
 });
