@@ -3,18 +3,13 @@
 // finish (killed after its timeout, crashed, or its suite died), with the console's tail.
 import type { BootResult } from './qemu';
 import type { GuestSpec } from './guests';
+import type { CaseResult } from '../guest/report';
 
-export interface Outcome {
-  guest: string;
-  area: string;
-  name: string;
-  status: 'passed' | 'failed' | 'skipped';
-  ms: number;
-  error?: string;
-  reason?: string;
+/** A guest's case result (guest/report.ts), or one the host made for a guest that did not finish. */
+export type Outcome = Omit<CaseResult, 'notes'> & {
   text?: string;
   notes?: string[];
-}
+};
 
 interface ReportShape {
   cases?: Outcome[];
