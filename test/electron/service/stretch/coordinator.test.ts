@@ -71,9 +71,18 @@ describe('the v1 stretch coordinator', () => {
 
     // 1 MiB writes all over the device at 20 MiB/s: every chunk copied, far more than 12 MiB of
     // storage. (Unpaced writes would overflow before any answer, as on the real module.)
+    // A write also waits while the module's request is open (free space at or below its threshold,
+    // minimum/2) until the answer came or the limit was reached: how fast the answer comes depends on
+    // the machine's load, which files the module ends up with must not.
+    const caughtUp = async () => {
+      const u = await emu.diffStorageUsage(id);
+      const free = (u.capacitySectors ?? 0) - (u.filledSectors ?? 0);
+      return u.overflowed === true || stretch.get(id)?.status().limitReached === true || free > PORTION_SECTORS / 2;
+    };
     for (let offset = 0; offset < 32 * MiB; offset += MiB) {
       await emu.write('/dev/disk1', offset, new Uint8Array(MiB).fill(7));
       await new Promise((r) => setTimeout(r, 50));
+      await until('the stretch service to answer the open request', caughtUp);
     }
     await until('the corrupted event', async () => (await service.eventHistory({})).some((e) => e.kind === 'corrupted'));
 
