@@ -1,8 +1,4 @@
 // Runs blksnapctl in-process with captured output, against a fake service or a real one.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach } from 'vitest';
 import type { BlksnapApi } from '../../../shared/contract';
 import type { BackendInfo, SnapshotEvent } from '../../../shared/schemas';
 import { appError } from '../../../shared/errors';
@@ -77,14 +73,4 @@ export async function run(argv: string[], methods: Partial<BlksnapApi> = {}) {
   return { ...r, connects: connect.connects, closes: connect.closes };
 }
 
-/** A fresh temporary directory for each test (removed after it); call the result inside a test. */
-export function tempDirEach(prefix: string): () => string {
-  let dir = '';
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), prefix));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return () => dir;
-}
+export { tempDirEach } from '../../tempDir';

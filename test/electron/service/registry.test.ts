@@ -1,22 +1,16 @@
 // The registry of snapshots this app made: what it keeps, that another process reads it back
 // from service-registry.json, and that an unreadable file is set aside instead of failing.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDirEach } from '../../tempDir';
 import { REGISTRY_FILE, SnapshotRegistry } from '../../../electron/service/registry';
 
 const A = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
 const B = '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
 const entry = (id: string, createdAtMs = 1000) => ({ id, devices: ['/dev/vdb'], createdAtMs, diffStoragePath: '/var/tmp/diff', limitSectors: 2048, taken: false });
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'blksnap-registry-'));
-});
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const tmp = tempDirEach('blksnap-registry-');
 
 describe('registry', () => {
   it('keeps devices, storage, taken and corrupted devices once each', () => {
@@ -60,21 +54,21 @@ describe('registry', () => {
   });
 
   it('is read back by a later process from its file, and remove is saved too', () => {
-    const first = new SnapshotRegistry(dir);
+    const first = new SnapshotRegistry(tmp());
     first.add(entry(A));
     first.add(entry(B));
     first.markCorrupted(A, '252:1', 28);
     first.remove(B);
-    const later = new SnapshotRegistry(dir);
+    const later = new SnapshotRegistry(tmp());
     expect(later.all()).toEqual(first.all());
     expect(later.get(A)?.corrupted).toEqual([{ device: '252:1', errCode: 28 }]);
-    expect(JSON.parse(readFileSync(join(dir, REGISTRY_FILE), 'utf8'))).toMatchObject({ version: 1, snapshots: [{ id: A }] });
+    expect(JSON.parse(readFileSync(join(tmp(), REGISTRY_FILE), 'utf8'))).toMatchObject({ version: 1, snapshots: [{ id: A }] });
   });
 
   it('sets an unreadable file aside and starts empty', () => {
-    writeFileSync(join(dir, REGISTRY_FILE), '{"version":2}');
-    const r = new SnapshotRegistry(dir);
+    writeFileSync(join(tmp(), REGISTRY_FILE), '{"version":2}');
+    const r = new SnapshotRegistry(tmp());
     expect(r.all()).toEqual([]);
-    expect(readdirSync(dir).filter((f) => f.startsWith(`${REGISTRY_FILE}.unreadable-`))).toHaveLength(1);
+    expect(readdirSync(tmp()).filter((f) => f.startsWith(`${REGISTRY_FILE}.unreadable-`))).toHaveLength(1);
   });
 });
