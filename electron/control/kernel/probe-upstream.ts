@@ -57,8 +57,10 @@ export function probeUpstream(env: KernelEnv, input: UpstreamProbeInput, facts: 
   const attached = byDriverSafety(devicesWithFilter(env, 'blksnap'));
   // Ask free devices first (a foreign name: nothing to change), then attached ones (CBTINFO
   // named blksnap: it only reads), until one answer is conclusive: on v6/v7 nr 144 reaches the
-  // driver, and some (loop) answer EINVAL. At most MAX_ASKED devices; loop-like ones last.
-  const asks = [...free.map((d) => [d, FOREIGN_FILTER_NAME] as const), ...attached.map((d) => [d, 'blksnap'] as const)];
+  // driver, and some (loop) answer EINVAL. At most MAX_ASKED devices; loop-like ones last, even
+  // after attached disks (a loop device of size 0 cannot be attached: measured on v6).
+  const asks = [...free.map((d) => [d, FOREIGN_FILTER_NAME] as const), ...attached.map((d) => [d, 'blksnap'] as const)]
+    .sort(([a], [b]) => Number(isVirtual(a)) - Number(isVirtual(b)));
   const inconclusive: string[] = [];
   let lk615: boolean | null = null;
   for (const [device, name] of asks.slice(0, MAX_ASKED)) {
@@ -118,8 +120,11 @@ function hex(n: number): string {
 
 /** Disks first, then loop, ram, zram, nbd and md devices, whose drivers answer unknown ioctls themselves. */
 function byDriverSafety(devices: string[]): string[] {
-  const virtual = (d: string) => /\/(loop|ram|zram|nbd|md)\d/.test(d);
-  return [...devices.filter((d) => !virtual(d)), ...devices.filter(virtual)];
+  return [...devices.filter((d) => !isVirtual(d)), ...devices.filter(isVirtual)];
+}
+
+function isVirtual(device: string): boolean {
+  return /\/(loop|ram|zram|nbd|md)\d/.test(device);
 }
 
 /** Block devices (as paths to open) whose sysfs `filter` reads `name` ('' = no filter). */

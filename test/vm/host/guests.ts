@@ -29,7 +29,7 @@ export const GUESTS: readonly GuestSpec[] = [
   { name: 'VAL-6.0', kernel: 'debian-6.1', dialect: 'v1', archive: 'blksnap-VAL-6.0.tar.gz', modules: ['bdevfilter.ko', 'blksnap.ko'], moduleName: 'blksnap' },
   { name: 'lk6.15', kernel: 'lk6.15', dialect: 'lk6.15', moduleName: 'blksnap' },
   { name: 'v7', kernel: 'v7', dialect: 'v7', moduleName: 'blksnap' },
-  { name: 'v6', notReady: 'not run yet on the kernel rebuilt with madvise (host/kernel.config); lk6.15 and v7 pass on theirs (issue 19)', kernel: 'v6', dialect: 'v6', moduleName: 'blksnap', forceDialect: true, note: 'with no device attached the probe can only guess v6 vs v7 (issue 19 item 14): the suite runs with --dialect v6; the probe cases run without it' },
+  { name: 'v6', kernel: 'v6', dialect: 'v6', moduleName: 'blksnap', forceDialect: true, note: 'with no device attached the probe can only guess v6 vs v7 (issue 19 item 14): the suite runs with --dialect v6; the probe cases run without it' },
 ];
 
 /** The ready ports of the upstream patch sets to Debian's linux-source-6.12. */

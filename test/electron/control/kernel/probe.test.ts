@@ -134,6 +134,15 @@ describe('probeKernel', () => {
     for (const r of [v7, lk, next, none]) assertSafe(r.sys);
   });
 
+  it('asks an attached disk before free loop devices (a loop device of size 0 cannot be attached: measured on v6)', () => {
+    const files = Object.fromEntries([['/dev/blksnap-control', ''], ...['loop0', 'loop1', 'loop2', 'loop3', 'loop4', 'vda'].flatMap((n) => [[`/dev/${n}`, ''], [`/sys/class/block/${n}/filter`, n === 'vda' ? 'blksnap\n' : '\n']])]);
+    const kernel = upstreamKernel('v6', ['/dev/vda']);
+    const { result, sys } = run(files, { ...kernel, [LK615_CTL_PROBE]: (call: Call): Answer => (/loop/.test(call.path) ? 'EINVAL' : 'ENOTTY') }, '6.12.118');
+    expect(result.dialect).toBe('v6');
+    expect(result.facts.guess).toBeNull();
+    assertSafe(sys, ['/dev/vda']);
+  });
+
   it('with every device attached, loop devices included, v6 is still told from v7 (the disk is asked first)', () => {
     const files = Object.fromEntries([['/dev/blksnap-control', ''], ...['loop0', 'loop1', 'loop2', 'loop3', 'vda'].flatMap((n) => [[`/dev/${n}`, ''], [`/sys/class/block/${n}/filter`, 'blksnap\n']])]);
     const kernel = upstreamKernel('v6', ['/dev/loop0', '/dev/loop1', '/dev/loop2', '/dev/loop3', '/dev/vda']);

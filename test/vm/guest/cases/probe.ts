@@ -70,5 +70,23 @@ export const probe: VmArea = {
         check([...after].every(([d, f]) => f === (d === name ? 'blksnap' : '')), `the probe changed a filter: ${[...after].join(' ')}`);
       },
     },
+    {
+      name: 'items 13-14: with blksnap attached to every device (loop devices too), the probe names the patch set',
+      when: isUpstream,
+      timeoutMs: 240_000,
+      async run(ctx) {
+        const names = [...(await filters(ctx)).keys()];
+        for (const name of names) {
+          const r = await ctx.cli('attach', '-d', `/dev/${name}`);
+          if (r.code !== 0) ctx.note(`attach ${name}: ${r.stderr.trim()}`);
+        }
+        const after = await filters(ctx);
+        ctx.note(`filters: ${[...after].map(([d, f]) => `${d}=${f || '-'}`).join(' ')}`);
+        const r = probeKernel();
+        ctx.note(describe(r));
+        equal(r.dialect, ctx.guest.dialect, `dialect (${describe(r)})`);
+        equal(r.facts.guess, null, 'guess');
+      },
+    },
   ],
 };
