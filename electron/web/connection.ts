@@ -121,6 +121,11 @@ export class Connection {
     void call.finally(() => this.working.delete(call));
   }
 
+  /** A call that changes or reads state is in progress (waits for events do not count). */
+  get busy(): boolean {
+    return this.working.size > 0;
+  }
+
   /** Resolves once every call in progress (but waits for events) has been answered. */
   async drain(): Promise<void> {
     while (this.working.size > 0) await Promise.allSettled([...this.working]);

@@ -212,11 +212,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       await Promise.all([...connections].map((c) => c.drain()));
     },
     settle: async (quietMs: number) => {
+      // The count is read before the drain: a call another client starts while the drain waits
+      // (or on a connection opened meanwhile) makes the loop go round again instead of being missed.
       for (;;) {
-        await Promise.all([...connections].map((c) => c.drain()));
         const before = callsStarted;
+        await Promise.all([...connections].map((c) => c.drain()));
         await new Promise((resolve) => setTimeout(resolve, quietMs));
-        if (callsStarted === before) return;
+        if (callsStarted === before && [...connections].every((c) => !c.busy)) return;
       }
     },
     close: async () => {

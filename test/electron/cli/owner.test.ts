@@ -116,4 +116,35 @@ describe('a process serving others', () => {
     await expect(pieces).resolves.toBeUndefined();
     await ended;
   }, 20_000);
+
+  it('also serves a call another client starts while the drain waits for the first one (item 9, two clients)', async () => {
+    const control = new FakeControl('emulator');
+    control.addDevice('disk0', 8 * 2 ** 20);
+    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
+    cleanup.push(() => service.close());
+    // The first write takes 1.5 s, the second 2 s: the second starts while the drain waits for the
+    // first and outlasts the drain by more than the 0.5 s grace.
+    const delays = [1500, 2000];
+    const slow = Object.assign(Object.create(service) as BlksnapService, {
+      emuWrite: async (args: Parameters<BlksnapService['emuWrite']>[0]) => {
+        await new Promise((r) => setTimeout(r, delays.shift() ?? 0));
+        return service.emuWrite(args);
+      },
+    });
+    const unshare = await shareService(slow, stateDir);
+    const { readFileSync } = await import('node:fs');
+    const runtime = JSON.parse(readFileSync(join(stateDir, 'runtime.json'), 'utf8'));
+    const [one, two] = [await connectRemote(runtime), await connectRemote(runtime)];
+    cleanup.push(async () => { await one.close(); await two.close(); });
+    const piece = new Uint8Array(2 ** 20).fill(0xef);
+    const first = one.api.emuWrite({ path: '/dev/disk0', offsetBytes: 0, data: piece });
+    await new Promise((r) => setTimeout(r, 100));
+    const ended = unshare();
+    await new Promise((r) => setTimeout(r, 100));
+    const second = two.api.emuWrite({ path: '/dev/disk0', offsetBytes: 2 ** 20, data: piece });
+    await expect(first).resolves.toEqual({ ok: true });
+    await expect(second).resolves.toEqual({ ok: true });
+    await ended;
+    expect(Buffer.from(await service.emuRead({ path: '/dev/disk0', offsetBytes: 2 ** 20, lengthBytes: 2 ** 20 })).every((b) => b === 0xef)).toBe(true);
+  }, 20_000);
 });
