@@ -3,11 +3,13 @@
 // beside the bundle (<bundle>.v8cache), later runs skip parsing and compiling most of it.
 // Node 22's module.enableCompileCache does this for every module; node 20 only has vm.Script.
 // V8 checks a cache against the source's length, not its content, so the cache also carries
-// the bundle's size, mtime and the node version, and is ignored when they differ. It is written
+// the bundle's SHA-256 and the node version, and is ignored when they differ; it is read only
+// when this user owns it and no one else can write it (it is code). It is written
 // once (at exit, or after `writeAfterMs` for a long run), to a new file renamed into place; a
 // directory that cannot be written only means no cache.
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,19 +30,38 @@ export function cacheFileOf(bundlePath: string): string {
   return `${bundlePath}.v8cache`;
 }
 
-function keyOf(bundlePath: string): string {
-  const st = statSync(bundlePath);
-  return `${st.size}:${st.mtimeMs}:${process.version}:${process.arch}`;
+/** The bundle's content hash, not its size and mtime: `npm pack` gives every file the same mtime. */
+function keyOf(bundle: Buffer): string {
+  return `${createHash('sha256').update(bundle).digest('hex')}:${process.version}:${process.arch}`;
+}
+
+/**
+ * The cache file's bytes when it is a regular file owned by this user and writable by no one
+ * else: cached data is compiled code, so a file another user could have written is never run.
+ */
+function readOwnCache(cacheFile: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(cacheFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    const uid = process.geteuid?.() ?? st.uid;
+    if (!st.isFile() || st.uid !== uid || (st.mode & 0o022) !== 0) return null;
+    return readFileSync(fd);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The cached data when the file's key matches, else null. Layout: u32 key length, key, data. */
 function readCache(cacheFile: string, key: string): Buffer | null {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(cacheFile);
-  } catch {
-    return null;
-  }
+  const bytes = readOwnCache(cacheFile);
+  if (bytes === null) return null;
   if (bytes.length < 4) return null;
   const keyBytes = bytes.readUInt32LE(0);
   if (4 + keyBytes > bytes.length || bytes.toString('utf8', 4, 4 + keyBytes) !== key) return null;
@@ -53,7 +74,7 @@ function writeCache(cacheFile: string, key: string, data: Buffer): boolean {
     const header = Buffer.alloc(4);
     const keyBuf = Buffer.from(key, 'utf8');
     header.writeUInt32LE(keyBuf.length, 0);
-    const fd = openSync(tmp, 'wx', 0o644);
+    const fd = openSync(tmp, 'wx', 0o600);
     try {
       for (const part of [header, keyBuf, data]) writeSync(fd, part);
     } finally {
@@ -74,10 +95,10 @@ function writeCache(cacheFile: string, key: string, data: Buffer): boolean {
 /** Runs the bundle as Node's CommonJS loader would, with the code cache; see the file comment. */
 export function runWithCodeCache(bundleUrl: URL | string, options: { writeAfterMs?: number } = {}): CodeCacheRun {
   const file = bundleUrl instanceof URL || bundleUrl.startsWith('file:') ? fileURLToPath(bundleUrl) : bundleUrl;
-  const key = keyOf(file);
+  const bytes = readFileSync(file);
+  const key = keyOf(bytes);
   const cacheFile = cacheFileOf(file);
   const cachedData = readCache(cacheFile, key);
-  const bytes = readFileSync(file);
   // esbuild writes ASCII (non-ASCII characters escaped): a one-byte string needs no UTF-8 decoding.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
   const script = new Script(`${WRAPPER_HEAD}${source}${WRAPPER_TAIL}`, { filename: file, ...(cachedData ? { cachedData } : {}) });

@@ -1,7 +1,7 @@
 // The V8 code cache of the Node entries (electron/app/codeCache.ts): a bundle runs as CommonJS,
 // its cache is written once and used by the next run, and a cache that belongs to other source
 // (same length, other bytes: V8 alone would take it) is never used.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, renameSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,6 +62,27 @@ describe('runWithCodeCache', () => {
     // The stale cache is replaced by one for the new source.
     expect(run.write()).toBe(true);
     expect(runWithCodeCache(bundle).used).toBe(true);
+  });
+
+  it('ignores a cache for other source of the same length and the same mtime (npm pack dates every file alike)', () => {
+    writeBundle('a', 499_162_500);
+    runWithCodeCache(bundle).write();
+    writeBundle('b', 499_162_500);
+    const run = runWithCodeCache(bundle);
+    expect(run.used).toBe(false);
+    expect(results.codeCacheTest!.at(-1)).toMatchObject({ value: 'b' });
+  });
+
+  it('never uses a cache file others can write, or one behind a link (it is compiled code)', () => {
+    writeBundle('a', 1_000_000);
+    runWithCodeCache(bundle).write();
+    chmodSync(cacheFileOf(bundle), 0o666);
+    expect(runWithCodeCache(bundle).used).toBe(false);
+    chmodSync(cacheFileOf(bundle), 0o600);
+    expect(runWithCodeCache(bundle).used).toBe(true);
+    renameSync(cacheFileOf(bundle), join(dir, 'elsewhere'));
+    symlinkSync(join(dir, 'elsewhere'), cacheFileOf(bundle));
+    expect(runWithCodeCache(bundle).used).toBe(false);
   });
 
   it('ignores a damaged cache file', () => {
