@@ -30,6 +30,8 @@ export interface SnapshotSurroundings {
 
 export class Snapshots {
   private liveIds: string[] = [];
+  /** Snapshots whose create is still adding its devices: a failed create destroys them again, so no one else may add to or take them meanwhile. */
+  private readonly creating = new Set<string>();
   private lastJson = '';
 
   /** `registry` is this part's to change; the other parts get it as a RegistryView. */
@@ -89,6 +91,7 @@ export class Snapshots {
     await lifecycle.notify((l) => l.snapshotCreated?.(id, request));
     this.config.onSnapshotCreated?.(id, request);
     if (this.control.info.capabilities.addAfterCreate) {
+      this.creating.add(id);
       try {
         for (const device of request.devices) await this.addDevice(id, device, true);
       } catch (err) {
@@ -99,19 +102,28 @@ export class Snapshots {
           ? `snapshot ${id} was created, then destroyed again since the device could not be added: nothing is left`
           : `snapshot ${id} was created and could not be destroyed again (${undone}): destroy it`;
         throw new BlksnapError({ ...info, message: `${info.message} (${what})`, details: { ...info.details, snapshotId: id, undone: undone === null } });
+      } finally {
+        this.creating.delete(id);
       }
     }
     await this.around.refresh();
     return { id };
   }
 
+  private refuseWhileCreating(id: string, what: string): void {
+    if (!this.creating.has(id)) return;
+    throw appError('EGUARD', `snapshot ${id} is still being created (its devices are being added): ${what} it once snapshot_create has returned`, { snapshotId: id });
+  }
+
   async add({ id, device }: ApiArgs<'snapshotAdd'>): Promise<ApiResult<'snapshotAdd'>> {
+    this.refuseWhileCreating(id, `add ${device} to`);
     await this.addDevice(id, device, false);
     await this.around.refresh();
     return { ok: true };
   }
 
   async take({ id }: ApiArgs<'snapshotTake'>): Promise<ApiResult<'snapshotTake'>> {
+    this.refuseWhileCreating(id, 'take');
     await this.around.lifecycle.notify((l) => l.beforeTake?.(id));
     await this.refuseTakeWithoutStorage(id);
     try {

@@ -322,6 +322,28 @@ describe('destroy while polling', () => {
     expect(err.details?.snapshotId).toMatch(/^[0-9a-f-]{36}$/);
     expect(err.message).toContain(`snapshot ${String(err.details?.snapshotId)} was created, then destroyed again`);
   });
+
+  it('refuses another caller\'s take or add while a create is still adding its devices (the create may destroy it again)', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    control.addDevice('vda', 2 ** 20, false); // not tracked: the create's add fails
+    control.addDevice('vdb', 2 ** 20, true);
+    const add = control.snapshotAdd.bind(control);
+    const meanwhile: Promise<unknown>[] = [];
+    control.snapshotAdd = async (sid: string, device: string) => {
+      meanwhile.push(rejection(service.snapshotTake({ id: sid })), rejection(service.snapshotAdd({ id: sid, device: '/dev/vdb' })));
+      await sleep(20);
+      return add(sid, device);
+    };
+    const err = await rejection(service.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 0, devices: ['/dev/vda'] }));
+    expect(err.code).toBe('ENOENT');
+    expect(meanwhile).toHaveLength(2);
+    for (const refused of (await Promise.all(meanwhile)) as Array<{ code: string; message: string }>) {
+      expect(refused).toMatchObject({ code: 'EGUARD', message: expect.stringMatching(/still being created/) });
+    }
+    expect(control.log.some((l) => l.startsWith('take'))).toBe(false);
+    expect([...control.snapshots.keys()]).toEqual([]);
+  });
 });
 
 describe('kernel HZ', () => {
