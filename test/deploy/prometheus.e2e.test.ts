@@ -97,11 +97,13 @@ describe.skipIf(skip)('a real Prometheus scraping blksnap-manager serve', () => 
     }, deadline);
     expect(firing.labels).toMatchObject({ snapshot: id, job: 'blksnap', severity: 'critical', instance: target });
 
-    // The fill climbed over several scrapes before it reached 1.
+    // The fill climbed over several scrapes to the limit. The last chunk may not fit (the write
+    // that overflows is not stored), so the top sample is 31/32 or 32/32 of the 8 MiB, by timing.
     const query = encodeURIComponent(`max_over_time(blksnap_diff_storage_fill_ratio{snapshot="${id}"}[5m])`);
     const fill = (await (await fetch(`${api}/query?query=${query}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
     expect(fill.data.result).toHaveLength(1);
-    expect(Number(fill.data.result[0]!.value[1])).toBe(1);
+    expect(Number(fill.data.result[0]!.value[1])).toBeGreaterThanOrEqual(0.95);
+    expect(Number(fill.data.result[0]!.value[1])).toBeLessThanOrEqual(1);
     const samples = encodeURIComponent(`count_over_time(blksnap_diff_storage_fill_ratio{snapshot="${id}"}[5m])`);
     const count = (await (await fetch(`${api}/query?query=${samples}`)).json()) as { data: { result: Array<{ value: [number, string] }> } };
     expect(Number(count.data.result[0]!.value[1])).toBeGreaterThanOrEqual(2);
