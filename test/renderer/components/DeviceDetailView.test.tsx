@@ -3,16 +3,10 @@ import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
 import { createFakeClient } from '../../../renderer/dev/fakeApi';
-import { renderWithFake } from './harness';
+import { renderWithFake, stubCanvasAndDownloads } from './harness';
 
 afterEach(cleanup);
-beforeAll(() => {
-  // jsdom has no 2D canvas; the heatmap draws nothing there, the rest of the view is under test.
-  HTMLCanvasElement.prototype.getContext = (() => null) as unknown as typeof HTMLCanvasElement.prototype.getContext;
-  URL.createObjectURL = () => 'blob:test';
-  URL.revokeObjectURL = () => undefined;
-  HTMLAnchorElement.prototype.click = () => undefined;
-});
+beforeAll(stubCanvasAndDownloads);
 
 describe('DeviceDetailView', () => {
   it('summarises what an incremental from N reads, and follows N', async () => {

@@ -12,16 +12,10 @@ import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { FillGauge } from '../../../renderer/views/snapshots/FillGauge';
 import { timeToFullText } from '../../../renderer/views/snapshots/SnapshotCard';
 import type { SnapshotSummary } from '../../../shared/contract';
-import { renderWithFake } from './harness';
+import { renderWithFake, stubCanvasAndDownloads } from './harness';
 
 afterEach(cleanup);
-beforeAll(() => {
-  // jsdom has no 2D canvas: the heatmap draws nothing, the rest of the device view is under test.
-  HTMLCanvasElement.prototype.getContext = (() => null) as unknown as typeof HTMLCanvasElement.prototype.getContext;
-  URL.createObjectURL = () => 'blob:test';
-  URL.revokeObjectURL = () => undefined;
-  HTMLAnchorElement.prototype.click = () => undefined;
-});
+beforeAll(stubCanvasAndDownloads);
 
 const MiB = 2 ** 20;
 const usage = (filledBytes: number, allocatedBytes: number, limitBytes: number): DiffStorageUsage => ({

@@ -19,3 +19,11 @@ export async function renderWithFake(ui: ReactNode, options: { dialect?: 'v1' | 
   );
   return { ...result, client, store };
 }
+
+/** jsdom has no 2D canvas or downloads: the heatmap draws nothing and saving a file does nothing; the rest of a view is under test. */
+export function stubCanvasAndDownloads(): void {
+  HTMLCanvasElement.prototype.getContext = (() => null) as unknown as typeof HTMLCanvasElement.prototype.getContext;
+  URL.createObjectURL = () => 'blob:test';
+  URL.revokeObjectURL = () => undefined;
+  HTMLAnchorElement.prototype.click = () => undefined;
+}
