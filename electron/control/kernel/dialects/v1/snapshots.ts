@@ -3,7 +3,6 @@
 import { NativeMemory } from '../../native';
 import { appError } from '../../../../../shared/errors';
 import type { DevId, SnapshotCreateRequest, SnapshotDeviceInfo } from '../../../../../shared/schemas';
-import { RETRIES } from './calls';
 import * as codec from './codec';
 import { V1_STRUCT } from './layout';
 import { imageName } from './names';
@@ -68,24 +67,11 @@ export async function snapshotTake(ctx: V1Context, id: string): Promise<void> {
 }
 
 export async function snapshotCollect(ctx: V1Context): Promise<string[]> {
-  for (let attempt = 0; attempt < RETRIES; attempt++) {
-    const count = ctx.calls.withMem('SNAPSHOT_COLLECT', [], (arg) => {
-      const res = ctx.calls.send('SNAPSHOT_COLLECT', codec.encodeSnapshotCollect(0, 0), arg);
-      if (res.ret < 0) throw ctx.calls.fail('SNAPSHOT_COLLECT', res, {});
-      return codec.decodeCount(arg.read());
-    });
-    if (count === 0) return [];
-    const capacity = count + 4;
-    const ids = ctx.calls.withMem('SNAPSHOT_COLLECT', [capacity * 16], (arg, [buf]) => {
-      const res = ctx.calls.send('SNAPSHOT_COLLECT', codec.encodeSnapshotCollect(capacity, (buf as NativeMemory).address), arg);
-      if (res.errnoName === 'ENODATA') return null;
-      if (res.ret < 0) throw ctx.calls.fail('SNAPSHOT_COLLECT', res, {});
-      const n = Math.min(codec.decodeCount(arg.read()), capacity);
-      return codec.decodeIds((buf as NativeMemory).read(n * 16), n);
-    });
-    if (ids) return ids;
-  }
-  throw appError('EINTERNAL', 'SNAPSHOT_COLLECT: the number of snapshots kept changing');
+  return ctx.calls.collect({
+    name: 'SNAPSHOT_COLLECT', encode: codec.encodeSnapshotCollect, count: codec.decodeCount,
+    entryBytes: 16, decode: codec.decodeIds, slack: 4, changed: 'ENODATA',
+    gaveUp: 'SNAPSHOT_COLLECT: the number of snapshots kept changing',
+  });
 }
 
 export async function snapshotDestroy(ctx: V1Context, id: string): Promise<void> {
@@ -99,27 +85,12 @@ export async function snapshotDestroy(ctx: V1Context, id: string): Promise<void>
 
 /** COLLECT_IMAGES of the snapshot: null when it is not taken (ENODEV) or gone (ESRCH). */
 function collectImages(ctx: V1Context, id: string): codec.V1ImageInfo[] | null {
-  const entry = V1_STRUCT.blk_snap_image_info.size;
-  for (let attempt = 0; attempt < RETRIES; attempt++) {
-    const count = ctx.calls.withMem('SNAPSHOT_COLLECT_IMAGES', [], (arg) => {
-      const res = ctx.calls.send('SNAPSHOT_COLLECT_IMAGES', codec.encodeCollectImages(id, 0, 0), arg);
-      if (res.errnoName === 'ENODEV' || res.errnoName === 'ESRCH') return null;
-      if (res.ret < 0) throw ctx.calls.fail('SNAPSHOT_COLLECT_IMAGES', res, {});
-      return codec.decodeCollectImagesCount(arg.read());
-    });
-    if (count === null) return null;
-    if (count === 0) return [];
-    const got = ctx.calls.withMem('SNAPSHOT_COLLECT_IMAGES', [count * entry], (arg, [buf]) => {
-      const res = ctx.calls.send('SNAPSHOT_COLLECT_IMAGES', codec.encodeCollectImages(id, count, (buf as NativeMemory).address), arg);
-      if (res.errnoName === 'ENODATA') return undefined;
-      if (res.errnoName === 'ENODEV' || res.errnoName === 'ESRCH') return null;
-      if (res.ret < 0) throw ctx.calls.fail('SNAPSHOT_COLLECT_IMAGES', res, {});
-      const n = Math.min(codec.decodeCollectImagesCount(arg.read()), count);
-      return codec.decodeImageInfos((buf as NativeMemory).read(n * entry), n);
-    });
-    if (got !== undefined) return got;
-  }
-  throw appError('EINTERNAL', 'SNAPSHOT_COLLECT_IMAGES: the number of images kept changing');
+  return ctx.calls.collect({
+    name: 'SNAPSHOT_COLLECT_IMAGES', encode: (capacity, address) => codec.encodeCollectImages(id, capacity, address),
+    count: codec.decodeCollectImagesCount, entryBytes: V1_STRUCT.blk_snap_image_info.size, decode: codec.decodeImageInfos,
+    slack: 0, changed: 'ENODATA', absent: ['ENODEV', 'ESRCH'],
+    gaveUp: 'SNAPSHOT_COLLECT_IMAGES: the number of images kept changing',
+  });
 }
 
 /**

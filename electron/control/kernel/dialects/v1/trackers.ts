@@ -4,7 +4,7 @@ import { NativeMemory } from '../../native';
 import { appError, errnoError } from '../../../../../shared/errors';
 import type { CbtInfo, DevId, SectorRange } from '../../../../../shared/schemas';
 import { uuidFromBytes } from '../../../uuid';
-import { RETRIES, type Meanings } from './calls';
+import type { Meanings } from './calls';
 import * as codec from './codec';
 import { V1_STRUCT } from './layout';
 import { validateRanges } from './ranges';
@@ -29,25 +29,11 @@ export async function detach(ctx: V1Context, device: string): Promise<void> {
 
 /** TRACKER_COLLECT with the count protocol: ask the count, fetch, retry on ENOBUFS. */
 export async function collectTrackers(ctx: V1Context): Promise<codec.V1CbtInfo[]> {
-  const entry = V1_STRUCT.blk_snap_cbt_info.size;
-  for (let attempt = 0; attempt < RETRIES; attempt++) {
-    const count = ctx.calls.withMem('TRACKER_COLLECT', [], (arg) => {
-      const res = ctx.calls.send('TRACKER_COLLECT', codec.encodeTrackerCollect(0, 0), arg);
-      if (res.ret < 0) throw ctx.calls.fail('TRACKER_COLLECT', res, {});
-      return codec.decodeCount(arg.read());
-    });
-    if (count === 0) return [];
-    const capacity = count + 4;
-    const got = ctx.calls.withMem('TRACKER_COLLECT', [capacity * entry], (arg, [array]) => {
-      const res = ctx.calls.send('TRACKER_COLLECT', codec.encodeTrackerCollect(capacity, (array as NativeMemory).address), arg);
-      if (res.errnoName === 'ENOBUFS') return null;
-      if (res.ret < 0) throw ctx.calls.fail('TRACKER_COLLECT', res, {});
-      const n = Math.min(codec.decodeCount(arg.read()), capacity);
-      return codec.decodeCbtInfoArray((array as NativeMemory).read(n * entry), n);
-    });
-    if (got) return got;
-  }
-  throw appError('EINTERNAL', 'TRACKER_COLLECT: the number of trackers kept changing (ENOBUFS after every retry)');
+  return ctx.calls.collect({
+    name: 'TRACKER_COLLECT', encode: codec.encodeTrackerCollect, count: codec.decodeCount,
+    entryBytes: V1_STRUCT.blk_snap_cbt_info.size, decode: codec.decodeCbtInfoArray, slack: 4, changed: 'ENOBUFS',
+    gaveUp: 'TRACKER_COLLECT: the number of trackers kept changing (ENOBUFS after every retry)',
+  });
 }
 
 async function tracker(ctx: V1Context, device: string): Promise<{ devId: DevId; info: codec.V1CbtInfo }> {
