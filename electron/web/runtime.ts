@@ -12,6 +12,8 @@ import { startWebServer } from './server';
 export const RUNTIME_FILE = 'runtime.json';
 /** After runtime.json is gone: time for a call another run sent just before to arrive. */
 const CLOSE_GRACE_MS = 500;
+/** A client still connected (a blksnapctl run between its connect and its first call) is waited for this long. */
+const CLOSE_OPEN_GRACE_MS = 5_000;
 
 /** The built renderer, so the same URL also opens the GUI: dist/<entry>/… → dist/renderer; sources → <repo>/dist/renderer. */
 export function rendererDir(): string {
@@ -39,7 +41,7 @@ export async function shareService(service: BlksnapService, emulatorDir: string)
     // gets its answer however long it takes: a write to an original is never cut off halfway.
     // A run writing in pieces is served to its last piece (each within the grace of the answer).
     removeIfOurs(file);
-    await server.settle(CLOSE_GRACE_MS);
+    await server.settle(CLOSE_GRACE_MS, CLOSE_OPEN_GRACE_MS);
     await server.close();
   };
 }

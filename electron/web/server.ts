@@ -56,11 +56,12 @@ export interface WebServer {
    */
   drain(): Promise<void>;
   /**
-   * Resolves once no call has been in progress or started for `quietMs`: a client that sends one
-   * write in several calls (emu_write: 64 MiB in pieces) is served to its last piece, however slow
-   * the machine, as long as it sends the next piece within `quietMs` of the answer.
+   * Resolves once no call has been in progress or started for `quietMs` and no client is still
+   * connected, or, with clients connected, once none has called for `openQuietMs`: a client that
+   * sends one write in several calls (emu_write: 64 MiB in pieces), or that connected and is slow
+   * to send its first call on a loaded machine, is served to its last piece.
    */
-  settle(quietMs: number): Promise<void>;
+  settle(quietMs: number, openQuietMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -211,14 +212,20 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     drain: async () => {
       await Promise.all([...connections].map((c) => c.drain()));
     },
-    settle: async (quietMs: number) => {
+    settle: async (quietMs: number, openQuietMs = quietMs) => {
       // The count is read before the drain: a call another client starts while the drain waits
       // (or on a connection opened meanwhile) makes the loop go round again instead of being missed.
+      let quietSince = Date.now();
       for (;;) {
         const before = callsStarted;
         await Promise.all([...connections].map((c) => c.drain()));
         await new Promise((resolve) => setTimeout(resolve, quietMs));
-        if (callsStarted === before && [...connections].every((c) => !c.busy)) return;
+        const idle = callsStarted === before && [...connections].every((c) => !c.busy);
+        if (!idle) {
+          quietSince = Date.now();
+          continue;
+        }
+        if (connections.size === 0 || Date.now() - quietSince >= openQuietMs) return;
       }
     },
     close: async () => {

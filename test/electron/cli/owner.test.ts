@@ -117,6 +117,27 @@ describe('a process serving others', () => {
     await ended;
   }, 20_000);
 
+  it('serves a run that connected before the end and sends its first call later than the grace (item 9, a loaded machine)', async () => {
+    const control = new FakeControl('emulator');
+    control.addDevice('disk0', 4 * 2 ** 20);
+    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
+    cleanup.push(() => service.close());
+    const unshare = await shareService(service, stateDir);
+    const { readFileSync } = await import('node:fs');
+    const remote = await connectRemote(JSON.parse(readFileSync(join(stateDir, 'runtime.json'), 'utf8')));
+    cleanup.push(() => remote.close());
+    // The watcher ends while this run is connected but has not called yet (1.5 s: three graces).
+    let ended = false;
+    const ending = unshare().then(() => { ended = true; });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ended).toBe(false);
+    const data = new Uint8Array(2 ** 20).fill(0x3c);
+    await expect(remote.api.emuWrite({ path: '/dev/disk0', offsetBytes: 0, data })).resolves.toEqual({ ok: true });
+    await remote.close();
+    await ending;
+    expect(Buffer.from(await service.emuRead({ path: '/dev/disk0', offsetBytes: 0, lengthBytes: 2 ** 20 })).every((b) => b === 0x3c)).toBe(true);
+  }, 20_000);
+
   it('also serves a call another client starts while the drain waits for the first one (item 9, two clients)', async () => {
     const control = new FakeControl('emulator');
     control.addDevice('disk0', 8 * 2 ** 20);
