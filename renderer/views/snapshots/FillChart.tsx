@@ -32,6 +32,9 @@ export function extendToNow(samples: FillSample[], nowMs: number): FillSample[] 
   return [...samples, { ...last, timeMs: nowMs }];
 }
 
+/** The legend reads as the gauge's does (issue 17 item 11): limit, allocated, used; recharts would sort it alphabetically. */
+export const SERIES_ORDER = ['Limit', 'Allocated', 'Used'];
+
 /** The fill history on a time axis: used as an area, allocated and the limit as lines; gaps where unknown. */
 export const FillChart = memo(function FillChart({ samples: held, nowMs }: { samples: FillSample[]; nowMs: number }) {
   const samples = extendToNow(held, nowMs);
@@ -52,7 +55,7 @@ export const FillChart = memo(function FillChart({ samples: held, nowMs }: { sam
             formatter={(value, name) => [value === null || value === undefined ? 'unknown' : formatBytes(Number(value)), name]}
             isAnimationActive={false}
           />
-          <Legend verticalAlign="top" height={24} iconSize={10} wrapperStyle={{ fontSize: 12 }} />
+          <Legend verticalAlign="top" height={24} iconSize={10} wrapperStyle={{ fontSize: 12 }} itemSorter={(item) => SERIES_ORDER.indexOf(String(item.value))} />
           {known('usedBytes') && <Area type="stepAfter" dataKey="usedBytes" name="Used" stroke="#2563c9" fill="#2563c9" fillOpacity={0.18} isAnimationActive={false} dot={false} connectNulls={false} />}
           {known('allocatedBytes') && <Line type="stepAfter" dataKey="allocatedBytes" name="Allocated" stroke="#6f9fe0" strokeWidth={1.5} isAnimationActive={false} dot={false} />}
           {known('limitBytes') && <Line type="stepAfter" dataKey="limitBytes" name="Limit" stroke="#1c2330" strokeDasharray="5 4" isAnimationActive={false} dot={false} />}
