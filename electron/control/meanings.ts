@@ -57,8 +57,14 @@ export const V1_MEANINGS: Record<string, Meanings> = {
 
 const CTL_SUBCOMMANDS: readonly V2Operation[] = ['CBTINFO', 'CBTMAP', 'CBTDIRTY', 'SNAPSHOTADD', 'SNAPSHOTINFO'];
 
+/**
+ * The calls that name a device (v2 family). Upstream, their ioctls go to the block device, so
+ * the client opens its path first and an open that fails is OPEN_DEVICE (the emulator models it).
+ */
+const OPENS_DEVICE: ReadonlySet<ControlCall> = new Set(['attach', 'detach', 'cbtInfo', 'cbtMap', 'cbtDirty', 'snapshotAdd', 'snapshotInfo', 'snapshotCreate']);
+
 /** The operation name and meaning both backends print for `call` failing with `code`, or null. */
-export function meaningOf(dialect: DialectId, call: ControlCall, code: ErrnoName): { operation: string; meaning: string } | null {
+export function meaningOf(dialect: DialectId, call: ControlCall, code: ErrnoName, operation?: string): { operation: string; meaning: string } | null {
   if (dialect === 'v1') {
     const op = V1_OP[call];
     const meaning = op ? V1_MEANINGS[op]?.[code] : undefined;
@@ -66,7 +72,7 @@ export function meaningOf(dialect: DialectId, call: ControlCall, code: ErrnoName
   }
   // The registry's entry wraps the dialect's table (v2KernelDialect): its overrides are there.
   const entry = (DIALECTS[dialect] as { table?: V2Dialect } | undefined)?.table;
-  const op = V2_OP[call];
+  const op: V2Operation = operation === 'OPEN_DEVICE' && OPENS_DEVICE.has(call) ? 'OPEN_DEVICE' : V2_OP[call];
   const own = entry?.meanings ?? {};
   const table = CTL_SUBCOMMANDS.includes(op)
     ? meanings(V2_MEANINGS.CTL, own.CTL, V2_MEANINGS[op], own[op])
@@ -78,7 +84,7 @@ export function meaningOf(dialect: DialectId, call: ControlCall, code: ErrnoName
 /** The names a backend may give `call`'s request in an error (the table's name and aliases). */
 function namesOf(dialect: DialectId, call: ControlCall): string[] {
   if (dialect === 'v1') return V1_OP[call] ? [V1_OP[call] as string] : [];
-  return [V2_OP[call], ...(V2_ALIASES[call] ?? [])];
+  return [V2_OP[call], ...(V2_ALIASES[call] ?? []), ...(OPENS_DEVICE.has(call) ? ['OPEN_DEVICE'] : [])];
 }
 
 const CALLS = new Set<string>(Object.keys(V2_OP));
@@ -88,7 +94,7 @@ export function inTableWords(dialect: DialectId, call: ControlCall, err: unknown
   if (!(err instanceof BlksnapError)) return err;
   const info = err.toInfo();
   if (info.errno === undefined || !isErrnoName(info.code) || !info.operation || !namesOf(dialect, call).includes(info.operation)) return err;
-  const table = meaningOf(dialect, call, info.code);
+  const table = meaningOf(dialect, call, info.code, info.operation);
   if (!table) return err;
   return errnoError(info.code, table.operation, table.meaning, info.details);
 }

@@ -101,7 +101,8 @@ export class EmulatorCore {
     const loc = this.locate(p);
     if (loc?.kind === 'device') return loc.device;
     if (loc?.kind === 'image') throw errnoError('ENOTBLK', op, `${p} is a snapshot image; the emulator tracks emulated devices only`, { device: p });
-    throw errnoError('ENOENT', op, `${p} does not exist (emulated devices are /dev/<name>)`, { device: p });
+    // Upstream: the client's open of the path fails before any ioctl (the service words it).
+    throw errnoError('ENOENT', this.rules.filterOnDevice ? 'OPEN_DEVICE' : op, `${p} does not exist (emulated devices are /dev/<name>)`, { device: p });
   }
 
   /**

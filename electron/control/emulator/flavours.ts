@@ -27,6 +27,11 @@ export interface FlavourRules {
   imageErrorCode: 'EIO' | 'ENOSPC';
   /** VAL-7.0 range mode (measured): only the create-time low_free_space, never a later one. */
   rangeLaterEpisodes: boolean;
+  /**
+   * The filter ioctls go to the block device itself (upstream, spec §1), so the kernel client
+   * opens the path first: a path no device has fails there (OPEN_DEVICE), before the module.
+   */
+  filterOnDevice: boolean;
   /** Operation names as the dialect's ioctls are called, for error messages. */
   op: { attach: string; detach: string; cbtInfo: string; cbtMap: string; cbtDirty: string; add: string; info: string };
 }
@@ -47,7 +52,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { corrupted: 0, no_space: 1 },
     chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: true, op: V2_OPS,
+    rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
   },
   'val-7.0': {
     flavour: 'val-7.0', dialect: 'val-7.0', dialectLabel: 'Veeam standalone VAL-7.0 (emulated)', verified: true,
@@ -58,7 +63,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { corrupted: 0, low_free_space: 1 },
     chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: false, op: V2_OPS,
+    rangeLaterEpisodes: false, filterOnDevice: false, op: V2_OPS,
   },
   'val-13': {
     flavour: 'val-13', dialect: 'val-13', dialectLabel: 'Veeam standalone VAL-13 (emulated, inferred)', verified: false,
@@ -69,7 +74,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { corrupted: 0, no_space: 1, low_free_space: 2 },
     chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: true, op: V2_OPS,
+    rangeLaterEpisodes: true, filterOnDevice: false, op: V2_OPS,
   },
   v1: {
     flavour: 'v1', dialect: 'v1', dialectLabel: 'Veeam Agent for Linux 6.x, v1 (emulated)', verified: true,
@@ -81,7 +86,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { low_free_space: 0, corrupted: 1 },
     chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, imageErrorCode: 'ENOSPC',
-    rangeLaterEpisodes: true,
+    rangeLaterEpisodes: true, filterOnDevice: false,
     op: {
       attach: 'attach', detach: 'TRACKER_REMOVE', cbtInfo: 'TRACKER_COLLECT', cbtMap: 'TRACKER_READ_CBT_MAP',
       cbtDirty: 'TRACKER_MARK_DIRTY_BLOCKS', add: 'snapshot add', info: 'SNAPSHOT_COLLECT_IMAGES',

@@ -45,7 +45,7 @@ async function on(flavour: Flavour): Promise<BlksnapService> {
 const message = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e as BlksnapError).message);
 
 /** What the v2 kernel client says for an ioctl failing with `code` (its own fail(): the dialect's table). */
-function kernelV2(op: 'SNAPSHOT_DESTROY' | 'SNAPSHOT_TAKE' | 'ATTACH', code: 'ENODEV' | 'ESRCH' | 'EALREADY'): string {
+function kernelV2(op: 'SNAPSHOT_DESTROY' | 'SNAPSHOT_TAKE' | 'ATTACH' | 'OPEN_DEVICE', code: 'ENODEV' | 'ESRCH' | 'EALREADY' | 'ENOENT'): string {
   return syscallError({ ret: -1, errno: ERRNO[code][0], errnoName: code }, op, meanings(V2_MEANINGS[op])).message;
 }
 
@@ -58,9 +58,19 @@ describe('the emulator fails in the kernel client\'s words', () => {
     expect(await message(s.attach({ device: '/dev/vda' }))).toBe(kernelV2('ATTACH', 'EALREADY'));
   });
 
-  it('VAL-7.0: destroy of an unknown id', async () => {
+  it('upstream: a path no device has fails at the client\'s open of the device, before any ioctl (found by the lk6.15 replay)', async () => {
+    const s = await on('upstream');
+    const open = kernelV2('OPEN_DEVICE', 'ENOENT');
+    expect(open).toMatch(/^OPEN_DEVICE: ENOENT .*no such device node/);
+    expect(await message(s.cbtInfo({ device: '/dev/nosuchdisk' }))).toBe(open);
+    expect(await message(s.attach({ device: '/dev/nosuchdisk' }))).toBe(open);
+    expect(await message(s.snapshotCreate({ diffStoragePath: dir, diffStorageLimitSectors: 32768, devices: ['/dev/nosuchdisk'] }))).toContain(open);
+  });
+
+  it('VAL-7.0: destroy of an unknown id; a missing path is the module\'s (bdevfilter opens it), not an open of ours', async () => {
     const s = await on('val-7.0');
     expect(await message(s.snapshotDestroy({ id: UNKNOWN }))).toBe(kernelV2('SNAPSHOT_DESTROY', 'ENODEV'));
+    expect(await message(s.cbtInfo({ device: '/dev/nosuchdisk' }))).toMatch(/^CBTINFO: ENOENT .*its path does not exist/);
   });
 
   it('v1: destroy of an unknown id, as the v1 client says it', async () => {
@@ -70,9 +80,11 @@ describe('the emulator fails in the kernel client\'s words', () => {
 });
 
 describe('the table', () => {
-  it('keeps what it has no words for, and errors of other requests (opening the device)', () => {
-    const open = errnoError('ENOENT', 'OPEN_DEVICE', 'no such device node');
-    expect(inTableWords('lk6.15', 'attach', open)).toBe(open);
+  it('keeps what it has no words for, and errors of other requests (opening the storage)', () => {
+    const open = errnoError('ENOENT', 'OPEN_STORAGE', 'the difference storage path does not exist');
+    expect(inTableWords('lk6.15', 'snapshotCreate', open)).toBe(open);
+    const device = errnoError('ENOENT', 'OPEN_DEVICE', 'no such device node');
+    expect((inTableWords('lk6.15', 'attach', device) as BlksnapError).message).toBe(device.message);
     const app = new BlksnapError({ code: 'EGUARD', message: 'refused' });
     expect(inTableWords('v1', 'snapshotTake', app)).toBe(app);
   });

@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 describe('the shared VM scenario on the emulator', () => {
-  for (const flavour of ['val-7.0', 'v1'] as const) {
+  for (const flavour of ['val-7.0', 'v1', 'upstream'] as const) {
     it(`runs every step on --emulate ${flavour}`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'vm-scenario-'));
       dirs.push(dir);

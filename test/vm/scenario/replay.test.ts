@@ -37,5 +37,7 @@ describe('the comparison', () => {
     expect(normaliseEnvironment(`[stretch] stretching x in ${store} with kernel storage, limit 256 MiB\n[stretch] appended ${store}/diff_storage#0: 1 range(s) on /dev/vdb; 64 MiB of 256 MiB allocated\n`, store))
       .toBe('[stretch] stretching x in <store> with <allocator> storage, limit 256 MiB\n[stretch] appended <store>/diff_storage#0: 1 range(s) on <storage device>; 64 MiB of 256 MiB allocated\n');
     expect(normaliseEnvironment('error_code=-28\nevent=corrupted\n', store)).toBe('error_code=-28\nevent=corrupted\n');
+    expect(normaliseEnvironment('error_code=0\nimage=/dev/blksnap-254-0\n', store)).toBe('error_code=0\nimage=/dev/blksnap-<M>-<m>\n');
+    expect(normaliseEnvironment('blksnap-image_254:0 blksnapctl-2-0 changes_number=2-0\n', store)).toBe('blksnap-image_<M:m> blksnapctl-2-0 changes_number=2-0\n');
   });
 });

@@ -27,6 +27,7 @@ export const REPLAY_TARGETS: Record<string, ReplayTarget> = {
   'VAL-6.3': { flavour: 'v1' },
   // VAL-6.0 is VAL-6.3 before the rename (dialects/v1/NOTES.md): the emulator names images as 6.3.
   'VAL-6.0': { flavour: 'v1', renames: [['/dev/blksnap-image', '/dev/veeamblksnapimg']], why: 'VAL-6.0 names its images blksnap-image<N>' },
+  'lk6.15': { flavour: 'upstream' },
 };
 
 /** What a recording keeps of a run (no step times). */
@@ -60,7 +61,8 @@ export function storeOf(out: ScenarioOutput): string | null {
 /**
  * The environments' part, the same on both sides: the storage directory's path, the stretch
  * service's allocator (kernel/emulator) and the device its ranges lie on (a guest's disk; the
- * emulator's file itself), device numbers (virtio's major in the guest, the emulator's own).
+ * emulator's file itself), device numbers (virtio's major in the guest, the emulator's own; also
+ * in the upstream image names `blksnap-<M>-<m>`).
  */
 export function normaliseEnvironment(text: string, store: string | null, renames: [string, string][] = []): string {
   let t = store ? text.split(store).join('<store>') : text;
@@ -68,7 +70,8 @@ export function normaliseEnvironment(text: string, store: string | null, renames
   t = t
     .replace(/\bwith (kernel|emulator) storage\b/g, 'with <allocator> storage')
     .replace(/^(\[stretch\] (?:mapped|appended) .*? range\(s\) on )\S+?(;|$)/gm, '$1<storage device>$2')
-    .replace(/(?<![\d.])\d+:\d+(?![\d.])/g, '<M:m>');
+    .replace(/(?<![\d.])\d+:\d+(?![\d.])/g, '<M:m>')
+    .replace(/\b((?:blksnap|vbsnap)-)\d+-\d+\b/g, '$1<M>-<m>'); // upstream image names: blksnap-<M>-<m>
   return normalise(t);
 }
 
