@@ -5,19 +5,12 @@ import { SingleBar } from 'cli-progress';
 import type { BlksnapApi } from '../../../shared/contract';
 import type { ChangedFile, ChangedFilesPage } from '../../../shared/changedFiles';
 import { formatBytes } from '../../../shared/units';
-import { UsageError, type ParsedArgs } from '../argv';
+import { UsageError } from '../argv';
 import { DEVICE_OPTION, withHelp, type Verb, type VerbContext } from './verb';
+import { boundedArg } from './common';
 
 const POLL_MS = 250;
 const CSV_PAGE = 10_000;
-
-function intArg(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
-  const text = args.value(name);
-  if (text === undefined) return undefined;
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`the argument ('${text}') for option '--${name}' is invalid: a whole number from ${min} to ${max}`);
-  return n;
-}
 
 export const changedfiles: Verb = {
   name: 'changedfiles',
@@ -32,11 +25,11 @@ export const changedfiles: Verb = {
   ),
   async run(ctx, args) {
     const device = args.required('device');
-    const since = intArg(args, 'since', 0, 255);
+    const since = boundedArg(args, 'since', 0, 255);
     if (since === undefined) throw new UsageError("Argument 'since' is missed.");
     const source = args.value('source');
     if (source !== undefined && source !== 'image' && source !== 'mounted') throw new UsageError(`the argument ('${source}') for option '--source' is invalid: image or mounted`);
-    const top = intArg(args, 'top', 1, 10_000);
+    const top = boundedArg(args, 'top', 1, 10_000);
     const csv = args.has('csv');
     const api = await ctx.api();
     const { jobId } = await api.changedFilesStart({ device, sinceChangeNumber: since, ...(source ? { source } : {}), refresh: args.has('refresh') });

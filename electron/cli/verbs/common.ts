@@ -29,3 +29,12 @@ export function wholeNumberArg(args: ParsedArgs, name: string): number {
   }
   return Number(text);
 }
+
+/** An optional whole-number option within [min, max] (a change number: 0-255), checked before the backend is asked. */
+export function boundedArg(args: ParsedArgs, name: string, min: number, max: number): number | undefined {
+  const text = args.value(name);
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`the argument ('${text}') for option '--${name}' is invalid: a whole number from ${min} to ${max}`);
+  return n;
+}

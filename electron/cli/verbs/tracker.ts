@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import type { SectorRange } from '../../../shared/schemas';
 import { UsageError, type ParsedArgs } from '../argv';
 import { fileExtents } from '../fiemap';
-import { hasCode, refuseUpstreamJson, wholeNumberArg } from './common';
+import { boundedArg, hasCode, refuseUpstreamJson } from './common';
 import { changedRanges as changedRangesOf, nearWrap, rangesBytes, rangesToCsv, takesBeforeWrap, wrapWarning } from '../../../shared/cbt';
 import { DEVICE_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
 
@@ -115,10 +115,10 @@ export const changedRanges: Verb = {
   ),
   async run(ctx, args) {
     const device = args.required('device');
+    const given = boundedArg(args, 'since', 0, 255);
     const api = await ctx.api();
     const info = await api.cbtInfo({ device });
-    const since = args.has('since') ? wholeNumberArg(args, 'since') : Math.max(0, info.changesNumber - 1);
-    if (since > 255) throw new UsageError(`the argument ('${since}') for option '--since' is invalid: a change number is 0-255`);
+    const since = given ?? Math.max(0, info.changesNumber - 1);
     const map = await api.cbtMap({ device });
     const ranges = changedRangesOf(map, info.blockSizeBytes, since, info.deviceCapacityBytes);
     const bytes = rangesBytes(ranges);
