@@ -6,7 +6,8 @@
 import { BlksnapError, errnoError, isErrnoName, type ErrnoName } from '../../shared/errors';
 import type { DialectId } from '../../shared/schemas';
 import { DIALECTS } from './kernel/dialects';
-import type { V2Dialect, V2Operation } from './kernel/dialects/v2-family/dialect';
+import type { V2Operation } from './kernel/dialects/v2-family/dialect';
+import { v2TableOf } from './kernel/dialects/v2-family/factory';
 import { V2_MEANINGS } from './kernel/dialects/v2-family/meanings';
 import { COMMON_MEANINGS, meanings, type Meanings } from './kernel/errno';
 import type { BlksnapControl } from './types';
@@ -71,7 +72,7 @@ export function meaningOf(dialect: DialectId, call: ControlCall, code: ErrnoName
     return op && meaning ? { operation: op, meaning } : null;
   }
   // The registry's entry wraps the dialect's table (v2KernelDialect): its overrides are there.
-  const entry = (DIALECTS[dialect] as { table?: V2Dialect } | undefined)?.table;
+  const entry = v2TableOf(DIALECTS[dialect]);
   const op: V2Operation = operation === 'OPEN_DEVICE' && OPENS_DEVICE.has(call) ? 'OPEN_DEVICE' : V2_OP[call];
   const own = entry?.meanings ?? {};
   const table = CTL_SUBCOMMANDS.includes(op)

@@ -8,7 +8,8 @@ import { createEmulator, type Emulator } from '../../../electron/control/emulato
 import type { Flavour } from '../../../electron/control/emulator/flavours';
 import { inTableWords, meaningOf, type ControlCall } from '../../../electron/control/meanings';
 import { DIALECTS } from '../../../electron/control/kernel/dialects';
-import type { V2Dialect, V2Operation } from '../../../electron/control/kernel/dialects/v2-family/dialect';
+import type { V2Operation } from '../../../electron/control/kernel/dialects/v2-family/dialect';
+import { v2TableOf } from '../../../electron/control/kernel/dialects/v2-family/factory';
 import type { DialectId } from '../../../shared/schemas';
 import { syscallError, meanings } from '../../../electron/control/kernel/errno';
 import { V2_MEANINGS } from '../../../electron/control/kernel/dialects/v2-family/meanings';
@@ -93,7 +94,7 @@ describe('the table', () => {
     expect(meaningOf('val-7.0', 'attach', 'ENOENT')?.meaning).toMatch(/or the device path does not exist/);
     const checked: string[] = [];
     for (const [id, entry] of Object.entries(DIALECTS)) {
-      const own = (entry as { table?: V2Dialect }).table?.meanings;
+      const own = v2TableOf(entry)?.meanings;
       if (!own) continue;
       for (const [call, op] of Object.entries(CALL_OPS)) {
         const ctl = ['CBTINFO', 'CBTMAP', 'CBTDIRTY', 'SNAPSHOTADD', 'SNAPSHOTINFO'].includes(op);

@@ -3,11 +3,20 @@ import type { KernelDialect } from '../types';
 import { openV2Control } from './control';
 import type { V2Dialect } from './dialect';
 
-export function v2KernelDialect(dialect: V2Dialect): KernelDialect & { table: V2Dialect } {
-  return {
+/** Each entry made here and its table: what meanings.ts reads the dialect's errno overrides from. */
+const TABLES = new WeakMap<KernelDialect, V2Dialect>();
+
+/** The v2 table behind a registry entry, or undefined for an entry of another family (v1). */
+export function v2TableOf(entry: KernelDialect | undefined): V2Dialect | undefined {
+  return entry ? TABLES.get(entry) : undefined;
+}
+
+export function v2KernelDialect(dialect: V2Dialect): KernelDialect {
+  const entry: KernelDialect = {
     id: dialect.id, label: dialect.label, verified: dialect.verified, verifiedBy: dialect.verifiedBy, family: dialect.family,
     versionMajor: dialect.versionMajor, controlNode: dialect.controlNode, moduleName: dialect.moduleName,
-    table: dialect,
     open: async (opts) => openV2Control(dialect, opts),
   };
+  TABLES.set(entry, dialect);
+  return entry;
 }
