@@ -96,12 +96,24 @@ describe('a WebSocket client that goes away', () => {
     const control = new FakeControl();
     control.addDevice('vda', 2 ** 20, true);
     harness = await startHarness(control);
+    // The service's own waits, to know when the first client's has begun and when it ended:
+    // fixed sleeps raced the server's handling of the close on a loaded machine.
+    const service = harness.service;
+    const waits: Array<{ done: boolean }> = [];
+    const original = service.waitEvent;
+    // (args, context): the server passes the call's context (its abort signal) along.
+    service.waitEvent = ((...call: unknown[]) => {
+      const wait = { done: false };
+      waits.push(wait);
+      return (Reflect.apply(original, service, call) as ReturnType<typeof original>).finally(() => { wait.done = true; });
+    }) as typeof original;
     const first = harness.connect();
     const { id } = await first.api.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 0, devices: ['/dev/vda'] });
     void first.api.waitEvent({ id, timeoutTicks: 250_000 }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await expect.poll(() => waits.length).toBe(1);
     first.close();
-    await new Promise((r) => setTimeout(r, 50));
+    // The client went away: its wait (1000 s long) ends now, before any event exists.
+    await expect.poll(() => waits[0]!.done, { timeout: 5000 }).toBe(true);
     control.pushEvent(id, { code: 0, kind: 'corrupted', device: { major: FAKE_MAJOR, minor: 0 }, errCode: 28, requestedSectors: null });
     const second = harness.connect();
     expect(await second.api.waitEvent({ id, timeoutTicks: 2500 })).toMatchObject({ kind: 'corrupted', errCode: 28 });
