@@ -9,6 +9,7 @@ import { ApiContext, type ApiClient } from './app/apiContext';
 import { connectStore, refreshLists } from './app/connect';
 import { preloadViews } from './app/lazyViews';
 import { createAppStore, StoreProvider, type AppStore } from './store';
+import { takeFirstPageData } from '../shared/firstPage';
 
 // The fake API ships only where it is allowed (dev server, bench builds): not in the app.
 const FAKE_ALLOWED = import.meta.env.DEV || import.meta.env.VITE_ALLOW_FAKE === '1';
@@ -52,6 +53,13 @@ async function start() {
       store.subscribe((state, previous) => {
         if (state.connection === 'failed' && previous.connection !== 'failed') state.setConnection('failed', `${connectionHint(hadToken)} (${state.connectionError ?? 'no answer'})`);
       });
+    }
+    // Web mode: the list the server put into the page paints in the first render; the
+    // WebSocket's answers replace it when they come.
+    const first = client.transport === 'web' ? takeFirstPageData(document) : null;
+    if (first) {
+      store.getState().setBackend(first.backend);
+      store.getState().setDevices(first.devices);
     }
     connectStore(client, store);
     root.render(

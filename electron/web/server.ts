@@ -1,4 +1,5 @@
-// Web mode: HTTP for the built renderer, a WebSocket (/ws) for calls and pushes, /metrics.
+// Web mode: HTTP for the built renderer (the page opened with the token also carries the
+// device list: firstPage.ts), a WebSocket (/ws) for calls and pushes, /metrics.
 // Loopback by default; a random 32-byte token on every API request and on the WebSocket
 // upgrade (query ?token= or header "Authorization: Bearer <token>"); Origin and Host checked
 // against the served origin; GET never changes state (calls go over the WebSocket only).
@@ -6,12 +7,14 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_IO_BYTES, PUSH, type PushTopic } from '../../shared/contract';
 import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
 import { Connection } from './connection';
+import { readFirstPageData, serveFirstPage } from './firstPage';
 import { allowedHostNames, NO_REMOTE, remoteAccessProblem, urlHost, type RemoteAccess } from './remote';
 import type { MetricsCollector } from '../metrics/collector';
 import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
@@ -154,6 +157,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     if (url.pathname === '/ws') return plain(res, 426, 'WebSocket upgrade required\n', { Upgrade: 'websocket' });
     if (url.pathname.startsWith('/api/')) return plain(res, 404, 'No HTTP API; calls go over the WebSocket at /ws\n');
+    // The page opened with the token carries the device list (firstPage.ts); any other request gets the file.
+    if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html') && authorized(req, url)) {
+      if (await serveFirstPage(res, join(staticDir, 'index.html'), () => readFirstPageData(service))) return;
+    }
     return serveStatic(req, res, staticDir, url.pathname);
   }
 

@@ -1,0 +1,53 @@
+// Web mode: the app's page with the first page's data (shared/firstPage.ts: the backend and the
+// device list) for a request that carries the token. The page up to <body> goes out at once, so
+// the browser fetches the app's script while the service reads the list; the rest follows with
+// the data, or without it when the service has not answered within `waitMs` (the page then
+// asks over the WebSocket, as it does after a reload, whose URL no longer carries the token).
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { firstPageBlock, type FirstPageData } from '../../shared/firstPage';
+import type { BlksnapService } from '../service';
+
+/** How long the rest of the page waits for the service's answer. */
+export const FIRST_PAGE_WAIT_MS = 500;
+
+/** The service's answers for the first page (reads only: a GET never changes state). */
+export async function readFirstPageData(service: BlksnapService): Promise<FirstPageData> {
+  const [backend, devices] = await Promise.all([service.backendInfo({}), service.listDevices({})]);
+  return { backend, devices };
+}
+
+/** The data, or null when it failed or took longer than `waitMs`. */
+async function within(read: () => Promise<FirstPageData>, waitMs: number): Promise<FirstPageData | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), waitMs);
+  });
+  try {
+    return await Promise.race([read().catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Sends `indexFile` with the data block inserted after <body>; false (nothing sent) when the file
+ * cannot be read, so the caller answers as for any other file.
+ */
+export async function serveFirstPage(res: ServerResponse, indexFile: string, read: () => Promise<FirstPageData>, waitMs = FIRST_PAGE_WAIT_MS): Promise<boolean> {
+  const data = within(read, waitMs);
+  let html: string;
+  try {
+    html = await readFile(indexFile, 'utf8');
+  } catch {
+    return false;
+  }
+  const body = html.indexOf('<body>');
+  const split = body < 0 ? html.length : body + '<body>'.length;
+  // No Content-Length: the page goes out in chunks, its head first.
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.write(html.slice(0, split));
+  const first = await data;
+  res.end(`${first ? firstPageBlock(first) : ''}${html.slice(split)}`);
+  return true;
+}

@@ -1,0 +1,119 @@
+// @vitest-environment jsdom
+// The page opened with the token carries the backend and the device list (electron/web/firstPage.ts),
+// so the list paints before the WebSocket answers; a request without the token gets the plain file.
+import { writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeControl } from '../service/fakeControl';
+import { startHarness, type Harness } from './harness';
+import { FIRST_PAGE_ID, takeFirstPageData, type FirstPageData } from '../../../shared/firstPage';
+import { serveFirstPage } from '../../../electron/web/firstPage';
+
+let harness: Harness | null = null;
+let plainServer: Server | null = null;
+afterEach(async () => {
+  await harness?.close();
+  harness = null;
+  await new Promise((resolve) => (plainServer ? plainServer.close(resolve) : resolve(undefined)));
+  plainServer = null;
+});
+
+interface Answer { status: number; headers: Record<string, string | string[] | undefined>; chunks: string[]; body: string }
+
+function get(port: number, path: string, method = 'GET', onChunk?: (chunk: string) => void): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
+      const chunks: string[] = [];
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        chunks.push(c);
+        onChunk?.(c);
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, chunks, body: chunks.join('') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const dataOf = (html: string) => takeFirstPageData(new DOMParser().parseFromString(html, 'text/html'));
+
+describe('the first page', () => {
+  it('carries the backend and the device list when opened with the token, and is never stored', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 30);
+    control.addDevice('vdb', 2 ** 20);
+    harness = await startHarness(control);
+    const { port, token } = harness.server;
+    for (const path of [`/?token=${token}`, `/index.html?token=${token}`]) {
+      const page = await get(port, path);
+      expect(page.status, path).toBe(200);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.headers['cache-control']).toBe('no-store');
+      expect(String(page.headers['content-security-policy'])).toContain("script-src 'self'");
+      expect(page.body).toContain('<div id="root"></div>');
+      const data = dataOf(page.body);
+      expect(data?.devices.map((d) => d.path)).toEqual((await harness.service.listDevices({})).map((d) => d.path));
+      expect(data?.devices.map((d) => d.path)).toEqual(['/dev/vda', '/dev/vdb']);
+      expect(data?.backend).toEqual(await harness.service.backendInfo({}));
+    }
+    // Reading the list for the page changed nothing.
+    expect(control.log).toEqual([]);
+  });
+
+  it('carries no data without the token, with a wrong one, for HEAD or for other files', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 30);
+    harness = await startHarness(control);
+    const { port, token } = harness.server;
+    const wrong = token.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    for (const path of ['/', '/index.html', `/?token=${wrong}`, `/?token=${token}x`, `/devices/vda?token=${token}`]) {
+      const page = await get(port, path);
+      expect(page.status, path).toBe(200);
+      expect(page.body, path).toContain('blksnap Manager');
+      expect(page.body, path).not.toContain(FIRST_PAGE_ID);
+      expect(page.body, path).not.toContain('/dev/vda');
+    }
+    const head = await get(port, `/?token=${token}`, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+  });
+
+  it('sends the page up to <body> before the data, and the rest without data when the service is slow or fails', async () => {
+    harness = await startHarness(new FakeControl());
+    const index = join(harness.staticDir, 'index.html');
+    writeFileSync(index, '<!doctype html><html><head><script type="module" src="./app.js"></script></head><body><div id="root"></div></body></html>\n');
+    const data: FirstPageData = { backend: await harness.service.backendInfo({}), devices: [] };
+    let release: () => void = () => undefined;
+    const reads: Record<string, () => Promise<FirstPageData>> = {
+      held: () => new Promise((resolve) => (release = () => resolve(data))),
+      never: () => new Promise(() => undefined),
+      failing: () => Promise.reject(new Error('no list')),
+    };
+    let mode = 'held';
+    plainServer = createServer((_req, res) => void serveFirstPage(res, index, reads[mode]!, 300));
+    await new Promise<void>((resolve) => plainServer!.listen(0, '127.0.0.1', resolve));
+    const port = (plainServer.address() as AddressInfo).port;
+
+    // The head (with the script to fetch) arrives while the data is still being read.
+    const held = await get(port, '/', 'GET', (chunk) => {
+      if (chunk.includes('<body>')) {
+        expect(chunk).toContain('./app.js');
+        expect(chunk).not.toContain(FIRST_PAGE_ID);
+        release();
+      }
+    });
+    expect(held.chunks.length).toBeGreaterThan(1);
+    expect(dataOf(held.body)).toEqual(data);
+
+    for (mode of ['never', 'failing']) {
+      const started = Date.now();
+      const page = await get(port, '/');
+      expect(page.body, mode).toContain('<div id="root"></div></body></html>');
+      expect(page.body, mode).not.toContain(FIRST_PAGE_ID);
+      if (mode === 'never') expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    }
+  });
+});
