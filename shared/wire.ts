@@ -182,8 +182,15 @@ export function rleDecode(data: Uint8Array, length: number): Uint8Array {
   for (let o = 0; o < data.byteLength; o += RUN_BYTES) {
     const run = view.getUint32(o + 1, true);
     if (at + run > length) throw new Error('run-length payload longer than announced');
-    out.fill(data[o]!, at, at + run);
-    at += run;
+    const value = data[o]!;
+    // out starts as zeros; a short run is cheaper as a loop than as a fill call (a dense map's
+    // level has thousands of runs of a few bytes).
+    if (value === 0) at += run;
+    else if (run < 32) for (const end = at + run; at < end; at++) out[at] = value;
+    else {
+      out.fill(value, at, at + run);
+      at += run;
+    }
   }
   if (at !== length) throw new Error('run-length payload shorter than announced');
   return out;
