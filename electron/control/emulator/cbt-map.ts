@@ -28,6 +28,8 @@ export class CbtMap {
   writeMap: Uint8Array;
   readMap: Uint8Array;
   private fd: number;
+  /** Write-map blocks at the active number: kept as the write map changes, so a device summary does not scan 2 MiB. */
+  private pending = 0;
 
   private constructor(private readonly path: string, trackerId: number, fd: number) {
     this.trackerId = trackerId;
@@ -74,6 +76,7 @@ export class CbtMap {
     map.generation = uuidFromBytes(bytes.subarray(32, 48));
     map.writeMap = new Uint8Array(bytes.subarray(HEADER_BYTES, HEADER_BYTES + blockCount));
     map.readMap = new Uint8Array(bytes.subarray(HEADER_BYTES + blockCount));
+    map.pending = map.countPending();
     return map;
   }
 
@@ -83,6 +86,11 @@ export class CbtMap {
 
   /** Blocks written since the last take: the write map at the active number (the read map shows them after the next take). */
   pendingBlocks(): number {
+    return this.pending;
+  }
+
+  /** pendingBlocks by its definition: one pass over the write map (at open and take; kept in setRange between). */
+  private countPending(): number {
     let blocks = 0;
     const { writeMap, active } = this;
     for (let i = 0; i < writeMap.length; i++) if (writeMap[i] === active) blocks++;
@@ -152,6 +160,7 @@ export class CbtMap {
     } else if (!copyBeforeIncrement) {
       this.readMap.set(this.writeMap);
     }
+    this.pending = this.countPending();
     this.persistWhole();
     return reset;
   }
@@ -176,19 +185,24 @@ export class CbtMap {
     this.active = 1;
     this.corrupted = false;
     this.generation = randomUUID();
+    this.pending = 0;
   }
 
   /** Sets map[first..last] to value; pwrites the span that changed. */
   private setRange(map: Uint8Array, first: number, last: number, value: number, fileBase: number): void {
     let lo = -1;
     let hi = -1;
+    let changed = 0;
     for (let b = first; b <= last; b++) {
       if (map[b] !== value) {
         map[b] = value;
         if (lo < 0) lo = b;
         hi = b;
+        changed++;
       }
     }
+    // The write map only ever gets the active number here: each block it changes becomes pending.
+    if (map === this.writeMap) this.pending += changed;
     if (lo >= 0) fs.writeSync(this.fd, map, lo, hi - lo + 1, fileBase + lo);
   }
 

@@ -189,6 +189,8 @@ async function run(flavour: Flavour, seed: number, steps: number): Promise<Recor
       await expectCode(emu.read(image, 0, SECTOR), [imageError]);
       counts.overflowed = (counts.overflowed ?? 0) + (op === 'verify' ? 1 : 0);
     }
+    // The pending change (the device summary's "written since the last take"): the write map at the active number.
+    if (model.tracked) expect((await emu.pendingChange(dev)).blocks, `${ctx}: pending blocks`).toBe(model.writeMap.filter((v) => v === model.active).length);
     if (op === 'verify' || op === 'take') {
       if (model.tracked) expect((await emu.cbtInfo(dev)).changesNumber, `${ctx}: changes number`).toBe(model.previous);
       const readable = flavour !== 'v1' || snap?.taken;

@@ -20,6 +20,8 @@ describe('persistence across restarts', () => {
     const info = await emu.cbtInfo(dev);
     const map = await emu.cbtMap(dev, 0, 256);
     const usage = await emu.diffStorageUsage(id);
+    const pending = await emu.pendingChange(dev);
+    expect(pending.blocks).toBeGreaterThan(0);
     untrack(emu);
     await emu.close();
 
@@ -28,6 +30,7 @@ describe('persistence across restarts', () => {
     expect((await again.listDevices()).map((d) => [d.path, d.tracked])).toEqual([[dev, true]]);
     expect(await again.cbtInfo(dev)).toEqual(info);
     expect(await again.cbtMap(dev, 0, 256)).toEqual(map);
+    expect(await again.pendingChange(dev)).toEqual(pending);
     expect(await again.snapshotCollect()).toEqual([id]);
     expect(await again.diffStorageUsage(id)).toEqual(usage);
     expect(Buffer.from(await again.read(IMG, 0, MiB)).equals(Buffer.from(pattern(0, MiB, 1)))).toBe(true);
