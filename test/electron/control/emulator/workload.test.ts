@@ -64,12 +64,21 @@ describe('workload generator', () => {
     const emu = await emulator();
     const dev = await trackedDevice(emu, 'vda', 4 * MiB);
     const seen: number[] = [];
-    const handle = startWorkload(emu, { device: dev, pattern: 'hotspot', blockSizeBytes: 8192, rateBytesPerSec: 0, durationMs: 60_000 }, (s) => seen.push(s.writes));
-    await new Promise((r) => setTimeout(r, 400));
+    const running: boolean[] = [];
+    const handle = startWorkload(emu, { device: dev, pattern: 'hotspot', blockSizeBytes: 8192, rateBytesPerSec: 0, durationMs: 60_000 }, (s) => {
+      seen.push(s.writes);
+      running.push(s.running);
+    });
+    // A report while it runs (every 250 ms of writing; how soon the first comes depends on the
+    // machine's load, so wait for it instead of a fixed time), then the final one at the stop.
+    await expect.poll(() => seen.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
     expect(handle.status().running).toBe(true);
+    expect(running[0]).toBe(true);
     await handle.stop();
     expect(handle.status().running).toBe(false);
     expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(running.at(-1)).toBe(false);
+    expect(seen.at(-1)).toBe(handle.status().writes);
   });
 
   it('reports an error for a device it cannot write', async () => {
