@@ -2,6 +2,7 @@
 // addressed as /dev/<name> with a fixed emulated major and an allocated minor.
 import * as fs from 'node:fs';
 import type { CbtMap } from './cbt-map';
+import { fileHints } from './file-hints';
 
 /** Emulated major numbers (the block major range 240–254 is for local/experimental use). */
 export const DEVICE_MAJOR = 252;
@@ -15,6 +16,8 @@ export const SEGMENT_BYTES = 4 * 2 ** 40;
 export interface BlockIo {
   readInto(buf: Uint8Array, offsetBytes: number): void;
   writeFrom(buf: Uint8Array, offsetBytes: number): void;
+  /** Starts the write-back of bytes written (a hint; see writeback.ts). */
+  startWriteback(offsetBytes: number, lengthBytes: number): void;
 }
 
 export class FileIo implements BlockIo {
@@ -24,6 +27,9 @@ export class FileIo implements BlockIo {
   }
   writeFrom(buf: Uint8Array, offsetBytes: number): void {
     writeFull(this.fd, buf, offsetBytes);
+  }
+  startWriteback(offsetBytes: number, lengthBytes: number): void {
+    fileHints.startWriteback(this.fd, offsetBytes, lengthBytes);
   }
   close(): void {
     fs.closeSync(this.fd);
@@ -99,6 +105,16 @@ export class EmulatedDevice implements BlockIo {
 
   writeFrom(buf: Uint8Array, offsetBytes: number): void {
     this.segmented(buf, offsetBytes, writeFull);
+  }
+
+  startWriteback(offsetBytes: number, lengthBytes: number): void {
+    for (let at = offsetBytes; at < offsetBytes + lengthBytes;) {
+      const seg = Math.floor(at / SEGMENT_BYTES);
+      const within = at - seg * SEGMENT_BYTES;
+      const len = Math.min(SEGMENT_BYTES - within, offsetBytes + lengthBytes - at);
+      fileHints.startWriteback(this.fds[seg] as number, within, len);
+      at += len;
+    }
   }
 
   private segmented(buf: Uint8Array, offsetBytes: number, io: (fd: number, b: Uint8Array, pos: number) => void): void {

@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import type { StorageMode } from '../../../shared/schemas';
 import { FileIo, SECTOR, type BlockIo } from './device';
+import { fileHints } from './file-hints';
 
 export interface StorageRange {
   /** An emulated device path (/dev/<name>) or a regular file path. */
@@ -131,12 +132,13 @@ export class DiffStorage {
     if (this.policy.noSpaceEvent) events.push({ kind: 'no_space', requestedSectors: s.requested });
   }
 
-  /** The fallocate of the growth worker (sparse here); false when the file system refused it. */
+  /** The fallocate of the growth worker; false when the file system refused it (ENOSPC). */
   growFile(sectors: number): boolean {
     const t = this.fileTarget();
     if (!t) return false;
     try {
-      if (t.owned && fs.fstatSync(t.owned.fd).size < sectors * SECTOR) fs.ftruncateSync(t.owned.fd, sectors * SECTOR);
+      const r = t.owned && this.state.path !== null ? fileHints.preallocate(t.owned.fd, this.state.path, sectors * SECTOR) : 'allocated';
+      if (r !== 'allocated' && r !== 'sparse') return false;
     } catch {
       return false;
     }
@@ -170,7 +172,10 @@ export class DiffStorage {
    * the snapshot, never the write to the original that caused the copy (spec §3.5, §3.6).
    */
   write(storageSector: number, data: Uint8Array): StorageFailure | null {
-    return this.pieces(storageSector, data, (io, piece, at) => io.writeFrom(piece, at));
+    return this.pieces(storageSector, data, (io, piece, at) => {
+      io.writeFrom(piece, at);
+      io.startWriteback(at, piece.length); // the module writes its copies to the disk at once
+    });
   }
 
   read(storageSector: number, into: Uint8Array): StorageFailure | null {

@@ -8,6 +8,7 @@ import type { SectorRange } from '../../../shared/schemas';
 import { SECTOR, type FileIo } from './device';
 import type { StorageState, StorageTarget } from './diff-storage';
 import { ownedFile, type EmulatorCore } from './core';
+import { fileHints } from './file-hints';
 import type { Snapshot } from './snapshot';
 
 const PATH_MAX = 4096;
@@ -101,7 +102,13 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
     if (capacity < limit) requested += Math.min(minimum, limit - capacity);
   }
   if (mode !== 'block' && requested > capacity) {
-    if (handle.owned) fs.ftruncateSync(handle.owned.fd, requested * SECTOR); // the create-time fallocate
+    const allocated = handle.owned ? fileHints.preallocate(handle.owned.fd, storagePath, requested * SECTOR) : 'allocated';
+    if (allocated !== 'allocated' && allocated !== 'sparse') {
+      // The create-time fallocate's error is the call's (spec §3.6); nothing is left behind.
+      handle.owned?.close();
+      if (mode === 'directory') fs.rmSync(storagePath, { force: true });
+      throw errnoError(allocated, op, `cannot preallocate ${requested} sectors of difference storage in ${p}`, { path: p, requestedSectors: requested });
+    }
     capacity = requested;
     handle.capacitySectors = capacity;
   }

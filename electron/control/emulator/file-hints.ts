@@ -1,0 +1,76 @@
+// Two file-system calls Node has no binding for, through ffi-rs (libc), for the difference storage:
+// - fallocate: the module preallocates its storage file when it is handed over and when a
+//   worker grows it (spec §3.6). Copies then land in blocks that already exist, which on a disk
+//   file system costs less at write and at flush time than filling a sparse file.
+// - sync_file_range(SYNC_FILE_RANGE_WRITE): the module writes its copies straight to the disk
+//   (direct I/O) before the original's write goes on; the emulator writes them through the page
+//   cache, where they would wait for the next flush and then reach the disk in one burst with the
+//   original's data. Starting their write-back at once lets the disk work while the writes go on.
+//   It never waits for the disk and changes no byte.
+// Where ffi-rs cannot be loaded, the emulator behaves as before: a sparse file (ftruncate) and no
+// write-back hint. Both are only used through `fileHints`, which tests may replace.
+import * as fs from 'node:fs';
+import { errnoName, type ErrnoName } from '../../../shared/errors';
+import { ffiModule } from '../kernel/native';
+
+const SYNC_FILE_RANGE_WRITE = 2;
+/** statfs f_type of file systems that keep files in memory: preallocating there takes memory for nothing. */
+const IN_MEMORY_FS = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
+
+type Call = (args: number[]) => { value: number; errnoCode: number };
+interface Libc { fallocate: Call; syncFileRange: Call }
+
+/** undefined: not tried yet; null: ffi-rs is not available here. */
+let libc: Libc | null | undefined;
+
+function loadLibc(): Libc | null {
+  if (libc !== undefined) return libc;
+  try {
+    const ffi = ffiModule();
+    const D = ffi.DataType;
+    const fns = ffi.define({
+      fallocate: { library: 'libc', retType: D.I32, paramsType: [D.I32, D.I32, D.I64, D.I64], errno: true as const },
+      sync_file_range: { library: 'libc', retType: D.I32, paramsType: [D.I32, D.I64, D.I64, D.I32], errno: true as const },
+    });
+    libc = { fallocate: fns.fallocate as unknown as Call, syncFileRange: fns.sync_file_range as unknown as Call };
+  } catch {
+    libc = null;
+  }
+  return libc;
+}
+
+/** How a preallocation ended: blocks reserved, only the size set (sparse), or the errno of a refusal. */
+export type PreallocateResult = 'allocated' | 'sparse' | ErrnoName;
+
+export const fileHints = {
+  /**
+   * Makes the file at least `bytes` long, with its blocks reserved where the file system and
+   * ffi-rs allow (fallocate mode 0: existing data is kept). A file system that cannot preallocate
+   * (EOPNOTSUPP) or keeps files in memory gets a sparse file, as before. ENOSPC, EDQUOT and
+   * other refusals are returned, with the size left as it was.
+   */
+  preallocate(fd: number, path: string, bytes: number): PreallocateResult {
+    if (fs.fstatSync(fd).size >= bytes) return 'allocated';
+    const c = IN_MEMORY_FS.has(Number(fs.statfsSync(path).type)) ? null : loadLibc();
+    if (c) {
+      const r = c.fallocate([fd, 0, 0, bytes]);
+      if (r.value === 0) return 'allocated';
+      // EDQUOT (122) has no name of its own here: the module reports a full quota as no space too.
+      const name = r.errnoCode === 122 ? 'ENOSPC' : errnoName(r.errnoCode) ?? 'EIO';
+      if (name !== 'EOPNOTSUPP' && name !== 'ENOSYS') return name;
+    }
+    fs.ftruncateSync(fd, bytes);
+    return 'sparse';
+  },
+
+  /** Asks the kernel to start writing [offsetBytes, +lengthBytes) of `fd` to the disk; returns at once. */
+  startWriteback(fd: number, offsetBytes: number, lengthBytes: number): void {
+    if (lengthBytes <= 0) return;
+    loadLibc()?.syncFileRange([fd, offsetBytes, lengthBytes, SYNC_FILE_RANGE_WRITE]);
+  },
+
+  /** Whether the calls reach the kernel here (false: ffi-rs missing, sparse files and no hint). */
+  available(): boolean {
+    return loadLibc() !== null;
+  },
+};
