@@ -4,27 +4,31 @@
 // the targets alternates between rounds, and each figure is the median of its rounds.
 // Targets (issue 16): no snapshot ≥ 0.9× plain; held snapshot, sequential ≥ 0.5× plain (its
 // floor: every MiB becomes one read and two writes).
-//   npm run bench -- emulator-write [--mib=128] [--rounds=3] [--dir=/path]
+//   npm run bench -- emulator-write [--mib=128] [--rounds=5] [--dir=/path]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createEmulator } from '../../electron/control/emulator';
+import { fileHints } from '../../electron/control/emulator/file-hints';
 import { seededRandom } from '../../shared/random';
 import { machine, option, report, stats } from './_app';
 
 const MIB = option('mib', 128);
-const ROUNDS = option('rounds', 3);
+const ROUNDS = option('rounds', 5);
 const BASE_DIR = process.argv.find((a) => a.startsWith('--dir='))?.slice(6) ?? os.tmpdir();
 const DEVICE_BYTES = MIB * 2 ** 20;
 const RANDOM_WRITES = 4096;
 
-type TargetName = 'plain file' | 'emulated, no snapshot' | 'emulated, held snapshot' | 'copy-on-write, no emulator';
+type TargetName = 'plain file' | 'emulated, no snapshot' | 'emulated, held snapshot' | 'copy-on-write, no emulator' | '1 read + 2 writes, no new blocks';
 /**
- * The last one is not the emulator: the same reads and writes a held snapshot costs (the chunk
- * read from the filled file, written to a new sparse storage file, then the write itself) done
- * with plain file calls, so the figure shows what the file system allows apart from the emulator.
+ * The last two are not the emulator. "copy-on-write, no emulator": the reads and writes a held
+ * snapshot costs (the chunk read from the filled device, written to a fresh storage file
+ * preallocated as the emulator does, its write-back started, then the write itself) with plain
+ * file calls: what the file system allows apart from the emulator's own work. "1 read + 2
+ * writes, no new blocks": the issue's floor model, the same copy into a storage file whose
+ * blocks were written before the clock, so every write costs what a plain write costs.
  */
-const TARGETS: TargetName[] = ['plain file', 'emulated, no snapshot', 'emulated, held snapshot', 'copy-on-write, no emulator'];
+const TARGETS: TargetName[] = ['plain file', 'emulated, no snapshot', 'emulated, held snapshot', 'copy-on-write, no emulator', '1 read + 2 writes, no new blocks'];
 
 interface Target {
   write(offset: number, data: Uint8Array): Promise<void> | void;
@@ -48,38 +52,59 @@ const FILL = new Uint8Array(2 ** 20).fill(0x33);
 
 /** The emulator's chunk size for this device (256 KiB up to 2 GiB devices with default parameters). */
 const CHUNK_BYTES = 256 * 1024;
+/** The module leaves the first 2 MiB of the storage unused (filled = 4096 sectors at create). */
+const STORAGE_START = 2 * 2 ** 20;
 
 function writeAll(fd: number, data: Uint8Array, offset: number): void {
   for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done, data.length - done, offset + done);
 }
 
+function filledFile(file: string, bytes: number): number {
+  const fd = fs.openSync(file, 'w+');
+  for (let off = 0; off < bytes; off += FILL.length) writeAll(fd, FILL, off);
+  return fd;
+}
+
+/** The held snapshot's I/O with plain file calls: chunks not yet copied, in runs of up to 4 MiB. */
+function plainCopyOnWrite(fd: number, storage: number, hints: boolean): Target['write'] {
+  const copied = new Set<number>();
+  const chunk = Buffer.alloc(4 * 2 ** 20);
+  let storageEnd = STORAGE_START;
+  return (off, data) => {
+    const first = Math.floor(off / CHUNK_BYTES);
+    const last = Math.floor((off + data.length - 1) / CHUNK_BYTES);
+    for (let c = first; c <= last;) {
+      if (copied.has(c)) { c++; continue; }
+      let end = c;
+      while (end + 1 <= last && !copied.has(end + 1) && (end + 2 - c) * CHUNK_BYTES <= chunk.length) end++;
+      const run = chunk.subarray(0, (end - c + 1) * CHUNK_BYTES);
+      fs.readSync(fd, run, 0, run.length, c * CHUNK_BYTES);
+      writeAll(storage, run, storageEnd);
+      if (hints) fileHints.startWriteback(storage, storageEnd, run.length);
+      storageEnd += run.length;
+      for (let k = c; k <= end; k++) copied.add(k);
+      c = end + 1;
+    }
+    writeAll(fd, data, off);
+  };
+}
+
 async function open(name: TargetName, dir: string): Promise<Target> {
-  if (name === 'plain file' || name === 'copy-on-write, no emulator') {
-    const fd = fs.openSync(path.join(dir, 'plain.img'), 'w+');
-    for (let off = 0; off < DEVICE_BYTES; off += FILL.length) writeAll(fd, FILL, off);
-    if (name === 'plain file') return { write: (off, data) => writeAll(fd, data, off), close: () => fs.closeSync(fd) };
-    const storage = fs.openSync(path.join(dir, 'storage.img'), 'w+');
-    fs.ftruncateSync(storage, 2 * DEVICE_BYTES);
-    const copied = new Set<number>();
-    const chunk = Buffer.alloc(4 * 2 ** 20);
-    let storageEnd = 0;
-    const write = (off: number, data: Uint8Array) => {
-      // Chunks not yet copied, in runs of neighbours: one read and one write per run, as the emulator does.
-      const first = Math.floor(off / CHUNK_BYTES);
-      const last = Math.floor((off + data.length - 1) / CHUNK_BYTES);
-      for (let c = first; c <= last;) {
-        if (copied.has(c)) { c++; continue; }
-        let end = c;
-        while (end + 1 <= last && !copied.has(end + 1) && (end + 2 - c) * CHUNK_BYTES <= chunk.length) end++;
-        const run = chunk.subarray(0, (end - c + 1) * CHUNK_BYTES);
-        fs.readSync(fd, run, 0, run.length, c * CHUNK_BYTES);
-        writeAll(storage, run, storageEnd);
-        storageEnd += run.length;
-        for (let k = c; k <= end; k++) copied.add(k);
-        c = end + 1;
-      }
-      writeAll(fd, data, off);
-    };
+  if (name === 'plain file') {
+    const fd = filledFile(path.join(dir, 'plain.img'), DEVICE_BYTES);
+    return { write: (off, data) => writeAll(fd, data, off), close: () => fs.closeSync(fd) };
+  }
+  if (name === 'copy-on-write, no emulator' || name === '1 read + 2 writes, no new blocks') {
+    const fd = filledFile(path.join(dir, 'plain.img'), DEVICE_BYTES);
+    const storageBytes = STORAGE_START + 2 * DEVICE_BYTES;
+    const storageFile = path.join(dir, 'storage.img');
+    let storage: number;
+    if (name === '1 read + 2 writes, no new blocks') storage = filledFile(storageFile, storageBytes);
+    else {
+      storage = fs.openSync(storageFile, 'wx+');
+      fileHints.preallocate(storage, storageFile, storageBytes);
+    }
+    const write = plainCopyOnWrite(fd, storage, name === 'copy-on-write, no emulator');
     return { write, close: () => { fs.closeSync(fd); fs.closeSync(storage); } };
   }
   const emu = await createEmulator({ stateDir: path.join(dir, 'state') });
@@ -96,18 +121,26 @@ async function open(name: TargetName, dir: string): Promise<Target> {
   return { write: (off, data) => emu.write('/dev/vda', off, data), close: () => emu.close() };
 }
 
-/** One pass: a fresh target, filled and synced, then the timed writes and fsync. MiB/s. */
-async function pass(name: TargetName, data: Uint8Array, offsets: number[]): Promise<number> {
+interface PassResult { mibps: number; writeMs: number; fsyncMs: number; cpuMs: number }
+
+/** One pass: a fresh target, filled and synced, then the timed writes and fsync. */
+async function pass(name: TargetName, data: Uint8Array, offsets: number[]): Promise<PassResult> {
   const dir = fs.mkdtempSync(path.join(BASE_DIR, 'blksnap-bench-write-'));
   try {
     const target = await open(name, dir);
     fsyncTree(dir);
+    const cpu = process.cpuUsage();
     const start = performance.now();
     for (const off of offsets) await target.write(off, data);
+    const written = performance.now();
     fsyncTree(dir);
-    const seconds = (performance.now() - start) / 1000;
+    const end = performance.now();
+    const used = process.cpuUsage(cpu);
     await target.close();
-    return (offsets.length * data.length) / 2 ** 20 / seconds;
+    return {
+      mibps: (offsets.length * data.length) / 2 ** 20 / ((end - start) / 1000),
+      writeMs: written - start, fsyncMs: end - written, cpuMs: (used.user + used.system) / 1000,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -115,27 +148,38 @@ async function pass(name: TargetName, data: Uint8Array, offsets: number[]): Prom
 
 async function main(): Promise<void> {
   console.log(`${machine()}\nemulator writes: ${MIB} MiB devices filled with data first, files in ${BASE_DIR}; ${ROUNDS} rounds, target order alternating, medians`);
+  console.log(`storage preallocation and write-back hints through ffi-rs: ${fileHints.available() ? 'yes' : 'NOT AVAILABLE (sparse storage, no hints)'}; wall time split into the writes and the fsync, with this process's CPU time (user + system) beside it`);
   const random = seededRandom(3);
-  const patterns = {
-    'sequential 1 MiB': { data: new Uint8Array(2 ** 20).fill(0x5a), offsets: Array.from({ length: MIB }, (_, i) => i * 2 ** 20) },
-    'random 4 KiB': { data: new Uint8Array(4096).fill(0xa5), offsets: Array.from({ length: RANDOM_WRITES }, () => Math.floor(random() * (DEVICE_BYTES / 4096)) * 4096) },
+  const patterns: Record<string, { data: Uint8Array; offsets: number[]; targets: TargetName[] }> = {
+    'sequential 1 MiB': { data: new Uint8Array(2 ** 20).fill(0x5a), offsets: Array.from({ length: MIB }, (_, i) => i * 2 ** 20), targets: TARGETS },
+    'random 4 KiB': {
+      data: new Uint8Array(4096).fill(0xa5),
+      offsets: Array.from({ length: RANDOM_WRITES }, () => Math.floor(random() * (DEVICE_BYTES / 4096)) * 4096),
+      targets: TARGETS.filter((t) => t !== '1 read + 2 writes, no new blocks'),
+    },
   };
-  for (const [pattern, { data, offsets }] of Object.entries(patterns)) {
-    const rates = new Map<TargetName, number[]>(TARGETS.map((t) => [t, []]));
+  for (const [pattern, { data, offsets, targets }] of Object.entries(patterns)) {
+    const results = new Map<TargetName, PassResult[]>(targets.map((t) => [t, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? TARGETS : [...TARGETS].reverse();
-      for (const name of order) rates.get(name)!.push(await pass(name, data, offsets));
+      const order = round % 2 === 0 ? targets : [...targets].reverse();
+      for (const name of order) results.get(name)!.push(await pass(name, data, offsets));
     }
-    const median = (name: TargetName) => stats(rates.get(name)!).p50;
+    const median = (name: TargetName, key: keyof PassResult = 'mibps') => stats(results.get(name)!.map((r) => r[key])).p50;
     const plain = median('plain file');
     console.log(`\n${pattern} (${offsets.length.toLocaleString('en-US')} writes, ${(offsets.length * data.length / 2 ** 20).toFixed(0)} MiB, fsync included)`);
-    for (const name of TARGETS) console.log(`  ${name.padEnd(26)} ${median(name).toFixed(0).padStart(6)} MiB/s   (rounds: ${rates.get(name)!.map((r) => r.toFixed(0)).join(', ')})`);
-    const mibps = (v: number) => `${v.toFixed(2)}× plain`;
-    report('no snapshot', median('emulated, no snapshot') / plain, 0.9, mibps, false);
-    if (pattern.startsWith('sequential')) report('held snapshot', median('emulated, held snapshot') / plain, 0.5, mibps, false);
-    else console.log(`  held snapshot: ${mibps(median('emulated, held snapshot') / plain)} (each 4 KiB write into a chunk not yet copied copies its 256 KiB chunk first; no target)`);
-    const floor = median('copy-on-write, no emulator');
-    console.log(`  the same copy-on-write without the emulator: ${mibps(floor / plain)}; the emulator's held snapshot reaches ${(median('emulated, held snapshot') / floor).toFixed(2)}× of it`);
+    for (const name of targets) {
+      const rounds = results.get(name)!.map((r) => r.mibps.toFixed(0)).join(', ');
+      console.log(`  ${name.padEnd(32)} ${median(name).toFixed(0).padStart(6)} MiB/s  ${(median(name) / plain).toFixed(2)}×   writes ${median(name, 'writeMs').toFixed(0).padStart(4)} + fsync ${median(name, 'fsyncMs').toFixed(0).padStart(4)} ms, CPU ${median(name, 'cpuMs').toFixed(0).padStart(4)} ms   (rounds: ${rounds})`);
+    }
+    const ratio = (v: number) => `${v.toFixed(2)}× plain`;
+    report('no snapshot', median('emulated, no snapshot') / plain, 0.9, ratio, false);
+    if (pattern.startsWith('sequential')) report('held snapshot', median('emulated, held snapshot') / plain, 0.5, ratio, false);
+    else console.log(`  held snapshot: ${ratio(median('emulated, held snapshot') / plain)} (each 4 KiB write into a chunk not yet copied copies its 256 KiB chunk first; no target)`);
+    const cow = median('copy-on-write, no emulator');
+    console.log(`  the same copy-on-write without the emulator: ${ratio(cow / plain)}; the emulator's held snapshot reaches ${(median('emulated, held snapshot') / cow).toFixed(2)}× of it`);
+    if (targets.includes('1 read + 2 writes, no new blocks')) {
+      console.log(`  1 read + 2 writes into blocks written before the clock (the floor model, every write as cheap as a plain one): ${ratio(median('1 read + 2 writes, no new blocks') / plain)}`);
+    }
   }
 }
 
