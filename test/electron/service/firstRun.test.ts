@@ -5,23 +5,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
 import { BlksnapError } from '../../../shared/errors';
 import { FakeControl } from './fakeControl';
+import { sleep, until } from './parts';
 
 const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
 const open: BlksnapService[] = [];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function start(control: FakeControl): BlksnapService {
   const service = createService(control, FAST);
   open.push(service);
   return service;
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 afterEach(async () => {

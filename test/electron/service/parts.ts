@@ -7,7 +7,12 @@ import { PushBus } from '../../../electron/service/pushBus';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<void> {
+/**
+ * Waits for `check` to hold. The timeout is only a safety net (the tests' own limit is 30 s): a
+ * loaded CI machine (vitest's workers beside kernel builds on 2 cores) can take seconds to run
+ * a few poll intervals, so it is generous; a condition that never holds still fails.
+ */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error('condition not met in time');

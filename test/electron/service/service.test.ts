@@ -164,7 +164,9 @@ describe('difference-storage fill', () => {
       usage.filledSectors = filled;
       await sleep(25);
     }
-    await until(async () => (await service.listSnapshots({})).find((s) => s.id === id)?.warning !== null);
+    // The warning text follows the last sample: wait for one taken at 90% (on a loaded machine the
+    // 80% sample may still be the last one when the loop ends).
+    await until(async () => /90% used/.test((await service.listSnapshots({})).find((s) => s.id === id)?.warning ?? ''));
     const summary = (await service.listSnapshots({})).find((s) => s.id === id)!;
     expect(summary.warning).toMatch(/90% used/);
     expect(summary.timeToFullSec).toBeGreaterThan(0);

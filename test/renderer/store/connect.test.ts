@@ -3,9 +3,8 @@ import { connectStore } from '../../../renderer/app/connect';
 import { createFakeClient } from '../../../renderer/dev/fakeApi';
 import { createAppStore } from '../../../renderer/store';
 
-const until = async (check: () => boolean) => {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 5));
-};
+// Waits for the store to get there (fails if it never does; the timeout is only a safety net).
+const until = (check: () => boolean) => vi.waitFor(() => { if (!check()) throw new Error('the store did not get there'); }, { timeout: 15_000, interval: 5 });
 
 describe('connectStore', () => {
   it('loads every list, then follows the pushes', async () => {
