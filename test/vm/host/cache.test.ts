@@ -45,4 +45,27 @@ describe('cached', () => {
     expect(existsSync(`${dir}.lock`)).toBe(false);
     expect((await cached(dir, async () => { throw new Error('built twice'); })).built).toBe(false);
   });
+
+  it('builds once when two waiters saw the same dead builder: the later one leaves alone the lock the earlier one has taken since', async () => {
+    const dir = join(root, 'c');
+    await otherBuilder(dir, 0, false); // its pid is dead
+    let builds = 0;
+    let letLaterGo = (): void => undefined;
+    const laterMayGo = new Promise<void>((resolve) => (letLaterGo = resolve));
+    const build = async (scratch: string) => {
+      builds += 1;
+      letLaterGo(); // the earlier waiter holds the lock now: the later one acts on what it saw before
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(join(scratch, 'who'), `build ${builds}`);
+    };
+    // Both see the dead pid; the later one is held between that and its takeover.
+    const later = cached(dir, build, undefined, { beforeTakeover: () => laterMayGo });
+    const earlier = cached(dir, build);
+    const [a, b] = await Promise.all([earlier, later]);
+    expect(builds).toBe(1);
+    expect([a.built, b.built]).toEqual([true, false]);
+    expect(readFileSync(join(dir, 'who'), 'utf8')).toBe('build 1');
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+    expect(existsSync(`${dir}.lock.takeover`)).toBe(false);
+  });
 });

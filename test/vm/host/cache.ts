@@ -1,7 +1,7 @@
 // The VM harness's cache: everything slow (Debian's kernel image, built modules, patched
 // kernels) lives outside the clone, in a directory keyed by hashes of what went into it, so a
 // change to a source tarball, patch set, config or recipe rebuilds exactly what it affects.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
@@ -29,32 +29,77 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Test seams: `beforeTakeover` runs after a waiter decided the builder is dead, before it acts on it. */
+export interface LockHooks {
+  beforeTakeover?: () => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function readLock(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
 /**
- * Takes `<dir>.lock` (it holds the builder's pid). When another live process holds it (e.g. the
- * kernels building in the background while the Veeam guests run, or `--prepare` started by
- * .ci/run), waits for it to finish instead of building the same thing twice.
+ * Takes `<dir>.lock` (it holds the builder's pid and a token of this hold). When another live
+ * process holds it (e.g. the kernels building in the background while the Veeam guests run, or
+ * `--prepare` started by .ci/run), waits for it to finish instead of building the same thing
+ * twice; a builder that died is taken over (takeOver).
  */
-async function lock(dir: string, onWait?: (pid: number) => void): Promise<string> {
+async function lock(dir: string, onWait?: (pid: number) => void, hooks?: LockHooks): Promise<string> {
   const path = `${dir}.lock`;
+  const mine = `${process.pid} ${randomUUID()}\n`;
   mkdirSync(dirname(path), { recursive: true });
   let told = false;
   for (;;) {
     try {
-      writeFileSync(path, `${process.pid}\n`, { flag: 'wx' });
+      writeFileSync(path, mine, { flag: 'wx' });
       return path;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    if (pid > 0 && pid !== process.pid && alive(pid)) {
+    const seen = readLock(path);
+    if (seen === null) continue; // released since: try again
+    const pid = Number(seen.trim().split(/\s+/)[0]);
+    if (pid > 0 && alive(pid)) {
+      // (this process's own pid: another build of the same directory in this process)
       if (!told) onWait?.(pid);
       told = true;
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
     } else if (pid > 0 || Date.now() - mtimeMs(path) > 10_000) {
-      rmSync(path, { force: true }); // its builder died (or wrote no pid in 10 s): take over
+      await hooks?.beforeTakeover?.();
+      if (!takeOver(path, seen)) await sleep(200);
     } else {
-      await new Promise((r) => setTimeout(r, 200)); // just created, pid not written yet
+      await sleep(200); // just created, pid not written yet
     }
+  }
+}
+
+/**
+ * Removes a dead builder's lock, but only if it still holds what this waiter saw: two waiters
+ * can see the same dead builder, and the later one must not remove the lock the earlier one has
+ * taken since (both would build). The check and the removal run under `<lock>.takeover`, held
+ * for a few synchronous calls only. False when another waiter holds that guard.
+ */
+function takeOver(path: string, seen: string): boolean {
+  const guard = `${path}.takeover`;
+  try {
+    writeFileSync(guard, `${process.pid}\n`, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    if (Date.now() - mtimeMs(guard) > 10_000) rmSync(guard, { force: true }); // its holder was killed in those few calls
+    return false;
+  }
+  try {
+    if (readLock(path) === seen) rmSync(path, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
   }
 }
 
@@ -71,9 +116,9 @@ function mtimeMs(path: string): number {
  * it into place only on success, so an interrupted build never looks finished. One builder at
  * a time per `dir` (see `lock`); `onWait` is told when this process waits for another.
  */
-export async function cached(dir: string, build: (scratch: string) => Promise<void>, onWait?: (pid: number) => void): Promise<{ dir: string; built: boolean }> {
+export async function cached(dir: string, build: (scratch: string) => Promise<void>, onWait?: (pid: number) => void, hooks?: LockHooks): Promise<{ dir: string; built: boolean }> {
   if (existsSync(join(dir, '.done'))) return { dir, built: false };
-  const held = await lock(dir, onWait);
+  const held = await lock(dir, onWait, hooks);
   try {
     if (existsSync(join(dir, '.done'))) return { dir, built: false }; // the other builder finished it
     const scratch = `${dir}.tmp-${process.pid}`;
