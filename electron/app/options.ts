@@ -3,10 +3,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DialectId } from '../../shared/schemas';
+import { FLAVOURS, type Flavour } from '../control/emulator/flavours';
 import { parseListenAddress, type ListenAddress } from '../metrics/listener';
 
 export type BackendChoice = 'auto' | 'kernel' | 'emulator';
-export type EmulatedFlavour = 'upstream' | 'v1' | 'val-7.0' | 'val-13';
+export type EmulatedFlavour = Flavour;
+/** The --emulate choices: every flavour the emulator has. */
+export const EMULATED_FLAVOURS: readonly string[] = FLAVOURS;
 
 export interface AppOptions {
   /** Force web mode even where the Electron binary runs. */
@@ -89,7 +92,7 @@ export function parseAppOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     .option('--emulator-dir <dir>', 'state directory of the emulator', defaultEmulatorDir(env))
     .addOption(new Option('--backend <backend>', 'control backend').choices(['auto', 'kernel', 'emulator']).default('auto'))
     .option('--dialect <dialect>', 'force a kernel dialect instead of probing', parseDialect)
-    .addOption(new Option('--emulate <flavour>', 'emulator flavour').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
+    .addOption(new Option('--emulate <flavour>', 'emulator flavour').choices(EMULATED_FLAVOURS).default('upstream'))
     .option('--no-open', 'web mode: do not open a browser')
     .option('--metrics-listen <addr>', 'read-only Prometheus listener ADDR:PORT (default off)', parseMetricsListen)
     .option('--web-config <file>', 'basic auth / TLS for the metrics listener')

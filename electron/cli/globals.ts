@@ -3,7 +3,7 @@
 // commander picks them out wherever they stand and leaves the rest, in order, to the command.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DialectId } from '../../shared/schemas';
-import { defaultEmulatorDir, type BackendChoice, type EmulatedFlavour } from '../app/options';
+import { defaultEmulatorDir, EMULATED_FLAVOURS, type BackendChoice, type EmulatedFlavour } from '../app/options';
 import { UsageError } from './argv';
 
 export interface GlobalOptions {
@@ -24,7 +24,7 @@ export const GLOBAL_OPTIONS_HELP = `blksnapctl options (before or after the comm
                                   $XDG_STATE_HOME/blksnap-manager/emulator); when
                                   a running blksnap Manager owns it, blksnapctl
                                   talks to that app
-  --emulate upstream|v1|val-7.0|val-13
+  --emulate upstream|v7|v6|v1|val-7.0|val-13
                                   emulator flavour (default upstream)
   --dialect lk6.15|v7|v6|val-7.0|val-13|v1
                                   with --backend kernel: force a dialect
@@ -53,7 +53,7 @@ export function extractGlobalOptions(argv: readonly string[], env: NodeJS.Proces
     .allowExcessArguments(true)
     .addOption(new Option('--backend <backend>').choices(['auto', 'kernel', 'emulator']).default('auto'))
     .option('--emulator-dir <dir>', '', defaultEmulatorDir(env))
-    .addOption(new Option('--emulate <flavour>').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
+    .addOption(new Option('--emulate <flavour>').choices(EMULATED_FLAVOURS).default('upstream'))
     .option('--dialect <dialect>', '', parseDialect)
     .option('--json', '', false);
   try {

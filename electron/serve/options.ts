@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DialectId } from '../../shared/schemas';
-import { defaultStateDir, parseDialect, parsePort, type AppOptions, type BackendChoice, type EmulatedFlavour } from '../app/options';
+import { defaultStateDir, parseDialect, parsePort, type AppOptions, type BackendChoice, type EmulatedFlavour, EMULATED_FLAVOURS } from '../app/options';
 import { DEFAULT_METRICS_PORT, parseListenAddress, type ListenAddress } from '../metrics/listener';
 
 /**
@@ -49,7 +49,7 @@ Runs blksnap Manager headless for a server: no window, no browser.
   --tls-key <file>          the PEM private key of --tls-cert
   --backend <b>             auto (default) | kernel | emulator
   --dialect <d>             force a kernel dialect: lk6.15 v7 v6 val-7.0 val-13 v1
-  --emulate <f>             emulator flavour: upstream (default) | v1 | val-7.0 | val-13
+  --emulate <f>             emulator flavour: upstream (default) | v7 | v6 | v1 | val-7.0 | val-13
 `;
 
 /** Parses the arguments after `serve`. Throws an Error with a clear message on bad input. */
@@ -71,7 +71,7 @@ export function parseServeOptions(argv: readonly string[], env: NodeJS.ProcessEn
     .option('--tls-key <file>')
     .addOption(new Option('--backend <backend>').choices(['auto', 'kernel', 'emulator']).default('auto'))
     .option('--dialect <dialect>', '', parseDialect)
-    .addOption(new Option('--emulate <flavour>').choices(['upstream', 'v1', 'val-7.0', 'val-13']).default('upstream'))
+    .addOption(new Option('--emulate <flavour>').choices(EMULATED_FLAVOURS).default('upstream'))
     .option('--no-open', 'accepted and ignored: the service never opens a browser');
   try {
     cmd.parse([...argv], { from: 'user' });

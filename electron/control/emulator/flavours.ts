@@ -2,8 +2,8 @@
 // between dialects and is not a module parameter lives in this table.
 import type { Capabilities, DialectId, EventKind, ModuleVersion } from '../../../shared/schemas';
 
-export type Flavour = 'upstream' | 'v1' | 'val-7.0' | 'val-13';
-export const FLAVOURS: readonly Flavour[] = ['upstream', 'v1', 'val-7.0', 'val-13'];
+export type Flavour = 'upstream' | 'v7' | 'v6' | 'v1' | 'val-7.0' | 'val-13';
+export const FLAVOURS: readonly Flavour[] = ['upstream', 'v7', 'v6', 'v1', 'val-7.0', 'val-13'];
 
 /** How the chunk size is chosen at take (spec §3.4, §4, §6.3). */
 export type ChunkRule = 'lk6.15' | 'v7' | 'v1';
@@ -23,6 +23,8 @@ export interface FlavourRules {
   copyBeforeIncrement: boolean;
   /** Path-mode storage: no_space when growth finds the limit reached (VAL-7.0: a log line). */
   noSpaceEvent: boolean;
+  /** Where allocation starts in file, directory and block storage (spec §3.6: 4096; §4: 0 on v6/v7). */
+  storageStartSectors: number;
   /** Errno of image reads and writes once the device's area is corrupted (v1 measured ENOSPC). */
   imageErrorCode: 'EIO' | 'ENOSPC';
   /** VAL-7.0 range mode (measured): only the create-time low_free_space, never a later one. */
@@ -51,7 +53,32 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       eventCodes: { 0: 'corrupted', 1: 'no_space' }, needsStretchService: false,
     },
     eventCode: { corrupted: 0, no_space: 1 },
-    chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, imageErrorCode: 'EIO',
+    chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
+    rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
+  },
+  // The two earlier upstream series (spec §4): lk6.15's interface with other numbers, which the
+  // emulator does not see; what it models: corrupted as the only event (a log line at the
+  // limit), allocation from sector 0, the older image names and chunk rule, v6's own words.
+  v7: {
+    flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)', verified: true,
+    version: { major: 2, minor: 0, revision: 0, build: 0 },
+    capabilities: {
+      ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
+      eventCodes: { 0: 'corrupted' }, needsStretchService: false,
+    },
+    eventCode: { corrupted: 0 },
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
+    rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
+  },
+  v6: {
+    flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)', verified: true,
+    version: { major: 2, minor: 0, revision: 0, build: 0 },
+    capabilities: {
+      ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
+      eventCodes: { 0: 'corrupted' }, needsStretchService: false,
+    },
+    eventCode: { corrupted: 0 },
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
     rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
   },
   'val-7.0': {
@@ -62,7 +89,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       eventCodes: { 0: 'corrupted', 1: 'low_free_space' }, needsStretchService: false,
     },
     eventCode: { corrupted: 0, low_free_space: 1 },
-    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, imageErrorCode: 'EIO',
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 4096, imageErrorCode: 'EIO',
     rangeLaterEpisodes: false, filterOnDevice: false, op: V2_OPS,
   },
   'val-13': {
@@ -73,7 +100,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       eventCodes: { 0: 'corrupted', 1: 'no_space', 2: 'low_free_space' }, needsStretchService: false,
     },
     eventCode: { corrupted: 0, no_space: 1, low_free_space: 2 },
-    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, imageErrorCode: 'EIO',
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
     rangeLaterEpisodes: true, filterOnDevice: false, op: V2_OPS,
   },
   v1: {
@@ -85,7 +112,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       needsStretchService: true,
     },
     eventCode: { low_free_space: 0, corrupted: 1 },
-    chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, imageErrorCode: 'ENOSPC',
+    chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'ENOSPC',
     rangeLaterEpisodes: true, filterOnDevice: false,
     op: {
       attach: 'attach', detach: 'TRACKER_REMOVE', cbtInfo: 'TRACKER_COLLECT', cbtMap: 'TRACKER_READ_CBT_MAP',
@@ -98,6 +125,8 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
 export function imageName(flavour: Flavour, major: number, minor: number, imageMinor: number): string {
   switch (flavour) {
     case 'upstream': return `blksnap-${major}-${minor}`;
+    case 'v7':
+    case 'v6': return `blksnap-image_${major}:${minor}`;
     case 'v1': return `veeamblksnapimg${imageMinor}`;
     case 'val-7.0': return `veeamblksnapimg_${major}:${minor}`;
     case 'val-13': return `vbsnap-${major}-${minor}`;

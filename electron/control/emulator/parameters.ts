@@ -16,6 +16,8 @@ const COMMON = {
 export function defaultParameters(flavour: Flavour): ModuleParameters {
   switch (flavour) {
     case 'upstream': return { ...COMMON, chunk_maximum_in_queue: 256 };
+    case 'v7':
+    case 'v6':
     case 'val-7.0': return { ...COMMON, chunk_maximum_in_queue: 16, free_diff_buffer_pool_size: 128 };
     case 'val-13': return { ...COMMON, chunk_maximum_in_queue: 256 };
     case 'v1': return { ...COMMON, chunk_maximum_in_cache: 32, free_diff_buffer_pool_size: 128 };

@@ -113,7 +113,7 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
     handle.capacitySectors = capacity;
   }
   targets.set(storagePath, handle);
-  const state = core.storageState(mode, storagePath, mode === 'directory', limit, requested, capacity, 4096, false);
+  const state = core.storageState(mode, storagePath, mode === 'directory', limit, requested, capacity, core.rules.storageStartSectors, false);
   if (mode !== 'block') state.zeroFrom = mode === 'directory' ? 0 : initialSectors;
   return state;
 }

@@ -7,9 +7,11 @@ import { v1Capabilities } from '../../../electron/control/kernel/dialects/v1/con
 import { lk615 } from '../../../electron/control/kernel/dialects/lk6.15';
 import { val70 } from '../../../electron/control/kernel/dialects/val-7.0';
 import { val13 } from '../../../electron/control/kernel/dialects/val-13';
+import { v7 } from '../../../electron/control/kernel/dialects/v7';
+import { v6 } from '../../../electron/control/kernel/dialects/v6';
 
 const KERNEL: Record<Flavour, unknown> = {
-  upstream: lk615.capabilities, v1: v1Capabilities(), 'val-7.0': val70.capabilities, 'val-13': val13.capabilities,
+  upstream: lk615.capabilities, v7: v7.capabilities, v6: v6.capabilities, v1: v1Capabilities(), 'val-7.0': val70.capabilities, 'val-13': val13.capabilities,
 };
 
 describe('capabilities: emulator flavour = kernel dialect', () => {

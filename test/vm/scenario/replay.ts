@@ -28,6 +28,8 @@ export const REPLAY_TARGETS: Record<string, ReplayTarget> = {
   // VAL-6.0 is VAL-6.3 before the rename (dialects/v1/NOTES.md): the emulator names images as 6.3.
   'VAL-6.0': { flavour: 'v1', renames: [['/dev/blksnap-image', '/dev/veeamblksnapimg']], why: 'VAL-6.0 names its images blksnap-image<N>' },
   'lk6.15': { flavour: 'upstream' },
+  v7: { flavour: 'v7' },
+  v6: { flavour: 'v6' },
 };
 
 /** What a recording keeps of a run (no step times). */
