@@ -3,6 +3,7 @@
 // qemu guest per module/kernel and reports every case. Ends with `N passed, N failed, N skipped`
 // and writes test-results/vm.json. Options: test/vm/README.md.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { debianKernel, hostTool, patchedKernel, veeamModules, type DebianKernel } from './host/artifacts';
 import { CACHE_DIR } from './host/cache';
@@ -34,14 +35,16 @@ if (wanted.length && guests.length !== wanted.length) {
   process.exit(2);
 }
 
+/** Per guest: seconds from qemu's start to its end, and the CPU seconds qemu used (vm.json). */
+const guestSeconds: Record<string, { wall: number; cpu: number | null }> = {};
 const outcomes: Outcome[] = leftOut.map((g) => ({ guest: g.name, area: '(guest)', name: 'left out', status: 'skipped', ms: 0, reason: `${g.notReady}; runs with --guest ${g.name}` }));
 for (const o of outcomes) console.log(`  skip ${o.guest} (${o.reason})`);
 const finish = (): never => {
   const totals = tally(outcomes, [...guests, ...leftOut]);
   mkdirSync(join(REPO, 'test-results'), { recursive: true });
-  writeFileSync(join(REPO, 'test-results', 'vm.json'), JSON.stringify({ ...totals, seconds: Math.round((Date.now() - t0) / 1000) }, null, 1));
+  writeFileSync(join(REPO, 'test-results', 'vm.json'), JSON.stringify({ ...totals, seconds: Math.round((Date.now() - t0) / 1000), jobs, guestSeconds }, null, 1));
   for (const g of totals.perGuest) console.log(`  ${g.guest.padEnd(8)} ${g.passed} passed, ${g.failed} failed, ${g.skipped} skipped`);
-  log(`done in ${Math.round((Date.now() - t0) / 1000)} s`);
+  log(`done in ${Math.round((Date.now() - t0) / 1000)} s with ${jobs} guest(s) at a time (host load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
   console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exit(totals.failed > 0 ? 1 : 0);
 };
@@ -65,7 +68,7 @@ if (missing.length) {
 
 // 2. The kernels and modules (cached), the app, one initramfs. The patched 6.12 kernels build
 // one after another in the background (nice 10) while the Veeam guests run: they boot last.
-log(`cache: ${CACHE_DIR}`);
+log(`cache: ${CACHE_DIR} (host load ${loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 let debian: DebianKernel | null = null;
 const kernels = new Map<string, string>();
 const kernelBuilds = new Map<string, Promise<string>>();
@@ -183,7 +186,9 @@ async function runGuest(g: GuestSpec): Promise<void> {
     console.log(caseLine(replayed));
     outcomes.push(replayed);
   }
-  log(`${g.name}: ${result.timedOut ? 'KILLED after timeout' : 'finished'} in ${Math.round(result.ms / 1000)} s`);
+  const cpu = result.cpuSeconds === null ? '' : ` (qemu used ${Math.round(result.cpuSeconds)} s of CPU)`;
+  guestSeconds[g.name] = { wall: Math.round(result.ms / 1000), cpu: result.cpuSeconds === null ? null : Math.round(result.cpuSeconds) };
+  log(`${g.name}: ${result.timedOut ? 'KILLED after timeout' : 'finished'} in ${Math.round(result.ms / 1000)} s${cpu}`);
 }
 
 function caseLine(r: Record<string, unknown> | Outcome): string {

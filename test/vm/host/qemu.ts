@@ -2,7 +2,7 @@
 // `VMTEST {json}` lines on the serial console as they come, the full report from the result
 // disk at the end. A guest that runs past its timeout is killed and reported as such.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from './exec';
 
@@ -26,6 +26,20 @@ export interface BootResult {
   timedOut: boolean;
   exitCode: number | null;
   ms: number;
+  /** CPU seconds qemu used (user + system, last sampled ~1 s before it ended): a guest's cost, whatever the load. */
+  cpuSeconds: number | null;
+}
+
+/** User + system CPU seconds of a running process (/proc/PID/stat fields 14 and 15, USER_HZ 100). */
+function cpuSecondsOf(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** KVM only when asked for (VM_ACCEL=kvm): a /dev/kvm that exists may still fail (nested, MSRs). */
@@ -104,6 +118,8 @@ export async function bootGuest(o: BootOptions): Promise<BootResult> {
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
+  let cpuSeconds: number | null = null;
+  const sampler = setInterval(() => (cpuSeconds = cpuSecondsOf(child.pid) ?? cpuSeconds), 1000);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -117,6 +133,7 @@ export async function bootGuest(o: BootOptions): Promise<BootResult> {
     child.on('close', (code) => resolve(code));
   });
   clearTimeout(timer);
+  clearInterval(sampler);
   writeFileSync(join(o.workDir, 'console.log'), consoleText);
-  return { report: readResultDisk(disks[2]!), records, console: consoleText, timedOut, exitCode, ms: Date.now() - started };
+  return { report: readResultDisk(disks[2]!), records, console: consoleText, timedOut, exitCode, ms: Date.now() - started, cpuSeconds };
 }
