@@ -7,6 +7,10 @@ export default defineConfig({
   testDir: 'test/e2e',
   testMatch: /.*\.spec\.ts/,
   timeout: 60_000,
+  // A web-first assertion waits for what it expects; its timeout is only a safety net. The default
+  // 5 s is passed by chromium and the app on a loaded CI machine (kernel builds beside the tests
+  // on 2 cores), so it is generous; an assertion whose condition never holds still fails.
+  expect: { timeout: 20_000 },
   workers: 1,
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {

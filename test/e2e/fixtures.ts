@@ -27,7 +27,7 @@ export async function startWebApp(stateDir: string, extraArgs: string[] = []): P
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`web mode printed no URL within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`web mode printed no URL within 60 s:\n${output}`)), 60_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /(http:\/\/127\.0\.0\.1:\d+\/\S*token=[A-Za-z0-9_-]+)/.exec(output);

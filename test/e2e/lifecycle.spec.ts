@@ -121,9 +121,9 @@ test('writes while the snapshot is held raise the fill; destroy removes fill and
 
   await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '16M', seconds: '2' });
   await goTo(page, 'Snapshots');
-  await expect(gauge).not.toHaveAccessibleName(/Used 2 MiB,/, { timeout: 10_000 });
+  await expect(gauge).not.toHaveAccessibleName(/Used 2 MiB,/, { timeout: 30_000 });
   await expect(gauge).toHaveAccessibleName(/Used [\d.]+ MiB, allocated 1 GiB, limit 1 GiB/);
-  await expect(card.getByRole('figure', { name: /Fill history from [\d:]+ to [\d:]+, [1-9]\d* samples?/ })).toBeVisible({ timeout: 10_000 });
+  await expect(card.getByRole('figure', { name: /Fill history from [\d:]+ to [\d:]+, [1-9]\d* samples?/ })).toBeVisible({ timeout: 30_000 });
   await screenshot(page, 'lifecycle-fill');
 
   await card.getByRole('button', { name: /^Destroy snapshot/ }).click();

@@ -60,7 +60,7 @@ test('every view passes axe, fits 1024 px and 1440 px, and is screenshot at both
       await page.evaluate((h) => { window.location.hash = h; }, hash);
       await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
       if (name === 'device-detail') await expect(page.getByRole('img', { name: /CBT heatmap/ })).toBeVisible();
-      if (name === 'snapshots') await expect(page.getByRole('figure', { name: /Fill history/ })).toBeVisible({ timeout: 10_000 });
+      if (name === 'snapshots') await expect(page.getByRole('figure', { name: /Fill history/ })).toBeVisible({ timeout: 30_000 });
       await page.waitForTimeout(300);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `test-results/views/firstrun-${name}-${size.width}x${size.height}.png`, fullPage: true });
@@ -136,6 +136,18 @@ test('a page without its token, or with an old one, says so instead of loading f
   for (const line of lines) expect(app.output()).toContain(line);
 });
 
+/** The page's next WebSocket to `port`, once it has ended (refused or closed). */
+async function refusedRetry(page: Page, port: string): Promise<void> {
+  const ws = await page.waitForEvent('websocket', { predicate: (w) => new URL(w.url()).port === port, timeout: 30_000 });
+  if (ws.isClosed()) return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the retry ${ws.url()} was not refused: still open after 30 s`)), 30_000);
+    const ended = () => { clearTimeout(timer); resolve(); };
+    ws.on('close', ended);
+    ws.on('socketerror', ended);
+  });
+}
+
 // A server restart gives a new token: the old tab must say so and offer no action it cannot do.
 test('after a restart of the service the old tab disables its controls and points at the new URL', async ({ page }) => {
   test.setTimeout(90_000);
@@ -153,7 +165,10 @@ test('after a restart of the service the old tab disables its controls and point
     await expect(attachButton).toBeDisabled();
     ({ app, child } = await startWebApp(stateDir, ['--port', port]));
     // The tab retries with its old token, which the new start refuses: still disabled, and it says why.
-    await page.waitForTimeout(3000);
+    // Wait for two retries to end (not a fixed 3 s, which a loaded machine may spend before any
+    // retry reaches the new start): the second starts a reconnect delay after the first ended, so
+    // it is certainly one the new start answered.
+    for (let i = 0; i < 2; i++) await refusedRetry(page, port);
     await expect(attachButton).toBeDisabled();
     await expect(page.getByRole('alert')).toContainText('open the new URL it printed (it carries a new token)');
     await openView(page, app, '#/devices');

@@ -13,7 +13,7 @@ test('a snapshot whose storage overflows shows its error code, the corrupted sta
 
   await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '0', seconds: '2' });
   await goTo(page, 'Snapshots');
-  await expect(card.getByText('Snapshot corrupted.')).toBeVisible({ timeout: 15_000 });
+  await expect(card.getByText('Snapshot corrupted.')).toBeVisible({ timeout: 30_000 });
   await expect(card.getByRole('row', { name: /\/dev\/disk1/ })).toContainText(/-28|ENOSPC/);
   await screenshot(page, 'snapshot-corrupted');
 

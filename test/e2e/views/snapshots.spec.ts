@@ -34,7 +34,7 @@ test('create validates the limit and path, then create, take and destroy', async
 
   await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '0', seconds: '1' });
   await goTo(page, 'Snapshots');
-  await expect(card.getByRole('figure', { name: /Fill history/ })).toBeVisible({ timeout: 15_000 });
+  await expect(card.getByRole('figure', { name: /Fill history/ })).toBeVisible({ timeout: 30_000 });
   await screenshot(page, 'snapshots');
 
   await card.getByRole('button', { name: /^Destroy snapshot/ }).click();
