@@ -78,8 +78,7 @@ describe('blksnapctl --emulate v1', () => {
     const id = (await ok('snapshot_create', '-f', join(dir, 'stretch'), '-l', '4G', '-d', '/dev/disk0')).lines[0]!;
     await ok('snapshot_take', '-i', id);
     const watching = run('snapshot_watcher', '-i', id);
-    for (let i = 0; i < 200 && !readdirSync(join(dir, 'state')).includes('runtime.json'); i++) await new Promise((r) => setTimeout(r, 25));
-    expect(readdirSync(join(dir, 'state'))).toContain('runtime.json');
+    await expect.poll(() => readdirSync(join(dir, 'state')), { timeout: 20_000 }).toContain('runtime.json');
     await ok('snapshot_destroy', '-i', id);
     const r = await watching;
     expect(r.code).toBe(0);

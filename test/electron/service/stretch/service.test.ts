@@ -94,7 +94,7 @@ describe('StretchService', () => {
     await s.onEvent(low(PORTION, OTHER));
     expect(appended).toHaveLength(0);
     await s.start();
-    for (let i = 0; i < 100 && appended.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => appended.length, { timeout: 15_000 }).toBeGreaterThan(0);
     expect(appended).toHaveLength(1);
   });
 
