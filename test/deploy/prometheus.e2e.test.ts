@@ -46,7 +46,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'blksnap-prometheus-'));
   await buildBundles();
   service = await startService(['--state-dir', join(dir, 'state'), '--port', '0', '--metrics-listen', '127.0.0.1:0']);
-}, 60_000);
+}, 120_000); // a build and a service start (up to 45 s on a loaded machine)
 
 afterAll(async () => {
   if (prometheus && prometheus.exitCode === null) {

@@ -35,7 +35,8 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-const START_TIMEOUT_MS = 20_000;
+/** A safety net: a start takes about a second, many on a loaded machine. */
+const START_TIMEOUT_MS = 45_000;
 
 /** Starts `blksnap-manager serve ...args` and resolves once it logged that it serves. */
 export async function startService(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<ServiceProcess> {
