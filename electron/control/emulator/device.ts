@@ -16,9 +16,13 @@ export const SEGMENT_BYTES = 4 * 2 ** 40;
 export interface BlockIo {
   readInto(buf: Uint8Array, offsetBytes: number): void;
   writeFrom(buf: Uint8Array, offsetBytes: number): void;
-  /** Starts the write-back of bytes written (a hint; see writeback.ts). */
+  /** Starts the write-back of bytes written (a hint; see file-hints.ts). */
   startWriteback(offsetBytes: number, lengthBytes: number): void;
+  /** The file and offset holding [offsetBytes, +lengthBytes) when one file holds all of it (for copy_file_range). */
+  fileRange(offsetBytes: number, lengthBytes: number): FileRange | null;
 }
+
+export interface FileRange { fd: number; offsetBytes: number }
 
 export class FileIo implements BlockIo {
   constructor(readonly fd: number) {}
@@ -30,6 +34,9 @@ export class FileIo implements BlockIo {
   }
   startWriteback(offsetBytes: number, lengthBytes: number): void {
     fileHints.startWriteback(this.fd, offsetBytes, lengthBytes);
+  }
+  fileRange(offsetBytes: number): FileRange {
+    return { fd: this.fd, offsetBytes };
   }
   close(): void {
     fs.closeSync(this.fd);
@@ -115,6 +122,14 @@ export class EmulatedDevice implements BlockIo {
       fileHints.startWriteback(this.fds[seg] as number, within, len);
       at += len;
     }
+  }
+
+  /** Within one segment and within the capacity only (a read past the end zero-fills instead). */
+  fileRange(offsetBytes: number, lengthBytes: number): FileRange | null {
+    const seg = Math.floor(offsetBytes / SEGMENT_BYTES);
+    const within = offsetBytes - seg * SEGMENT_BYTES;
+    if (within + lengthBytes > SEGMENT_BYTES || offsetBytes + lengthBytes > this.capacityBytes) return null;
+    return { fd: this.fds[seg] as number, offsetBytes: within };
   }
 
   private segmented(buf: Uint8Array, offsetBytes: number, io: (fd: number, b: Uint8Array, pos: number) => void): void {

@@ -3,7 +3,7 @@
 // for range storage a position in the concatenation of the appended ranges.
 import * as fs from 'node:fs';
 import type { StorageMode } from '../../../shared/schemas';
-import { FileIo, SECTOR, type BlockIo } from './device';
+import { FileIo, SECTOR, type BlockIo, type FileRange } from './device';
 import { fileHints } from './file-hints';
 
 export interface StorageRange {
@@ -176,6 +176,19 @@ export class DiffStorage {
       io.writeFrom(piece, at);
       io.startWriteback(at, piece.length); // the module writes its copies to the disk at once
     });
+  }
+
+  /**
+   * Copies bytes from a file range to a storage sector in the kernel (copy_file_range) and starts
+   * their write-back; false when that cannot be done here (the caller reads and writes instead).
+   */
+  copyFromFile(src: FileRange, storageSector: number, bytes: number): boolean {
+    const loc = this.locate(storageSector);
+    if (!loc || loc.maxBytes < bytes) return false;
+    const dst = loc.io.fileRange(loc.offsetBytes, bytes);
+    if (!dst || !fileHints.copyRange(src.fd, src.offsetBytes, dst.fd, dst.offsetBytes, bytes)) return false;
+    loc.io.startWriteback(loc.offsetBytes, bytes);
+    return true;
   }
 
   read(storageSector: number, into: Uint8Array): StorageFailure | null {

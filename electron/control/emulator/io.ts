@@ -3,7 +3,8 @@
 import { errnoError, type ErrnoName } from '../../../shared/errors';
 import type { CowRecord } from './cow-log';
 import { SECTOR, type EmulatedDevice } from './device';
-import type { StorageEvent, StorageState } from './diff-storage';
+import type { DiffStorage, StorageEvent, StorageFailure, StorageState } from './diff-storage';
+import { fileHints } from './file-hints';
 import type { EmulatorCore, Located } from './core';
 import type { DiffArea, Snapshot } from './snapshot';
 
@@ -74,14 +75,9 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
       && (plan[j] as CowRecord).storageSector === (plan[j - 1] as CowRecord).storageSector + chunkSectors) j++;
     const run = plan.slice(i, j);
     const head = run[0] as CowRecord;
-    const buf = runBuffer(run.length * chunkBytes);
     const start = head.chunk * chunkBytes;
-    const inDevice = Math.min(buf.length, area.capacitySectors * SECTOR - start);
-    if (inDevice < buf.length) buf.fill(0, inDevice);
-    dev.readInto(buf.subarray(0, inDevice), start);
-    // A zero run into never-written storage reads back as zeros already (sparse devices are common).
-    const skip = storage.knownZero(head.storageSector) && buf.equals(zeroBuffer(buf.length));
-    const error = injectedFailure(core) ?? (skip ? null : storage.write(head.storageSector, buf));
+    const bytes = run.length * chunkBytes;
+    const error = injectedFailure(core) ?? copyRun(storage, dev, start, bytes, Math.min(bytes, area.capacitySectors * SECTOR - start), head.storageSector);
     if (error) {
       failed = error;
       // The slots of this run and of the runs not tried are never written: give them back.
@@ -95,6 +91,26 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
   if (failed) core.corruptArea(snap, area, failed);
   else if (events.length > 0 || storageFingerprint(storage.state) !== before) core.saveState();
   return failed === null;
+}
+
+/**
+ * Copies one run of chunks (`inDevice` of its bytes inside the area; the rest reads as zeros) to
+ * the storage; the storage's failure, else null. In the kernel where it can (copy_file_range),
+ * else by a read and a write.
+ */
+function copyRun(storage: DiffStorage, dev: EmulatedDevice, start: number, bytes: number, inDevice: number, storageSector: number): StorageFailure | null {
+  const src = inDevice === bytes ? dev.fileRange(start, bytes) : null;
+  if (src) {
+    // A hole of the device into never-written storage reads back as zeros already (sparse devices are common).
+    if (storage.knownZero(storageSector) && fileHints.isHole(src.fd, src.offsetBytes, bytes)) return null;
+    if (storage.copyFromFile(src, storageSector, bytes)) return null;
+  }
+  const buf = runBuffer(bytes);
+  if (inDevice < bytes) buf.fill(0, inDevice);
+  dev.readInto(buf.subarray(0, inDevice), start);
+  // A zero run into never-written storage reads back as zeros already.
+  if (storage.knownZero(storageSector) && buf.equals(zeroBuffer(bytes))) return null;
+  return storage.write(storageSector, buf);
 }
 
 /** An injected storage fault (emulator only), consumed by the copy it fails. */

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EmulatedDevice, SEGMENT_BYTES } from '../../../../electron/control/emulator/device';
 import { fileHints } from '../../../../electron/control/emulator/file-hints';
 import { seededRandom } from '../../../../shared/random';
-import { codeOf, drain, emulator, MiB, pattern, tempDir, trackedDevice, untrack } from './helpers';
+import { codeOf, drain, emulator, MiB, pattern, takenSnapshot, tempDir, trackedDevice, untrack } from './helpers';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -158,6 +158,65 @@ describe('copy-on-write through preallocated storage with write-back started', (
       expect(equal(back, data)).toBe(true);
     } finally {
       dev.close();
+    }
+  });
+
+  it('copies through read and write when the kernel copy is refused, with the same bytes', async () => {
+    const emu = await emulator('upstream', { parameters: CHUNKS_256K });
+    const dev = await trackedDevice(emu, 'vda', 8 * MiB);
+    const old = pattern(0, 8 * MiB, 1);
+    await emu.write(dev, 0, old);
+    await takenSnapshot(emu, dev, 65536);
+    const refused = vi.spyOn(fileHints, 'copyRange').mockReturnValue(false);
+    await emu.write(dev, 0, pattern(0, 8 * MiB, 2));
+    expect(refused).toHaveBeenCalled();
+    expect(equal(await emu.read(IMG, 0, 8 * MiB), old)).toBe(true);
+    expect(equal(await emu.read(dev, 0, 8 * MiB), pattern(0, 8 * MiB, 2))).toBe(true);
+  });
+
+  it('skips the copy of a device hole into never-written storage, and copies data in the kernel', async () => {
+    const emu = await emulator('upstream', { parameters: CHUNKS_256K });
+    const dev = await trackedDevice(emu, 'vda', 8 * MiB);
+    const data = pattern(MiB, MiB, 1);
+    await emu.write(dev, MiB, data); // 1..2 MiB hold data; the rest of the device is a hole
+    const id = await takenSnapshot(emu, dev, 65536);
+    const copies = vi.spyOn(fileHints, 'copyRange');
+    for (let off = 0; off < 4 * MiB; off += MiB) await emu.write(dev, off, pattern(off, MiB, 2));
+    // One run of four chunks per write: only the data MiB was copied; the holes were not.
+    expect(copies.mock.calls.map((c) => c[4])).toEqual([MiB]);
+    expect(copies.mock.results.map((r) => r.value)).toEqual([fileHints.available()]);
+    const image = await emu.read(IMG, 0, 4 * MiB);
+    expect(equal(image.subarray(0, MiB), new Uint8Array(MiB))).toBe(true);
+    expect(equal(image.subarray(MiB, 2 * MiB), data)).toBe(true);
+    expect(equal(image.subarray(2 * MiB), new Uint8Array(2 * MiB))).toBe(true);
+    expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 4 * MiB / 512); // every chunk counts as filled
+  });
+
+  it('copies file ranges in the kernel and tells holes from data', (ctx) => {
+    if (!fileHints.available()) {
+      if (process.env.CI) throw new Error('ffi-rs could not be loaded');
+      console.log('skipped: ffi-rs is not loadable here (runs wherever ffi-rs loads; required in CI)');
+      ctx.skip();
+    }
+    const dir = tempDir();
+    const a = fs.openSync(path.join(dir, 'a'), 'w+');
+    const b = fs.openSync(path.join(dir, 'b'), 'w+');
+    try {
+      fs.ftruncateSync(a, 4 * MiB);
+      const data = pattern(MiB, MiB + 4096, 3);
+      fs.writeSync(a, data, 0, data.length, MiB);
+      expect(fileHints.copyRange(a, MiB + 512, b, 8192, MiB)).toBe(true);
+      const back = Buffer.alloc(MiB);
+      fs.readSync(b, back, 0, MiB, 8192);
+      expect(equal(back, data.subarray(512, 512 + MiB))).toBe(true);
+      expect(fs.fstatSync(b).size).toBe(8192 + MiB);
+      expect(fileHints.copyRange(a, 4 * MiB - 4096, b, 0, 8192)).toBe(false); // the source ends first
+      expect(fileHints.copyRange(-1, 0, b, 0, 4096)).toBe(false);
+      expect([fileHints.isHole(a, 0, MiB), fileHints.isHole(a, 0, MiB + 512), fileHints.isHole(a, MiB, 4096)]).toEqual([true, false, false]);
+      expect([fileHints.isHole(a, 3 * MiB, MiB), fileHints.isHole(a, 8 * MiB, 4096)]).toEqual([true, true]);
+    } finally {
+      fs.closeSync(a);
+      fs.closeSync(b);
     }
   });
 
