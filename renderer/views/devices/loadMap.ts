@@ -22,13 +22,32 @@ export function pyramidFromLevel(answer: ApiResult<'cbtMapLevel'>): CbtPyramid {
 }
 
 /**
+ * Resolves once the page has painted the frame after now (an animation frame, then a task after
+ * its paint); after `fallbackMs` at the latest, since a hidden page gets no animation frames.
+ */
+export function afterNextPaint(fallbackMs = 100): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, fallbackMs);
+    if (typeof requestAnimationFrame !== 'function') return;
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      setTimeout(resolve, 0);
+    });
+  });
+}
+
+/**
  * Loads the map of `device` for a heatmap that draws level `drawLevel`: `onLoad` gets a pyramid
  * holding that level as soon as it comes (when the level is coarse enough to be worth it), then
- * again with the map attached. Returns a cancel function; nothing is reported after it.
+ * again with the map attached. The map itself is asked for once the level's pixels are painted
+ * (`afterPaint`): its 2 MiB (service encode, socket, tens of ms of the page's main thread to
+ * receive) would otherwise compete with the first pixels for the same cores. Returns a cancel
+ * function; nothing is reported, and no map asked for, after it.
  */
 export function loadMap(
   api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, device: string, drawLevel: number,
   onLoad: (loaded: LoadedMap) => void, onError: (err: unknown) => void,
+  afterPaint: () => Promise<void> = afterNextPaint,
 ): () => void {
   let cancelled = false;
   const whole = async (first: CbtPyramid | null) => {
@@ -46,6 +65,8 @@ export function loadMap(
     const first = pyramidFromLevel(await api.cbtMapLevel({ device, shift: drawLevel }));
     if (cancelled) return;
     onLoad({ pyramid: first, map: null });
+    await afterPaint();
+    if (cancelled) return;
     return whole(first);
   };
   run().catch((err: unknown) => {
