@@ -7,6 +7,9 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for what it expects; its timeout is only a safety net. The 1 s default is
+    // passed on a loaded CI machine (vitest's workers beside kernel builds on 2 cores).
+    expect: { poll: { timeout: 15_000 } },
     pool: 'forks',
   },
 });
