@@ -61,6 +61,7 @@ test('every view passes axe, fits 1024 px and 1440 px, and is screenshot at both
       await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
       if (name === 'device-detail') await expect(page.getByRole('img', { name: /CBT heatmap/ })).toBeVisible();
       if (name === 'snapshots') await expect(page.getByRole('figure', { name: /Fill history/ })).toBeVisible({ timeout: 30_000 });
+      await expect(page.getByText('Loading…')).toHaveCount(0); // loaded: no fixed pause is long enough on a loaded machine
       await page.waitForTimeout(300);
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: `test-results/views/firstrun-${name}-${size.width}x${size.height}.png`, fullPage: true });

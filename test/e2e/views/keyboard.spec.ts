@@ -90,6 +90,8 @@ test('on every view each control is reached by Tab and nothing clickable is mous
   for (const [hash, heading] of views) {
     await page.evaluate((h) => { window.location.hash = h; }, hash);
     await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+    // The view's lists loaded (a loaded machine takes longer than any fixed pause), then a moment to settle.
+    await expect(page.getByText('Loading…')).toHaveCount(0);
     await page.waitForTimeout(500);
     // Number every visible, enabled control; then Tab through the page and see which got the focus.
     const controls = await page.evaluate(() => {
