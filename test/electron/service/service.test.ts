@@ -108,15 +108,21 @@ describe('polling and pushes', () => {
   it('pushes devices only when something changed', async () => {
     const control = new FakeControl();
     control.addDevice('vda', 64 * 2 ** 20);
+    // Poll rounds counted, so "nothing more was pushed" is checked after rounds that really ran
+    // (a fixed sleep on a loaded machine may have seen none).
+    let polls = 0;
+    const listDevices = control.listDevices.bind(control);
+    control.listDevices = () => { polls += 1; return listDevices(); };
+    const rounds = async (n: number) => { const from = polls; await until(() => polls >= from + n); await sleep(20); };
     const service = start(control);
     const pushes: DeviceSummary[][] = [];
     service.subscribe('devices', (d) => pushes.push(d));
     await until(() => pushes.length >= 1);
-    await sleep(150); // several poll intervals with nothing changing
+    await rounds(3); // several poll rounds with nothing changing
     expect(pushes).toHaveLength(1);
     await service.attach({ device: '/dev/vda' });
     await until(() => pushes.length >= 2);
-    await sleep(100);
+    await rounds(3);
     expect(pushes).toHaveLength(2);
     expect(pushes[1]![0]!.tracked).toBe(true);
     expect(pushes[1]![0]!.cbt?.blockCount).toBe(1024);
