@@ -49,6 +49,17 @@ export function formatBytes(bytes: number): string {
   return `${bytes < 0 ? '-' : ''}${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
+/**
+ * An integer as en-US writes it (1,234,567), without Intl: a page's first toLocaleString loads
+ * ICU's locale data (30–90 ms of the first render here), which the device list, the first view
+ * painted, does without (test/bench/cold-start.ts). Anything but a safe integer goes to Intl.
+ */
+export function groupDigits(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  const digits = Math.abs(n).toString().replace(/\B(?=(\d{3})+$)/g, ',');
+  return n < 0 || Object.is(n, -0) ? `-${digits}` : digits;
+}
+
 export function formatSectors(sectors: number): string {
-  return `${sectors.toLocaleString('en-US')} sectors`;
+  return `${groupDigits(sectors)} sectors`;
 }

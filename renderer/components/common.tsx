@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
-import { formatBytes, formatSectors } from '../../shared/units';
+import { formatBytes, formatSectors, groupDigits } from '../../shared/units';
 
 /** A size for people, with the exact sectors and bytes on hover. */
 export function Size({ bytes, className }: { bytes: number | null; className?: string }) {
   if (bytes === null) return <span className={`unknown ${className ?? ''}`} title="The backend cannot know this value">unknown</span>;
-  const exact = `${formatSectors(Math.ceil(bytes / 512))} · ${bytes.toLocaleString('en-US')} bytes`;
+  const exact = `${formatSectors(Math.ceil(bytes / 512))} · ${groupDigits(bytes)} bytes`;
   return <span className={`size ${className ?? ''}`} title={exact}>{formatBytes(bytes)}</span>;
 }
 

@@ -8,8 +8,9 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
 import { shortId } from './format';
 import { nearWrap, takesBeforeWrap, wrapWarning } from '../../../shared/cbt';
+import { groupDigits } from '../../../shared/units';
 
-const plural = (n: number, noun: string) => `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
+const plural = (n: number, noun: string) => `${groupDigits(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 type Pending = { kind: 'attach' | 'detach'; device: DeviceSummary; force?: boolean } | null;
 
@@ -141,7 +142,7 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
         {device.tracked ? <Badge tone="ok">tracked</Badge> : <Badge tone="muted">not tracked</Badge>}
       </td>
       <td className="num">{cbt ? <Size bytes={cbt.blockSizeBytes} /> : '—'}</td>
-      <td className="num">{cbt ? cbt.blockCount.toLocaleString('en-US') : '—'}</td>
+      <td className="num">{cbt ? groupDigits(cbt.blockCount) : '—'}</td>
       <td>{cbt ? <code title={cbt.generationId}>{shortId(cbt.generationId)}</code> : '—'}</td>
       <td className="num">{cbt ? <>{cbt.changesNumber}{nearWrap(cbt.changesNumber) && <> <Badge tone="warn" title={wrapWarning(cbt.changesNumber)}>wrap in {takesBeforeWrap(cbt.changesNumber)}</Badge></>}</> : '—'}</td>
       <td>{device.snapshotId ? <code title={device.snapshotId}>{shortId(device.snapshotId)}</code> : <span className="muted">none</span>}</td>
