@@ -4,10 +4,12 @@
 //   at 4096 sectors) and copies go in chunks of at least 2^chunk_minimum_shift bytes, so a limit
 //   must hold 2 MiB plus one chunk before anything can be copied. Below diff_storage_minimum the
 //   storage is allocated to the limit at once and cannot grow: the module reports no_space at
-//   the first copy, and the snapshot overflows when the limit is full.
+//   the first copy, and the snapshot overflows when the limit is full. v6 and v7 use the storage
+//   from 0 and, like VAL-7.0, send no event at the limit (PathStorageRule).
 // - v1 (stretch service): the module asks for diff_storage_minimum at create; a smaller limit
 //   gives it only the limit, and the snapshot overflows when that is full, with no
 //   low_free_space before it.
+import type { Capabilities, DialectId } from './schemas';
 import { bytesToSectors, formatBytes, parseSize, SECTOR_SIZE } from './units';
 
 /** The module's first 2 MiB of file/directory storage are never used (spec §3.6). */
@@ -15,23 +17,43 @@ export const RESERVED_STORAGE_BYTES = 4096 * SECTOR_SIZE;
 export const DEFAULT_DIFF_STORAGE_MINIMUM_SECTORS = 2_097_152;
 export const DEFAULT_CHUNK_MINIMUM_SHIFT = 18;
 
+/**
+ * What the module does with file and directory storage: where allocation starts (spec §3.6:
+ * after the first 2 MiB; §4: at 0 on v6 and v7), and whether reaching the limit is reported
+ * with no_space (lk6.15, VAL-13) or only by a kernel log line (v6, v7, VAL-7.0: §4, §5.3).
+ */
+export interface PathStorageRule {
+  startBytes: number;
+  noSpaceEvent: boolean;
+}
+
+export const LK615_PATH_STORAGE: PathStorageRule = { startBytes: RESERVED_STORAGE_BYTES, noSpaceEvent: true };
+
+export function pathStorageRule(dialect: DialectId | null, capabilities: Pick<Capabilities, 'eventCodes'>): PathStorageRule {
+  return {
+    startBytes: dialect === 'v6' || dialect === 'v7' ? 0 : RESERVED_STORAGE_BYTES,
+    noSpaceEvent: Object.values(capabilities.eventCodes).includes('no_space'),
+  };
+}
+
 export interface LimitRule {
   diffStorageMinimumBytes: number;
   chunkMinimumBytes: number;
   /** v1: the app's stretch service allocates storage files as the module asks. */
   stretch: boolean;
+  storage: PathStorageRule;
 }
 
 /** The rule from the module's parameters (defaults where a parameter is not reported). */
-export function limitRule(parameters: Readonly<Record<string, number>> | null, stretch: boolean): LimitRule {
+export function limitRule(parameters: Readonly<Record<string, number>> | null, stretch: boolean, storage: PathStorageRule = LK615_PATH_STORAGE): LimitRule {
   const minimumSectors = parameters?.diff_storage_minimum ?? DEFAULT_DIFF_STORAGE_MINIMUM_SECTORS;
   const chunkShift = parameters?.chunk_minimum_shift ?? DEFAULT_CHUNK_MINIMUM_SHIFT;
-  return { diffStorageMinimumBytes: minimumSectors * SECTOR_SIZE, chunkMinimumBytes: 2 ** chunkShift, stretch };
+  return { diffStorageMinimumBytes: minimumSectors * SECTOR_SIZE, chunkMinimumBytes: 2 ** chunkShift, stretch, storage };
 }
 
 /** The smallest limit that can hold one copied chunk. */
 export function smallestLimitBytes(rule: LimitRule): number {
-  return (rule.stretch ? 0 : RESERVED_STORAGE_BYTES) + rule.chunkMinimumBytes;
+  return (rule.stretch ? 0 : rule.storage.startBytes) + rule.chunkMinimumBytes;
 }
 
 export type ParsedLimit = { ok: true; bytes: number; sectors: number } | { ok: false; error: string };
@@ -60,15 +82,15 @@ export function checkLimit(bytes: number, rule: LimitRule): LimitCheck {
   const smallest = smallestLimitBytes(rule);
   const minimum = formatBytes(rule.diffStorageMinimumBytes);
   if (bytes < smallest) {
-    const why = rule.stretch
+    const why = rule.stretch || rule.storage.startBytes === 0
       ? `the module copies in chunks of at least ${formatBytes(rule.chunkMinimumBytes)}`
-      : `the module never uses the first ${formatBytes(RESERVED_STORAGE_BYTES)} of the storage and copies in chunks of at least ${formatBytes(rule.chunkMinimumBytes)}`;
+      : `the module never uses the first ${formatBytes(rule.storage.startBytes)} of the storage and copies in chunks of at least ${formatBytes(rule.chunkMinimumBytes)}`;
     return { error: `A limit of ${formatBytes(bytes)} cannot hold a single copied chunk: ${why}. The smallest limit that works is ${formatBytes(smallest)}; the module's own step is ${minimum} (diff_storage_minimum).`, warning: null };
   }
   if (bytes >= rule.diffStorageMinimumBytes) return { error: null, warning: null };
   const warning = rule.stretch
     ? `${formatBytes(bytes)} is below the module's diff_storage_minimum (${minimum}): the module asks for ${minimum} at create and the stretch service gives it only ${formatBytes(bytes)}, so the snapshot overflows once ${formatBytes(bytes)} of chunks are copied, without a low_free_space warning first. A limit of ${minimum} or more gives the module its first request in full.`
-    : `${formatBytes(bytes)} is below the module's diff_storage_minimum (${minimum}): the storage is allocated to the limit at once and cannot grow, the module reports no_space at the first copy, and the snapshot overflows once about ${formatBytes(Math.max(0, bytes - RESERVED_STORAGE_BYTES))} of chunks are copied. Use ${minimum} or more for a storage that grows.`;
+    : `${formatBytes(bytes)} is below the module's diff_storage_minimum (${minimum}): the storage is allocated to the limit at once and cannot grow, ${rule.storage.noSpaceEvent ? 'the module reports no_space at the first copy' : 'the module sends no event before the overflow (only a kernel log line)'}, and the snapshot overflows once about ${formatBytes(Math.max(0, bytes - rule.storage.startBytes))} of chunks are copied. Use ${minimum} or more for a storage that grows.`;
   return { error: null, warning };
 }
 

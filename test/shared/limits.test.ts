@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLimit, limitRule, parseAndCheckLimit, parseLimit, smallestLimitBytes } from '../../shared/limits';
+import { checkLimit, limitRule, parseAndCheckLimit, parseLimit, pathStorageRule, smallestLimitBytes } from '../../shared/limits';
 
 const MiB = 2 ** 20;
 const v2 = limitRule(null, false);
@@ -37,6 +37,19 @@ describe('checkLimit', () => {
     expect(checkLimit(64 * MiB, v2)).toEqual({ error: null, warning: expect.stringMatching(/below the module's diff_storage_minimum \(1 GiB\).*no_space at the first copy.*62 MiB/) });
     expect(checkLimit(64 * MiB, v1).warning).toMatch(/asks for 1 GiB at create.*only 64 MiB.*A limit of 1 GiB or more/);
     expect(checkLimit(2 ** 30, v2)).toEqual({ error: null, warning: null });
+  });
+
+  it('says what each dialect does at the limit: no_space on lk6.15, nothing on VAL-7.0, v7 and v6, which also use the storage from 0 (spec §4, §5.3; the v7/v6 guests sent corrupted only)', () => {
+    const rule = (dialect: 'lk6.15' | 'val-7.0' | 'v7' | 'v6', eventCodes: Record<number, 'corrupted' | 'no_space' | 'low_free_space'>) => limitRule(null, false, pathStorageRule(dialect, { eventCodes }));
+    expect(checkLimit(16 * MiB, rule('lk6.15', { 0: 'corrupted', 1: 'no_space' })).warning).toMatch(/no_space at the first copy.*about 14 MiB/);
+    expect(checkLimit(16 * MiB, rule('val-7.0', { 0: 'corrupted', 1: 'low_free_space' })).warning).toMatch(/sends no event before the overflow \(only a kernel log line\).*about 14 MiB/);
+    for (const dialect of ['v7', 'v6'] as const) {
+      const upstream = rule(dialect, { 0: 'corrupted' });
+      expect(checkLimit(16 * MiB, upstream).warning).toMatch(/sends no event before the overflow.*about 16 MiB/);
+      expect(checkLimit(16 * MiB, upstream).warning).not.toMatch(/no_space/);
+      expect(smallestLimitBytes(upstream)).toBe(256 * 1024);
+      expect(checkLimit(1024, upstream).error).not.toMatch(/first 2 MiB/);
+    }
   });
 
   it('follows the module parameters it is given', () => {

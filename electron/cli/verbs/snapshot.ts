@@ -3,9 +3,9 @@
 import { realpathSync, statSync } from 'node:fs';
 import type { BlksnapApi } from '../../../shared/contract';
 import { appError, BlksnapError, errnoError, toErrorInfo } from '../../../shared/errors';
-import { limitRule, parseAndCheckLimit, parseLimit } from '../../../shared/limits';
+import { limitRule, parseAndCheckLimit, parseLimit, pathStorageRule } from '../../../shared/limits';
 import { nearWrap, wrapWarning } from '../../../shared/cbt';
-import type { Capabilities } from '../../../shared/schemas';
+import type { Capabilities, DialectId } from '../../../shared/schemas';
 import { UsageError, type ParsedArgs } from '../argv';
 import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
 import { DEVICE_OPTION, ID_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
@@ -65,9 +65,9 @@ export const snapshotCreate: Verb = {
   ),
   async run(ctx, args) {
     const api = await ctx.api();
-    const { capabilities } = await api.backendInfo({});
+    const { capabilities, dialect } = await api.backendInfo({});
     const diffStoragePath = storagePathArg(args, capabilities);
-    const diffStorageLimitSectors = await limitArg(ctx, api, args, capabilities, diffStoragePath);
+    const diffStorageLimitSectors = await limitArg(ctx, api, args, capabilities, diffStoragePath, dialect);
     const devices = args.vector('device');
     if (!capabilities.addAfterCreate) {
       // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
@@ -99,10 +99,11 @@ export const snapshotCreate: Verb = {
  * refused, one below the module's diff_storage_minimum is explained on stderr before creating.
  * A block device is the storage itself, so only the limit's sign matters there.
  */
-async function limitArg(ctx: VerbContext, api: BlksnapApi, args: ParsedArgs, capabilities: Capabilities, path: string | null): Promise<number> {
+async function limitArg(ctx: VerbContext, api: BlksnapApi, args: ParsedArgs, capabilities: Capabilities, path: string | null, dialect: DialectId): Promise<number> {
   const text = args.required('limit');
   const parameters = await api.parameters({}).catch(() => null);
-  const result = path !== null && isBlockDevice(path) ? parseLimit(text) : parseAndCheckLimit(text, limitRule(parameters, capabilities.needsStretchService));
+  const rule = limitRule(parameters, capabilities.needsStretchService, pathStorageRule(dialect, capabilities));
+  const result = path !== null && isBlockDevice(path) ? parseLimit(text) : parseAndCheckLimit(text, rule);
   if (!result.ok) throw appError('EBADARG', `the limit '${text}' is invalid: ${result.error}`, { limit: text });
   if ('warning' in result && result.warning) ctx.out.error(`blksnapctl: note: ${result.warning}`);
   return result.sectors;

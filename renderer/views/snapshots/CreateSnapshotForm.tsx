@@ -8,7 +8,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { isErrorInfo } from '../../app/errors';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
-import { limitRule } from '../../../shared/limits';
+import { limitRule, pathStorageRule } from '../../../shared/limits';
 import { asksForDirectory, checkFormLimit, needsPath, offeredModes, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
 
 export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilities }) {
@@ -17,6 +17,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   const devices = useAppStore((s) => s.devices);
   const snapshotCount = useAppStore((s) => s.snapshots.length);
   const parameters = useAppStore((s) => s.parameters);
+  const dialect = useAppStore((s) => s.backend?.dialect ?? null);
   const modes = offeredModes(capabilities);
   const [selected, setSelected] = useState<string[]>([]);
   const [storageMode, setStorageMode] = useState<StorageMode>(modes[0] ?? 'file');
@@ -41,7 +42,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   });
 
   const candidates = devices.filter((d) => !d.snapshotId);
-  const rule = limitRule(parameters, capabilities.needsStretchService);
+  const rule = limitRule(parameters, capabilities.needsStretchService, pathStorageRule(dialect, capabilities));
   const limitPreview = checkFormLimit(limitText, storageMode, rule);
   // A refusal answered the form as it was: once the form changes, it no longer applies.
   const edited = () => {

@@ -190,6 +190,14 @@ describe('snapshot verbs', () => {
     expect(small.stderr).toBe('');
   });
 
+  it('snapshot_create\'s note says what the dialect does at the limit: no event and no 2 MiB reserve on v7 (its guest sent corrupted only)', async () => {
+    const v7 = { ...backend(), dialect: 'v7' as const };
+    v7.capabilities.eventCodes = { 0: 'corrupted' };
+    const r = await run(['snapshot_create', '-f', '/tmp', '-l', '16M'], { backendInfo: async () => v7, snapshotCreate: async () => ({ id: ID }), parameters: async () => ({}) });
+    expect(r.stderr).toMatch(/sends no event before the overflow \(only a kernel log line\), and the snapshot overflows once about 16 MiB/);
+    expect((await run(['snapshot_create', '-f', '/tmp', '-l', '16M'], { snapshotCreate: async () => ({ id: ID }), parameters: async () => ({}) })).stderr).toMatch(/no_space at the first copy.*about 14 MiB/);
+  });
+
   it('snapshot_create without -f is range mode where the dialect has one (VAL-7.0)', async () => {
     const val = backend();
     val.capabilities.storageModes = ['file', 'directory', 'block', 'ranges'];
