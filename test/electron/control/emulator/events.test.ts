@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { codeOf, emulator, fill, MiB, takenSnapshot, tempDir, trackedDevice } from './helpers';
 
-/** Moves the fake clock by `ms` and says whether `promise` has settled (and with what). */
-async function settledAfter<T>(promise: Promise<T>, ms: number): Promise<{ settled: false } | { settled: true; value: T }> {
-  let outcome: { settled: false } | { settled: true; value: T } = { settled: false };
-  void promise.then((value) => { outcome = { settled: true, value }; });
+/** Moves the fake clock by `ms` and says whether `promise` has settled (and with what; a rejection as its error). */
+async function settledAfter<T>(promise: Promise<T>, ms: number): Promise<{ settled: false } | { settled: true; value: T | unknown }> {
+  let outcome: { settled: false } | { settled: true; value: T | unknown } = { settled: false };
+  promise.then((value) => { outcome = { settled: true, value }; }, (error: unknown) => { outcome = { settled: true, value: error }; });
   await vi.advanceTimersByTimeAsync(ms);
   return outcome;
 }
