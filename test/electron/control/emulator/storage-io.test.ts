@@ -8,6 +8,7 @@ import { EmulatedDevice, SEGMENT_BYTES } from '../../../../electron/control/emul
 import { fileHints } from '../../../../electron/control/emulator/file-hints';
 import { seededRandom } from '../../../../shared/random';
 import { codeOf, drain, emulator, MiB, pattern, takenSnapshot, tempDir, trackedDevice, untrack } from './helpers';
+import { skipBecause } from '../../../skip';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -27,13 +28,12 @@ function storageFile(dir: string): string {
 
 const equal = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
 
+// Where ffi-rs cannot load the storage stays sparse and copies go through read and write; in CI it must load.
+if (!fileHints.available() && process.env.CI) throw new Error('ffi-rs could not be loaded: the emulator cannot preallocate storage or copy in the kernel');
+const skipNoHints = skipBecause('the preallocation and kernel copy tests', !fileHints.available() && 'ffi-rs is not loadable here', 'wherever ffi-rs loads, and always in CI');
+
 describe('difference storage preallocation', () => {
-  it('reserves the requested bytes at create and at each growth where the file system keeps files on disk', async (ctx) => {
-    if (!fileHints.available()) {
-      if (process.env.CI) throw new Error('ffi-rs could not be loaded: the storage cannot be preallocated');
-      console.log('skipped: ffi-rs is not loadable here, so storage stays sparse (runs wherever ffi-rs loads; required in CI)');
-      ctx.skip();
-    }
+  it.skipIf(skipNoHints)('reserves the requested bytes at create and at each growth where the file system keeps files on disk', async () => {
     const dir = tempDir();
     const inMemory = IN_MEMORY.has(Number(fs.statfsSync(dir).type));
     const emu = await emulator('upstream', { parameters: CHUNKS_256K });
@@ -192,12 +192,7 @@ describe('copy-on-write through preallocated storage with write-back started', (
     expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 4 * MiB / 512); // every chunk counts as filled
   });
 
-  it('copies file ranges in the kernel and tells holes from data', (ctx) => {
-    if (!fileHints.available()) {
-      if (process.env.CI) throw new Error('ffi-rs could not be loaded');
-      console.log('skipped: ffi-rs is not loadable here (runs wherever ffi-rs loads; required in CI)');
-      ctx.skip();
-    }
+  it.skipIf(skipNoHints)('copies file ranges in the kernel and tells holes from data', () => {
     const dir = tempDir();
     const a = fs.openSync(path.join(dir, 'a'), 'w+');
     const b = fs.openSync(path.join(dir, 'b'), 'w+');
