@@ -152,10 +152,15 @@ describe('polling and pushes', () => {
 describe('difference-storage fill', () => {
   it('keeps a bounded history per snapshot', async () => {
     const control = new FakeControl();
+    let samples = 0;
+    const usage = control.diffStorageUsage.bind(control);
+    control.diffStorageUsage = (sid: string) => { samples += 1; return usage(sid); };
     const service = start(control, { fillHistoryLength: 5 });
     const id = await takenSnapshot(control, service);
     await until(async () => (await service.fillHistory({ id })).length >= 5);
-    await sleep(100);
+    // Five more samples taken (counted, not a fixed sleep that a loaded machine may spend on none).
+    const from = samples;
+    await until(() => samples >= from + 5);
     expect(await service.fillHistory({ id })).toHaveLength(5);
   });
 
