@@ -1,13 +1,16 @@
 // Difference-storage fill: used (copied chunks), allocated (what the storage holds now) and the
 // limit. Whatever the backend cannot know is shown as "unknown", never estimated.
 import type { DiffStorageUsage } from '../../../shared/schemas';
-import { RESERVED_STORAGE_BYTES } from '../../../shared/limits';
 import { formatBytes } from '../../../shared/units';
 import { Size } from '../../components/common';
 
 const toBytes = (sectors: number | null) => (sectors === null ? null : sectors * 512);
 
-export function FillGauge({ usage }: { usage: DiffStorageUsage }) {
+/**
+ * `reservedBytes`: where the module starts using file storage (pathStorageRule: 2 MiB on
+ * lk6.15 and the Veeam modules, 0 on v6 and v7), explained when that is all that is used.
+ */
+export function FillGauge({ usage, reservedBytes }: { usage: DiffStorageUsage; reservedBytes: number }) {
   const used = toBytes(usage.filledSectors);
   const allocated = toBytes(usage.capacitySectors);
   const limit = toBytes(usage.limitSectors);
@@ -16,7 +19,7 @@ export function FillGauge({ usage }: { usage: DiffStorageUsage }) {
   const scale = Math.max(full ?? 0, used ?? 0);
   const x = (bytes: number | null) => (bytes === null || scale === 0 ? 0 : (Math.min(bytes, scale) / scale) * 1000);
   const percent = used !== null && full ? Math.min(100, Math.round((used / full) * 100)) : null;
-  const onlyReserve = used !== null && used <= RESERVED_STORAGE_BYTES && used > 0;
+  const onlyReserve = used !== null && used <= reservedBytes && used > 0;
   const label = [
     `Used ${used === null ? 'unknown' : formatBytes(used)}`,
     `allocated ${allocated === null ? 'unknown' : formatBytes(allocated)}`,
@@ -38,7 +41,7 @@ export function FillGauge({ usage }: { usage: DiffStorageUsage }) {
         <div><span className="dot dot-used" aria-hidden="true" /><dt>Used</dt><dd><Size bytes={used} />{percent !== null && <span className="muted"> ({percent}%)</span>}</dd></div>
       </dl>
       {onlyReserve && (
-        <p className="small muted">Used starts at {formatBytes(RESERVED_STORAGE_BYTES)}: the module keeps the first {formatBytes(RESERVED_STORAGE_BYTES)} of the storage unused; copied chunks come after it.</p>
+        <p className="small muted">Used starts at {formatBytes(reservedBytes)}: the module keeps the first {formatBytes(reservedBytes)} of the storage unused; copied chunks come after it.</p>
       )}
       {limit === 0 && (
         <p className="field-warning" role="note">The limit is 0 bytes: the storage cannot grow, and the first copy that does not fit in what is allocated overflows the snapshot.</p>

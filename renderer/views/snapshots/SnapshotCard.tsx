@@ -10,6 +10,7 @@ import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { FillChart } from './FillChart';
 import { FillGauge } from './FillGauge';
+import { pathStorageRule } from '../../../shared/limits';
 
 const EMPTY: never[] = [];
 
@@ -49,6 +50,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
   const client = useApiClient();
   const store = useAppStoreApi();
   const samples = useAppStore((s) => s.fillHistory[snapshot.id] ?? EMPTY);
+  const dialect = useAppStore((s) => s.backend?.dialect ?? null);
   const freeDevices = useAppStore((s) => s.devices).filter((d) => !d.snapshotId);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   const nowMs = useNow(1000);
@@ -134,7 +136,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
             <ErrorMessage message={add.error} onDismiss={add.clearError} />
             <h3 className="spaced">Difference storage</h3>
             <p className="small">{snapshot.diffStoragePath ? <code>{snapshot.diffStoragePath}</code> : <span className="muted">no path (ranges supplied by the app)</span>}</p>
-            <FillGauge usage={snapshot.usage} />
+            <FillGauge usage={snapshot.usage} reservedBytes={pathStorageRule(dialect, capabilities).startBytes} />
             <p className="time-to-full">
               Time to full: <strong>{timeToFullText(snapshot)}</strong>
             </p>

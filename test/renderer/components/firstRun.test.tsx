@@ -10,6 +10,7 @@ import { ImageAccess } from '../../../renderer/views/devices/ImageAccess';
 import { DeviceDetailView } from '../../../renderer/views/devices/DeviceDetailView';
 import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { FillGauge } from '../../../renderer/views/snapshots/FillGauge';
+import { pathStorageRule } from '../../../shared/limits';
 import { timeToFullText } from '../../../renderer/views/snapshots/SnapshotCard';
 import type { SnapshotSummary } from '../../../shared/contract';
 import { renderWithFake, stubCanvasAndDownloads } from './harness';
@@ -41,19 +42,24 @@ describe('the Attach dialog and the device count (item 10)', () => {
 
 describe('the fill gauge (item 11)', () => {
   it('explains the 2 MiB used before any write, in the order Limit, Allocated, Used', () => {
-    render(<FillGauge usage={usage(2 * MiB, 64 * MiB, 1024 * MiB)} />);
+    render(<FillGauge usage={usage(2 * MiB, 64 * MiB, 1024 * MiB)} reservedBytes={2 * MiB} />);
     expect([...document.querySelectorAll('.gauge-legend dt')].map((e) => e.textContent)).toEqual(['Limit', 'Allocated', 'Used']);
     expect(screen.getByText(/Used starts at 2 MiB: the module keeps the first 2 MiB of the storage unused/)).toBeTruthy();
   });
 
+  it('says nothing of a reserve where the module uses the storage from 0 (v6, v7: pathStorageRule)', () => {
+    render(<FillGauge usage={usage(2 * MiB, 64 * MiB, 1024 * MiB)} reservedBytes={pathStorageRule('v7', { eventCodes: {} }).startBytes} />);
+    expect(document.body.textContent).not.toMatch(/Used starts at/);
+  });
+
   it('never says more than 100 %: used is measured against the allocation when that is above the limit', () => {
-    render(<FillGauge usage={usage(2 * MiB, 4 * MiB, 1024)} />);
+    render(<FillGauge usage={usage(2 * MiB, 4 * MiB, 1024)} reservedBytes={2 * MiB} />);
     expect(screen.getByRole('img').getAttribute('aria-label')).toContain('50% of the storage used');
     expect(document.body.textContent).not.toMatch(/\d{4,}%/);
   });
 
   it('warns about a 0-byte limit instead of drawing a full bar and saying nothing', () => {
-    render(<FillGauge usage={usage(2 * MiB, 4 * MiB, 0)} />);
+    render(<FillGauge usage={usage(2 * MiB, 4 * MiB, 0)} reservedBytes={2 * MiB} />);
     expect(screen.getByRole('note').textContent).toMatch(/The limit is 0 bytes: the storage cannot grow/);
   });
 });
