@@ -46,6 +46,23 @@ describe('cached', () => {
     expect((await cached(dir, async () => { throw new Error('built twice'); })).built).toBe(false);
   });
 
+  it('takes over a lock a killed run left with the pid this process now has (pids repeat in a fresh container), and waits for its own', async () => {
+    const dir = join(root, 'stale-own-pid');
+    writeFileSync(`${dir}.lock`, `${process.pid} 00000000-0000-4000-8000-000000000000\n`);
+    let builds = 0;
+    const slowBuild = async (scratch: string) => {
+      builds += 1;
+      await new Promise((r) => setTimeout(r, 300));
+      writeFileSync(join(scratch, 'who'), 'me');
+    };
+    // Two builds of the same directory in this process: the second waits for the first's lock
+    // (its own pid, its own token) and takes the result instead of building again.
+    const [first, second] = await Promise.all([cached(dir, slowBuild), cached(dir, slowBuild)]);
+    expect([first.built, second.built, builds]).toEqual([true, false, 1]);
+    expect(readFileSync(join(dir, 'who'), 'utf8')).toBe('me');
+    expect(existsSync(`${dir}.lock`)).toBe(false);
+  }, 20_000);
+
   it('builds once when two waiters saw the same dead builder: the later one leaves alone the lock the earlier one has taken since', async () => {
     const dir = join(root, 'c');
     await otherBuilder(dir, 0, false); // its pid is dead

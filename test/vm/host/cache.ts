@@ -51,23 +51,30 @@ function readLock(path: string): string | null {
  * `--prepare` started by .ci/run), waits for it to finish instead of building the same thing
  * twice; a builder that died is taken over (takeOver).
  */
+/** The tokens of the locks this process holds now: a lock with our pid and another token is a dead run's (pids repeat). */
+const HELD_TOKENS = new Set<string>();
+
 async function lock(dir: string, onWait?: (pid: number) => void, hooks?: LockHooks): Promise<string> {
   const path = `${dir}.lock`;
-  const mine = `${process.pid} ${randomUUID()}\n`;
+  const token = randomUUID();
+  const mine = `${process.pid} ${token}\n`;
   mkdirSync(dirname(path), { recursive: true });
   let told = false;
   for (;;) {
     try {
       writeFileSync(path, mine, { flag: 'wx' });
+      HELD_TOKENS.add(token);
       return path;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const seen = readLock(path);
     if (seen === null) continue; // released since: try again
-    const pid = Number(seen.trim().split(/\s+/)[0]);
-    if (pid > 0 && alive(pid)) {
-      // (this process's own pid: another build of the same directory in this process)
+    const [pidText, seenToken] = seen.trim().split(/\s+/);
+    const pid = Number(pidText);
+    // Our own pid is alive only for a lock this process holds (another build of the same
+    // directory in this process); with another token it was left by a killed run that had it.
+    if (pid > 0 && (pid === process.pid ? HELD_TOKENS.has(seenToken ?? '') : alive(pid))) {
       if (!told) onWait?.(pid);
       told = true;
       await sleep(2000);
@@ -135,6 +142,7 @@ export async function cached(dir: string, build: (scratch: string) => Promise<vo
     renameSync(scratch, dir);
     return { dir, built: true };
   } finally {
+    HELD_TOKENS.delete(readLock(held)?.trim().split(/\s+/)[1] ?? '');
     rmSync(held, { force: true });
   }
 }
