@@ -32,6 +32,12 @@ let libc: Libc | null | undefined;
 
 function loadLibc(): Libc | null {
   if (libc !== undefined) return libc;
+  // The offsets are declared as 64-bit (off_t on 64-bit Linux); on a 32-bit process they would
+  // land in the wrong argument slots, so the plain file calls serve there.
+  if (!['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64'].includes(process.arch)) {
+    libc = null;
+    return libc;
+  }
   try {
     const ffi = ffiModule();
     const D = ffi.DataType;
@@ -63,14 +69,20 @@ export const fileHints = {
    * other refusals are returned, with the size left as it was.
    */
   preallocate(fd: number, path: string, bytes: number): PreallocateResult {
-    if (fs.fstatSync(fd).size >= bytes) return 'allocated';
+    const before = fs.fstatSync(fd).size;
+    if (before >= bytes) return 'allocated';
     const c = IN_MEMORY_FS.has(Number(fs.statfsSync(path).type)) ? null : loadLibc();
     if (c) {
       const r = c.fallocate([fd, 0, 0, bytes]);
       if (r.value === 0) return 'allocated';
       // EDQUOT (122) has no name of its own here: the module reports a full quota as no space too.
       const name = r.errnoCode === 122 ? 'ENOSPC' : errnoName(r.errnoCode) ?? 'EIO';
-      if (name !== 'EOPNOTSUPP' && name !== 'ENOSYS') return name;
+      if (name !== 'EOPNOTSUPP' && name !== 'ENOSYS') {
+        // ext4 keeps what it managed to allocate before ENOSPC and grows the file to it: a file
+        // the user handed us goes back to its own size (its bytes below that are untouched).
+        if (fs.fstatSync(fd).size > before) fs.ftruncateSync(fd, before);
+        return name;
+      }
     }
     fs.ftruncateSync(fd, bytes);
     return 'sparse';
