@@ -44,6 +44,24 @@ const V2_OPS = {
   cbtDirty: 'CBTDIRTY', add: 'SNAPSHOTADD', info: 'SNAPSHOTINFO',
 };
 
+/**
+ * The two earlier upstream series (spec §4), alike in all the emulator models: lk6.15's interface
+ * with other numbers, which the emulator does not see; corrupted as the only event (a log line at
+ * the limit), allocation from sector 0, the older image names and chunk rule (v6's own words are
+ * in the meanings table).
+ */
+const EARLIER_UPSTREAM = {
+  verified: true,
+  version: { major: 2, minor: 0, revision: 0, build: 0 },
+  capabilities: {
+    ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
+    eventCodes: { 0: 'corrupted' }, needsStretchService: false,
+  },
+  eventCode: { corrupted: 0 },
+  chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
+  rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
+} satisfies Omit<FlavourRules, 'flavour' | 'dialect' | 'dialectLabel'>;
+
 export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
   upstream: {
     flavour: 'upstream', dialect: 'lk6.15', dialectLabel: 'upstream lk6.15 (emulated)', verified: true,
@@ -56,31 +74,8 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
     rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
   },
-  // The two earlier upstream series (spec §4): lk6.15's interface with other numbers, which the
-  // emulator does not see; what it models: corrupted as the only event (a log line at the
-  // limit), allocation from sector 0, the older image names and chunk rule, v6's own words.
-  v7: {
-    flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)', verified: true,
-    version: { major: 2, minor: 0, revision: 0, build: 0 },
-    capabilities: {
-      ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
-      eventCodes: { 0: 'corrupted' }, needsStretchService: false,
-    },
-    eventCode: { corrupted: 0 },
-    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
-  },
-  v6: {
-    flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)', verified: true,
-    version: { major: 2, minor: 0, revision: 0, build: 0 },
-    capabilities: {
-      ...RW, appendStorage: false, storageModes: ['file', 'directory', 'block'],
-      eventCodes: { 0: 'corrupted' }, needsStretchService: false,
-    },
-    eventCode: { corrupted: 0 },
-    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
-  },
+  v7: { ...EARLIER_UPSTREAM, flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)' },
+  v6: { ...EARLIER_UPSTREAM, flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)' },
   'val-7.0': {
     flavour: 'val-7.0', dialect: 'val-7.0', dialectLabel: 'Veeam standalone VAL-7.0 (emulated)', verified: true,
     version: { major: 7, minor: 0, revision: 0, build: 0 },
