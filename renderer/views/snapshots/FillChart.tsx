@@ -15,6 +15,20 @@ export function byteTicks(maxBytes: number): number[] {
   return ticks;
 }
 
+const TIME_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400].map((s) => s * 1000);
+
+/**
+ * X ticks on whole clock steps (1 s, 2 s, 5 s, … 1 day), about `count` of them between `first`
+ * and `last`: the labels show whole seconds, so finer ticks would repeat a label.
+ */
+export function timeTicks(first: number, last: number, count = 6): number[] {
+  const span = Math.max(0, last - first);
+  const step = TIME_STEPS_MS.find((s) => span / s <= count) ?? TIME_STEPS_MS.at(-1)!;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(first / step) * step; t <= last; t += step) ticks.push(t);
+  return ticks;
+}
+
 function largest(samples: FillSample[]): number {
   let max = 0;
   for (const s of samples) max = Math.max(max, s.usedBytes ?? 0, s.allocatedBytes ?? 0, s.limitBytes ?? 0);
@@ -48,7 +62,7 @@ export const FillChart = memo(function FillChart({ samples: held, nowMs }: { sam
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={samples} margin={{ top: 8, right: 24, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="#e6e9ef" vertical={false} />
-          <XAxis dataKey="timeMs" type="number" domain={[first, last]} scale="time" tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={48} interval="preserveStartEnd" padding={{ left: 0, right: 28 }} allowDataOverflow />
+          <XAxis dataKey="timeMs" type="number" domain={[first, last]} scale="time" ticks={timeTicks(first, last)} tickFormatter={clock} tick={{ fontSize: 11 }} minTickGap={48} interval="preserveStartEnd" padding={{ left: 0, right: 28 }} allowDataOverflow />
           <YAxis tickFormatter={(v: number) => formatBytes(v)} tick={{ fontSize: 11 }} width={72} domain={[0, ticks[ticks.length - 1]!]} ticks={ticks} />
           <Tooltip
             labelFormatter={(v) => clock(Number(v))}

@@ -5,7 +5,7 @@ import { cleanup, render } from '@testing-library/react';
 import { cloneElement, type ReactElement } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FillSample } from '../../../shared/contract';
-import { FillChart } from '../../../renderer/views/snapshots/FillChart';
+import { FillChart, timeTicks } from '../../../renderer/views/snapshots/FillChart';
 
 // jsdom lays nothing out: give the chart a fixed size instead of measuring its box.
 vi.mock('recharts', async (importOriginal) => {
@@ -51,5 +51,20 @@ describe('FillChart', () => {
     const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
     const { container } = render(<FillChart samples={[sample(t0, 2 * MiB)]} nowMs={t0 + 3000} />);
     expect(container.querySelector('.recharts-area-curve')).not.toBeNull();
+  });
+
+  it('puts x ticks on whole clock steps, so no two labels repeat (a 3 s chart showed 17:50:17 twice)', () => {
+    const t0 = Date.UTC(2026, 0, 1, 17, 50, 16, 300);
+    for (const [span, step] of [[3000, 1000], [60_000, 10_000], [3_600_000, 600_000]] as const) {
+      const ticks = timeTicks(t0, t0 + span);
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(ticks.every((t) => t % step === 0 && t >= t0 && t <= t0 + span)).toBe(true);
+    }
+    // The chart draws exactly those ticks (recharts' own choice on a 7 s span is not on 2 s steps).
+    const { container } = render(<FillChart samples={[sample(t0, 2 * MiB), sample(t0 + 3500, 4 * MiB), sample(t0 + 7000, 8 * MiB)]} nowMs={t0 + 7000} />);
+    const labels = [...container.querySelectorAll('.recharts-cartesian-axis-tick-value')].map((e) => e.textContent ?? '').filter((t) => /^\d\d:\d\d:\d\d$/.test(t));
+    const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+    expect(labels).toEqual(timeTicks(t0, t0 + 7000).map(clock));
+    expect(new Set(labels).size).toBe(labels.length);
   });
 });
