@@ -58,12 +58,18 @@ describe('blksnapctl --backend kernel with a running app', () => {
   });
 });
 
+/** A service over a fake emulator with one device, /dev/disk0, closed after the test. */
+function serviceWithDisk(bytes: number): BlksnapService {
+  const control = new FakeControl('emulator');
+  control.addDevice('disk0', bytes);
+  const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
+  cleanup.push(() => service.close());
+  return service;
+}
+
 describe('a process serving others', () => {
   it('ends only after the write it carries for another run has landed in full (item 9)', async () => {
-    const control = new FakeControl('emulator');
-    control.addDevice('disk0', 4 * 2 ** 20);
-    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
-    cleanup.push(() => service.close());
+    const service = serviceWithDisk(4 * 2 ** 20);
     // A write that takes longer than any fixed grace period (64 MiB under TCG took seconds).
     let landed = 0;
     const slow = Object.assign(Object.create(service) as BlksnapService, {
@@ -88,10 +94,7 @@ describe('a process serving others', () => {
   });
 
   it('serves a write sent in pieces to its last piece, though the pieces outlast any one grace period (item 9, emu_write)', async () => {
-    const control = new FakeControl('emulator');
-    control.addDevice('disk0', 8 * 2 ** 20);
-    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
-    cleanup.push(() => service.close());
+    const service = serviceWithDisk(8 * 2 ** 20);
     // Each piece takes 300 ms and the next is sent 200 ms after the answer: 6 pieces take ~3 s,
     // far past the 0.5 s grace, but no pause between two pieces reaches it.
     const slow = Object.assign(Object.create(service) as BlksnapService, {
@@ -118,10 +121,7 @@ describe('a process serving others', () => {
   }, 20_000);
 
   it('serves a run that connected before the end and sends its first call later than the grace (item 9, a loaded machine)', async () => {
-    const control = new FakeControl('emulator');
-    control.addDevice('disk0', 4 * 2 ** 20);
-    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
-    cleanup.push(() => service.close());
+    const service = serviceWithDisk(4 * 2 ** 20);
     const unshare = await shareService(service, stateDir);
     const { readFileSync } = await import('node:fs');
     const remote = await connectRemote(JSON.parse(readFileSync(join(stateDir, 'runtime.json'), 'utf8')));
@@ -139,10 +139,7 @@ describe('a process serving others', () => {
   }, 20_000);
 
   it('also serves a call another client starts while the drain waits for the first one (item 9, two clients)', async () => {
-    const control = new FakeControl('emulator');
-    control.addDevice('disk0', 8 * 2 ** 20);
-    const service = createService(control, { dataDir: null, pollIntervalMs: 60_000 });
-    cleanup.push(() => service.close());
+    const service = serviceWithDisk(8 * 2 ** 20);
     // The first write takes 1.5 s, the second 2 s: the second starts while the drain waits for the
     // first and outlasts the drain by more than the 0.5 s grace.
     const delays = [1500, 2000];
