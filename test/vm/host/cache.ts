@@ -54,7 +54,7 @@ function readLock(path: string): string | null {
 /** The tokens of the locks this process holds now: a lock with our pid and another token is a dead run's (pids repeat). */
 const HELD_TOKENS = new Set<string>();
 
-async function lock(dir: string, onWait?: (pid: number) => void, hooks?: LockHooks): Promise<string> {
+async function lock(dir: string, onWait?: (pid: number) => void, hooks?: LockHooks): Promise<{ path: string; token: string }> {
   const path = `${dir}.lock`;
   const token = randomUUID();
   const mine = `${process.pid} ${token}\n`;
@@ -64,7 +64,7 @@ async function lock(dir: string, onWait?: (pid: number) => void, hooks?: LockHoo
     try {
       writeFileSync(path, mine, { flag: 'wx' });
       HELD_TOKENS.add(token);
-      return path;
+      return { path, token };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
@@ -142,7 +142,7 @@ export async function cached(dir: string, build: (scratch: string) => Promise<vo
     renameSync(scratch, dir);
     return { dir, built: true };
   } finally {
-    HELD_TOKENS.delete(readLock(held)?.trim().split(/\s+/)[1] ?? '');
-    rmSync(held, { force: true });
+    HELD_TOKENS.delete(held.token);
+    rmSync(held.path, { force: true });
   }
 }
