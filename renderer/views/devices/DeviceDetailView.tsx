@@ -1,19 +1,17 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { formatBytes } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
-import { errorMessage } from '../../app/errors';
 import { Badge, EmptyState, ErrorMessage, Section, Size } from '../../components/common';
 import { downloadText } from '../../components/download';
 import { useAction } from '../../components/useAction';
 import type { HeatmapMode } from '../../heatmap/palette';
 import { buildMissingLevels } from '../../heatmap/buildLevels';
 import { maxChangeNumber, minChangeNumber } from '../../heatmap/pyramid';
-import { fitLevel } from '../../heatmap/view';
 import { changedSince } from '../../heatmap/summary';
 import { useAppStore } from '../../store';
-import { HEATMAP_MAX_HEIGHT_PX, HeatmapCanvas, type BlockSelection } from './HeatmapCanvas';
-import { loadMap, type LoadedMap } from './loadMap';
+import { HeatmapCanvas, type BlockSelection } from './HeatmapCanvas';
+import { useLoadedMap } from './useLoadedMap';
 import { SelectionPanel } from './SelectionPanel';
 import { HeatmapLegend } from './HeatmapLegend';
 import { MarkDirtyForm } from './MarkDirtyForm';
@@ -73,11 +71,6 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const cbt = device.cbt!;
   const api = useApi();
   const needsTaken = useAppStore((s) => s.backend?.capabilities.cbtMapNeedsTakenSnapshot ?? false);
-  const [loaded, setLoaded] = useState<LoadedMap | null>(null);
-  /** Where the heatmap goes: its width says which level to ask for first. */
-  const mapAreaRef = useRef<HTMLDivElement>(null);
-  const [mapError, setMapError] = useState<string | null>(null);
-  const [reloads, setReloads] = useState(0);
   const [sinceText, setSinceText] = useState(String(Math.max(0, cbt.changesNumber - 1)));
   const [highlight, setHighlight] = useState(false);
   const [selection, setSelection] = useState<BlockSelection | null>(null);
@@ -86,15 +79,9 @@ function CbtSection({ device }: { device: DeviceSummary }) {
 
   // v1: the module hands out the CBT map only while the device is in a taken snapshot.
   const mapReadable = !needsTaken || (device.snapshot?.image ?? '') !== '';
-
-  useEffect(() => {
-    if (!mapReadable) return;
-    const widthPx = mapAreaRef.current?.clientWidth || 960;
-    return loadMap(api, device.path, fitLevel(cbt.blockCount, widthPx, HEATMAP_MAX_HEIGHT_PX), (next) => {
-      setLoaded(next);
-      setMapError(null);
-    }, (err) => setMapError(errorMessage(err)));
-  }, [api, device.path, cbt.blockCount, cbt.generationId, cbt.changesNumber, reloads, mapReadable]);
+  const { loaded, error: mapError, reload, areaRef: mapAreaRef } = useLoadedMap(api, {
+    path: device.path, blockCount: cbt.blockCount, generationId: cbt.generationId, changesNumber: cbt.changesNumber, readable: mapReadable,
+  });
 
   const pyramid = loaded?.pyramid ?? null;
   const map = loaded?.map ?? null;
@@ -139,7 +126,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
       </Section>
       <Section
         title="CBT map"
-        actions={<button type="button" onClick={() => setReloads((n) => n + 1)}>Reload map</button>}
+        actions={<button type="button" onClick={reload}>Reload map</button>}
       >
         <ErrorMessage message={mapError && (needsTaken ? `${mapError} (on this dialect the CBT map is readable only while the device is in a taken snapshot)` : mapError)} />
         {!mapReadable && (
@@ -173,7 +160,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
                 selection={selection}
                 sinceChangeNumber={sinceValid ? sinceNumber : null}
                 onClear={() => setSelection(null)}
-                onMarked={() => setReloads((n) => n + 1)}
+                onMarked={reload}
               />
             )}
           </>
@@ -228,7 +215,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
         onHighlight={setFileHighlight}
         highlightedPath={fileHighlight?.path ?? null}
       />
-      <MarkDirtyForm device={device} onMarked={() => setReloads((n) => n + 1)} />
+      <MarkDirtyForm device={device} onMarked={reload} />
     </>
   );
 }

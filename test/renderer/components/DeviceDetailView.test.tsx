@@ -69,6 +69,21 @@ describe('DeviceDetailView', () => {
     expect(await exportRanges.mock.results[0]!.value).toMatchObject({ rangeCount: 1, text: 'offset_sectors,count_sectors\n3840000,512000\n' });
   });
 
+  it('reads the map again at once on "Reload map" and shows what it holds now', async () => {
+    const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    const summary = await screen.findByTestId('changed-since-summary');
+    expect(summary.textContent).toContain('from 1 reads 4,000 blocks');
+    // The map changes behind the page's back (blocks 100,000–100,099 marked dirty, change number 2).
+    await client.api.markDirty({ device: '/dev/emu0', ranges: [{ offsetSectors: 100_000 * 128, countSectors: 100 * 128 }] });
+    // jsdom draws one block per pixel: the page asks for the map itself, not a level.
+    const read = vi.spyOn(client.api, 'cbtMap');
+    expect(screen.getByTestId('changed-since-summary').textContent).toContain('from 1 reads 4,000 blocks');
+    fireEvent.click(screen.getByRole('button', { name: 'Reload map' }));
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(read.mock.calls[0]![0]).toEqual({ device: '/dev/emu0' });
+    await waitFor(() => expect(screen.getByTestId('changed-since-summary').textContent).toContain('from 1 reads 4,100 blocks'));
+  });
+
   it('checks dirty ranges before sending them', async () => {
     const { client } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
     const markDirty = vi.spyOn(client.api, 'markDirty');
