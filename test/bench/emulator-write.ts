@@ -108,7 +108,7 @@ async function open(name: TargetName, dir: string): Promise<Target> {
     if (name === '1 read + 2 writes, no new blocks') storage = filledFile(storageFile, storageBytes);
     else {
       storage = fs.openSync(storageFile, 'wx+');
-      fileHints.preallocate(storage, storageFile, storageBytes);
+      fileHints.preallocate(storage, storageBytes);
     }
     const write = plainCopyOnWrite(fd, storage);
     return { write, close: () => { fs.closeSync(fd); fs.closeSync(storage); } };

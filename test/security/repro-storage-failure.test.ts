@@ -92,7 +92,13 @@ describe('reproduction: storage I/O failure fails the original write', () => {
       ctx.skip();
     }
     const emu = await setUp();
-    const id = await takenOn(emu, mountPoint, 64 * 2048);
+    // The module fallocates storage below minimum/2 at create, which a 3 MiB tmpfs refuses
+    // (ENOSPC, tested in preallocate-full.test.ts); a sparse 16 MiB file is past that gate, so the
+    // tmpfs fills only as copies are written into it.
+    const storage = path.join(mountPoint, 'storage');
+    fs.writeFileSync(storage, '');
+    fs.truncateSync(storage, 16 * MiB);
+    const id = await takenOn(emu, storage, 64 * 2048);
     await writeAll(emu);
     await expectCorrupted(emu, id, 28);
     const usage = await emu.diffStorageUsage(id);

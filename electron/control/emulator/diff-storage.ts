@@ -132,12 +132,12 @@ export class DiffStorage {
     if (this.policy.noSpaceEvent) events.push({ kind: 'no_space', requestedSectors: s.requested });
   }
 
-  /** The fallocate of the growth worker; false when the file system refused it (ENOSPC). */
+  /** The fallocate of the growth worker; false when the file system refused it (ENOSPC, EOPNOTSUPP). */
   growFile(sectors: number): boolean {
     const t = this.fileTarget();
     if (!t) return false;
     try {
-      const r = t.owned && this.state.path !== null ? fileHints.preallocate(t.owned.fd, this.state.path, sectors * SECTOR) : 'allocated';
+      const r = t.owned ? fileHints.preallocate(t.owned.fd, sectors * SECTOR) : 'allocated';
       if (r !== 'allocated' && r !== 'sparse') return false;
     } catch {
       return false;

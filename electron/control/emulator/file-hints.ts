@@ -1,7 +1,9 @@
 // File-system calls Node has no binding for, through ffi-rs (libc), for the difference storage:
 // - fallocate: the module preallocates its storage file when it is handed over and when a
-//   worker grows it (spec §3.6). Copies then land in blocks that already exist, which on a disk
-//   file system costs less at write and at flush time than filling a sparse file.
+//   worker grows it (spec §3.6), on every file system, tmpfs included (there it takes memory, as
+//   the module's does), and a refusal is the module's answer too (EOPNOTSUPP on ramfs, ENOSPC on
+//   a full file system). Copies then land in blocks that already exist, which on a disk file
+//   system costs less at write and at flush time than filling a sparse file.
 // - sync_file_range(SYNC_FILE_RANGE_WRITE): the module writes its copies straight to the disk
 //   (direct I/O) before the original's write goes on; the emulator writes them through the page
 //   cache, where they would wait for the next flush and then reach the disk in one burst with the
@@ -11,8 +13,11 @@
 //   the kernel, without a trip through this process's memory (for 1 MiB runs a third to a half of
 //   the CPU time of a read and a write here; about equal for 256 KiB); lseek(SEEK_DATA) tells a
 //   hole of the device (nothing to copy) without reading it.
-// Where ffi-rs cannot be loaded, the emulator behaves as before: a sparse file (ftruncate), no
-// write-back hint, copies by read and write. All are used through `fileHints`, which tests may replace.
+// Where ffi-rs cannot be loaded, or fallocate itself is missing for this process (ENOSYS: a
+// seccomp filter, an emulation layer), the emulator cannot ask what the file system would answer
+// the module: the file is only sized (sparse, ftruncate), with no write-back hint and copies by
+// read and write (README: differences from the module). All are used through `fileHints`, which
+// tests may replace.
 import * as fs from 'node:fs';
 import { errnoName, type ErrnoName } from '../../../shared/errors';
 import { ffiModule } from '../kernel/native';
@@ -21,8 +26,8 @@ const SYNC_FILE_RANGE_WRITE = 2;
 const SEEK_SET = 0;
 const SEEK_DATA = 3;
 const ENXIO = 6;
-/** statfs f_type of file systems that keep files in memory: preallocating there takes memory for nothing. */
-const IN_MEMORY_FS = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
+const ENOSYS = 38;
+const EDQUOT = 122;
 
 type Call = (args: number[]) => { value: number; errnoCode: number };
 interface Libc { fallocate: Call; syncFileRange: Call; lseek: Call; copyFileRange: Call }
@@ -61,31 +66,40 @@ function loadLibc(): Libc | null {
 /** How a preallocation ended: blocks reserved, only the size set (sparse), or the errno of a refusal. */
 export type PreallocateResult = 'allocated' | 'sparse' | ErrnoName;
 
+/**
+ * What a fallocate's errno means for the storage: ENOSYS (the call is missing for this process,
+ * not refused by the file system) leaves the emulator only the size to set; every other errno is
+ * the refusal the module would get from its vfs_fallocate, EDQUOT named ENOSPC (the error table
+ * has no EDQUOT; a full quota is no space to the module's caller too).
+ */
+export function fallocateOutcome(errnoCode: number): 'sparse' | ErrnoName {
+  if (errnoCode === ENOSYS) return 'sparse';
+  if (errnoCode === EDQUOT) return 'ENOSPC';
+  return errnoName(errnoCode) ?? 'EIO';
+}
+
 export const fileHints = {
   /**
-   * Makes the file at least `bytes` long, with its blocks reserved where the file system and
-   * ffi-rs allow (fallocate mode 0: existing data is kept). A file system that cannot preallocate
-   * (EOPNOTSUPP) or keeps files in memory gets a sparse file, as before. ENOSPC, EDQUOT and
-   * other refusals are returned, with the size left as it was.
+   * Makes the file at least `bytes` long with its blocks reserved (fallocate mode 0: existing data
+   * is kept), on every file system as the module does: tmpfs takes the memory, ramfs answers
+   * EOPNOTSUPP, a full file system or quota ENOSPC. A refusal is returned with the size left as it
+   * was. Only where the call cannot be made (no ffi-rs, ENOSYS) is the file just sized: 'sparse'.
    */
-  preallocate(fd: number, path: string, bytes: number): PreallocateResult {
+  preallocate(fd: number, bytes: number): PreallocateResult {
     const before = fs.fstatSync(fd).size;
     if (before >= bytes) return 'allocated';
-    const c = IN_MEMORY_FS.has(Number(fs.statfsSync(path).type)) ? null : loadLibc();
-    if (c) {
-      const r = c.fallocate([fd, 0, 0, bytes]);
-      if (r.value === 0) return 'allocated';
-      // EDQUOT (122) has no name of its own here: the module reports a full quota as no space too.
-      const name = r.errnoCode === 122 ? 'ENOSPC' : errnoName(r.errnoCode) ?? 'EIO';
-      if (name !== 'EOPNOTSUPP' && name !== 'ENOSYS') {
-        // ext4 keeps what it managed to allocate before ENOSPC and grows the file to it: a file
-        // the user handed us goes back to its own size (its bytes below that are untouched).
-        if (fs.fstatSync(fd).size > before) fs.ftruncateSync(fd, before);
-        return name;
-      }
+    const c = loadLibc();
+    const r = c?.fallocate([fd, 0, 0, bytes]);
+    if (r?.value === 0) return 'allocated';
+    const outcome = r ? fallocateOutcome(r.errnoCode) : 'sparse';
+    if (outcome === 'sparse') {
+      fs.ftruncateSync(fd, bytes);
+      return 'sparse';
     }
-    fs.ftruncateSync(fd, bytes);
-    return 'sparse';
+    // ext4 keeps what it managed to allocate before ENOSPC and grows the file to it: a file the
+    // user handed us goes back to its own size (its bytes below that are untouched).
+    if (fs.fstatSync(fd).size > before) fs.ftruncateSync(fd, before);
+    return outcome;
   },
 
   /** Asks the kernel to start writing [offsetBytes, +lengthBytes) of `fd` to the disk; returns at once. */

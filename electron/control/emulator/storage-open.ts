@@ -102,7 +102,7 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
     if (capacity < limit) requested += Math.min(minimum, limit - capacity);
   }
   if (mode !== 'block' && requested > capacity) {
-    const allocated = handle.owned ? fileHints.preallocate(handle.owned.fd, storagePath, requested * SECTOR) : 'allocated';
+    const allocated = handle.owned ? fileHints.preallocate(handle.owned.fd, requested * SECTOR) : 'allocated';
     if (allocated !== 'allocated' && allocated !== 'sparse') {
       // The create-time fallocate's error is the call's (spec §3.6); nothing is left behind.
       handle.owned?.close();
