@@ -18,13 +18,18 @@ export interface BlockIo {
   writeFrom(buf: Uint8Array, offsetBytes: number): void;
   /** Starts the write-back of bytes written (a hint; see file-hints.ts). */
   startWriteback(offsetBytes: number, lengthBytes: number): void;
-  /** The file and offset holding [offsetBytes, +lengthBytes) when one file holds all of it (for copy_file_range). */
+  /**
+   * The file and offset holding [offsetBytes, +lengthBytes) for the kernel's calls (SEEK_DATA,
+   * copy_file_range): null unless one file holds all of it, on a file system they are trusted on.
+   */
   fileRange(offsetBytes: number, lengthBytes: number): FileRange | null;
 }
 
 export interface FileRange { fd: number; offsetBytes: number }
 
 export class FileIo implements BlockIo {
+  /** Whether the kernel's calls are trusted on this file's file system (asked once). */
+  private kernelCopy: boolean | undefined;
   constructor(readonly fd: number) {}
   readInto(buf: Uint8Array, offsetBytes: number): void {
     readFull(this.fd, buf, offsetBytes);
@@ -35,8 +40,9 @@ export class FileIo implements BlockIo {
   startWriteback(offsetBytes: number, lengthBytes: number): void {
     fileHints.startWriteback(this.fd, offsetBytes, lengthBytes);
   }
-  fileRange(offsetBytes: number): FileRange {
-    return { fd: this.fd, offsetBytes };
+  fileRange(offsetBytes: number): FileRange | null {
+    this.kernelCopy ??= fileHints.trustsKernelCopy(this.fd);
+    return this.kernelCopy ? { fd: this.fd, offsetBytes } : null;
   }
   close(): void {
     fs.closeSync(this.fd);
@@ -55,6 +61,8 @@ export class EmulatedDevice implements BlockIo {
   tracker: CbtMap | null = null;
   /** One fd per 4 TiB segment: <name>.img, <name>.img.1, ... */
   private fds: number[] = [];
+  /** Per segment: whether the kernel's calls are trusted on its file system. */
+  private kernelCopy: boolean[] = [];
 
   private constructor(
     readonly name: string,
@@ -94,6 +102,7 @@ export class EmulatedDevice implements BlockIo {
     const files = EmulatedDevice.backingFiles(this.backingPath, capacityBytes);
     for (const [i, file] of files.entries()) {
       this.fds[i] ??= fs.openSync(file, fresh || !fs.existsSync(file) ? 'w+' : 'r+');
+      this.kernelCopy[i] ??= fileHints.trustsKernelCopy(this.fds[i] as number);
       const size = Math.min(SEGMENT_BYTES, capacityBytes - i * SEGMENT_BYTES);
       if (fs.fstatSync(this.fds[i] as number).size !== size) fs.ftruncateSync(this.fds[i] as number, size);
     }
@@ -102,6 +111,7 @@ export class EmulatedDevice implements BlockIo {
       fs.rmSync(`${this.backingPath}.${i}`, { force: true });
     }
     this.fds.length = files.length;
+    this.kernelCopy.length = files.length;
     this.capacitySectors = capacityBytes / SECTOR;
   }
 
@@ -128,7 +138,7 @@ export class EmulatedDevice implements BlockIo {
   fileRange(offsetBytes: number, lengthBytes: number): FileRange | null {
     const seg = Math.floor(offsetBytes / SEGMENT_BYTES);
     const within = offsetBytes - seg * SEGMENT_BYTES;
-    if (within + lengthBytes > SEGMENT_BYTES || offsetBytes + lengthBytes > this.capacityBytes) return null;
+    if (within + lengthBytes > SEGMENT_BYTES || offsetBytes + lengthBytes > this.capacityBytes || !this.kernelCopy[seg]) return null;
     return { fd: this.fds[seg] as number, offsetBytes: within };
   }
 

@@ -12,7 +12,11 @@
 // - copy_file_range: a copy-on-write moves its chunks from the device file to the storage file in
 //   the kernel, without a trip through this process's memory (for 1 MiB runs a third to a half of
 //   the CPU time of a read and a write here; about equal for 256 KiB); lseek(SEEK_DATA) tells a
-//   hole of the device (nothing to copy) without reading it.
+//   hole of the device (nothing to copy) without reading it. Both only on files whose file
+//   systems are known to answer them right (KERNEL_COPY_FS; BlockIo.fileRange decides): OpenZFS
+//   before 2.2.2 could report data in dirty pages as a hole, and its 2.2.0 block cloning copied
+//   wrong bytes; a copy run elsewhere reads, compares with zeros and writes, which any file
+//   system serves.
 // Where ffi-rs cannot be loaded, or fallocate itself is missing for this process (ENOSYS: a
 // seccomp filter, an emulation layer), the emulator cannot ask what the file system would answer
 // the module: the file is only sized (sparse, ftruncate), with no write-back hint and copies by
@@ -28,6 +32,13 @@ const SEEK_DATA = 3;
 const ENXIO = 6;
 const ENOSYS = 38;
 const EDQUOT = 122;
+/**
+ * statfs f_type of the file systems whose SEEK_DATA and copy_file_range answers are trusted: the
+ * local ones the project runs on and whose hole reporting has no known data-losing bug.
+ */
+export const KERNEL_COPY_FS: ReadonlyMap<number, string> = new Map([
+  [0xEF53, 'ext2/3/4'], [0x58465342, 'xfs'], [0x9123683E, 'btrfs'], [0x01021994, 'tmpfs'],
+]);
 
 type Call = (args: number[]) => { value: number; errnoCode: number };
 interface Libc { fallocate: Call; syncFileRange: Call; lseek: Call; copyFileRange: Call }
@@ -133,6 +144,18 @@ export const fileHints = {
     const r = c.lseek([fd, offsetBytes, SEEK_DATA]);
     if (r.value >= 0) return r.value >= offsetBytes + lengthBytes;
     return r.errnoCode === ENXIO; // no data at or after the offset
+  },
+
+  /**
+   * Whether `fd`'s file system is on KERNEL_COPY_FS (false when it cannot be told). Asked once per
+   * open file by its owner (BlockIo.fileRange hands isHole and copyRange only such files' ranges).
+   */
+  trustsKernelCopy(fd: number): boolean {
+    try {
+      return KERNEL_COPY_FS.has(Number(fs.statfsSync(`/proc/self/fd/${fd}`).type));
+    } catch {
+      return false; // a bad fd or no /proc: unknown, so the plain path
+    }
   },
 
   /** Whether the calls reach the kernel here (false: ffi-rs missing, sparse files and no hint). */

@@ -95,8 +95,9 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
 
 /**
  * Copies one run of chunks (`inDevice` of its bytes inside the area; the rest reads as zeros) to
- * the storage; the storage's failure, else null. In the kernel where it can (copy_file_range),
- * else by a read and a write.
+ * the storage; the storage's failure, else null. In the kernel where it can (SEEK_DATA for holes,
+ * copy_file_range; only on file systems known to answer them right), else by a read, a compare
+ * with zeros and a write.
  */
 function copyRun(storage: DiffStorage, dev: EmulatedDevice, start: number, bytes: number, inDevice: number, storageSector: number): StorageFailure | null {
   const src = inDevice === bytes ? dev.fileRange(start, bytes) : null;

@@ -2,17 +2,42 @@
 // handed over and when it grows, write-back started for every copy, and that none of it changes
 // what the original and the image hold.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EmulatedDevice, SEGMENT_BYTES } from '../../../../electron/control/emulator/device';
-import { fallocateOutcome, fileHints } from '../../../../electron/control/emulator/file-hints';
+import { afterEach, describe, expect, it, vi, type TestContext } from 'vitest';
+import { EmulatedDevice, FileIo, SEGMENT_BYTES } from '../../../../electron/control/emulator/device';
+import { fallocateOutcome, fileHints, KERNEL_COPY_FS } from '../../../../electron/control/emulator/file-hints';
 import { seededRandom } from '../../../../shared/random';
 import { codeOf, drain, emulator, MiB, pattern, takenSnapshot, tempDir, trackedDevice, untrack } from './helpers';
 import { skipBecause } from '../../../skip';
 
+const shmDirs: string[] = [];
 afterEach(() => {
   vi.restoreAllMocks();
+  for (const d of shmDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
+
+/** A fresh directory on a file system on KERNEL_COPY_FS (the temporary directory, else /dev/shm), or why there is none. */
+function kernelCopyDir(): { dir: string } | { why: string } {
+  const typeOf = (d: string) => Number(fs.statfsSync(d).type);
+  if (KERNEL_COPY_FS.has(typeOf(os.tmpdir()))) return { dir: tempDir() };
+  if (fs.existsSync('/dev/shm') && KERNEL_COPY_FS.has(typeOf('/dev/shm'))) {
+    const d = fs.mkdtempSync('/dev/shm/blksnap-emu-');
+    shmDirs.push(d);
+    return { dir: d };
+  }
+  return { why: `neither ${os.tmpdir()} (statfs type 0x${typeOf(os.tmpdir()).toString(16)}) nor /dev/shm is ext4, xfs, btrfs or tmpfs` };
+}
+
+function kernelCopyDirOrSkip(ctx: TestContext): string {
+  const where = kernelCopyDir();
+  if ('why' in where) {
+    if (process.env.CI) throw new Error(`the kernel copy tests must run in CI: ${where.why}`);
+    skipBecause('the kernel copy tests', where.why, 'where the temporary directory or /dev/shm is ext4, xfs, btrfs or tmpfs, and always in CI');
+    ctx.skip();
+  }
+  return (where as { dir: string }).dir;
+}
 
 const IMG = '/dev/blksnap-252-0';
 /** 256 KiB chunks (the default for devices up to 2 GiB), 4 MiB storage portions. */
@@ -175,8 +200,9 @@ describe('copy-on-write through preallocated storage with write-back started', (
     expect(equal(await emu.read(dev, 0, 8 * MiB), pattern(0, 8 * MiB, 2))).toBe(true);
   });
 
-  it.skipIf(skipNoHints)('skips the copy of a device hole into never-written storage, and copies data in the kernel', async () => {
-    const emu = await emulator('upstream', { parameters: CHUNKS_256K });
+  it.skipIf(skipNoHints)('skips the copy of a device hole into never-written storage, and copies data in the kernel', async (ctx) => {
+    const dir = kernelCopyDirOrSkip(ctx);
+    const emu = await emulator('upstream', { parameters: CHUNKS_256K, stateDir: dir });
     const dev = await trackedDevice(emu, 'vda', 8 * MiB);
     const data = pattern(MiB, MiB, 1);
     await emu.write(dev, MiB, data); // 1..2 MiB hold data; the rest of the device is a hole
@@ -193,8 +219,66 @@ describe('copy-on-write through preallocated storage with write-back started', (
     expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 4 * MiB / 512); // every chunk counts as filled
   });
 
-  it.skipIf(skipNoHints)('copies file ranges in the kernel and tells holes from data', () => {
+  it('on a file system whose SEEK_DATA is not trusted, copies by read, compare and write, and never asks it for holes', async () => {
+    // The device's and the storage's file systems are asked when their files open.
+    const asked = vi.spyOn(fileHints, 'trustsKernelCopy').mockReturnValue(false);
+    // A file system that reports data as a hole (OpenZFS before 2.2.2 with dirty pages).
+    const lyingHole = vi.spyOn(fileHints, 'isHole').mockReturnValue(true);
+    const emu = await emulator('upstream', { parameters: CHUNKS_256K });
+    const dev = await trackedDevice(emu, 'vda', 8 * MiB);
+    const data = pattern(MiB, MiB, 1);
+    await emu.write(dev, MiB, data); // 1..2 MiB hold data; the rest of the device is a hole
+    const id = await takenSnapshot(emu, dev, 65536);
+    const copies = vi.spyOn(fileHints, 'copyRange');
+    const writes = vi.spyOn(fileHints, 'startWriteback');
+    for (let off = 0; off < 4 * MiB; off += MiB) await emu.write(dev, off, pattern(off, MiB, 2));
+    expect(asked).toHaveBeenCalled();
+    expect(lyingHole).not.toHaveBeenCalled();
+    expect(copies).not.toHaveBeenCalled();
+    // The zero runs were compared and skipped; only the data MiB reached the storage.
+    expect(writes.mock.calls.map((c) => c[2])).toEqual([MiB]);
+    const image = await emu.read(IMG, 0, 4 * MiB);
+    expect(equal(image.subarray(0, MiB), new Uint8Array(MiB))).toBe(true);
+    expect(equal(image.subarray(MiB, 2 * MiB), data)).toBe(true);
+    expect(equal(image.subarray(2 * MiB), new Uint8Array(2 * MiB))).toBe(true);
+    expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 4 * MiB / 512);
+  });
+
+  it('trusts the kernel copy and SEEK_DATA on ext4, xfs, btrfs and tmpfs only, asked once per file', () => {
+    expect([...KERNEL_COPY_FS.values()]).toEqual(['ext2/3/4', 'xfs', 'btrfs', 'tmpfs']);
+    const proc = fs.openSync('/proc/self/status', 'r'); // procfs: not on the list
+    try {
+      expect(fileHints.trustsKernelCopy(proc)).toBe(false);
+      expect(new FileIo(proc).fileRange(0)).toBeNull();
+    } finally {
+      fs.closeSync(proc);
+    }
+    expect(fileHints.trustsKernelCopy(-1)).toBe(false);
     const dir = tempDir();
+    const trusted = KERNEL_COPY_FS.has(Number(fs.statfsSync(dir).type));
+    const asked = vi.spyOn(fileHints, 'trustsKernelCopy');
+    const flags = { minIoBytes: 512, integrity: false, inlineEncryption: false };
+    const dev = EmulatedDevice.create('d', 0, MiB, flags, path.join(dir, 'd.img'));
+    try {
+      expect(dev.fileRange(4096, 4096)).toEqual(trusted ? { fd: expect.any(Number), offsetBytes: 4096 } : null);
+      expect(dev.fileRange(0, 4096)).toEqual(trusted ? { fd: expect.any(Number), offsetBytes: 0 } : null);
+      expect(asked).toHaveBeenCalledTimes(1); // at open, not per copy
+    } finally {
+      dev.close();
+    }
+    asked.mockReturnValue(false);
+    const untrusted = EmulatedDevice.create('e', 1, MiB, flags, path.join(dir, 'e.img'));
+    const file = new FileIo(fs.openSync(path.join(dir, 'f'), 'w+'));
+    try {
+      expect([untrusted.fileRange(0, 4096), file.fileRange(0)]).toEqual([null, null]);
+    } finally {
+      untrusted.close();
+      file.close();
+    }
+  });
+
+  it.skipIf(skipNoHints)('copies file ranges in the kernel and tells holes from data', (ctx) => {
+    const dir = kernelCopyDirOrSkip(ctx);
     const a = fs.openSync(path.join(dir, 'a'), 'w+');
     const b = fs.openSync(path.join(dir, 'b'), 'w+');
     try {
