@@ -3,7 +3,7 @@
 import type { ApiArgs, ApiResult } from '../../shared/contract';
 import type { CbtInfo } from '../../shared/schemas';
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
-import { mapLevelAnswer } from '../../shared/cbtLevels';
+import { mapLevelAnswerFast } from './levels/levels';
 import type { BlksnapControl } from '../control/types';
 import { refuseDirtyRanges } from './guards';
 
@@ -22,7 +22,7 @@ export class ChangeTracking {
   }
 
   async mapLevel({ device, shift }: ApiArgs<'cbtMapLevel'>): Promise<ApiResult<'cbtMapLevel'>> {
-    return mapLevelAnswer(await this.readMap(device, await this.control.cbtInfo(device)), shift);
+    return mapLevelAnswerFast(await this.readMap(device, await this.control.cbtInfo(device)), shift);
   }
 
   async markDirty({ device, ranges }: ApiArgs<'markDirty'>): Promise<ApiResult<'markDirty'>> {
