@@ -1,8 +1,9 @@
+import { memo } from 'react';
 import { useAppStore } from '../../store';
 import { shortId } from './format';
 
 /** A new CBT generation means the changed-block history is gone: the next backup is full. */
-export function GenerationNotice({ path }: { path: string }) {
+export const GenerationNotice = memo(function GenerationNotice({ path }: { path: string }) {
   const watch = useAppStore((s) => s.generations[path]);
   const acknowledge = useAppStore((s) => s.acknowledgeGeneration);
   if (!watch || watch.changedAtMs === null) return null;
@@ -15,4 +16,4 @@ export function GenerationNotice({ path }: { path: string }) {
       <button type="button" className="link-button" onClick={() => acknowledge(path)}>Acknowledge</button>
     </div>
   );
-}
+});

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { changeColour, NEWER_THAN_N, OLDER_THAN_N, rgbCss, UNCHANGED, type HeatmapMode } from '../../heatmap/palette';
 
 function Swatch({ colour }: { colour: string }) {
@@ -5,7 +6,7 @@ function Swatch({ colour }: { colour: string }) {
 }
 
 /** The colour scale of the heatmap, in the same colours the canvas uses. */
-export function HeatmapLegend({ mode, changesNumber }: { mode: HeatmapMode; changesNumber: number }) {
+export const HeatmapLegend = memo(function HeatmapLegend({ mode, changesNumber }: { mode: HeatmapMode; changesNumber: number }) {
   if (mode.kind === 'since') {
     return (
       <ul className="heatmap-legend" aria-label="Heatmap legend">
@@ -33,4 +34,4 @@ export function HeatmapLegend({ mode, changesNumber }: { mode: HeatmapMode; chan
       <li className="muted">fainter = fewer of the pixel's blocks changed</li>
     </ul>
   );
-}
+});

@@ -1,6 +1,6 @@
 // What an admin does with a snapshot image next: copy-able commands (mount read-only, a full
 // copy, the changed ranges since N), and on the emulator a download of a byte range.
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, memo, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { formatBytes, parseSize } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
@@ -39,7 +39,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-export function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSummary; sinceChangeNumber: number }) {
+export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSummary; sinceChangeNumber: number }) {
   const emulator = useAppStore((s) => s.backend?.kind === 'emulator');
   const name = device.snapshot?.image ?? '';
   if (!name) return null;
@@ -64,7 +64,7 @@ export function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSumma
       {emulator && <RangeDownload image={image} capacityBytes={device.capacitySectors * 512} />}
     </Section>
   );
-}
+});
 
 function RangeDownload({ image, capacityBytes }: { image: string; capacityBytes: number }) {
   const api = useApi();

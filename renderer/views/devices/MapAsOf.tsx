@@ -1,9 +1,10 @@
 // What the CBT map shows: the read map, which changes only at a take (spec §3.3). Without this
 // an admin who just wrote data sees an unchanged map and thinks tracking is broken.
+import { memo } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { Size } from '../../components/common';
 
-export function MapAsOf({ device }: { device: DeviceSummary }) {
+export const MapAsOf = memo(function MapAsOf({ device }: { device: DeviceSummary }) {
   const cbt = device.cbt;
   if (!cbt) return null;
   const pending = device.pendingChange ?? null;
@@ -19,4 +20,4 @@ export function MapAsOf({ device }: { device: DeviceSummary }) {
       {written}
     </p>
   );
-}
+});

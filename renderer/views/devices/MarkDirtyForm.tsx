@@ -1,11 +1,11 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, memo, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { useApi } from '../../app/apiContext';
 import { ErrorMessage, Section } from '../../components/common';
 import { useAction } from '../../components/useAction';
 import { parseSectorRanges } from './dirtyRanges';
 
-export function MarkDirtyForm({ device, onMarked }: { device: DeviceSummary; onMarked: () => void }) {
+export const MarkDirtyForm = memo(function MarkDirtyForm({ device, onMarked }: { device: DeviceSummary; onMarked: () => void }) {
   const api = useApi();
   const [text, setText] = useState('');
   const [validation, setValidation] = useState<string | null>(null);
@@ -51,4 +51,4 @@ export function MarkDirtyForm({ device, onMarked }: { device: DeviceSummary; onM
       </form>
     </Section>
   );
-}
+});

@@ -1,7 +1,7 @@
 // "Changed files" of the device view: which files and folders hold the bytes changed since N,
 // from which source (the snapshot image, consistent; or the mounted filesystem, live), with
 // totals that add up to the incremental size. Choosing a file tints its blocks on the map.
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useState } from 'react';
 import type { ChangedFile, ChangedFilesPage, ChangedFilesSort } from '../../../../shared/changedFiles';
 import { formatBytes } from '../../../../shared/units';
 import { useApi } from '../../../app/apiContext';
@@ -26,7 +26,7 @@ const COLUMNS: { key: ChangedFilesSort; label: string }[] = [
   { key: 'path', label: 'Path' }, { key: 'changedBytes', label: 'Changed' }, { key: 'sizeBytes', label: 'Size' }, { key: 'mtimeMs', label: 'Modified' },
 ];
 
-export function ChangedFilesPanel({ device, blockSizeBytes, sinceChangeNumber, onJob, onHighlight, highlightedPath }: ChangedFilesPanelProps) {
+export const ChangedFilesPanel = memo(function ChangedFilesPanel({ device, blockSizeBytes, sinceChangeNumber, onJob, onHighlight, highlightedPath }: ChangedFilesPanelProps) {
   const api = useApi();
   const job = useChangedFiles(device);
   const [source, setSource] = useState<'auto' | 'image' | 'mounted'>('auto');
@@ -76,7 +76,7 @@ export function ChangedFilesPanel({ device, blockSizeBytes, sinceChangeNumber, o
       {page && <Answer page={page} sort={job.sort} onSort={(s) => { job.setSort(s); job.setOffset(0); }} onOffset={job.setOffset} onShow={(f) => void showFile(f)} highlightedPath={highlightedPath} />}
     </Section>
   );
-}
+});
 
 function Answer({ page, sort, onSort, onOffset, onShow, highlightedPath }: {
   page: ChangedFilesPage; sort: SortState; onSort: (s: SortState) => void; onOffset: (n: number) => void; onShow: (f: ChangedFile) => void; highlightedPath: string | null;
