@@ -89,6 +89,39 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
   }
 }
 
+/**
+ * The web server's first paint (renderer/firstPaint.tsx): the app's components as a Node bundle
+ * with React's production build. Only react-dom's renderToStaticMarkup is used, so its legacy
+ * server file stands in for react-dom/server, whose streaming half would double the bundle and
+ * its load time (the web server loads it at the first page request, electron/web/firstPaint.ts).
+ */
+export const FIRST_PAINT = { in: 'renderer/firstPaint.tsx', out: 'web/first-paint.cjs' };
+
+export async function buildFirstPaint(esbuild, { outDir = dist, logLevel = 'warning' } = {}) {
+  const staticMarkupOnly = join(root, 'node_modules/react-dom/cjs/react-dom-server-legacy.node.production.js');
+  const out = join(outDir, FIRST_PAINT.out);
+  rmSync(`${out}.v8cache`, { force: true });
+  await esbuild({
+    entryPoints: [join(root, FIRST_PAINT.in)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    jsx: 'automatic',
+    minify: true,
+    sourcemap: true,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel,
+    plugins: [{
+      name: 'static-markup-only',
+      setup(b) {
+        b.onResolve({ filter: /^react-dom\/server$/ }, () => ({ path: staticMarkupOnly }));
+      },
+    }],
+  });
+}
+
 export async function buildAll({ quiet = false } = {}) {
   // Imported here, not at the top: `npm start` with a fresh build never loads esbuild.
   const { build: esbuild } = await import('esbuild');
@@ -114,6 +147,7 @@ export async function buildAll({ quiet = false } = {}) {
     });
   }
   await buildNodeEntries(esbuild, { logLevel: quiet ? 'error' : 'warning' });
+  await buildFirstPaint(esbuild, { logLevel: quiet ? 'error' : 'warning' });
   const { build: viteBuild } = await import('vite');
   await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
   writeFileSync(stamp, String(startedAt));

@@ -24,6 +24,8 @@ export interface CodeCacheRun {
   used: boolean;
   /** Writes the cache now unless it was used or already written; true when it was written. */
   write(): boolean;
+  /** The bundle's module.exports. */
+  exports: unknown;
 }
 
 export function cacheFileOf(bundlePath: string): string {
@@ -114,8 +116,8 @@ export function runWithCodeCache(bundleUrl: URL | string, options: { writeAfterM
     process.once('exit', () => void write());
     if (options.writeAfterMs !== undefined) setTimeout(write, options.writeAfterMs).unref();
   }
-  const module = { exports: {} };
-  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+  const module: { exports: unknown } = { exports: {} };
+  const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   wrapper(module.exports, createRequire(file), module, file, dirname(file));
-  return { used, write };
+  return { used, write, exports: module.exports };
 }

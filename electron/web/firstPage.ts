@@ -3,6 +3,8 @@
 // the browser fetches the app's script while the service reads the list; the rest follows with
 // the data, or without it when the service has not answered within `waitMs` (the page then
 // asks over the WebSocket, as it does after a reload, whose URL no longer carries the token).
+// With the data, the app's root holds the first paint (renderer/firstPaint.tsx): the device list
+// as static HTML, which shows before the app's script has run and which its first render replaces.
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { firstPageBlock, type FirstPageData } from '../../shared/firstPage';
@@ -30,11 +32,29 @@ async function within(read: () => Promise<FirstPageData>, waitMs: number): Promi
   }
 }
 
+/** The app's empty root in index.html, which the first paint fills. */
+const EMPTY_ROOT = '<div id="root"></div>';
+
+/** `rest` with the data block first and `paint`'s markup in the root (spliced, never a pattern). */
+function restWithData(rest: string, first: FirstPageData, paint: (data: FirstPageData) => string | null): string {
+  const markup = paint(first);
+  const root = rest.indexOf(EMPTY_ROOT);
+  const filled = markup === null || root < 0
+    ? rest
+    : `${rest.slice(0, root)}<div id="root">${markup}</div>${rest.slice(root + EMPTY_ROOT.length)}`;
+  return `${firstPageBlock(first)}${filled}`;
+}
+
 /**
- * Sends `indexFile` with the data block inserted after <body>; false (nothing sent) when the file
- * cannot be read, so the caller answers as for any other file.
+ * Sends `indexFile` with the data block inserted after <body> and the first paint in the root;
+ * false (nothing sent) when the file cannot be read, so the caller answers as for any other file.
  */
-export async function serveFirstPage(res: ServerResponse, indexFile: string, read: () => Promise<FirstPageData>, waitMs = FIRST_PAGE_WAIT_MS): Promise<boolean> {
+export async function serveFirstPage(
+  res: ServerResponse,
+  indexFile: string,
+  read: () => Promise<FirstPageData>,
+  { paint = () => null, waitMs = FIRST_PAGE_WAIT_MS }: { paint?: (data: FirstPageData) => string | null; waitMs?: number } = {},
+): Promise<boolean> {
   const data = within(read, waitMs);
   let html: string;
   try {
@@ -48,6 +68,7 @@ export async function serveFirstPage(res: ServerResponse, indexFile: string, rea
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
   res.write(html.slice(0, split));
   const first = await data;
-  res.end(`${first ? firstPageBlock(first) : ''}${html.slice(split)}`);
+  const rest = html.slice(split);
+  res.end(first ? restWithData(rest, first, paint) : rest);
   return true;
 }

@@ -1,5 +1,5 @@
 // Web mode: HTTP for the built renderer (the page opened with the token also carries the
-// device list: firstPage.ts), a WebSocket (/ws) for calls and pushes, /metrics.
+// device list, and paints it before the app's script runs: firstPage.ts), a WebSocket (/ws) for calls and pushes, /metrics.
 // Loopback by default; a random 32-byte token on every API request and on the WebSocket
 // upgrade (query ?token= or header "Authorization: Bearer <token>"); Origin and Host checked
 // against the served origin; GET never changes state (calls go over the WebSocket only).
@@ -15,6 +15,8 @@ import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
 import { Connection } from './connection';
 import { readFirstPageData, serveFirstPage } from './firstPage';
+import { lazyFirstPaint } from './firstPaintBundle';
+import type { FirstPageData } from '../../shared/firstPage';
 import { allowedHostNames, NO_REMOTE, remoteAccessProblem, urlHost, type RemoteAccess } from './remote';
 import type { MetricsCollector } from '../metrics/collector';
 import { contentSecurityPolicy, plain, securityHeaders, serveStatic } from './static';
@@ -42,6 +44,11 @@ export interface WebServerOptions {
   /** Open TCP connections at most (default 64); WebSocket sessions at most (default 32). */
   maxConnections?: number;
   maxSessions?: number;
+  /**
+   * The static HTML of the first screen for the page opened with the token (firstPage.ts), or
+   * null for none. Default: the built renderer's first paint (firstPaintBundle.ts).
+   */
+  firstPaint?: (data: FirstPageData) => string | null;
 }
 
 export interface WebServer {
@@ -77,6 +84,7 @@ const MAX_MESSAGE_BYTES = MAX_IO_BYTES + 2 ** 20;
 
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { service, staticDir } = options;
+  const firstPaint = options.firstPaint ?? lazyFirstPaint();
   const host = options.host ?? '127.0.0.1';
   const remote = options.remote ?? NO_REMOTE;
   const problem = remoteAccessProblem(host, options.port ?? 0, remote);
@@ -159,7 +167,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname.startsWith('/api/')) return plain(res, 404, 'No HTTP API; calls go over the WebSocket at /ws\n');
     // The page opened with the token carries the device list (firstPage.ts); any other request gets the file.
     if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html') && authorized(req, url)) {
-      if (await serveFirstPage(res, join(staticDir, 'index.html'), () => readFirstPageData(service))) return;
+      if (await serveFirstPage(res, join(staticDir, 'index.html'), () => readFirstPageData(service), { paint: firstPaint })) return;
     }
     return serveStatic(req, res, staticDir, url.pathname);
   }

@@ -1,5 +1,6 @@
 // Cold start (issue 16): the page opened with the printed URL paints the device list from the
-// page itself (electron/web/firstPage.ts), without waiting for the WebSocket; a page opened
+// page itself (electron/web/firstPage.ts), without waiting for the WebSocket, and before the
+// app's script has run (the server's static first paint, renderer/firstPaint.tsx); a page opened
 // without the token has no list until the WebSocket brings one.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,43 @@ test('the device list paints before the WebSocket answers, and only for the page
     await page.reload();
     await expect(page.getByText('Loading…').first()).toBeVisible();
     await expect(page.getByText('/dev/first0')).toHaveCount(0);
+  } finally {
+    await stopWebApp(child);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('the list paints before the app\'s script has run, takes no input until then, and the app takes over', async ({ page }) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-paint-'));
+  const emu = await createEmulator({ stateDir });
+  await emu.createDevice('paint0', 2 ** 30);
+  await emu.attach('/dev/paint0');
+  await emu.createDevice('paint1', 2 ** 28);
+  await emu.close();
+  const { app, child } = await startWebApp(stateDir);
+  try {
+    // The app's entry script is held until the static list has been checked.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/\/assets\/index-[^/]*\.js$/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(app.url, { waitUntil: 'commit' });
+    const firstPaint = page.locator('[data-first-paint]');
+    await expect(firstPaint.getByRole('row', { name: /\/dev\/paint0/ }).getByText('tracked', { exact: true })).toBeVisible();
+    await expect(firstPaint.getByText('2 block devices, 1 tracked')).toBeVisible();
+    await expect(firstPaint.getByRole('region', { name: 'Backend' })).toContainText(/emulator/i);
+    // Inert: its buttons do nothing yet, so they cannot take the focus either.
+    const attach = firstPaint.getByText('Attach', { exact: true });
+    await attach.focus();
+    await expect(attach).not.toBeFocused();
+
+    release();
+    await expect(firstPaint).toHaveCount(0);
+    await expect(page.getByRole('row', { name: /\/dev\/paint1/ }).getByText('not tracked')).toBeVisible();
+    await page.getByRole('button', { name: 'Attach /dev/paint1' }).click();
+    await expect(page.getByRole('dialog')).toBeVisible();
   } finally {
     await stopWebApp(child);
     rmSync(stateDir, { recursive: true, force: true });

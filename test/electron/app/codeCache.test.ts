@@ -37,6 +37,17 @@ describe('runWithCodeCache', () => {
     const run = runWithCodeCache(bundle);
     expect(results.codeCacheTest).toEqual([{ value: 'a', base: 'main.cjs', dir: true, strict: true }]);
     expect(run.used).toBe(false);
+    expect(run.exports).toEqual({ answer: 42 });
+  });
+
+  it('hands back what the bundle exports, also when it replaces module.exports', () => {
+    writeFileSync(bundle, 'module.exports = function render() { return "<p>"; };\n');
+    const first = runWithCodeCache(bundle);
+    expect(first.write()).toBe(true);
+    for (const run of [first, runWithCodeCache(bundle)]) {
+      expect(typeof run.exports).toBe('function');
+      expect((run.exports as () => string)()).toBe('<p>');
+    }
   });
 
   it('writes the cache once and the next run uses it', () => {

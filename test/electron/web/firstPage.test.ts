@@ -1,15 +1,18 @@
 // @vitest-environment jsdom
 // The page opened with the token carries the backend and the device list (electron/web/firstPage.ts),
 // so the list paints before the WebSocket answers; a request without the token gets the plain file.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeControl } from '../service/fakeControl';
 import { startHarness, type Harness } from './harness';
 import { FIRST_PAGE_ID, takeFirstPageData, type FirstPageData } from '../../../shared/firstPage';
 import { serveFirstPage } from '../../../electron/web/firstPage';
+import { lazyFirstPaint } from '../../../electron/web/firstPaintBundle';
+import { renderFirstPaint } from '../../../renderer/firstPaint';
 
 let harness: Harness | null = null;
 let plainServer: Server | null = null;
@@ -93,7 +96,7 @@ describe('the first page', () => {
       failing: () => Promise.reject(new Error('no list')),
     };
     let mode = 'held';
-    plainServer = createServer((_req, res) => void serveFirstPage(res, index, reads[mode]!, 300));
+    plainServer = createServer((_req, res) => void serveFirstPage(res, index, reads[mode]!, { waitMs: 300 }));
     await new Promise<void>((resolve) => plainServer!.listen(0, '127.0.0.1', resolve));
     const port = (plainServer.address() as AddressInfo).port;
 
@@ -114,6 +117,71 @@ describe('the first page', () => {
       expect(page.body, mode).toContain('<div id="root"></div></body></html>');
       expect(page.body, mode).not.toContain(FIRST_PAGE_ID);
       if (mode === 'never') expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    }
+  });
+
+  it('paints the list in the root for the page opened with the token, and nowhere else', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 30);
+    harness = await startHarness(control, {}, { firstPaint: renderFirstPaint });
+    writeFileSync(join(harness.staticDir, 'index.html'), '<!doctype html><html><head><title>blksnap Manager</title></head><body>\n<div id="root"></div>\n</body></html>\n');
+    const { port, token } = harness.server;
+    const page = await get(port, `/?token=${token}`);
+    const doc = new DOMParser().parseFromString(page.body, 'text/html');
+    const painted = doc.querySelector('#root > [data-first-paint][inert]');
+    expect(painted?.querySelector('.device-link')?.textContent).toBe('/dev/vda');
+    // The data block still comes first: the app's script reads it.
+    expect(page.body.indexOf(FIRST_PAGE_ID)).toBeLessThan(page.body.indexOf('data-first-paint'));
+    expect(dataOf(page.body)?.devices.map((d) => d.path)).toEqual(['/dev/vda']);
+    for (const path of ['/', `/?token=${token}x`, `/devices/vda?token=${token}`]) {
+      const other = await get(port, path);
+      expect(other.body, path).toContain('<div id="root"></div>');
+      expect(other.body, path).not.toContain('data-first-paint');
+    }
+    expect(control.log).toEqual([]);
+  });
+
+  it('splices the markup in as it is, and sends the page without it when there is none', async () => {
+    harness = await startHarness(new FakeControl());
+    const index = join(harness.staticDir, 'index.html');
+    writeFileSync(index, '<!doctype html><html><head></head><body><div id="root"></div></body></html>\n');
+    const data: FirstPageData = { backend: await harness.service.backendInfo({}), devices: [] };
+    // String.replace would read $' and $& in the markup as patterns (the rest of the page, the match).
+    const markup = "<p>$' and $& and $$</p>";
+    const paints: Record<string, (d: FirstPageData) => string | null> = {
+      markup: () => markup,
+      none: () => null,
+      missing: lazyFirstPaint(join(harness.staticDir, 'no-such-bundle.cjs')),
+    };
+    let mode = 'markup';
+    plainServer = createServer((_req, res) => void serveFirstPage(res, index, () => Promise.resolve(data), { paint: paints[mode]! }));
+    await new Promise<void>((resolve) => plainServer!.listen(0, '127.0.0.1', resolve));
+    const port = (plainServer.address() as AddressInfo).port;
+    const page = await get(port, '/');
+    expect(page.body).toContain(`<div id="root">${markup}</div></body></html>\n`);
+    expect(dataOf(page.body)).toEqual(data);
+    for (mode of ['none', 'missing']) {
+      const plain = await get(port, '/');
+      expect(plain.body, mode).toContain('<div id="root"></div></body></html>\n');
+      expect(dataOf(plain.body), mode).toEqual(data);
+    }
+  });
+
+  it('gives no first paint when the bundle fails to load or to render', async () => {
+    harness = await startHarness(new FakeControl());
+    const dir = mkdtempSync(join(tmpdir(), 'first-paint-'));
+    try {
+      const data: FirstPageData = { backend: await harness.service.backendInfo({}), devices: [] };
+      writeFileSync(join(dir, 'throws.cjs'), 'throw new Error("broken bundle");\n');
+      writeFileSync(join(dir, 'renders.cjs'), 'module.exports.renderFirstPaint = (d) => { if (d.devices.length === 0) throw new Error("no"); return "<p>list</p>"; };\n');
+      writeFileSync(join(dir, 'exports-nothing.cjs'), 'module.exports = {};\n');
+      expect(lazyFirstPaint(join(dir, 'throws.cjs'))(data)).toBeNull();
+      expect(lazyFirstPaint(join(dir, 'exports-nothing.cjs'))(data)).toBeNull();
+      const renders = lazyFirstPaint(join(dir, 'renders.cjs'));
+      expect(renders(data)).toBeNull();
+      expect(renders({ ...data, devices: [{ path: '/dev/vda' } as FirstPageData['devices'][number]] })).toBe('<p>list</p>');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

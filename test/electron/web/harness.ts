@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
-import { startWebServer, type WebServer } from '../../../electron/web/server';
+import { startWebServer, type WebServer, type WebServerOptions } from '../../../electron/web/server';
 import type { BlksnapControl } from '../../../electron/control/types';
 import { createWsApi, type WebSocketCtor, type WsClient } from '../../../renderer/api/ws';
 
@@ -18,12 +18,12 @@ export interface Harness {
 
 export const NodeWebSocket = WebSocket as unknown as WebSocketCtor;
 
-export async function startHarness(control: BlksnapControl, config: Partial<ServiceConfig> = {}): Promise<Harness> {
+export async function startHarness(control: BlksnapControl, config: Partial<ServiceConfig> = {}, serverOptions: Pick<WebServerOptions, 'firstPaint'> = {}): Promise<Harness> {
   const staticDir = mkdtempSync(join(tmpdir(), 'blksnap-static-'));
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>blksnap Manager</title><div id="root"></div>\n');
   writeFileSync(join(staticDir, 'app.js'), 'console.log("app");\n');
   const service = createService(control, { pollIntervalMs: 50, fillSampleIntervalMs: 50, pushBatchMs: 10, dataDir: null, ...config });
-  const server = await startWebServer({ service, staticDir });
+  const server = await startWebServer({ service, staticDir, ...serverOptions });
   const clients: WsClient[] = [];
   return {
     service,
