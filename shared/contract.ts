@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ApiMethodName } from './apiMethods';
 import {
   BackendInfo, BlockDevice, CbtInfo, DevicePath, DiffStorageUsage, ModuleParameters,
-  SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId,
+  SectorRange, SnapshotCreateRequest, SnapshotDeviceInfo, SnapshotEvent, SnapshotId, StorageMode,
 } from './schemas';
 import {
   ChangedFileOwner, ChangedFileOwnerArgs, ChangedFileRanges, ChangedFileRangesArgs, ChangedFilesPage, ChangedFilesPageArgs,
@@ -53,6 +53,12 @@ export const SnapshotSummary = z.object({
   taken: z.boolean(),
   createdAtMs: z.number().nullable(),
   diffStoragePath: z.string().nullable(),
+  /**
+   * How the module holds the storage: at a path (file, directory, block device) or in ranges the
+   * app appends (v1's stretch service, VAL range mode); where its use starts differs
+   * (shared/limits.ts storageStartBytes). null for a snapshot this app did not create.
+   */
+  storageMode: StorageMode.nullable(),
   usage: DiffStorageUsage,
   /** Seconds until the storage is full at the recent fill rate; null if unknown or not filling. */
   timeToFullSec: z.number().nullable(),

@@ -9,7 +9,7 @@
 // - v1 (stretch service): the module asks for diff_storage_minimum at create; a smaller limit
 //   gives it only the limit, and the snapshot overflows when that is full, with no
 //   low_free_space before it.
-import type { Capabilities, DialectId } from './schemas';
+import type { Capabilities, DialectId, StorageMode } from './schemas';
 import { bytesToSectors, formatBytes, parseSize, SECTOR_SIZE } from './units';
 
 /** The module's first 2 MiB of file/directory storage are never used (spec §3.6). */
@@ -34,6 +34,17 @@ export function pathStorageRule(dialect: DialectId | null, capabilities: Pick<Ca
     startBytes: dialect === 'v6' || dialect === 'v7' ? 0 : RESERVED_STORAGE_BYTES,
     noSpaceEvent: Object.values(capabilities.eventCodes).includes('no_space'),
   };
+}
+
+/**
+ * Where a snapshot's storage starts to fill: range storage (v1, VAL range mode: spec §5.3, §6.4)
+ * from 0, path storage as pathStorageRule says (2 MiB on lk6.15 and VAL, 0 on v6 and v7). null
+ * where the mode is not known (a snapshot this app did not create), except on v1, whose storage
+ * is always ranges.
+ */
+export function storageStartBytes(dialect: DialectId | null, capabilities: Pick<Capabilities, 'eventCodes'>, mode: StorageMode | null): number | null {
+  if (mode === 'ranges' || dialect === 'v1') return 0;
+  return mode === null ? null : pathStorageRule(dialect, capabilities).startBytes;
 }
 
 export interface LimitRule {

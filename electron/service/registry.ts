@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DevicePath, SnapshotId, Sectors } from '../../shared/schemas';
+import { DevicePath, SnapshotId, Sectors, StorageMode } from '../../shared/schemas';
 import { writeStateFileSync } from '../app/stateFiles';
 
 const RegistryEntry = z.object({
@@ -12,6 +12,8 @@ const RegistryEntry = z.object({
   devices: z.array(DevicePath),
   createdAtMs: z.number(),
   diffStoragePath: z.string().nullable(),
+  /** How the module holds the storage (null in files written before this field). */
+  storageMode: StorageMode.nullable().default(null),
   limitSectors: Sectors,
   taken: z.boolean(),
   /**
@@ -24,7 +26,7 @@ const RegistryEntry = z.object({
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;
 /** What a new entry needs (the rest starts empty). */
-export type NewRegistryEntry = Omit<RegistryEntry, 'storageSectors' | 'corrupted'> & Partial<Pick<RegistryEntry, 'storageSectors' | 'corrupted'>>;
+export type NewRegistryEntry = Omit<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode'> & Partial<Pick<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode'>>;
 
 const RegistryFile = z.object({ version: z.literal(1), snapshots: z.array(RegistryEntry) });
 
@@ -48,7 +50,7 @@ export class SnapshotRegistry {
   }
 
   add(entry: NewRegistryEntry): void {
-    this.entries.set(entry.id, { storageSectors: 0, ...entry, devices: [...entry.devices], corrupted: [...(entry.corrupted ?? [])] });
+    this.entries.set(entry.id, { storageSectors: 0, storageMode: null, ...entry, devices: [...entry.devices], corrupted: [...(entry.corrupted ?? [])] });
     this.save();
   }
 

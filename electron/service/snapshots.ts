@@ -2,7 +2,7 @@
 // app made, the live list from SNAPSHOT_COLLECT, and the summaries pushed to the UI.
 import type { ApiArgs, ApiResult, SnapshotSummary } from '../../shared/contract';
 import { BlksnapError, appError, toErrorInfo } from '../../shared/errors';
-import type { SectorRange, SnapshotEvent } from '../../shared/schemas';
+import type { SectorRange, SnapshotEvent, StorageMode } from '../../shared/schemas';
 import type { BlksnapControl } from '../control/types';
 import type { ServiceConfig } from './config';
 import type { Devices } from './devices';
@@ -61,7 +61,8 @@ export class Snapshots {
       throw err;
     }
     admitted.commit();
-    return this.afterCreate(id, request);
+    // v1 storage is always ranges the stretch service appends, whatever the path names.
+    return this.afterCreate(id, request, this.control.info.dialect === 'v1' ? 'ranges' : admitted.mode);
   }
 
   private async createAdmitted(request: SnapshotCreateRequest): Promise<string> {
@@ -79,11 +80,11 @@ export class Snapshots {
     return this.control.snapshotCreate(stretched ? { ...request, diffStoragePath: null } : request);
   }
 
-  private async afterCreate(id: string, request: SnapshotCreateRequest): Promise<ApiResult<'snapshotCreate'>> {
+  private async afterCreate(id: string, request: SnapshotCreateRequest, storageMode: StorageMode): Promise<ApiResult<'snapshotCreate'>> {
     const { notices, lifecycle, events } = this.around;
     this.registry.add({
       id, devices: this.control.info.capabilities.addAfterCreate ? [] : [...request.devices], createdAtMs: Date.now(),
-      diffStoragePath: request.diffStoragePath, limitSectors: request.diffStorageLimitSectors, taken: false,
+      diffStoragePath: request.diffStoragePath, storageMode, limitSectors: request.diffStorageLimitSectors, taken: false,
     });
     this.liveIds = [...new Set([...this.liveIds, id])];
     events.startPump(id);
@@ -220,6 +221,7 @@ export class Snapshots {
         taken: (entry?.taken ?? false) || devices.some((d) => (d.info?.image ?? '') !== ''),
         createdAtMs: entry?.createdAtMs ?? null,
         diffStoragePath: entry?.diffStoragePath ?? null,
+        storageMode: entry?.storageMode ?? null,
         usage,
         timeToFullSec,
         timeToFullConfidence,

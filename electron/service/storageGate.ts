@@ -2,7 +2,7 @@
 // which are in snapshots, and the storage files this app created. Used by snapshot create for
 // every backend, so the kernel module is never handed a path the policy refuses.
 import { rmSync, statSync } from 'node:fs';
-import type { SnapshotCreateRequest } from '../../shared/schemas';
+import type { SnapshotCreateRequest, StorageMode } from '../../shared/schemas';
 import { isEmulator, type BlksnapControl } from '../control/types';
 import type { Devices } from './devices';
 import type { OwnedStorage } from './ownedStorage';
@@ -11,6 +11,8 @@ import { admitStoragePath, type AdmittedStorage } from './storagePolicy';
 export interface AdmittedRequest {
   /** The request as the backend gets it: the storage's real path, no service-only fields. */
   request: SnapshotCreateRequest;
+  /** How the backend holds the storage: the path's kind, or ranges where no path is given. */
+  mode: StorageMode;
   /** After a successful create: a storage file is recorded as ours. */
   commit(): void;
   /** After a failed create: a file this call created is removed again. */
@@ -26,7 +28,7 @@ export class StorageGate {
 
   async admit(request: SnapshotCreateRequest & { forceStorageDevice?: boolean }): Promise<AdmittedRequest> {
     const { forceStorageDevice = false, ...rest } = request;
-    if (rest.diffStoragePath === null) return { request: rest, commit: () => undefined, abandon: () => undefined };
+    if (rest.diffStoragePath === null) return { request: rest, mode: 'ranges', commit: () => undefined, abandon: () => undefined };
     const control = this.control;
     const admitted: AdmittedStorage = await admitStoragePath(
       { path: rest.diffStoragePath, forceStorageDevice, directoryOnly: control.info.dialect === 'v1' },
@@ -40,6 +42,7 @@ export class StorageGate {
     );
     return {
       request: { ...rest, diffStoragePath: admitted.path },
+      mode: admitted.kind,
       commit: () => {
         if (admitted.kind !== 'file') return;
         try {

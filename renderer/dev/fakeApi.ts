@@ -7,7 +7,7 @@ import type {
 } from '../../shared/contract';
 import { changedRanges, rangesBytes, rangesToCsv } from '../../shared/cbt';
 import { mapLevelAnswer } from '../../shared/cbtLevels';
-import type { BackendInfo, BlockDevice, Capabilities, CbtInfo } from '../../shared/schemas';
+import type { BackendInfo, BlockDevice, Capabilities, CbtInfo, StorageMode } from '../../shared/schemas';
 import type { ApiClient } from '../app/apiContext';
 import { seededRandom as mulberry32 } from '../../shared/random';
 import { fakeChangedFiles } from './fakeChangedFiles';
@@ -19,7 +19,7 @@ const MiB = 2 ** 20;
 interface Tracker { blockSizeBytes: number; write: Uint8Array; read: Uint8Array; previous: number; active: number; generation: string }
 interface FakeDevice { device: BlockDevice; tracker: Tracker | null; snapshotId: string | null }
 interface FakeSnapshot {
-  id: string; devices: string[]; taken: boolean; createdAtMs: number; path: string | null;
+  id: string; devices: string[]; taken: boolean; createdAtMs: number; path: string | null; mode: StorageMode;
   limitSectors: number; filledSectors: number; capacitySectors: number; overflowed: boolean; corrupted: boolean;
   copied: Set<string>; history: FillSample[];
 }
@@ -106,7 +106,7 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
     return {
       id: s.id,
       devices: s.devices.map((path) => ({ path, info: summary(devices.get(path)!).snapshot })),
-      taken: s.taken, createdAtMs: s.createdAtMs, diffStoragePath: s.path,
+      taken: s.taken, createdAtMs: s.createdAtMs, diffStoragePath: s.path, storageMode: s.mode,
       usage: { filledSectors: s.filledSectors, requestedSectors: s.capacitySectors, capacitySectors: s.capacitySectors, limitSectors: s.limitSectors, overflowed: s.overflowed, source: 'emulator (fake)' },
       timeToFullSec, corrupted: s.corrupted, warning,
     };
@@ -193,7 +193,7 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
     const snapId = uuid(random);
     const now = Date.now();
     const seeded: FakeSnapshot = {
-      id: snapId, devices: ['/dev/emu0'], taken: true, createdAtMs: now - 120_000, path: '/var/tmp/blksnap-diff', limitSectors: (2 * GiB) / 512,
+      id: snapId, devices: ['/dev/emu0'], taken: true, createdAtMs: now - 120_000, path: '/var/tmp/blksnap-diff', mode: 'file', limitSectors: (2 * GiB) / 512,
       filledSectors: 4096, capacitySectors: (GiB + 4096) / 512, overflowed: false, corrupted: false, copied: new Set(), history: [],
     };
     for (let i = 60; i > 0; i--) {
@@ -282,7 +282,9 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       if (v1 && snapshots.size > 0) fail('EBUSY', 'snapshot_create: v1 holds one snapshot at a time: destroy the current one first');
       if (diffStoragePath !== null && !diffStoragePath.startsWith('/')) fail('ENOENT', `snapshot_create: ENOENT (No such file or directory): ${diffStoragePath}`);
       const id = uuid(random);
-      snapshots.set(id, { id, devices: [], taken: false, createdAtMs: Date.now(), path: diffStoragePath, limitSectors: diffStorageLimitSectors, filledSectors: 4096, capacitySectors: Math.min(diffStorageLimitSectors, 2_097_152 + 8), overflowed: false, corrupted: false, copied: new Set(), history: [] });
+      // Range storage (v1, or no path) fills from 0; a path from 2 MiB (the fake plays lk6.15 or v1).
+      const mode: StorageMode = v1 || diffStoragePath === null ? 'ranges' : 'directory';
+      snapshots.set(id, { id, devices: [], taken: false, createdAtMs: Date.now(), path: diffStoragePath, mode, limitSectors: diffStorageLimitSectors, filledSectors: mode === 'ranges' ? 0 : 4096, capacitySectors: Math.min(diffStorageLimitSectors, 2_097_152 + 8), overflowed: false, corrupted: false, copied: new Set(), history: [] });
       for (const path of list) await api.snapshotAdd({ id, device: path }).catch((e: unknown) => { if (!v1) throw e; });
       if (v1) for (const path of list) { const d = device(path); d.tracker ??= newTracker(d.device.capacitySectors * 512); d.snapshotId = id; snapshots.get(id)!.devices.push(path); }
       event({ source: 'app', level: 'info', kind: 'snapshot', snapshotId: id, device: null, message: `Snapshot ${id} created` });

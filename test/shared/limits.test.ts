@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkLimit, limitRule, parseAndCheckLimit, parseLimit, pathStorageRule, smallestLimitBytes } from '../../shared/limits';
+import { checkLimit, limitRule, parseAndCheckLimit, parseLimit, pathStorageRule, smallestLimitBytes, storageStartBytes } from '../../shared/limits';
 
 const MiB = 2 ** 20;
 const v2 = limitRule(null, false);
@@ -50,6 +50,15 @@ describe('checkLimit', () => {
       expect(smallestLimitBytes(upstream)).toBe(256 * 1024);
       expect(checkLimit(1024, upstream).error).not.toMatch(/first 2 MiB/);
     }
+  });
+
+  it('says where a snapshot\'s storage starts to fill: ranges and v1 from 0, paths per dialect, unknown without a mode', () => {
+    const caps = { eventCodes: {} };
+    expect((['lk6.15', 'val-7.0', 'val-13'] as const).map((d) => storageStartBytes(d, caps, 'directory'))).toEqual([2 * MiB, 2 * MiB, 2 * MiB]);
+    expect((['v7', 'v6'] as const).map((d) => storageStartBytes(d, caps, 'file'))).toEqual([0, 0]);
+    expect(storageStartBytes('lk6.15', caps, 'block')).toBe(2 * MiB);
+    expect((['val-7.0', 'val-13', 'v1'] as const).map((d) => storageStartBytes(d, caps, 'ranges'))).toEqual([0, 0, 0]);
+    expect([storageStartBytes('v1', caps, null), storageStartBytes('val-7.0', caps, null), storageStartBytes(null, caps, null)]).toEqual([0, null, null]);
   });
 
   it('follows the module parameters it is given', () => {

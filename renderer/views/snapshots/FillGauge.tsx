@@ -7,10 +7,11 @@ import { Size } from '../../components/common';
 const toBytes = (sectors: number | null) => (sectors === null ? null : sectors * 512);
 
 /**
- * `reservedBytes`: where the module starts using file storage (pathStorageRule: 2 MiB on
- * lk6.15 and the Veeam modules, 0 on v6 and v7), explained when that is all that is used.
+ * `reservedBytes`: where the module starts using this snapshot's storage (storageStartBytes: 2 MiB
+ * for path storage on lk6.15 and the Veeam modules, 0 on v6 and v7 and for range storage, null
+ * where the storage mode is not known), explained when that is all that is used.
  */
-export function FillGauge({ usage, reservedBytes }: { usage: DiffStorageUsage; reservedBytes: number }) {
+export function FillGauge({ usage, reservedBytes }: { usage: DiffStorageUsage; reservedBytes: number | null }) {
   const used = toBytes(usage.filledSectors);
   const allocated = toBytes(usage.capacitySectors);
   const limit = toBytes(usage.limitSectors);
@@ -19,7 +20,7 @@ export function FillGauge({ usage, reservedBytes }: { usage: DiffStorageUsage; r
   const scale = Math.max(full ?? 0, used ?? 0);
   const x = (bytes: number | null) => (bytes === null || scale === 0 ? 0 : (Math.min(bytes, scale) / scale) * 1000);
   const percent = used !== null && full ? Math.min(100, Math.round((used / full) * 100)) : null;
-  const onlyReserve = used !== null && used <= reservedBytes && used > 0;
+  const onlyReserve = reservedBytes !== null && used !== null && used <= reservedBytes && used > 0;
   const label = [
     `Used ${used === null ? 'unknown' : formatBytes(used)}`,
     `allocated ${allocated === null ? 'unknown' : formatBytes(allocated)}`,

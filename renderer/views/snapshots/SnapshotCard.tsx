@@ -10,7 +10,7 @@ import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { FillChart } from './FillChart';
 import { FillGauge } from './FillGauge';
-import { pathStorageRule } from '../../../shared/limits';
+import { storageStartBytes } from '../../../shared/limits';
 
 const EMPTY: never[] = [];
 
@@ -136,7 +136,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
             <ErrorMessage message={add.error} onDismiss={add.clearError} />
             <h3 className="spaced">Difference storage</h3>
             <p className="small">{snapshot.diffStoragePath ? <code>{snapshot.diffStoragePath}</code> : <span className="muted">no path (ranges supplied by the app)</span>}</p>
-            <FillGauge usage={snapshot.usage} reservedBytes={pathStorageRule(dialect, capabilities).startBytes} />
+            <FillGauge usage={snapshot.usage} reservedBytes={storageStartBytes(dialect, capabilities, snapshot.storageMode)} />
             <p className="time-to-full">
               Time to full: <strong>{timeToFullText(snapshot)}</strong>
             </p>

@@ -20,7 +20,7 @@ describe('takesUntilWrap', () => {
 });
 
 const usage = (u: Partial<SnapshotSummary['usage']>): SnapshotSummary => ({
-  id: '00000000-0000-4000-8000-000000000001', devices: [], taken: true, createdAtMs: 0, diffStoragePath: null, timeToFullSec: null, corrupted: false, warning: null,
+  id: '00000000-0000-4000-8000-000000000001', devices: [], taken: true, createdAtMs: 0, diffStoragePath: null, storageMode: null, timeToFullSec: null, corrupted: false, warning: null,
   usage: { filledSectors: null, requestedSectors: null, capacitySectors: null, limitSectors: null, overflowed: null, source: 'test', ...u },
 });
 

@@ -8,7 +8,7 @@ import { REGISTRY_FILE, SnapshotRegistry } from '../../../electron/service/regis
 
 const A = '3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b';
 const B = '5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
-const entry = (id: string, createdAtMs = 1000) => ({ id, devices: ['/dev/vdb'], createdAtMs, diffStoragePath: '/var/tmp/diff', limitSectors: 2048, taken: false });
+const entry = (id: string, createdAtMs = 1000) => ({ id, devices: ['/dev/vdb'], createdAtMs, diffStoragePath: '/var/tmp/diff', storageMode: 'directory' as const, limitSectors: 2048, taken: false });
 
 const tmp = tempDirEach('blksnap-registry-');
 

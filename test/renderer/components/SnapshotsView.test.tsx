@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SnapshotsView } from '../../../renderer/views/snapshots/SnapshotsView';
 import { renderWithFake } from './harness';
@@ -104,5 +104,38 @@ describe('SnapshotsView', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
     expect(await screen.findByText(/fixes the device list when the snapshot is created/)).toBeTruthy();
     expect(create).not.toHaveBeenCalled();
+  });
+});
+
+describe('the fill gauge\'s "Used starts at 2 MiB" hint', () => {
+  const MiB = 2 ** 20;
+  const PATH_ID = 'aaaaaaaa-0000-4000-8000-00000000000a';
+  const RANGES_ID = 'bbbbbbbb-0000-4000-8000-00000000000b';
+
+  /** VAL-7.0 snapshots with 1 MiB used: path storage (used starts at 2 MiB) or range storage (from 0). */
+  async function val70Cards(used: number) {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const [seeded] = store.getState().snapshots;
+    const usage = { filledSectors: used / 512, requestedSectors: null, capacitySectors: (64 * MiB) / 512, limitSectors: (64 * MiB) / 512, overflowed: false, source: 'emulator' };
+    act(() => {
+      store.getState().setBackend({ ...store.getState().backend!, dialect: 'val-7.0' });
+      store.getState().setSnapshots([
+        { ...seeded!, id: PATH_ID, storageMode: 'directory', diffStoragePath: '/var/tmp', usage },
+        { ...seeded!, id: RANGES_ID, storageMode: 'ranges', diffStoragePath: null, usage },
+      ]);
+    });
+    const card = (id: string) => screen.getByRole('region', { name: new RegExp(id.slice(0, 8)) });
+    return { path: card(PATH_ID), ranges: card(RANGES_ID) };
+  }
+
+  it('shows for path storage, where the module starts after the first 2 MiB, and not for range storage, which fills from 0 (VAL-7.0)', async () => {
+    const { path, ranges } = await val70Cards(MiB);
+    expect(path.textContent).toMatch(/Used starts at 2 MiB/);
+    expect(ranges.textContent).not.toMatch(/Used starts at/);
+  });
+
+  it('shows for neither once more than the reserve is used', async () => {
+    const { path, ranges } = await val70Cards(3 * MiB);
+    expect([path.textContent, ranges.textContent].join()).not.toMatch(/Used starts at/);
   });
 });
