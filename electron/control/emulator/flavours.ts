@@ -23,6 +23,13 @@ export interface FlavourRules {
   copyBeforeIncrement: boolean;
   /** Path-mode storage: no_space when growth finds the limit reached (VAL-7.0: a log line). */
   noSpaceEvent: boolean;
+  /**
+   * File and directory storage is opened with O_DIRECT and a file system without it refuses the
+   * create with EINVAL (spec §2, §3.6: lk6.15 and lk6.9/v7). v6 takes the client's fd as it was
+   * opened; VAL-7.0 opens again without O_DIRECT after an EINVAL (its diff_storage.c; VAL-13 is
+   * taken as the same).
+   */
+  storageDirectIo: boolean;
   /** Where allocation starts in file, directory and block storage (spec §3.6: 4096; §4: 0 on v6/v7). */
   storageStartSectors: number;
   /** Errno of image reads and writes once the device's area is corrupted (v1 measured ENOSPC). */
@@ -60,7 +67,7 @@ const EARLIER_UPSTREAM = {
   eventCode: { corrupted: 0 },
   chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
   rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
-} satisfies Omit<FlavourRules, 'flavour' | 'dialect' | 'dialectLabel'>;
+} satisfies Omit<FlavourRules, 'flavour' | 'dialect' | 'dialectLabel' | 'storageDirectIo'>;
 
 export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
   upstream: {
@@ -71,11 +78,11 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       eventCodes: { 0: 'corrupted', 1: 'no_space' }, needsStretchService: false,
     },
     eventCode: { corrupted: 0, no_space: 1 },
-    chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
+    chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, storageDirectIo: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
     rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
   },
-  v7: { ...EARLIER_UPSTREAM, flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)' },
-  v6: { ...EARLIER_UPSTREAM, flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)' },
+  v7: { ...EARLIER_UPSTREAM, flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)', storageDirectIo: true },
+  v6: { ...EARLIER_UPSTREAM, flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)', storageDirectIo: false },
   'val-7.0': {
     flavour: 'val-7.0', dialect: 'val-7.0', dialectLabel: 'Veeam standalone VAL-7.0 (emulated)', verified: true,
     version: { major: 7, minor: 0, revision: 0, build: 0 },
@@ -84,7 +91,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       eventCodes: { 0: 'corrupted', 1: 'low_free_space' }, needsStretchService: false,
     },
     eventCode: { corrupted: 0, low_free_space: 1 },
-    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 4096, imageErrorCode: 'EIO',
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageDirectIo: false, storageStartSectors: 4096, imageErrorCode: 'EIO',
     rangeLaterEpisodes: false, filterOnDevice: false, op: V2_OPS,
   },
   'val-13': {
@@ -95,7 +102,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       eventCodes: { 0: 'corrupted', 1: 'no_space', 2: 'low_free_space' }, needsStretchService: false,
     },
     eventCode: { corrupted: 0, no_space: 1, low_free_space: 2 },
-    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
+    chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, storageDirectIo: false, storageStartSectors: 4096, imageErrorCode: 'EIO',
     rangeLaterEpisodes: true, filterOnDevice: false, op: V2_OPS,
   },
   v1: {
@@ -107,7 +114,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
       needsStretchService: true,
     },
     eventCode: { low_free_space: 0, corrupted: 1 },
-    chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'ENOSPC',
+    chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, storageDirectIo: false, storageStartSectors: 0, imageErrorCode: 'ENOSPC',
     rangeLaterEpisodes: true, filterOnDevice: false,
     op: {
       attach: 'attach', detach: 'TRACKER_REMOVE', cbtInfo: 'TRACKER_COLLECT', cbtMap: 'TRACKER_READ_CBT_MAP',

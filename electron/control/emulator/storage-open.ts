@@ -47,6 +47,23 @@ function refuseOwnFile(core: EmulatorCore, op: string, p: string): void {
   }
 }
 
+/**
+ * Refuses storage whose file system cannot open it with O_DIRECT, as the module's own open does
+ * (EINVAL, spec §2) on the dialects that insist on it. The emulator's I/O stays buffered: the
+ * O_DIRECT open is only asked, then closed.
+ */
+function refuseWithoutDirectIo(core: EmulatorCore, op: string, given: string, file: string): void {
+  if (!core.rules.storageDirectIo) return;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_DIRECT);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return; // other refusals come from the emulator's own open
+    throw errnoError('EINVAL', op, `the file system of ${given} cannot open files with O_DIRECT, which the module opens its storage with`, { path: given });
+  }
+  fs.closeSync(fd);
+}
+
 /** File, directory or emulated block device storage with the create-time gate (§3.6). */
 export function openPathStorage(core: EmulatorCore, op: string, id: string, p: string, limit: number, targets: Map<string, StorageTarget>): StorageState {
   if (p.length >= PATH_MAX) throw errnoError('EINVAL', op, `the storage path is ${p.length} bytes long, PATH_MAX is ${PATH_MAX}`);
@@ -81,9 +98,17 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
         core.saveState(); // recorded before the file exists: a crash leaves no file nobody knows of
       }
       handle = ownedFile(fs.openSync(storagePath, 'wx+', 0o600), 0);
+      try {
+        refuseWithoutDirectIo(core, op, p, storagePath);
+      } catch (err) {
+        handle.owned?.close();
+        fs.rmSync(storagePath, { force: true });
+        throw err;
+      }
       capacity = 0;
     } else if (st.isFile()) {
       refuseOwnFile(core, op, p);
+      refuseWithoutDirectIo(core, op, p, p);
       mode = 'file';
       capacity = Math.floor(st.size / SECTOR);
       handle = ownedFile(fs.openSync(p, 'r+'), capacity);
