@@ -20,7 +20,7 @@ export function imageCommands(device: string, image: string, sinceChangeNumber: 
     {
       name: 'changed blocks',
       label: `Copy the blocks with a change number above ${sinceChangeNumber} into an existing full copy`,
-      command: `npx blksnapctl changed_ranges -d ${device} -s ${sinceChangeNumber} --csv | tail -n +2 | while IFS=, read ofs cnt; do sudo dd if=${image} of=backup.img bs=512 skip=$ofs seek=$ofs count=$cnt conv=notrunc status=none; done`,
+      command: `blksnapctl changed_ranges -d ${device} -s ${sinceChangeNumber} --csv | tail -n +2 | while IFS=, read ofs cnt; do sudo dd if=${image} of=backup.img bs=512 skip=$ofs seek=$ofs count=$cnt conv=notrunc status=none; done`,
     },
   ];
 }

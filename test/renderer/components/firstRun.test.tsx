@@ -126,7 +126,7 @@ describe('reading the snapshot image (item 13)', () => {
       expect.stringContaining(`sudo mount -o ro ${image} `),
       `sudo dd if=${image} of=backup.img bs=4M status=progress`,
       expect.stringContaining(`partclone.ext4 -c -s ${image}`),
-      expect.stringMatching(new RegExp(`^npx blksnapctl changed_ranges -d ${device.path} -s 1 --csv .*dd if=${image} `)),
+      expect.stringMatching(new RegExp(`^blksnapctl changed_ranges -d ${device.path} -s 1 --csv .*dd if=${image} `)),
     ]);
     expect(within(section).getAllByRole('button', { name: /^Copy the .* command$/ })).toHaveLength(4);
     const form = within(section).getByRole('form', { name: 'Download a range of the image' });
