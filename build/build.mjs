@@ -10,19 +10,30 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
 const SOURCES = ['electron', 'renderer', 'shared', 'package.json', 'vite.config.ts', 'build/build.mjs'];
 
-function newestMtime(path) {
-  if (!existsSync(path)) return 0;
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let newest = st.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
+/**
+ * True when a file or folder under `paths` was modified after `builtMs` (a folder's mtime moves
+ * when a file in it is added or removed, so those count too). `npm start` asks before every start:
+ * one stat per file, none for what the folder listing already says is a folder, and it stops at
+ * the first change.
+ */
+export function changedSince(paths, builtMs) {
+  return paths.some(function newer(path) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (st.mtimeMs > builtMs) return true;
+    if (!st.isDirectory()) return false;
+    return readdirSync(path, { withFileTypes: true }).some((entry) => {
+      const child = join(path, entry.name);
+      if (entry.isDirectory() || entry.isSymbolicLink()) return newer(child);
+      return (statSync(child, { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtMs;
+    });
+  });
 }
 
 export function buildIsFresh() {
   if (!existsSync(stamp)) return false;
   const built = Number(readFileSync(stamp, 'utf8')) || 0;
-  return SOURCES.every((s) => newestMtime(join(root, s)) <= built);
+  return !changedSince(SOURCES.map((s) => join(root, s)), built);
 }
 
 const ENTRIES = [
