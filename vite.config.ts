@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { inlineCss } from './build/inline-css.mjs';
 
 // The renderer: served by the web mode or loaded by Electron from dist/renderer.
 export default defineConfig({
@@ -13,4 +14,6 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
   },
   oxc: { jsx: { runtime: 'automatic' } },
+  // The stylesheet inside index.html: the first paint waits for the page alone.
+  plugins: [inlineCss()],
 });

@@ -59,11 +59,18 @@ test('the list paints before the app\'s script has run, takes no input until the
       await held;
       await route.continue();
     });
+    const stylesheets: string[] = [];
+    page.on('request', (r) => {
+      if (r.resourceType() === 'stylesheet') stylesheets.push(r.url());
+    });
     await page.goto(app.url, { waitUntil: 'commit' });
     const firstPaint = page.locator('[data-first-paint]');
     await expect(firstPaint.getByRole('row', { name: /\/dev\/paint0/ }).getByText('tracked', { exact: true })).toBeVisible();
     await expect(firstPaint.getByText('2 block devices, 1 tracked')).toBeVisible();
     await expect(firstPaint.getByRole('region', { name: 'Backend' })).toContainText(/emulator/i);
+    // Styled by the page itself (the stylesheet is inlined at build time): no second request.
+    await expect(firstPaint.locator('.app')).toHaveCSS('display', 'flex');
+    expect(stylesheets).toEqual([]);
     // Inert: its buttons do nothing yet, so they cannot take the focus either.
     const attach = firstPaint.getByText('Attach', { exact: true });
     await attach.focus();
