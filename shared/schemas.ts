@@ -1,8 +1,9 @@
 // Domain types as runtime schemas (zod). Every type that crosses a process boundary is
 // defined here once; TypeScript types are derived with z.infer.
 import { z } from 'zod';
+import { DIALECT_IDS, UUID_RE } from './ids';
 
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { UUID_RE };
 
 export const SnapshotId = z.string().regex(UUID_RE, 'a snapshot id is a UUID like 3f2b8e1c-0a4d-4f6e-9b1a-2c3d4e5f6a7b');
 export type SnapshotId = z.infer<typeof SnapshotId>;
@@ -17,7 +18,7 @@ export type DevicePath = z.infer<typeof DevicePath>;
 
 export const Sectors = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-export const DialectId = z.enum(['lk6.15', 'v7', 'v6', 'val-7.0', 'val-13', 'v1']);
+export const DialectId = z.enum(DIALECT_IDS);
 export type DialectId = z.infer<typeof DialectId>;
 
 export const DevId = z.object({ major: z.number().int().nonnegative(), minor: z.number().int().nonnegative() });

@@ -2,7 +2,6 @@
 // directory (its runtime.json: pid, url, token) is talked to through the web transport;
 // otherwise the service is booted in this process, like the app boots it.
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { BlksnapApi } from '../../shared/contract';
 import type { GlobalOptions } from './globals';
 import { hasCode } from './verbs/common';
@@ -21,13 +20,26 @@ export interface ApiConnection {
 /** `signal` (SIGINT) ends the service's waits early. */
 export type Connector = (globals: GlobalOptions, signal?: AbortSignal) => Promise<ApiConnection>;
 
-export const RuntimeInfo = z.object({
-  pid: z.number().int().positive(),
-  url: z.string().min(1),
-  token: z.string().min(1),
-  port: z.number().int().min(0).max(65535),
-});
-export type RuntimeInfo = z.infer<typeof RuntimeInfo>;
+/** What a running app announces in <emulatorDir>/runtime.json (electron/web/runtime.ts writes it). */
+export interface RuntimeInfo {
+  pid: number;
+  url: string;
+  token: string;
+  port: number;
+}
+
+/**
+ * runtime.json's value when every field is there and right, else null. Checked here rather than
+ * with a zod schema: a run that talks to a running app loads no zod (about 25 ms of CPU).
+ */
+export function parseRuntimeInfo(value: unknown): RuntimeInfo | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { pid, url, token, port } = value as Record<string, unknown>;
+  if (!Number.isInteger(pid) || (pid as number) <= 0) return null;
+  if (typeof url !== 'string' || url.length === 0 || typeof token !== 'string' || token.length === 0) return null;
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) return null;
+  return { pid: pid as number, url, token, port: port as number };
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -53,9 +65,9 @@ export function runningApp(emulatorDir: string): RuntimeInfo | null {
   } catch {
     return null;
   }
-  const r = RuntimeInfo.safeParse(parsed);
-  if (!r.success || !processAlive(r.data.pid)) return null;
-  return r.data;
+  const info = parseRuntimeInfo(parsed);
+  if (!info || !processAlive(info.pid)) return null;
+  return info;
 }
 
 /** How long a run waits for another short run to release the emulator directory. */

@@ -1,9 +1,9 @@
 // blksnapctl's own options, accepted before or after the command: which backend to use and
 // where the emulator keeps its state (the app's options, electron/app/options.ts), and --json.
 // commander picks them out wherever they stand and leaves the rest, in order, to the command.
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { DialectId } from '../../shared/schemas';
-import { defaultEmulatorDir, EMULATED_FLAVOURS, type BackendChoice, type EmulatedFlavour } from '../app/options';
+import { Command, CommanderError, Option } from 'commander';
+import type { DialectId } from '../../shared/schemas';
+import { defaultEmulatorDir, EMULATED_FLAVOURS, parseDialect, type BackendChoice, type EmulatedFlavour } from '../app/options';
 import { UsageError } from './argv';
 
 export interface GlobalOptions {
@@ -36,12 +36,6 @@ export const GLOBAL_OPTIONS_HELP = `blksnapctl options (before or after the comm
                                   the exact --json is ours.
 Exit code 0 on success, 1 on failure; errors name the errno and its meaning.
 `;
-
-function parseDialect(value: string): DialectId {
-  const r = DialectId.safeParse(value);
-  if (!r.success) throw new InvalidArgumentError(`"${value}" is not a dialect (one of ${DialectId.options.join(', ')})`);
-  return r.data;
-}
 
 /** Takes blksnapctl's options out of argv; the rest keeps its order. */
 export function extractGlobalOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): { globals: GlobalOptions; rest: string[] } {

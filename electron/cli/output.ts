@@ -40,9 +40,11 @@ export class Output {
   }
 }
 
-/** The process's own streams. */
+/** The process's own streams; stderr is made when first written to or asked for a progress bar. */
 export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
-  terminal: process.stderr,
+  get terminal() {
+    return process.stderr;
+  },
 };

@@ -2,7 +2,8 @@
 // frames of shared/wire.ts), for blksnapctl talking to a running app. Node 20 has no global
 // WebSocket, hence `ws`. No Origin header: the server knows a non-browser client by that.
 import WebSocket from 'ws';
-import { API, type ApiMethod, type BlksnapApi } from '../../shared/contract';
+import { API_METHODS } from '../../shared/apiMethods';
+import type { ApiMethod, BlksnapApi } from '../../shared/contract';
 import { appError, BlksnapError } from '../../shared/errors';
 import { decodeFrame, encodeFrame, type ClientMessage, type ServerMessage } from '../../shared/wire';
 import type { ApiConnection, RuntimeInfo } from './connect';
@@ -86,7 +87,7 @@ export async function connectRemote(info: RuntimeInfo): Promise<ApiConnection> {
   };
 
   const api: Partial<Record<ApiMethod, (args: unknown) => Promise<unknown>>> = {};
-  for (const method of Object.keys(API) as ApiMethod[]) api[method] = (args: unknown) => call(method, args);
+  for (const method of API_METHODS) api[method] = (args: unknown) => call(method, args);
 
   return {
     api: api as BlksnapApi,

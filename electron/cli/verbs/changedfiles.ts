@@ -1,13 +1,13 @@
 // `changedfiles`: which files changed since change number N (issue 18): the top files and
 // folders by changed bytes, where the answer comes from, and the totals that add up to the
 // incremental size. A progress bar on a terminal; --json (global) or --csv for scripts.
-import { SingleBar } from 'cli-progress';
 import type { BlksnapApi } from '../../../shared/contract';
 import type { ChangedFile, ChangedFilesPage } from '../../../shared/changedFiles';
 import { formatBytes } from '../../../shared/units';
 import { UsageError } from '../argv';
 import { DEVICE_OPTION, withHelp, type Verb, type VerbContext } from './verb';
 import { boundedArg } from './common';
+import { loadProgressBar } from '../progress';
 
 const POLL_MS = 250;
 const CSV_PAGE = 10_000;
@@ -49,7 +49,8 @@ export const changedfiles: Verb = {
 };
 
 async function follow(api: BlksnapApi, jobId: string, top: number, showProgress: boolean, signal: AbortSignal): Promise<ChangedFilesPage> {
-  const bar = showProgress ? new SingleBar({ format: ' {bar} {percentage}% | {phase} | {files} files seen', stream: process.stderr, hideCursor: true, clearOnComplete: true }) : null;
+  // cli-progress only for a run that draws a bar (electron/cli/progress.ts).
+  const bar = showProgress ? new (await loadProgressBar())({ format: ' {bar} {percentage}% | {phase} | {files} files seen', stream: process.stderr, hideCursor: true, clearOnComplete: true }) : null;
   let started = false;
   try {
     for (;;) {

@@ -1,6 +1,6 @@
 // Helpers shared by the verbs: argument checks worded as the upstream tool words them.
 import { appError, BlksnapError, type ErrorCode } from '../../../shared/errors';
-import { UUID_RE } from '../../../shared/schemas';
+import { UUID_RE } from '../../../shared/ids';
 import { UsageError, type ParsedArgs } from '../argv';
 
 /** The upstream tool's answer to its own -j switch (spec §7.1). */

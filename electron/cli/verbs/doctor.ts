@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { BlksnapApi, DoctorReport } from '../../../shared/contract';
 import { toErrorInfo } from '../../../shared/errors';
 import type { BackendInfo } from '../../../shared/schemas';
-import { collectDoctor, type DoctorFacts } from '../../control/kernel/doctor';
+import type { DoctorFacts } from '../../control/kernel/doctor';
 import { hasCode } from './common';
 import { withHelp, type Verb, type VerbContext } from './verb';
 
@@ -51,6 +51,8 @@ async function writeBundle(api: BlksnapApi, report: DoctorReport, file: string):
 
 /** Where the backend cannot start (--backend kernel without a module): the facts, then the error. */
 async function reportWithoutBackend(ctx: VerbContext, file: string | undefined, err: unknown): Promise<never> {
+  // The kernel's probe and dialect tables only here: the other verbs' runs never load them.
+  const { collectDoctor } = await import('../../control/kernel/doctor');
   const facts = collectDoctor();
   for (const line of doctorLines(facts, null)) ctx.out.line(line);
   const error = toErrorInfo(err);

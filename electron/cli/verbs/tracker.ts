@@ -3,7 +3,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { SectorRange } from '../../../shared/schemas';
 import { UsageError, type ParsedArgs } from '../argv';
-import { fileExtents } from '../fiemap';
 import { boundedArg, hasCode, refuseUpstreamJson } from './common';
 import { changedRanges as changedRangesOf, nearWrap, rangesBytes, rangesToCsv, takesBeforeWrap, wrapWarning } from '../../../shared/cbt';
 import { DEVICE_OPTION, UPSTREAM_JSON_OPTION, withHelp, type Verb, type VerbContext } from './verb';
@@ -151,6 +150,8 @@ export function parseRange(text: string): SectorRange {
 }
 
 async function dirtyFromFile(ctx: VerbContext, file: string): Promise<{ device: string; ranges: SectorRange[] }> {
+  // FIEMAP through ffi-rs (electron/control/kernel/native.ts) only for markdirtyblock --file.
+  const { fileExtents } = await import('../fiemap');
   const extents = await fileExtents(file, (devicePath) => ctx.out.line(`device path: '${devicePath}'`));
   for (const r of extents.ranges) ctx.out.line(`allocate range: ofs=${r.offsetSectors} cnt=${r.countSectors}`);
   return extents;

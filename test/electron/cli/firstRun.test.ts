@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BlksnapApi } from '../../../shared/contract';
 import type { CbtInfo } from '../../../shared/schemas';
 import { runCli } from '../../../electron/cli/main';
-import { progress, PROGRESS_DELAY_MS } from '../../../electron/cli/progress';
+import { loadProgressBar, progress, PROGRESS_DELAY_MS } from '../../../electron/cli/progress';
 import { cli, fakeApi, fakeConnector } from './harness';
 
 const GEN = '11111111-2222-4333-8444-555555555555';
@@ -93,7 +93,8 @@ describe('progress bars', () => {
     }
   }
 
-  it('draw on a terminal only, and only for work longer than about a second', () => {
+  it('draw on a terminal only, and only for work longer than about a second', async () => {
+    await loadProgressBar();
     let now = 0;
     const tty = new Tty();
     const quick = progress({ stream: tty, now: () => now }, 'reading', 10 * 2 ** 20, 'bytes');
@@ -111,6 +112,21 @@ describe('progress bars', () => {
     now += 5000;
     piped.update(5);
     expect(pipe.text).toBe('');
+  });
+
+  it('load cli-progress only for a bar on a terminal: a bar due before it has loaded starts at a later update', async () => {
+    vi.resetModules();
+    const fresh = await import('../../../electron/cli/progress');
+    let now = 0;
+    const tty = new Tty();
+    const bar = fresh.progress({ stream: tty, now: () => now }, 'writing', 10 * 2 ** 20, 'bytes');
+    now += PROGRESS_DELAY_MS;
+    bar.update(2 * 2 ** 20);
+    expect(tty.text).toBe('');
+    await fresh.loadProgressBar();
+    bar.update(5 * 2 ** 20);
+    expect(tty.text).toMatch(/writing .* 50% \| 5\/10 MiB/);
+    bar.stop();
   });
 
   it('never with --json, nor where stderr is not a terminal (emu_read through runCli)', async () => {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectRemote } from '../../../../electron/cli/remote';
-import { RuntimeInfo } from '../../../../electron/cli/connect';
+import { parseRuntimeInfo } from '../../../../electron/cli/connect';
 import { RunningProcess, type VmArea } from '../harness';
 import { check, equal, SMALL_MINIMUM_SECTORS } from './util';
 
@@ -26,7 +26,8 @@ export const web: VmArea = {
           const denied = await fetch(new URL('/metrics', url.origin));
           equal(denied.status, 401, 'GET /metrics without the token');
 
-          const runtime = RuntimeInfo.parse(JSON.parse(readFileSync(join(ctx.stateDir, 'runtime.json'), 'utf8')));
+          const runtime = parseRuntimeInfo(JSON.parse(readFileSync(join(ctx.stateDir, 'runtime.json'), 'utf8')));
+          if (!runtime) throw new Error('runtime.json does not hold pid, url, token and port');
           const refused = await connectRemote({ ...runtime, token: 'wrong' }).then((c) => c.close().then(() => 'connected'), (e: Error) => e.message);
           check(refused !== 'connected', 'the WebSocket accepted a wrong token');
           const conn = await connectRemote(runtime);
