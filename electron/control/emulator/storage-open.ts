@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoError, ERRNO, type ErrnoName } from '../../../shared/errors';
+import { errnoError, errnoName, ERRNO, type ErrnoName } from '../../../shared/errors';
 import type { SectorRange } from '../../../shared/schemas';
 import { SECTOR, type FileIo } from './device';
 import type { StorageState, StorageTarget } from './diff-storage';
@@ -47,19 +47,26 @@ function refuseOwnFile(core: EmulatorCore, op: string, p: string): void {
   }
 }
 
+/** O_TMPFILE as Linux defines it on x86_64, arm64 and the other asm-generic architectures (Node has no constant for it). */
+const O_TMPFILE = 0o20200000;
+
 /**
- * Refuses storage whose file system cannot open it with O_DIRECT, as the module's own open does
- * (EINVAL, spec §2) on the dialects that insist on it. The emulator's I/O stays buffered: the
- * O_DIRECT open is only asked, then closed.
+ * Opens storage once as the module does and closes it again, so its refusal is the create's:
+ * a directory gets an unnamed file (O_TMPFILE; EOPNOTSUPP where the file system has none, on every
+ * dialect: v6's client opens it so too), and on lk6.15 and v7 file and directory storage is opened
+ * with O_DIRECT (EINVAL without it, spec §2). The emulator then keeps a named file and buffered I/O.
  */
-function refuseWithoutDirectIo(core: EmulatorCore, op: string, given: string, file: string): void {
-  if (!core.rules.storageDirectIo) return;
+function probeModuleOpen(core: EmulatorCore, op: string, given: string, kind: 'file' | 'directory'): void {
+  const direct = core.rules.storageDirectIo ? fs.constants.O_DIRECT : 0;
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_DIRECT);
+    fd = kind === 'directory' ? fs.openSync(given, O_TMPFILE | fs.constants.O_RDWR | direct, 0o600) : fs.openSync(given, fs.constants.O_RDWR | direct);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') return; // other refusals come from the emulator's own open
-    throw errnoError('EINVAL', op, `the file system of ${given} cannot open files with O_DIRECT, which the module opens its storage with`, { path: given });
+    // By number: Node names 95 ENOTSUP, the module's callers EOPNOTSUPP.
+    const name: ErrnoName = errnoName(Math.abs((err as NodeJS.ErrnoException).errno ?? 5)) ?? 'EIO';
+    if (kind === 'file' && name !== 'EINVAL') return; // the emulator's own open reports it
+    const what = kind === 'directory' ? `cannot create an unnamed (O_TMPFILE${direct ? ', O_DIRECT' : ''}) file in ${given}` : `the file system of ${given} cannot open files with O_DIRECT`;
+    throw errnoError(name, op, `${what}, as the module opens its storage`, { path: given });
   }
   fs.closeSync(fd);
 }
@@ -91,6 +98,7 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
     }
     if (st.isDirectory()) {
       mode = 'directory';
+      probeModuleOpen(core, op, p, 'directory');
       storagePath = path.join(p, `${dirStoragePrefix(core.stateDir)}${id}`);
       const dir = path.resolve(p);
       if (!core.storageDirs.has(dir)) {
@@ -98,17 +106,10 @@ export function openPathStorage(core: EmulatorCore, op: string, id: string, p: s
         core.saveState(); // recorded before the file exists: a crash leaves no file nobody knows of
       }
       handle = ownedFile(fs.openSync(storagePath, 'wx+', 0o600), 0);
-      try {
-        refuseWithoutDirectIo(core, op, p, storagePath);
-      } catch (err) {
-        handle.owned?.close();
-        fs.rmSync(storagePath, { force: true });
-        throw err;
-      }
       capacity = 0;
     } else if (st.isFile()) {
       refuseOwnFile(core, op, p);
-      refuseWithoutDirectIo(core, op, p, p);
+      probeModuleOpen(core, op, p, 'file');
       mode = 'file';
       capacity = Math.floor(st.size / SECTOR);
       handle = ownedFile(fs.openSync(p, 'r+'), capacity);

@@ -115,3 +115,15 @@ it('on ramfs (no O_DIRECT, no fallocate) lk6.15 and v7 refuse the open (EINVAL),
   const id = await emu.snapshotCreate({ diffStoragePath: file, diffStorageLimitSectors: 65536, devices: [] });
   await emu.snapshotDestroy(id);
 });
+
+it('a directory whose file system has no unnamed files (O_TMPFILE; procfs here) answers EOPNOTSUPP on every dialect with directory storage, and nothing is recorded', async (ctx) => {
+  if (skipBecause('the O_TMPFILE refusal test', process.getuid?.() !== 0 && 'not root (a user gets EACCES from /proc first)', 'as root, and always in CI')) {
+    if (process.env.CI) throw new Error('the O_TMPFILE refusal test must run in CI: not root');
+    ctx.skip();
+  }
+  for (const flavour of ['upstream', 'v7', 'v6', 'val-7.0', 'val-13'] as const) {
+    const emu = await emulator(flavour);
+    expect([flavour, await codeOf(emu.snapshotCreate({ diffStoragePath: '/proc', diffStorageLimitSectors: 65536, devices: [] }))]).toEqual([flavour, 'EOPNOTSUPP']);
+    expect(await emu.snapshotCollect()).toEqual([]);
+  }
+});
