@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // blksnapctl launcher: runs the bundled CLI (dist/cli/blksnapctl.mjs), building dist/ first
-// where it is missing (a fresh checkout).
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// where it is missing (a fresh checkout). Built-ins through process.getBuiltinModule: an ES
+// import of one builds its facade, which loads what a run may never use (electron/app/codeCache.ts).
+const { existsSync } = process.getBuiltinModule('node:fs');
+const { dirname, join } = process.getBuiltinModule('node:path');
+const { fileURLToPath, pathToFileURL } = process.getBuiltinModule('node:url');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = join(root, 'dist', 'cli', 'blksnapctl.mjs');

@@ -7,13 +7,17 @@
 // when this user owns it and no one else can write it (it is code). It is written
 // once (at exit, or after `writeAfterMs` for a long run), to a new file renamed into place; a
 // directory that cannot be written only means no cache.
-import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+//
+// Node's built-ins come from process.getBuiltinModule, not `import`: this runs as an ES module
+// (dist/code-cache.mjs), and an ES import of a built-in builds its facade, which reads every
+// export and so loads what the entry may never use (node:crypto's webcrypto, node:fs's streams).
+const { isAscii } = process.getBuiltinModule('node:buffer');
+const { createHash } = process.getBuiltinModule('node:crypto');
+const { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
+const { createRequire } = process.getBuiltinModule('node:module');
+const { dirname } = process.getBuiltinModule('node:path');
+const { fileURLToPath } = process.getBuiltinModule('node:url');
+const { Script } = process.getBuiltinModule('node:vm');
 
 /** What Node's own CommonJS loader wraps a module in; strict, as the ES module bundles ran. */
 const WRAPPER_HEAD = '(function (exports, require, module, __filename, __dirname) { "use strict";';
