@@ -9,6 +9,7 @@
 import { buildPyramid, maxChangeNumber, minChangeNumber } from '../../renderer/heatmap/pyramid';
 import { pyramidFromLevel } from '../../renderer/views/devices/loadMap';
 import { mapLevelAnswer } from '../../shared/cbtLevels';
+import { mapLevelAnswerFast } from '../../electron/service/levels/levels';
 import type { ApiResult } from '../../shared/contract';
 import { buildLut } from '../../renderer/heatmap/palette';
 import { renderHeatmap } from '../../renderer/heatmap/render';
@@ -64,8 +65,9 @@ for (const [name, map] of Object.entries(maps())) {
   const height = fittedHeight(MAP_BLOCKS, WIDTH, 384);
   const zoom = fitZoom(MAP_BLOCKS, WIDTH, height);
   const layout = layoutFor({ zoom, firstRow: 0 }, WIDTH, height);
-  let answer = mapLevelAnswer(map, layout.level);
-  const level = timed(() => { answer = mapLevelAnswer(map, layout.level); });
+  let answer = mapLevelAnswerFast(map, layout.level);
+  const level = timed(() => { answer = mapLevelAnswerFast(map, layout.level); });
+  const levelJs = timed(() => { mapLevelAnswer(map, layout.level); });
   let levelFrame: string | Uint8Array = '';
   const levelEncode = timed(() => { levelFrame = encodeFrame({ t: 'result', id: 1, ok: true, result: answer }); });
   let decoded = answer;
@@ -78,7 +80,7 @@ for (const [name, map] of Object.entries(maps())) {
   const out = new Uint32Array(WIDTH * height);
   const render = timed(() => renderHeatmap(pyramid, layout, lut, out));
   const since = timed(() => { changedSince(pyramid, 7, { blockSizeBytes: 65_536, deviceCapacityBytes: MAP_BLOCKS * 65_536 }); }, RUNS, 1000);
-  console.log(`  service: level ${layout.level} + histogram (cbtMapLevel) ${ms(level)}; its frame: encode ${ms(levelEncode)} → ${(levelFrame.length / 1024).toFixed(0)} KiB, decode ${ms(levelDecode)}; the page's pyramid from it ${ms(fromLevel)}`);
+  console.log(`  service: level ${layout.level} + histogram (cbtMapLevel, WebAssembly) ${ms(level)} (the JavaScript pass, the page's and the fallback: ${ms(levelJs)}); its frame: encode ${ms(levelEncode)} → ${(levelFrame.length / 1024).toFixed(0)} KiB, decode ${ms(levelDecode)}; the page's pyramid from it ${ms(fromLevel)}`);
   console.log(`  (the same level + histogram from the whole map on the page, as before cbtMapLevel: ${ms(first)})`);
   console.log(`  a level 16× coarser, reduced from it: ${ms(Math.max(0, coarser))}`);
   report(`render ${WIDTH}×${height} px at ${2 ** layout.level} blocks/px`, render, 8, ms);
