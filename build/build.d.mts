@@ -8,6 +8,7 @@ export function nodeEntryStub(entry: NodeEntry): string;
 export function buildNodeEntries(esbuild: typeof build, options?: { outDir?: string; entries?: readonly NodeEntry[]; logLevel?: BuildOptions['logLevel'] }): Promise<void>;
 export function buildIsFresh(): boolean;
 export function buildAll(options?: { quiet?: boolean }): Promise<void>;
+export const SOURCES: readonly string[];
 export function changedSince(paths: readonly string[], builtMs: number): boolean;
 export const FIRST_PAINT: { in: string; out: string };
 export function buildFirstPaint(esbuild: typeof build, options?: { outDir?: string; logLevel?: BuildOptions['logLevel'] }): Promise<void>;

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
-const SOURCES = ['electron', 'renderer', 'shared', 'package.json', 'vite.config.ts', 'build/build.mjs'];
+/** What a build is made from (npm start rebuilds when one changed): vite.config.ts's own imports too. */
+export const SOURCES = ['electron', 'renderer', 'shared', 'package.json', 'vite.config.ts', 'build/build.mjs', 'build/inline-css.mjs'];
 
 /**
  * True when a file or folder under `paths` was modified after `builtMs` (a folder's mtime moves

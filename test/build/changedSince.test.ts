@@ -1,10 +1,10 @@
 // npm start rebuilds when a source changed since the last build (build/build.mjs changedSince):
 // an edited file at any depth, an added or a removed one; a path that does not exist is no change.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedSince as changed } from '../../build/build.mjs';
+import { changedSince as changed, SOURCES } from '../../build/build.mjs';
 
 const BUILT_S = 1_000_000;
 const BUILT_MS = BUILT_S * 1000;
@@ -59,5 +59,15 @@ describe('changedSince', () => {
     expect(changed(sources(), BUILT_MS)).toBe(false);
     utimesSync(join(dir, 'elsewhere/linked.ts'), BUILT_S + 1, BUILT_S + 1);
     expect(changed(sources(), BUILT_MS)).toBe(true);
+  });
+});
+
+describe('the sources npm start watches', () => {
+  it('include every local module vite.config.ts imports (an edit to one must rebuild index.html)', () => {
+    const root = join(import.meta.dirname, '../..');
+    const config = readFileSync(join(root, 'vite.config.ts'), 'utf8');
+    const local = [...config.matchAll(/from '\.\/([^']+)'/g)].map((m) => m[1]!);
+    expect(local.length).toBeGreaterThan(0);
+    for (const file of local) expect(SOURCES.some((s) => file === s || file.startsWith(`${s}/`)), file).toBe(true);
   });
 });
