@@ -86,12 +86,17 @@ runWithCodeCache(new URL('./${name}.cjs', import.meta.url)${options});
 `;
 }
 
-/** Builds the Node entries (and the code-cache runner they share) into `outDir`. */
+/**
+ * Builds the Node entries (and the code-cache runner they share) into `outDir`. The runner also
+ * as CommonJS, for bin/blksnapctl.cjs: a CommonJS launcher starts without Node's ES module loader.
+ */
 export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_ENTRIES, logLevel = 'warning' } = {}) {
-  await esbuild({
-    entryPoints: [join(root, 'electron/app/codeCache.ts')], outfile: join(outDir, 'code-cache.mjs'),
-    bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel,
-  });
+  for (const format of ['esm', 'cjs']) {
+    await esbuild({
+      entryPoints: [join(root, 'electron/app/codeCache.ts')], outfile: join(outDir, `code-cache.${format === 'esm' ? 'mjs' : 'cjs'}`),
+      bundle: true, platform: 'node', target: 'node20', format, logLevel,
+    });
+  }
   for (const entry of entries) {
     // A cache of an earlier bundle is never read (its key differs) but would linger.
     rmSync(join(outDir, `${entry.out}.cjs.v8cache`), { force: true });

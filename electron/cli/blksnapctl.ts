@@ -1,6 +1,7 @@
 // The blksnapctl process: arguments in, exit code out. Bundled to dist/cli/blksnapctl.cjs, which
-// dist/cli/blksnapctl.mjs runs (bin/blksnapctl.mjs starts that). A first SIGINT or SIGTERM stops
-// long-running verbs (watcher, workload) cleanly; a second one exits at once.
+// dist/cli/blksnapctl.mjs runs, as bin/blksnapctl.cjs (what npm link installs) does directly.
+// A first SIGINT or SIGTERM stops long-running verbs (watcher, workload) cleanly; a second one
+// exits at once.
 import { runCli } from './main';
 import { processIo } from './output';
 

@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 function blksnapctl(...argv: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'blksnapctl.mjs'), ...argv], { encoding: 'utf8', timeout: 30_000, env });
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'blksnapctl.cjs'), ...argv], { encoding: 'utf8', timeout: 30_000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

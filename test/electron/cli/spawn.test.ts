@@ -1,8 +1,9 @@
-// The installed command: bin/blksnapctl.mjs running the bundled CLI in its own process (exit
+// The installed command: the launcher package.json installs (bin/blksnapctl.cjs) running the
+// bundled CLI in its own process (exit
 // codes, stdout and stderr as a shell sees them). The bundle is rebuilt from the sources first,
 // as `npm run build` would, so the test runs the code under test.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -10,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildNodeEntries, NODE_ENTRIES } from '../../../build/build.mjs';
 
 const root = resolve(__dirname, '..', '..', '..');
-const bin = join(root, 'bin', 'blksnapctl.mjs');
+/** What `npm link` installs: package.json's bin. */
+const bin = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.blksnapctl!);
 let dir: string;
 
 function blksnapctl(...argv: string[]) {
@@ -32,11 +34,27 @@ afterAll(() => {
 
 // Each test starts processes one after another (up to eight); a start that takes well under a
 // second here takes seconds on a loaded machine, so the tests get 120 s rather than 30.
-describe('bin/blksnapctl.mjs', { timeout: 120_000 }, () => {
+describe('the blksnapctl launcher', { timeout: 120_000 }, () => {
   it('prints the usage and exits 0 for help', () => {
     const r = blksnapctl('help');
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('Usage:');
+  });
+
+  it('is CommonJS and runs through its #! line from a link, as npm link and the README\'s ln -s install it', () => {
+    // An ES module entry would start Node's ES module loader first (test/bench/cli.ts).
+    expect(bin.endsWith('.cjs')).toBe(true);
+    const link = join(dir, 'blksnapctl');
+    symlinkSync(bin, link);
+    const r = spawnSync(link, ['--emulator-dir', join(dir, 'linked'), '--backend', 'emulator', 'version'], { encoding: 'utf8', timeout: 60_000 });
+    expect([r.status, r.stdout, r.stderr]).toEqual([0, '2.0.0.0\n', '']);
+  });
+
+  it('bin/blksnapctl.mjs, the name links were made to before, runs the same command', () => {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'blksnapctl.mjs'), '--emulator-dir', join(dir, 'mjs'), '--backend', 'emulator', 'cbtinfo', '-d', '/dev/none'], { encoding: 'utf8', timeout: 60_000 });
+    const viaCjs = blksnapctl('cbtinfo', '-d', '/dev/none');
+    expect([r.status, r.stdout, r.stderr]).toEqual([viaCjs.code, viaCjs.stdout, viaCjs.stderr]);
+    expect(r.status).toBe(1);
   });
 
   it('exits 1 with the upstream message on stderr for a bad command line', () => {
