@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { MAX_IO_BYTES, PUSH, type PushTopic } from '../../shared/contract';
 import { encodeFrame, type ServerMessage } from '../../shared/wire';
 import type { BlksnapService } from '../service';
@@ -109,7 +109,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       for (const c of connections) if (c.topics.has(topic)) c.sendFrame(frame);
     }));
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  // ws at the first upgrade, not at start: it loads node:https and node:tls (10-36 ms of the start
+  // to the URL), and the page opened with the token paints its list before it connects.
+  let wss: WebSocketServer | null = null;
+  let closed = false;
+  /** Upgrades accepted and waiting for ws to load: settle() waits for them as for a call. */
+  let upgrading = 0;
+  const webSockets = async (): Promise<WebSocketServer> => {
+    const { WebSocketServer: Server } = await import('ws');
+    wss ??= new Server({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+    return wss;
+  };
 
   const authorized = (req: IncomingMessage, url: URL): boolean => {
     const header = req.headers.authorization;
@@ -190,10 +200,18 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!originOk(req)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (!authorized(req, url)) return rejectUpgrade(socket, 401, 'Unauthorized');
     if (connections.size >= maxSessions) return rejectUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const connection = new Connection(ws, service, (topic) => latest.get(topic), () => void (callsStarted += 1));
-      connections.add(connection);
-      ws.on('close', () => connections.delete(connection));
+    upgrading += 1;
+    webSockets().then((sockets) => {
+      upgrading -= 1;
+      if (closed) return socket.destroy();
+      sockets.handleUpgrade(req, socket, head, (ws) => {
+        const connection = new Connection(ws, service, (topic) => latest.get(topic), () => void (callsStarted += 1));
+        connections.add(connection);
+        ws.on('close', () => connections.delete(connection));
+      });
+    }, () => {
+      upgrading -= 1;
+      rejectUpgrade(socket, 500, 'Internal Server Error');
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -221,7 +239,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     },
     setToken(next: string) {
       token = next;
-      for (const ws of wss.clients) ws.close(4001, 'token rotated');
+      for (const ws of wss?.clients ?? []) ws.close(4001, 'token rotated');
     },
     origin,
     drain: async () => {
@@ -235,7 +253,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         const before = callsStarted;
         await Promise.all([...connections].map((c) => c.drain()));
         await new Promise((resolve) => setTimeout(resolve, quietMs));
-        const idle = callsStarted === before && [...connections].every((c) => !c.busy);
+        const idle = upgrading === 0 && callsStarted === before && [...connections].every((c) => !c.busy);
         if (!idle) {
           quietSince = Date.now();
           continue;
@@ -244,9 +262,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }
     },
     close: async () => {
+      closed = true;
       for (const u of unsubscribes) u();
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
+      for (const ws of wss?.clients ?? []) ws.terminate();
+      wss?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },
