@@ -34,6 +34,14 @@ export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, so
   const [error, setError] = useState<string | null>(null);
   const areaRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<(() => void) | null>(null);
+  /** False once the page has gone: a late reload (a mark-dirty answer after the user left) asks nothing. */
+  const mountedRef = useRef(false);
+  useEffect(() => {
+    mountedRef.current = true;
+    return () => {
+      mountedRef.current = false;
+    };
+  }, []);
 
   const start = useCallback(() => {
     cancelRef.current?.();
@@ -58,7 +66,7 @@ export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, so
   }, [start, generationId, changesNumber, readable]);
 
   const reload = useCallback(() => {
-    if (readable) start();
+    if (readable && mountedRef.current) start();
   }, [start, readable]);
   return { loaded, error, reload, areaRef };
 }
