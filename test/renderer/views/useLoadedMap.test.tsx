@@ -4,6 +4,7 @@
 // answers after the user left calls reload: that must not read a 2 MiB map for no page).
 import { cleanup, renderHook } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mapLevelAnswer } from '../../../shared/cbtLevels';
 import { useLoadedMap, type MapSource } from '../../../renderer/views/devices/useLoadedMap';
 
 afterEach(cleanup);
@@ -41,5 +42,24 @@ describe('useLoadedMap', () => {
     const { result } = renderHook(() => useLoadedMap(api, { ...SOURCE, readable: false }));
     result.current.reload();
     expect(api.cbtMap).not.toHaveBeenCalled();
+  });
+
+  it('renders the level in the task that brings it, not a scheduler task later (the pixels after "Reload map")', async () => {
+    const blocks = 2_097_152;
+    let answer: (() => void) | null = null;
+    const api = {
+      cbtMap: vi.fn(async () => new Uint8Array(blocks)),
+      cbtMapLevel: vi.fn(({ shift }: { device: string; shift: number }) => new Promise<ReturnType<typeof mapLevelAnswer>>((resolve) => {
+        answer = () => resolve(mapLevelAnswer(new Uint8Array(blocks), shift));
+      })),
+    };
+    const { result } = renderHook(() => useLoadedMap(api, { ...SOURCE, blockCount: blocks }));
+    expect(api.cbtMapLevel).toHaveBeenCalledTimes(1);
+    expect(result.current.loaded).toBeNull();
+    answer!();
+    // Only microtasks run here (no act, no timer): a render React scheduled would not have run yet.
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(result.current.loaded?.map).toBeNull();
+    expect(result.current.loaded?.pyramid.blockCount).toBe(blocks);
   });
 });
