@@ -48,7 +48,14 @@ export function mapLevelAnswerFast(map: Uint8Array, shift: number, wasm: LevelEx
   const changedAt = Math.ceil((maxAt + buckets + 1) / 4) * 4;
   const end = changedAt + (buckets + 1) * width;
   const { memory } = wasm;
-  if (memory.buffer.byteLength < end) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+  if (memory.buffer.byteLength < end) {
+    // More than the module's memory can hold (4 GiB), or no memory to give: the JavaScript pass.
+    try {
+      memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+    } catch {
+      return mapLevelAnswer(map, shift);
+    }
+  }
   const bytes = new Uint8Array(memory.buffer);
   bytes.fill(0, 0, TABLES_BYTES);
   bytes.set(map, mapAt);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { levelCountFor, mapLevelAnswer } from '../../../shared/cbtLevels';
 import { seededRandom } from '../../../shared/random';
-import { levelsWasm, mapLevelAnswerFast } from '../../../electron/service/levels/levels';
+import { levelsWasm, mapLevelAnswerFast, type LevelExports } from '../../../electron/service/levels/levels';
 import { generated, OUT } from '../../../build/wat.mjs';
 
 type Answer = ReturnType<typeof mapLevelAnswer>;
@@ -74,6 +74,16 @@ describe('the service level pass in WebAssembly', () => {
     const answer = mapLevelAnswerFast(small, 4);
     expect(difference(answer, mapLevelAnswer(small, 4))).toBeNull();
     expect(answer.histogram[9]).toBe(0);
+  });
+
+  it('takes the JavaScript pass when its memory cannot grow to the map (over 4 GiB, or no memory left)', () => {
+    const refusing = {
+      memory: { buffer: new ArrayBuffer(65_536), grow: () => { throw new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'); } },
+      level3: () => { throw new Error('level3 ran without room for the map'); },
+      levelWide: () => { throw new Error('levelWide ran without room for the map'); },
+    } as unknown as LevelExports;
+    const map = Uint8Array.from({ length: 100_000 }, (_, i) => i % 11);
+    expect(difference(mapLevelAnswerFast(map, 5, refusing), mapLevelAnswer(map, 5))).toBeNull();
   });
 
   it('takes the JavaScript pass where WebAssembly cannot be loaded', () => {
