@@ -199,11 +199,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (!hostOk(req)) return rejectUpgrade(socket, 421, 'Misdirected Request');
     if (!originOk(req)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (!authorized(req, url)) return rejectUpgrade(socket, 401, 'Unauthorized');
-    if (connections.size >= maxSessions) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    // The upgrades still waiting for ws count toward the cap.
+    if (connections.size + upgrading >= maxSessions) return rejectUpgrade(socket, 503, 'Service Unavailable');
     upgrading += 1;
     webSockets().then((sockets) => {
       upgrading -= 1;
       if (closed) return socket.destroy();
+      // The token may have been rotated while ws loaded: a session of the old one must not outlive it.
+      if (!authorized(req, url)) return rejectUpgrade(socket, 401, 'Unauthorized');
       sockets.handleUpgrade(req, socket, head, (ws) => {
         const connection = new Connection(ws, service, (topic) => latest.get(topic), () => void (callsStarted += 1));
         connections.add(connection);
