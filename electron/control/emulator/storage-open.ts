@@ -9,6 +9,7 @@ import { SECTOR, type FileIo } from './device';
 import type { StorageState, StorageTarget } from './diff-storage';
 import { ownedFile, type EmulatorCore } from './core';
 import { fileHints } from './file-hints';
+import { oTmpfile, O_TMPFILE } from '../kernel/native';
 import type { Snapshot } from './snapshot';
 
 const PATH_MAX = 4096;
@@ -47,16 +48,8 @@ function refuseOwnFile(core: EmulatorCore, op: string, p: string): void {
   }
 }
 
-/**
- * O_TMPFILE for a platform whose O_DIRECTORY is `oDirectory`: Linux defines it as __O_TMPFILE
- * (0o20000000 on x86_64, arm64, ppc64, s390x, riscv64, loong64) | O_DIRECTORY, and O_DIRECTORY
- * differs (0o200000 on x86_64, 0o40000 on arm64 and ppc64). Node has no O_TMPFILE constant but
- * has this platform's O_DIRECTORY; a wrong one makes the kernel answer every open EINVAL.
- */
-export function oTmpfile(oDirectory: number = fs.constants.O_DIRECTORY): number {
-  return 0o20000000 | oDirectory;
-}
-const O_TMPFILE = oTmpfile();
+/** The platform's O_TMPFILE (kernel/native.ts says why it is computed). */
+export { oTmpfile };
 
 /**
  * Opens storage once as the module does and closes it again, so its refusal is the create's:

@@ -2,6 +2,7 @@
 // Every struct the kernel reads or writes lives in malloc'd memory, so the addresses we embed
 // in structs (paths, maps, id arrays) stay valid for the call and kernel writes are read back
 // with memcpy (ffi-rs copies typed arrays, so they must not be handed to the kernel directly).
+import { constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import { errnoName, type ErrnoName } from '../../../shared/errors';
 
@@ -145,8 +146,25 @@ export const O_WRONLY = 0o1;
 export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
 export const O_EXCL = 0o200;
-export const O_DIRECT = 0o40000;
-export const O_LARGEFILE = 0o100000;
+/** This platform's value (Node's): 0o40000 on x86_64, 0o200000 on arm64, 0o400000 on ppc64. */
+export const O_DIRECT = constants.O_DIRECT;
+/**
+ * What the upstream tool passes: 0o100000 on x86 (0o400000 on 32-bit arm). A 64-bit kernel sets
+ * it itself for a 64-bit process, and the bit means something else elsewhere (0o100000 is
+ * O_NOFOLLOW on arm64 and ppc64), so other platforms pass nothing.
+ */
+export const O_LARGEFILE = ({ x64: 0o100000, ia32: 0o100000, arm: 0o400000 } as Partial<Record<string, number>>)[process.arch] ?? 0;
+
+/**
+ * O_TMPFILE for a platform whose O_DIRECTORY is `oDirectory`: Linux defines it as __O_TMPFILE
+ * (0o20000000 on x86_64, arm64, ppc64, s390x, riscv64, loong64) | O_DIRECTORY, and O_DIRECTORY
+ * differs (0o200000 on x86_64, 0o40000 on arm64 and ppc64). Node has no O_TMPFILE constant but
+ * has this platform's O_DIRECTORY; a wrong one makes the kernel answer every open EINVAL.
+ */
+export function oTmpfile(oDirectory: number = constants.O_DIRECTORY): number {
+  return 0o20000000 | oDirectory;
+}
+export const O_TMPFILE = oTmpfile();
 export const O_CLOEXEC = 0o2000000;
 
 export function sysOpen(path: string, flags: number, mode = 0): SyscallResult {

@@ -2,14 +2,13 @@
 // none), take/destroy by id, and SNAPSHOT_COLLECT with its count protocol.
 import { appError, type BlksnapError } from '../../../../../shared/errors';
 import type { SnapshotCreateRequest } from '../../../../../shared/schemas';
-import { cString, NativeMemory, O_CLOEXEC, O_LARGEFILE, O_RDWR } from '../../native';
+import { cString, NativeMemory, O_CLOEXEC, O_LARGEFILE, O_RDWR, O_TMPFILE } from '../../native';
 import { StructView } from '../../struct';
 import { uuidFromBytes, uuidToBytes } from '../../../uuid';
 import type { V2Calls } from './calls';
 import { statOrNull } from './storage';
 import { blksnap_snapshot_collect, blksnap_uuid } from './structs';
 
-const O_TMPFILE = 0o20200000;
 const COLLECT_RETRIES = 8;
 
 /** SNAPSHOT_CREATE; returns the new id. */
