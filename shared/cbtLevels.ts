@@ -14,10 +14,17 @@ export interface LodLevel {
   changed: ChangedCounts | null;
 }
 
-/** A bucket of 2^shift blocks needs counts up to 2^shift. */
+/** Bytes per changed count at level `shift`: a bucket of 2^shift blocks needs counts up to 2^shift. */
+export function countBytesFor(shift: number): 1 | 2 | 4 {
+  if (shift < 8) return 1;
+  if (shift < 16) return 2;
+  return 4;
+}
+
 export function countsFor(shift: number, length: number): ChangedCounts {
-  if (shift < 8) return new Uint8Array(length);
-  if (shift < 16) return new Uint16Array(length);
+  const bytes = countBytesFor(shift);
+  if (bytes === 1) return new Uint8Array(length);
+  if (bytes === 2) return new Uint16Array(length);
   return new Uint32Array(length);
 }
 

@@ -3,7 +3,7 @@
 // service does between "Reload map" and its answer. Levels below 3, and any runtime without
 // WebAssembly SIMD, take the JavaScript pass. Only the service uses this: the page's CSP does
 // not allow compiling WebAssembly, and the page never reduces a whole map on its main thread.
-import { countsFor, levelCountFor, mapLevelAnswer } from '../../../shared/cbtLevels';
+import { countBytesFor, levelCountFor, mapLevelAnswer } from '../../../shared/cbtLevels';
 import { LEVELS_WASM_BASE64 } from './bytes';
 
 export interface LevelExports {
@@ -41,8 +41,7 @@ export function mapLevelAnswerFast(map: Uint8Array, shift: number, wasm: LevelEx
   // Whole buckets, and whole vectors: level 3's last vector may hold a bucket past the end,
   // so the outputs have room for one more.
   const padded = Math.ceil((buckets * 2 ** level) / 16) * 16;
-  const counts = countsFor(level, buckets + 1);
-  const width = counts.BYTES_PER_ELEMENT;
+  const width = countBytesFor(level);
   const mapAt = TABLES_BYTES;
   const maxAt = mapAt + padded;
   const changedAt = Math.ceil((maxAt + buckets + 1) / 4) * 4;
