@@ -9,7 +9,7 @@ import { SECTOR, type FileIo } from './device';
 import type { StorageState, StorageTarget } from './diff-storage';
 import { ownedFile, type EmulatorCore } from './core';
 import { fileHints } from './file-hints';
-import { oTmpfile, O_TMPFILE } from '../kernel/native';
+import { O_TMPFILE } from '../kernel/native';
 import type { Snapshot } from './snapshot';
 
 const PATH_MAX = 4096;
@@ -48,8 +48,6 @@ function refuseOwnFile(core: EmulatorCore, op: string, p: string): void {
   }
 }
 
-/** The platform's O_TMPFILE (kernel/native.ts says why it is computed). */
-export { oTmpfile };
 
 /**
  * Opens storage once as the module does and closes it again, so its refusal is the create's:

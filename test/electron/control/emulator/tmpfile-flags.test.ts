@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { oTmpfile } from '../../../../electron/control/emulator/storage-open';
+import { oTmpfile } from '../../../../electron/control/kernel/native';
 
 const dirs: string[] = [];
 afterEach(() => {
