@@ -25,6 +25,7 @@
 import * as fs from 'node:fs';
 import { errnoName, type ErrnoName } from '../../../shared/errors';
 import { ffiModule } from '../kernel/native';
+import { BTRFS_MAGIC, EXT4_MAGIC, TMPFS_MAGIC, XFS_MAGIC } from '../fsMagic';
 
 const SYNC_FILE_RANGE_WRITE = 2;
 const SEEK_SET = 0;
@@ -36,9 +37,7 @@ const EDQUOT = 122;
  * statfs f_type of the file systems whose SEEK_DATA and copy_file_range answers are trusted: the
  * local ones the project runs on and whose hole reporting has no known data-losing bug.
  */
-export const KERNEL_COPY_FS: ReadonlyMap<number, string> = new Map([
-  [0xEF53, 'ext2/3/4'], [0x58465342, 'xfs'], [0x9123683E, 'btrfs'], [0x01021994, 'tmpfs'],
-]);
+export const KERNEL_COPY_FS: ReadonlySet<number> = new Set([EXT4_MAGIC, XFS_MAGIC, BTRFS_MAGIC, TMPFS_MAGIC]);
 
 type Call = (args: number[]) => { value: number; errnoCode: number };
 interface Libc { fallocate: Call; syncFileRange: Call; lseek: Call; copyFileRange: Call }

@@ -117,11 +117,6 @@ export function extentsToRanges(extents: Extent[], sizeBytes: number, alignBytes
 /** The alignment the v1 module demands of every storage range (PAGE_SIZE on x86_64). */
 export const PAGE_BYTES = 4096;
 
-export const FS_MAGIC: Record<number, string> = {
-  0xEF53: 'ext4', 0x58465342: 'xfs', 0x9123683E: 'btrfs', 0x01021994: 'tmpfs', 0x794C7630: 'overlayfs',
-  0x2FC12FC1: 'zfs', 0x6969: 'nfs', 0xF2F52010: 'f2fs', 0x4D44: 'vfat', 0x5346544E: 'ntfs',
-};
-
 /** statfs(2) f_type of the filesystem holding `path`. */
 export function filesystemType(path: string): number {
   const mem = new NativeMemory(120);

@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { O_CLOEXEC, O_CREAT, O_EXCL, O_RDWR, sysCall, sysClose, sysOpen } from '../../control/kernel/native';
 import { appError, errnoError } from '../../../shared/errors';
 import type { DevId } from '../../../shared/schemas';
-import { extentsToRanges, fiemap, filesystemType, FS_MAGIC, setImmutable } from './fiemap';
+import { EXT4_MAGIC, FS_MAGIC, XFS_MAGIC } from '../../control/fsMagic';
+import { extentsToRanges, fiemap, filesystemType, setImmutable } from './fiemap';
 import type { AllocatedStorage, RangeAllocator } from './types';
 
 /** ext2/3/4 and xfs: one device, FIEMAP physical = byte offset on st_dev (spec §6.4). */
-const SECTOR_ADDRESSED = new Set([0xEF53, 0x58465342]);
+const SECTOR_ADDRESSED = new Set([EXT4_MAGIC, XFS_MAGIC]);
 
 export interface KernelRangeAllocatorOptions {
   /** Prefix for /sys lookups (tests). */
