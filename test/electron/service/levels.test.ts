@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { levelCountFor, mapLevelAnswer } from '../../../shared/cbtLevels';
 import { seededRandom } from '../../../shared/random';
-import { levelsWasm, mapLevelAnswerFast, type LevelExports } from '../../../electron/service/levels/levels';
+import { levelsWasm, mapLevelAnswerFast, RETAINED_MEMORY_BYTES, type LevelExports } from '../../../electron/service/levels/levels';
 import { generated, OUT } from '../../../build/wat.mjs';
 
 type Answer = ReturnType<typeof mapLevelAnswer>;
@@ -74,6 +74,21 @@ describe('the service level pass in WebAssembly', () => {
     const answer = mapLevelAnswerFast(small, 4);
     expect(difference(answer, mapLevelAnswer(small, 4))).toBeNull();
     expect(answer.histogram[9]).toBe(0);
+  });
+
+  it('lets go of a memory grown past RETAINED_MEMORY_BYTES after the pass: a long-running service does not keep its largest map', () => {
+    const huge = new Uint8Array(RETAINED_MEMORY_BYTES);
+    huge[huge.length - 1] = 5;
+    const used = levelsWasm();
+    const answer = mapLevelAnswerFast(huge, 3);
+    expect(answer.histogram[5]).toBe(1);
+    expect(used?.memory.buffer.byteLength).toBeGreaterThan(RETAINED_MEMORY_BYTES);
+    const next = levelsWasm();
+    expect(next).not.toBe(used);
+    expect(next?.memory.buffer.byteLength).toBeLessThan(2 ** 20);
+    const small = Uint8Array.from({ length: 5000 }, (_, i) => i % 13);
+    expect(difference(mapLevelAnswerFast(small, 4), mapLevelAnswer(small, 4))).toBeNull();
+    expect(levelsWasm()).toBe(next);
   });
 
   it('takes the JavaScript pass when its memory cannot grow to the map (over 4 GiB, or no memory left)', () => {
