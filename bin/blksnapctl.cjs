@@ -1,35 +1,40 @@
 #!/usr/bin/env node
 // blksnapctl launcher, what `npm link` installs (package.json "bin"): runs the bundled CLI
 // (dist/cli/blksnapctl.cjs) through the V8 code cache (dist/code-cache.cjs,
-// electron/app/codeCache.ts), building dist/ first where it is missing (a fresh checkout).
+// electron/app/codeCache.ts). Before that it checks the CLI's build is complete and made from the
+// sources as they are (build/cli-build.cjs: a stat per input), and rebuilds it where it is not
+// (a fresh checkout, a git pull) — or, where this process must not build, says what to run.
 // CommonJS on purpose: Node starts an ES module entry through its ES module loader, about
 // 14 ms of CPU more per call (test/bench/cli.ts). bin/blksnapctl.mjs runs this file.
 'use strict';
-const { existsSync } = require('node:fs');
 const { join } = require('node:path');
+const { cliBuildProblem, cliRebuildRefusal, describeProblem, rebuildCli } = require('../build/cli-build.cjs');
 
 const root = join(__dirname, '..');
-const bundle = join(root, 'dist', 'cli', 'blksnapctl.cjs');
-const runner = join(root, 'dist', 'code-cache.cjs');
 
 function run() {
-  require(runner).runWithCodeCache(bundle);
+  require(join(root, 'dist', 'code-cache.cjs')).runWithCodeCache(join(root, 'dist', 'cli', 'blksnapctl.cjs'));
 }
 
-if (existsSync(bundle) && existsSync(runner)) {
-  run();
-} else {
-  process.stderr.write('blksnapctl: dist/ is missing, building it first...\n');
-  import(require('node:url').pathToFileURL(join(root, 'build', 'build.mjs')).href)
-    .then(({ buildAll }) => buildAll({ quiet: true }))
-    .then(() => {
-      if (!existsSync(bundle) || !existsSync(runner)) {
-        process.stderr.write('blksnapctl: the build did not produce dist/cli/blksnapctl.cjs and dist/code-cache.cjs\n');
-        process.exit(1);
-      }
-      run();
-    }, (err) => {
-      process.stderr.write(`blksnapctl: the build failed: ${err.message}\n`);
+/** The build is stale or incomplete: rebuild it, or say why not and what to run. */
+function rebuildThenRun(problem) {
+  const what = describeProblem(problem);
+  const refusal = cliRebuildRefusal(root);
+  if (refusal) {
+    if (problem.missing) {
+      process.stderr.write(`blksnapctl: ${what} and this run cannot build it (${refusal.reason}): run ${refusal.fix}\n`);
       process.exit(1);
-    });
+    }
+    process.stderr.write(`blksnapctl: note: ${what} and this run cannot rebuild it (${refusal.reason}), so the older build runs; to update it, run ${refusal.fix}\n`);
+    run();
+    return;
+  }
+  rebuildCli(root, problem, (line) => process.stderr.write(`${line}\n`)).then(run, (err) => {
+    process.stderr.write(`blksnapctl: the build failed: ${err.message}\n(\`npm run build\` in ${root} shows the whole output)\n`);
+    process.exit(1);
+  });
 }
+
+const problem = cliBuildProblem(root);
+if (problem) rebuildThenRun(problem);
+else run();

@@ -1,11 +1,12 @@
 // Types of what tests import from build/build.mjs.
 import type { BuildOptions, build } from 'esbuild';
 
-export interface NodeEntry { in: string; out: string; writeAfterMs?: number }
+export interface NodeEntry { in: string; out: string; writeAfterMs?: number; listInputs?: boolean }
 export const NODE_ENTRIES: readonly NodeEntry[];
 export function nodeBundleOptions(entry: NodeEntry): BuildOptions;
 export function nodeEntryStub(entry: NodeEntry): string;
 export function buildNodeEntries(esbuild: typeof build, options?: { outDir?: string; entries?: readonly NodeEntry[]; logLevel?: BuildOptions['logLevel'] }): Promise<void>;
+export function buildCli(options?: { logLevel?: BuildOptions['logLevel'] }): Promise<void>;
 export function buildIsFresh(): boolean;
 export function buildAll(options?: { quiet?: boolean }): Promise<void>;
 export const SOURCES: readonly string[];

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/.
 // `node build/build.mjs --if-needed` skips the work when dist/ is newer than every source.
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,8 +52,42 @@ const ENTRIES = [
 export const NODE_ENTRIES = [
   { in: 'electron/web/main.ts', out: 'web/main', writeAfterMs: 3000 },
   { in: 'electron/serve/main.ts', out: 'serve/main', writeAfterMs: 3000 },
-  { in: 'electron/cli/blksnapctl.ts', out: 'cli/blksnapctl' },
+  // The installed blksnapctl checks its inputs before every call and rebuilds (build/cli-build.cjs).
+  { in: 'electron/cli/blksnapctl.ts', out: 'cli/blksnapctl', listInputs: true },
 ];
+
+/**
+ * What a bundle depends on besides the sources esbuild reports: how it is built, and the installed
+ * packages (npm rewrites node_modules/.package-lock.json at every install that changes them;
+ * package-lock.json changes with a git pull that asks for other versions).
+ */
+const BUILD_INPUTS = ['build/build.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
+/** A source modified this close to the build's start may hold an edit the bundle missed (coarse file clocks). */
+const EDITED_DURING_BUILD_MS = 100;
+
+/**
+ * Writes <bundle>.inputs.json (dist/cli/blksnapctl.inputs.json: build/cli-build.cjs reads it): the outputs the launcher runs,
+ * and each input's mtime as bundled (project files only: node_modules counts through
+ * BUILD_INPUTS). One modified during the build gets -1, so the next call rebuilds. Written last,
+ * to a new file renamed into place: it says the build is complete.
+ */
+function writeInputsList(file, { outputs, inputs, startedMs }) {
+  const mtimes = {};
+  for (const input of [...new Set([...inputs, ...BUILD_INPUTS])].sort()) {
+    const mtimeMs = statSync(join(root, input), { throwIfNoEntry: false })?.mtimeMs ?? null;
+    mtimes[input] = mtimeMs !== null && mtimeMs >= startedMs - EDITED_DURING_BUILD_MS ? -1 : mtimeMs;
+  }
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ outputs, inputs: mtimes }, null, 1)}\n`);
+  renameSync(tmp, file);
+}
+
+/** A metafile's inputs of this checkout, relative to it (esbuild's are relative to its working directory). */
+function projectInputs(metafile) {
+  return Object.keys(metafile.inputs)
+    .map((path) => relative(root, resolve(root, path)))
+    .filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..') && !path.includes(':'));
+}
 
 /** esbuild options of a Node entry's bundle: native ffi-rs and ws's optional native helpers stay outside. */
 export function nodeBundleOptions(entry) {
@@ -69,6 +103,8 @@ export function nodeBundleOptions(entry) {
     minifyWhitespace: true,
     minifySyntax: true,
     external: ['electron', 'ffi-rs', 'bufferutil', 'utf-8-validate'],
+    // Metafile paths relative to the checkout, whatever directory the build runs from.
+    absWorkingDir: root,
     // The sources are ES modules: import.meta.url becomes the bundle's own URL.
     define: { 'import.meta.url': '__bundleUrl' },
     banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
@@ -91,19 +127,38 @@ runWithCodeCache(new URL('./${name}.cjs', import.meta.url)${options});
  * as CommonJS, for bin/blksnapctl.cjs: a CommonJS launcher starts without Node's ES module loader.
  */
 export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_ENTRIES, logLevel = 'warning' } = {}) {
+  const startedMs = Date.now();
+  // A build that stops half way leaves no list: the launcher then sees it incomplete, not current.
+  for (const entry of entries) if (entry.listInputs) rmSync(join(outDir, `${entry.out}.inputs.json`), { force: true });
+  const runnerInputs = [];
   for (const format of ['esm', 'cjs']) {
-    await esbuild({
+    const result = await esbuild({
       entryPoints: [join(root, 'electron/app/codeCache.ts')], outfile: join(outDir, `code-cache.${format === 'esm' ? 'mjs' : 'cjs'}`),
-      bundle: true, platform: 'node', target: 'node20', format, logLevel,
+      bundle: true, platform: 'node', target: 'node20', format, logLevel, absWorkingDir: root, metafile: true,
     });
+    runnerInputs.push(...projectInputs(result.metafile));
   }
   for (const entry of entries) {
+    const bundle = join(outDir, `${entry.out}.cjs`);
     // A cache of an earlier bundle is never read (its key differs) but would linger.
-    rmSync(join(outDir, `${entry.out}.cjs.v8cache`), { force: true });
-    await esbuild({ ...nodeBundleOptions(entry), outfile: join(outDir, `${entry.out}.cjs`), logLevel });
+    rmSync(`${bundle}.v8cache`, { force: true });
+    const result = await esbuild({ ...nodeBundleOptions(entry), outfile: bundle, logLevel, metafile: Boolean(entry.listInputs) });
     writeFileSync(join(outDir, `${entry.out}.mjs`), nodeEntryStub(entry));
     rmSync(join(outDir, `${entry.out}.mjs.map`), { force: true });
+    if (entry.listInputs) {
+      writeInputsList(join(outDir, `${entry.out}.inputs.json`), {
+        outputs: [bundle, join(outDir, 'code-cache.cjs')].map((path) => relative(root, path)),
+        inputs: [...runnerInputs, ...projectInputs(result.metafile)],
+        startedMs,
+      });
+    }
   }
+}
+
+/** The CLI's part of dist/ only (bin/blksnapctl.cjs, when its build is stale): seconds less than buildAll. */
+export async function buildCli({ logLevel = 'warning' } = {}) {
+  const { build: esbuild } = await import('esbuild');
+  await buildNodeEntries(esbuild, { entries: NODE_ENTRIES.filter((e) => e.listInputs), logLevel });
 }
 
 /**
