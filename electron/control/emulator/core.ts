@@ -221,7 +221,10 @@ export function ownedFile(fd: number, capacitySectors: number): StorageTarget {
   return { io, capacitySectors, owned: io };
 }
 
+/** `<name>` of `/dev/<name>` (no further slash), else null; string calls, not a regex: every emulated write asks. */
 export function deviceNameOf(p: string): string | null {
-  const m = /^\/dev\/([^/]+)$/.exec(p);
-  return m ? (m[1] as string) : null;
+  if (p.length <= DEV_PREFIX.length || !p.startsWith(DEV_PREFIX) || p.includes('/', DEV_PREFIX.length)) return null;
+  return p.slice(DEV_PREFIX.length);
 }
+
+const DEV_PREFIX = '/dev/';

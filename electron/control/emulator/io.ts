@@ -20,10 +20,8 @@ function storageFingerprint(s: StorageState): string {
 export function ioTarget(core: EmulatorCore, op: 'read' | 'write', p: string, offsetBytes: number, lengthBytes: number): Located {
   const loc = core.locate(p);
   if (!loc) throw errnoError('ENOENT', op, `${p} is neither an emulated device nor a snapshot image`, { path: p });
-  for (const [what, v] of [['offset', offsetBytes], ['length', lengthBytes]] as const) {
-    if (!Number.isSafeInteger(v) || v < 0) throw errnoError('EINVAL', op, `${what} ${v} is not a whole number of bytes`, { path: p });
-    if (v % SECTOR !== 0) throw errnoError('EINVAL', op, `${what} ${v} is not a multiple of the 512-byte sector (I/O is sector-aligned, like O_DIRECT)`, { path: p, [what]: v });
-  }
+  checkSectorBytes(op, p, 'offset', offsetBytes);
+  checkSectorBytes(op, p, 'length', lengthBytes);
   const capacity = loc.kind === 'device' ? loc.device.capacityBytes : loc.area.capacitySectors * SECTOR;
   if (offsetBytes + lengthBytes > capacity) {
     throw errnoError('EINVAL', op, `bytes ${offsetBytes}..${offsetBytes + lengthBytes} lie past the end of ${p} (${capacity} bytes)`, { path: p, capacityBytes: capacity });
@@ -33,6 +31,11 @@ export function ioTarget(core: EmulatorCore, op: 'read' | 'write', p: string, of
     throw errnoError(code, op, `the image ${p} failed: its difference area is corrupted (error ${loc.area.errorCode})`, { path: p, errorCode: loc.area.errorCode });
   }
   return loc;
+}
+
+function checkSectorBytes(op: 'read' | 'write', p: string, what: 'offset' | 'length', v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw errnoError('EINVAL', op, `${what} ${v} is not a whole number of bytes`, { path: p });
+  if (v % SECTOR !== 0) throw errnoError('EINVAL', op, `${what} ${v} is not a multiple of the 512-byte sector (I/O is sector-aligned, like O_DIRECT)`, { path: p, [what]: v });
 }
 
 /** A write to an original: CBT first, then the COW copies and their journal, then the data. */
@@ -50,12 +53,16 @@ export function copyChunks(core: EmulatorCore, snap: Snapshot, area: DiffArea, i
   const chunkSectors = chunkBytes / SECTOR;
   const first = Math.floor(offsetBytes / chunkBytes);
   const last = Math.floor((offsetBytes + lengthBytes - 1) / chunkBytes);
+  // Later writes to copied chunks pass straight on (§3.5): no plan, no state fingerprint.
+  let uncopied = first;
+  while (uncopied <= last && area.chunks.has(uncopied)) uncopied++;
+  if (uncopied > last) return true;
   const storage = snap.storage;
   const before = storageFingerprint(storage.state);
   const events: StorageEvent[] = [];
   const plan: CowRecord[] = [];
   let failed: ErrnoName | null = null;
-  for (let c = first; c <= last; c++) {
+  for (let c = uncopied; c <= last; c++) {
     if (area.chunks.has(c)) continue;
     const at = storage.allocate(chunkSectors, events);
     if (at === null) {

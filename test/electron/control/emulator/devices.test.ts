@@ -2,11 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEmulator } from '../../../../electron/control/emulator';
+import { deviceNameOf } from '../../../../electron/control/emulator/core';
 import { codeOf, emulator, fill, MiB, takenSnapshot, tempDir, trackedDevice } from './helpers';
 
 const TiB = 2 ** 40;
 
 describe('emulated devices', () => {
+  it('names a device by /dev/<name> only: no empty name, no slash after it, nothing before /dev/', () => {
+    expect(['/dev/vda', '/dev/blksnap-252-0', '/dev/a'].map(deviceNameOf)).toEqual(['vda', 'blksnap-252-0', 'a']);
+    expect(['/dev/', '/dev/vda/', '/dev/vda/1', '/dev//vda', '/devvda', 'vda', '//dev/vda', ''].map(deviceNameOf)).toEqual(Array(8).fill(null));
+  });
+
   it('creates sparse devices with /dev paths, a fixed major and minors allocated in order', async () => {
     const emu = await emulator();
     const a = await emu.createDevice('vda', MiB);

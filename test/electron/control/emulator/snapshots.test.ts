@@ -190,6 +190,18 @@ describe('copy-on-write and images', () => {
     expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 4 * (CHUNK / 512));
   });
 
+  it('copies the chunks a write reaches beyond chunks already copied', async () => {
+    const emu = await emulator();
+    const dev = await trackedDevice(emu, 'vda', MiB);
+    await emu.write(dev, 0, pattern(0, MiB, 1));
+    const id = await takenSnapshot(emu, dev);
+    await emu.write(dev, 0, fill(CHUNK, 2)); // chunk 0 copied
+    await emu.write(dev, 0, fill(2 * CHUNK, 3)); // chunk 0 already copied, chunk 1 not yet
+    await emu.write(dev, 512, fill(3 * CHUNK, 4)); // chunks 0 and 1 copied, 2 and 3 not yet
+    expect(Buffer.from(await emu.read(IMG, 0, MiB)).equals(Buffer.from(pattern(0, MiB, 1)))).toBe(true);
+    expect((await emu.diffStorageUsage(id)).filledSectors).toBe(4096 + 4 * (CHUNK / 512));
+  });
+
   it('stores image writes in the difference storage and never touches the original', async () => {
     const emu = await emulator();
     const dev = await trackedDevice(emu, 'vda', MiB);
@@ -231,6 +243,9 @@ describe('copy-on-write and images', () => {
     expect([e3.code, e3.message.includes('past the end')]).toEqual(['EINVAL', true]);
     expect(await codeOf(emu.read('/dev/none', 0, 512))).toBe('ENOENT');
     expect(await codeOf(emu.read(IMG, 0, 512))).toBe('ENOENT');
+    for (const p of ['/dev/vda/', '/dev/vda/x', '/dev/', '/devvda', 'vda', '//dev/vda', '/dev//vda']) {
+      expect([p, await codeOf(emu.write(p, 0, fill(512, 1)))]).toEqual([p, 'ENOENT']);
+    }
   });
 });
 
