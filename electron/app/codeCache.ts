@@ -4,13 +4,18 @@
 // Node 22's module.enableCompileCache does this for every module; node 20 only has vm.Script.
 // V8 checks a cache against the source's length, not its content, so the cache also carries
 // the bundle's SHA-256 and the node version, and is ignored when they differ; it is read only
-// when this user owns it and no one else can write it (it is code). It is written
-// once (at exit, or after `writeAfterMs` for a long run), to a new file renamed into place; a
+// when this user owns it and no one else can write it (it is code). It is written at exit (or
+// after `writeAfterMs` for a long run) when there was none, and again at the exit of a run that
+// took a code path the cache's runs had not (codePaths.ts): the new cache holds what the old one
+// held and what this run compiled besides, so it comes to hold what the common calls need, not
+// only what the first run after a build did. Always to a new file renamed into place; a
 // directory that cannot be written only means no cache.
 //
 // Node's built-ins come from process.getBuiltinModule, not `import`: this runs as an ES module
 // (dist/code-cache.mjs), and an ES import of a built-in builds its facade, which reads every
 // export and so loads what the entry may never use (node:crypto's webcrypto, node:fs's streams).
+import { collectCodePaths } from './codePaths';
+
 const { isAscii } = process.getBuiltinModule('node:buffer');
 const { createHash } = process.getBuiltinModule('node:crypto');
 const { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
@@ -26,7 +31,10 @@ const WRAPPER_TAIL = '\n})';
 export interface CodeCacheRun {
   /** The cache was read and V8 accepted it. */
   used: boolean;
-  /** Writes the cache now unless it was used or already written; true when it was written. */
+  /**
+   * Writes the cache now unless this run already did, or it used a cache made by runs that took
+   * every code path this one noted; true when it was written.
+   */
   write(): boolean;
   /** The bundle's module.exports. */
   exports: unknown;
@@ -64,21 +72,32 @@ function readOwnCache(cacheFile: string): Buffer | null {
   }
 }
 
-/** The cached data when the file's key matches, else null. Layout: u32 key length, key, data. */
-function readCache(cacheFile: string, key: string): Buffer | null {
+interface Cache {
+  data: Buffer;
+  /** The code paths the runs that compiled `data` took (codePaths.ts). */
+  paths: string[];
+}
+
+/**
+ * The cache when the file's key matches, else null. Layout: u32 header length, header (the key,
+ * a newline, the code paths separated by commas), data.
+ */
+function readCache(cacheFile: string, key: string): Cache | null {
   const bytes = readOwnCache(cacheFile);
   if (bytes === null) return null;
   if (bytes.length < 4) return null;
-  const keyBytes = bytes.readUInt32LE(0);
-  if (4 + keyBytes > bytes.length || bytes.toString('utf8', 4, 4 + keyBytes) !== key) return null;
-  return bytes.subarray(4 + keyBytes);
+  const headerBytes = bytes.readUInt32LE(0);
+  if (4 + headerBytes > bytes.length) return null;
+  const [fileKey, paths = ''] = bytes.toString('utf8', 4, 4 + headerBytes).split('\n');
+  if (fileKey !== key) return null;
+  return { data: bytes.subarray(4 + headerBytes), paths: paths === '' ? [] : paths.split(',') };
 }
 
-function writeCache(cacheFile: string, key: string, data: Buffer): boolean {
+function writeCache(cacheFile: string, key: string, paths: readonly string[], data: Buffer): boolean {
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     const header = Buffer.alloc(4);
-    const keyBuf = Buffer.from(key, 'utf8');
+    const keyBuf = Buffer.from(`${key}\n${paths.join(',')}`, 'utf8');
     header.writeUInt32LE(keyBuf.length, 0);
     const fd = openSync(tmp, 'wx', 0o600);
     try {
@@ -104,22 +123,23 @@ export function runWithCodeCache(bundleUrl: URL | string, options: { writeAfterM
   const bytes = readFileSync(file);
   const key = keyOf(bytes);
   const cacheFile = cacheFileOf(file);
-  const cachedData = readCache(cacheFile, key);
+  const cache = readCache(cacheFile, key);
   // esbuild writes ASCII (non-ASCII characters escaped): a one-byte string needs no UTF-8 decoding.
   const source = bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
-  const script = new Script(`${WRAPPER_HEAD}${source}${WRAPPER_TAIL}`, { filename: file, ...(cachedData ? { cachedData } : {}) });
-  const used = cachedData !== null && !script.cachedDataRejected;
+  const script = new Script(`${WRAPPER_HEAD}${source}${WRAPPER_TAIL}`, { filename: file, ...(cache ? { cachedData: cache.data } : {}) });
+  const used = cache !== null && !script.cachedDataRejected;
+  const held = new Set(used ? cache.paths : []);
+  const taken = collectCodePaths();
   let written = false;
   const write = (): boolean => {
-    if (used || written) return false;
+    if (written || (used && [...taken].every((path) => held.has(path)))) return false;
     written = true;
-    return writeCache(cacheFile, key, script.createCachedData());
+    // A used cache's functions are in the script too: the new cache holds them and this run's.
+    return writeCache(cacheFile, key, [...new Set([...held, ...taken])].sort(), script.createCachedData());
   };
-  if (!used) {
-    // At exit the cache holds every function compiled by then, not only the top level.
-    process.once('exit', () => void write());
-    if (options.writeAfterMs !== undefined) setTimeout(write, options.writeAfterMs).unref();
-  }
+  // At exit the cache holds every function compiled by then, not only the top level.
+  process.once('exit', () => void write());
+  if (!used && options.writeAfterMs !== undefined) setTimeout(write, options.writeAfterMs).unref();
   const module: { exports: unknown } = { exports: {} };
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
   wrapper(module.exports, createRequire(file), module, file, dirname(file));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { BlksnapApi } from '../../shared/contract';
 import type { GlobalOptions } from './globals';
 import { hasCode } from './verbs/common';
+import { noteCodePath } from '../app/codePaths';
 import { readStateFileSync } from '../app/stateFiles';
 
 export interface ApiConnection {
@@ -144,7 +145,10 @@ export class LazyConnection {
   async get(): Promise<ApiConnection> {
     if (!this.pending) {
       this.pending = this.connect(this.globals, this.signal);
-      for (const note of (await this.pending).notes ?? []) this.onNote(note);
+      const connection = await this.pending;
+      // The code cache comes to hold both ways a call goes (electron/app/codePaths.ts).
+      noteCodePath(connection.kind);
+      for (const note of connection.notes ?? []) this.onNote(note);
     }
     return this.pending;
   }

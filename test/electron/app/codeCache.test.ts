@@ -1,11 +1,12 @@
 // The V8 code cache of the Node entries (electron/app/codeCache.ts): a bundle runs as CommonJS,
 // its cache is written once and used by the next run, and a cache that belongs to other source
 // (same length, other bytes: V8 alone would take it) is never used.
-import { chmodSync, existsSync, mkdirSync, symlinkSync, renameSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, renameSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheFileOf, runWithCodeCache } from '../../../electron/app/codeCache';
+import { noteCodePath } from '../../../electron/app/codePaths';
 
 let dir: string;
 let bundle: string;
@@ -61,6 +62,53 @@ describe('runWithCodeCache', () => {
     expect(second.used).toBe(true);
     expect(second.write()).toBe(false);
     expect(results.codeCacheTest).toHaveLength(2);
+  });
+
+  /** A bundle exporting two functions, each compiled only when called (V8 compiles lazily). */
+  function writeTwoPaths(): void {
+    const body = (name: string) => Array.from({ length: 200 }, (_, i) => `  total += ${name}Step${i % 7}(${i}, total);`).join('\n');
+    const steps = (name: string) => Array.from({ length: 7 }, (_, i) => `function ${name}Step${i}(a, b) { return (a * ${i + 3} + b) % 1000003; }`).join('\n');
+    writeFileSync(bundle, `${steps('a')}\n${steps('b')}
+module.exports.pathA = function pathA() { let total = 0;\n${body('a')}\n  return total; };
+module.exports.pathB = function pathB() { let total = 0;\n${body('b')}\n  return total; };
+`);
+  }
+  type TwoPaths = { pathA(): number; pathB(): number };
+
+  it('a run that took a code path the cache was not made on rewrites it at exit, holding what both compiled', () => {
+    writeTwoPaths();
+    const first = runWithCodeCache(bundle);
+    (first.exports as TwoPaths).pathA();
+    noteCodePath('a');
+    expect(first.write()).toBe(true);
+    const sizeA = statSync(cacheFileOf(bundle)).size;
+    const second = runWithCodeCache(bundle);
+    expect(second.used).toBe(true);
+    (second.exports as TwoPaths).pathB();
+    noteCodePath('b');
+    expect(second.write()).toBe(true);
+    expect(second.write()).toBe(false);
+    // pathB's code joined pathA's: the cache grew, and a run on either path now leaves it.
+    expect(statSync(cacheFileOf(bundle)).size).toBeGreaterThan(sizeA + 1000);
+    for (const path of ['a', 'b'] as const) {
+      const run = runWithCodeCache(bundle);
+      expect(run.used).toBe(true);
+      (run.exports as TwoPaths)[path === 'a' ? 'pathA' : 'pathB']();
+      noteCodePath(path);
+      expect(run.write()).toBe(false);
+    }
+  });
+
+  it('a cache the first run after a build made on no path (blksnapctl help) is rewritten by the first run on one', () => {
+    writeTwoPaths();
+    expect(runWithCodeCache(bundle).write()).toBe(true);
+    const idle = runWithCodeCache(bundle);
+    expect(idle.used).toBe(true);
+    expect(idle.write()).toBe(false);
+    const run = runWithCodeCache(bundle);
+    (run.exports as TwoPaths).pathA();
+    noteCodePath('a');
+    expect(run.write()).toBe(true);
   });
 
   it('ignores a cache made for other source of the same length and runs the new source', () => {

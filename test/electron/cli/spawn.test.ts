@@ -3,7 +3,7 @@
 // codes, stdout and stderr as a shell sees them). The bundle is rebuilt from the sources first,
 // as `npm run build` would, so the test runs the code under test.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -55,6 +55,20 @@ describe('the blksnapctl launcher', { timeout: 120_000 }, () => {
     const viaCjs = blksnapctl('cbtinfo', '-d', '/dev/none');
     expect([r.status, r.stdout, r.stderr]).toEqual([viaCjs.code, viaCjs.stdout, viaCjs.stderr]);
     expect(r.status).toBe(1);
+  });
+
+  it('the code cache comes to hold the service: after a first `help`, the first call that boots it rewrites the cache, once', () => {
+    const cache = join(root, 'dist/cli/blksnapctl.cjs.v8cache');
+    rmSync(cache, { force: true });
+    expect(blksnapctl('help').code).toBe(0);
+    const afterHelp = statSync(cache);
+    expect(blksnapctl('cbtinfo', '-d', '/dev/none').code).toBe(1); // ENOENT from the service booted here
+    const afterCall = statSync(cache);
+    // The service, the emulator and zod were compiled and joined the cache (hundreds of KiB).
+    expect(afterCall.size).toBeGreaterThan(afterHelp.size + 100_000);
+    expect(blksnapctl('cbtinfo', '-d', '/dev/none').code).toBe(1);
+    expect(blksnapctl('help').code).toBe(0);
+    expect(statSync(cache)).toMatchObject({ ino: afterCall.ino, mtimeMs: afterCall.mtimeMs });
   });
 
   it('exits 1 with the upstream message on stderr for a bad command line', () => {
