@@ -50,7 +50,8 @@ export type FillSample = z.infer<typeof FillSample>;
 export const SnapshotSummary = z.object({
   id: SnapshotId,
   devices: z.array(z.object({ path: DevicePath, info: SnapshotDeviceInfo.nullable() })),
-  taken: z.boolean(),
+  /** null: not known (created outside this app, and none of its devices could be told). */
+  taken: z.boolean().nullable(),
   createdAtMs: z.number().nullable(),
   diffStoragePath: z.string().nullable(),
   /**
@@ -68,6 +69,13 @@ export const SnapshotSummary = z.object({
   corrupted: z.boolean(),
   /** Fill passed the warning threshold or time-to-full fell under it. */
   warning: z.string().nullable(),
+  /**
+   * Not created (or added to) by this app: another program made it (a backup agent, the blksnap
+   * tool). The module names no snapshot's devices, so `devices` is then what can be inferred:
+   * the devices in a snapshot that no snapshot of this app holds, when this is the only such
+   * snapshot; else none.
+   */
+  createdOutside: z.boolean(),
 });
 export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
 

@@ -57,9 +57,9 @@ export function createMetricsCollector(service: BlksnapService, takes: TakeClock
     blockCount: g('blksnap_cbt_blocks', 'CBT tracking blocks of the device (was blksnap_cbt_block_count: promtool rejects a _count suffix outside histograms and summaries).', ['device']),
     blockSize: g('blksnap_cbt_block_size_bytes', 'CBT tracking block size in bytes.', ['device']),
     changed: g('blksnap_cbt_changed_blocks', 'Blocks changed in the last completed interval (read-map value equal to the change number).', ['device']),
-    taken: g('blksnap_snapshot_taken', 'Snapshot taken (1) or only created (0).', ['snapshot']),
+    taken: g('blksnap_snapshot_taken', 'Snapshot taken (1) or only created (0); absent for a snapshot another program made whose devices cannot be told.', ['snapshot']),
     corrupted: g('blksnap_snapshot_corrupted', 'Snapshot corrupted (1): overflow or a corrupted event; its image is lost.', ['snapshot']),
-    snapDevices: g('blksnap_snapshot_devices', 'Devices this app added to the snapshot.', ['snapshot']),
+    snapDevices: g('blksnap_snapshot_devices', 'Devices of the snapshot: those this app added; for one another program made, those the module shows in a snapshot of no one else (absent when they cannot be told).', ['snapshot']),
     snapDevice: g('blksnap_snapshot_device_info', 'A device of the snapshot (always 1), to join per-snapshot series with devices.', ['snapshot', 'device']),
     filled: g('blksnap_diff_storage_filled_bytes', 'Difference storage holding copied chunks, bytes (absent where the backend cannot know it).', ['snapshot']),
     allocated: g('blksnap_diff_storage_allocated_bytes', 'Difference storage allocated (file size or appended ranges), bytes.', ['snapshot']),
@@ -111,9 +111,12 @@ export function createMetricsCollector(service: BlksnapService, takes: TakeClock
     }
     for (const s of snapshots) {
       const snapshot = s.id;
-      m.taken.set({ snapshot }, s.taken ? 1 : 0);
+      // A snapshot another program made, whose devices cannot be told: no taken or device series (unknown, not 0).
+      if (s.taken !== null) {
+        m.taken.set({ snapshot }, s.taken ? 1 : 0);
+        m.snapDevices.set({ snapshot }, s.devices.length);
+      }
       m.corrupted.set({ snapshot }, s.corrupted ? 1 : 0);
-      m.snapDevices.set({ snapshot }, s.devices.length);
       for (const d of s.devices) m.snapDevice.set({ snapshot, device: d.path }, 1);
       const known = (gauge: Gauge, sectors: number | null) => {
         if (sectors !== null) gauge.set({ snapshot }, sectors * 512);

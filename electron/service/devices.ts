@@ -108,6 +108,14 @@ export class Devices {
     return this.infoByPath.get(path) ?? null;
   }
 
+  /**
+   * Devices the module reports in a snapshot (an image, or an area's error) that no snapshot in
+   * this app's registry holds: another program's snapshot has them.
+   */
+  unclaimedInSnapshot(): string[] {
+    return [...this.infoByPath].filter(([path, info]) => (info.image !== '' || info.errorCode !== 0) && !this.registry.holderOf(path)).map(([path]) => path);
+  }
+
   /** A device's path by its numbers; "major:minor" when it is not listed. */
   pathOf(dev: DevId): string {
     return this.blockDevices.find((d) => sameDev(d.devId, dev))?.path ?? `${dev.major}:${dev.minor}`;

@@ -210,15 +210,19 @@ export class Snapshots {
 
   summaries(): SnapshotSummary[] {
     const { devices: deviceInfo, fill, events } = this.around;
+    const outside = this.liveIds.filter((id) => !this.registry.get(id));
+    // The module names no snapshot's devices: the ones in a snapshot that none of ours holds
+    // belong to the outside snapshot when there is only one.
+    const unclaimed = outside.length === 1 ? deviceInfo.unclaimedInSnapshot() : [];
     return this.liveIds.map((id) => {
       const entry = this.registry.get(id);
-      const devices = (entry?.devices ?? []).map((path) => ({ path, info: deviceInfo.infoOf(path) }));
+      const devices = (entry ? entry.devices : unclaimed).map((path) => ({ path, info: deviceInfo.infoOf(path) }));
       const { usage, timeToFullSec, timeToFullConfidence, warning } = fill.status(id);
       const corrupted = events.corrupted(id) || usage.overflowed === true || devices.some((d) => (d.info?.errorCode ?? 0) !== 0);
       return {
         id,
         devices,
-        taken: (entry?.taken ?? false) || devices.some((d) => (d.info?.image ?? '') !== ''),
+        taken: (entry?.taken ?? false) || devices.some((d) => (d.info?.image ?? '') !== '') || (entry || devices.length > 0 ? false : null),
         createdAtMs: entry?.createdAtMs ?? null,
         diffStoragePath: entry?.diffStoragePath ?? null,
         storageMode: entry?.storageMode ?? null,
@@ -227,6 +231,7 @@ export class Snapshots {
         timeToFullConfidence,
         corrupted,
         warning,
+        createdOutside: entry === undefined,
       };
     });
   }

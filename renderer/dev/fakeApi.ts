@@ -108,7 +108,7 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       devices: s.devices.map((path) => ({ path, info: summary(devices.get(path)!).snapshot })),
       taken: s.taken, createdAtMs: s.createdAtMs, diffStoragePath: s.path, storageMode: s.mode,
       usage: { filledSectors: s.filledSectors, requestedSectors: s.capacitySectors, capacitySectors: s.capacitySectors, limitSectors: s.limitSectors, overflowed: s.overflowed, source: 'emulator (fake)' },
-      timeToFullSec, corrupted: s.corrupted, warning,
+      timeToFullSec, corrupted: s.corrupted, warning, createdOutside: false,
     };
   }
 

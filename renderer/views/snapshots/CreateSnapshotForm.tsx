@@ -41,7 +41,8 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
     await refreshLists(client, store);
   });
 
-  const candidates = devices.filter((d) => !d.snapshotId);
+  // Not in a snapshot of ours (snapshotId) nor in one another program made (the module shows it in one: snapshot).
+  const candidates = devices.filter((d) => !d.snapshotId && !d.snapshot);
   const rule = limitRule(parameters, capabilities.needsStretchService, pathStorageRule(dialect, capabilities));
   const limitPreview = checkFormLimit(limitText, storageMode, rule);
   // A refusal answered the form as it was: once the form changes, it no longer applies.

@@ -51,7 +51,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
   const store = useAppStoreApi();
   const samples = useAppStore((s) => s.fillHistory[snapshot.id] ?? EMPTY);
   const dialect = useAppStore((s) => s.backend?.dialect ?? null);
-  const freeDevices = useAppStore((s) => s.devices).filter((d) => !d.snapshotId);
+  const freeDevices = useAppStore((s) => s.devices).filter((d) => !d.snapshotId && !d.snapshot);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   const nowMs = useNow(1000);
   const [addPath, setAddPath] = useState('');
@@ -70,7 +70,9 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
   });
   const titleId = `snapshot-${snapshot.id}`;
   const shortId = snapshot.id.slice(0, 8);
-  const canAdd = capabilities.addAfterCreate && !snapshot.taken;
+  // Another program's snapshot (a backup agent, the blksnap tool): adding to it and taking it are that program's steps.
+  const outside = snapshot.createdOutside;
+  const canAdd = capabilities.addAfterCreate && snapshot.taken === false && !outside;
 
   return (
     <section className={`card snapshot-card${snapshot.corrupted ? ' corrupted-state' : ''}`} aria-labelledby={titleId}>
@@ -78,13 +80,14 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
         <div className="snapshot-title">
           <h2 id={titleId}>Snapshot <span className="snapshot-id">{snapshot.id}</span></h2>
           <div>
-            {snapshot.corrupted ? <Badge tone="error">corrupted</Badge> : snapshot.taken ? <Badge tone="ok">taken</Badge> : <Badge tone="info">created, not taken</Badge>}
+            {snapshot.corrupted ? <Badge tone="error">corrupted</Badge> : snapshot.taken ? <Badge tone="ok">taken</Badge> : snapshot.taken === false ? <Badge tone="info">created, not taken</Badge> : null}
+            {outside && <Badge tone="info">made by another program</Badge>}
             {/* sv-SE formats as 2026-12-04 13:12:09: the 24-hour clock the chart and events use, with an unambiguous date. */}
             {snapshot.createdAtMs !== null && <span className="muted small">created {new Date(snapshot.createdAtMs).toLocaleString('sv-SE')}</span>}
           </div>
         </div>
         <div className="card-actions">
-          {!snapshot.taken && (
+          {snapshot.taken === false && !outside && (
             <button type="button" className="primary" onClick={() => void take.run()} disabled={take.pending || snapshot.devices.length === 0} aria-label={`Take snapshot ${shortId}`}>
               {take.pending ? 'Taking…' : 'Take'}
             </button>
@@ -102,12 +105,20 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
         {!snapshot.corrupted && snapshot.warning && (
           <div className="banner banner-warning" role="alert"><strong>Overflow ahead.</strong> {snapshot.warning}</div>
         )}
+        {outside && (
+          <p className="notice">
+            <strong>Not created by this app.</strong> Another program made this snapshot (a backup agent, or the blksnap tool); take it and add
+            devices with that program. The module does not say which devices a snapshot holds: {snapshot.devices.length > 0
+              ? 'the devices listed are those it shows in a snapshot that no snapshot of this app holds.'
+              : 'with more than one such snapshot, or none of its devices in use, they cannot be told.'}
+          </p>
+        )}
         <ErrorMessage message={take.error} onDismiss={take.clearError} />
         <div className="snapshot-grid">
           <div>
             <h3>Devices</h3>
             {snapshot.devices.length === 0 ? (
-              <p className="muted">No devices yet.{canAdd ? ' Add one below, then take the snapshot.' : ''}</p>
+              <p className="muted">{outside ? 'Not known.' : `No devices yet.${canAdd ? ' Add one below, then take the snapshot.' : ''}`}</p>
             ) : (
               <table className="data-table">
                 <thead><tr><th scope="col">Device</th><th scope="col">Image</th><th scope="col">Error code</th></tr></thead>
@@ -135,7 +146,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
             {!capabilities.addAfterCreate && <p className="small muted">This dialect fixes the device list at create.</p>}
             <ErrorMessage message={add.error} onDismiss={add.clearError} />
             <h3 className="spaced">Difference storage</h3>
-            <p className="small">{snapshot.diffStoragePath ? <code>{snapshot.diffStoragePath}</code> : <span className="muted">no path (ranges supplied by the app)</span>}</p>
+            <p className="small">{snapshot.diffStoragePath ? <code>{snapshot.diffStoragePath}</code> : <span className="muted">{outside ? 'not known (made by another program)' : 'no path (ranges supplied by the app)'}</span>}</p>
             <FillGauge usage={snapshot.usage} reservedBytes={storageStartBytes(dialect, capabilities, snapshot.storageMode)} />
             <p className="time-to-full">
               Time to full: <strong>{timeToFullText(snapshot)}</strong>
@@ -159,6 +170,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
         >
           <p>The snapshot images disappear and the difference storage is released. Trackers stay attached and keep tracking.</p>
           <p>A backup still reading an image fails.</p>
+          {outside && <p><strong>Another program made this snapshot:</strong> if it is still backing up from it, that backup fails.</p>}
         </ConfirmDialog>
       )}
     </section>

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { DeviceSummary, SnapshotSummary } from '../../../shared/contract';
-import { fillRatio, takesUntilWrap } from '../../../electron/metrics/collector';
+import { createMetricsCollector, fillRatio, takesUntilWrap } from '../../../electron/metrics/collector';
+import { createService } from '../../../electron/service';
+import { FakeControl } from '../service/fakeControl';
 import { TAKES_FILE, TakeClock } from '../../../electron/metrics/takeClock';
 
 describe('takesUntilWrap', () => {
@@ -20,7 +22,7 @@ describe('takesUntilWrap', () => {
 });
 
 const usage = (u: Partial<SnapshotSummary['usage']>): SnapshotSummary => ({
-  id: '00000000-0000-4000-8000-000000000001', devices: [], taken: true, createdAtMs: 0, diffStoragePath: null, storageMode: null, timeToFullSec: null, corrupted: false, warning: null,
+  id: '00000000-0000-4000-8000-000000000001', devices: [], taken: true, createdAtMs: 0, diffStoragePath: null, storageMode: null, timeToFullSec: null, corrupted: false, warning: null, createdOutside: false,
   usage: { filledSectors: null, requestedSectors: null, capacitySectors: null, limitSectors: null, overflowed: null, source: 'test', ...u },
 });
 
@@ -70,6 +72,35 @@ describe('TakeClock', () => {
       expect(restarted.lastTakeMs('/dev/a')).toBe(2000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('snapshots another program made', () => {
+  it('have no taken or devices series while their devices cannot be told (unknown is not 0)', async () => {
+    const control = new FakeControl();
+    const service = createService(control, { pollIntervalMs: 20, dataDir: null });
+    try {
+      control.addDevice('vda', 64 * 2 ** 20, true);
+      const request = { diffStoragePath: tmpdir(), diffStorageLimitSectors: 2097152, devices: [] };
+      const one = await control.snapshotCreate(request);
+      await control.snapshotAdd(one, '/dev/vda');
+      await control.snapshotTake(one);
+      await service.refresh();
+      const series = (text: string, name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`));
+      const collector = createMetricsCollector(service, null);
+      let text = await collector.scrape();
+      expect(series(text, 'blksnap_snapshot_taken')).toEqual([`blksnap_snapshot_taken{snapshot="${one}"} 1`]);
+      expect(series(text, 'blksnap_snapshot_devices')).toEqual([`blksnap_snapshot_devices{snapshot="${one}"} 1`]);
+
+      const two = await control.snapshotCreate(request);
+      await service.refresh();
+      text = await collector.scrape();
+      expect(series(text, 'blksnap_snapshot_taken')).toEqual([]);
+      expect(series(text, 'blksnap_snapshot_devices')).toEqual([]);
+      expect(series(text, 'blksnap_snapshot_corrupted').map((l) => l.replace(/ \d$/, '')).sort()).toEqual([`blksnap_snapshot_corrupted{snapshot="${one}"}`, `blksnap_snapshot_corrupted{snapshot="${two}"}`].sort());
+    } finally {
+      await service.close();
     }
   });
 });

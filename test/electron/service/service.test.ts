@@ -284,6 +284,33 @@ describe('registry', () => {
   });
 });
 
+describe('snapshots another program created', () => {
+  it('are marked createdOutside; the devices in a snapshot none of ours holds are the only such snapshot\'s', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const ours = await takenSnapshot(control, service);
+    control.addDevice('vdc', 64 * 2 ** 20, true);
+    // Another program (a backup agent, the blksnap tool) talks to the module directly.
+    const theirs = await control.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 2097152, devices: [] });
+    await control.snapshotAdd(theirs, '/dev/vdc');
+    await control.snapshotTake(theirs);
+    await service.refresh();
+    const byId = new Map((await service.listSnapshots({})).map((x) => [x.id, x]));
+    expect(byId.get(ours)).toMatchObject({ createdOutside: false, taken: true, devices: [{ path: '/dev/vda' }] });
+    expect(byId.get(theirs)).toMatchObject({ createdOutside: true, taken: true, createdAtMs: null, diffStoragePath: null });
+    expect(byId.get(theirs)!.devices.map((d) => d.path)).toEqual(['/dev/vdc']);
+    expect(byId.get(theirs)!.devices[0]!.info?.image).not.toBe('');
+
+    // With two of them, which device is whose cannot be told: none is listed.
+    await control.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: 2097152, devices: [] });
+    await service.refresh();
+    const outside = (await service.listSnapshots({})).filter((x) => x.createdOutside);
+    expect(outside).toHaveLength(2);
+    expect(outside.flatMap((x) => x.devices)).toEqual([]);
+    expect(outside.map((x) => x.taken)).toEqual([null, null]);
+  });
+});
+
 describe('doctor and support bundle', () => {
   it('reports the kernel release and the backend, and writes a support bundle', async () => {
     const dataDir = tempDir();

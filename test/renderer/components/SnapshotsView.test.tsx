@@ -97,6 +97,34 @@ describe('SnapshotsView', () => {
     expect(within(card).getAllByText('unknown').length).toBeGreaterThan(0);
   });
 
+  it('says when another program made a snapshot: no Take or Add, no claim about its state, and the destroy warns', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const [seeded] = store.getState().snapshots;
+    const known = { ...seeded!, id: 'cccccccc-0000-4000-8000-00000000000c', createdOutside: true, createdAtMs: null, diffStoragePath: null, storageMode: null };
+    const unknown = { ...known, id: 'dddddddd-0000-4000-8000-00000000000d', devices: [], taken: null };
+    act(() => store.getState().setSnapshots([known, unknown]));
+    const card = (id: string) => screen.getByRole('region', { name: new RegExp(id) });
+    for (const c of [card(known.id), card(unknown.id)]) {
+      expect(within(c).getByText('made by another program')).toBeTruthy();
+      expect(within(c).getByText('Not created by this app.')).toBeTruthy();
+      expect(within(c).queryByRole('button', { name: /^Take snapshot/ })).toBeNull();
+      expect(within(c).queryByLabelText('Add device')).toBeNull();
+      expect(within(c).getByText('not known (made by another program)')).toBeTruthy();
+      expect(within(c).queryByText('created, not taken')).toBeNull();
+    }
+    // Its devices inferred from the module: listed with their images; none: said so.
+    expect(within(card(known.id)).getByText('/dev/blksnap-252-1')).toBeTruthy();
+    expect(within(card(known.id)).getByText('taken')).toBeTruthy();
+    expect(within(card(unknown.id)).getByText('Not known.')).toBeTruthy();
+    expect(within(card(unknown.id)).queryByText('taken')).toBeNull();
+    // A device the module shows in another program's snapshot is offered neither to create nor to add.
+    expect(screen.getByRole('checkbox', { name: /\/dev\/vdb/ })).toBeTruthy();
+    act(() => store.getState().setDevices(store.getState().devices.map((d) => (d.path === '/dev/vdb' ? { ...d, snapshotId: null, snapshot: { errorCode: 0, image: 'blksnap-252-2' } } : d))));
+    expect(screen.queryByRole('checkbox', { name: /\/dev\/vdb/ })).toBeNull();
+    fireEvent.click(within(card(unknown.id)).getByRole('button', { name: `Destroy snapshot ${unknown.id.slice(0, 8)}` }));
+    expect(within(screen.getByRole('dialog')).getByText(/Another program made this snapshot:/)).toBeTruthy();
+  });
+
   it('on v1 requires the device list at create', async () => {
     const { client } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
     await client.api.snapshotDestroy({ id: (await client.api.listSnapshots({}))[0]!.id });
