@@ -165,7 +165,7 @@ export async function buildCli({ logLevel = 'warning' } = {}) {
  * The web server's first paint (renderer/firstPaint.tsx): the app's components as a Node bundle
  * with React's production build. Only react-dom's renderToStaticMarkup is used, so its legacy
  * server file stands in for react-dom/server, whose streaming half would double the bundle and
- * its load time (the web server loads it at the first page request, electron/web/firstPaint.ts).
+ * its load time (the web server loads it while the browser opens the URL, electron/web/firstPaintBundle.ts).
  */
 export const FIRST_PAINT = { in: 'renderer/firstPaint.tsx', out: 'web/first-paint.cjs' };
 

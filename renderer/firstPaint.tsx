@@ -4,8 +4,8 @@
 // paints as soon as the page and its stylesheet are in, before the app's script has run
 // (test/bench/cold-start.ts). It is inert (nothing in it can be clicked or focused) and the
 // app's first render replaces it: createRoot empties its container at its first commit.
-// Built as its own Node bundle, dist/web/first-paint.cjs (build/build.mjs), loaded at the
-// first such request; React's escaping is what makes a device's name text, never markup.
+// Built as its own Node bundle, dist/web/first-paint.cjs (build/build.mjs), loaded by the
+// server before the first such request (electron/web/firstPaintBundle.ts); React's escaping is what makes a device's name text, never markup.
 import { renderToStaticMarkup } from 'react-dom/server';
 import type { BlksnapApi, PushSource } from '../shared/contract';
 import type { FirstPageData } from '../shared/firstPage';

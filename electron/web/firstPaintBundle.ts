@@ -1,7 +1,9 @@
 // The first paint's renderer for the web server: renderer/firstPaint.tsx built as its own
 // bundle (dist/web/first-paint.cjs, build/build.mjs), run through the V8 code cache like the
-// Node entries. Loaded at the first page request, not at start: most of a start's requests
-// never need it, and a start's time to its URL is what a user waits for first.
+// Node entries. Not loaded at start: a start's time to its URL is what a user waits for first,
+// and most starts (blksnapctl's, the service mode's) never serve the page. Web mode loads it right
+// after printing the URL (WebServer.prepareFirstPage), while the browser opens it; otherwise the
+// first page request does.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   console.log(`blksnap Manager (${booted.control.info.kind}, ${booted.control.info.dialectLabel}) is serving at:\n\n  ${server.url}\n`);
   console.log(`Open that URL in a browser; it carries the access token. The token${options.port ? '' : ' and the port'} change at every start: after a restart, open the new URL. Ctrl+C stops the server.`);
   if (options.openBrowser) openBrowser(server.url);
+  // While the browser opens the URL: the page request then finds the list's renderer loaded.
+  void server.prepareFirstPage();
 
   stopOnSignals(() => runtimeFile, (signal) => console.log(`\n${signal}: stopping`), [metrics, server, booted]);
 }

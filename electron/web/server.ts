@@ -5,6 +5,7 @@
 // against the served origin; GET never changes state (calls go over the WebSocket only).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -72,6 +73,13 @@ export interface WebServer {
    * to send its first call on a loaded machine, is served to its last piece.
    */
   settle(quietMs: number, openQuietMs?: number): Promise<void>;
+  /**
+   * Does now the work of the first page request that does not depend on it: loads the first
+   * paint's renderer and runs it once on the service's current answers, and reads index.html.
+   * Web mode calls it right after printing the URL, while the browser is still opening it, so the
+   * request that paints the list does not wait for the renderer to load. Never rejects.
+   */
+  prepareFirstPage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -263,6 +271,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         }
         if (connections.size === 0 || Date.now() - quietSince >= openQuietMs) return;
       }
+    },
+    prepareFirstPage: async () => {
+      const data = await readFirstPageData(service).catch(() => null);
+      try {
+        if (data) firstPaint(data);
+      } catch {
+        // A renderer that throws gives the page without the static list, as at a request.
+      }
+      await readFile(join(staticDir, 'index.html')).catch(() => undefined);
     },
     close: async () => {
       closed = true;

@@ -5,8 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createEmulator } from '../../electron/control/emulator';
-import { expect, startWebApp, stopWebApp, test } from './fixtures';
+import { expect, repoRoot, startWebApp, stopWebApp, test } from './fixtures';
 
 test('the device list paints before the WebSocket answers, and only for the page opened with the token', async ({ page }) => {
   const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-first-'));
@@ -81,6 +82,23 @@ test('the list paints before the app\'s script has run, takes no input until the
     await expect(page.getByRole('row', { name: /\/dev\/paint1/ }).getByText('not tracked')).toBeVisible();
     await page.getByRole('button', { name: 'Attach /dev/paint1' }).click();
     await expect(page.getByRole('dialog')).toBeVisible();
+  } finally {
+    await stopWebApp(child);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
+
+test('web mode loads the first paint\'s renderer right after printing the URL, before the page is asked for', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-ahead-'));
+  const emu = await createEmulator({ stateDir });
+  await emu.createDevice('ahead0', 2 ** 30);
+  await emu.close();
+  // The preload says on stderr when a bundle is compiled and how many pages were asked for by then.
+  const { app, child } = await startWebApp(stateDir, [], ['--import', pathToFileURL(join(repoRoot, 'test/e2e/report-bundle-loads.mjs')).href]);
+  try {
+    expect(app.output()).toContain('bundle loaded: main.cjs after 0 request(s)');
+    // Nothing asks for the page here: the renderer loads anyway, while a browser would be opening the URL.
+    await expect.poll(app.output, { timeout: 20_000 }).toContain('bundle loaded: first-paint.cjs after 0 request(s)');
   } finally {
     await stopWebApp(child);
     rmSync(stateDir, { recursive: true, force: true });

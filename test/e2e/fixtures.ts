@@ -18,9 +18,12 @@ export interface RunningApp {
   output: () => string;
 }
 
-/** Starts `node dist/web/main.mjs` (npm start --web) on a free port and waits for its URL. */
-export async function startWebApp(stateDir: string, extraArgs: string[] = []): Promise<{ app: RunningApp; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist/web/main.mjs'), '--web', '--port', '0', '--no-open', '--emulator-dir', stateDir, ...extraArgs], {
+/**
+ * Starts `node dist/web/main.mjs` (npm start --web) on a free port and waits for its URL.
+ * `nodeArgs` go to node before the script (a test's --import preload).
+ */
+export async function startWebApp(stateDir: string, extraArgs: string[] = [], nodeArgs: string[] = []): Promise<{ app: RunningApp; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/web/main.mjs'), '--web', '--port', '0', '--no-open', '--emulator-dir', stateDir, ...extraArgs], {
     cwd: repoRoot,
     env: { ...process.env, CI: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

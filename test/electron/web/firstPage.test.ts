@@ -167,6 +167,42 @@ describe('the first page', () => {
     }
   });
 
+  it('loads the first paint ahead of the page request when asked, and the request finds it loaded', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 30);
+    const dir = mkdtempSync(join(tmpdir(), 'first-paint-'));
+    try {
+      // Counts its loads and renders in the process: the bundle is what prepareFirstPage must load.
+      writeFileSync(join(dir, 'counts.cjs'), [
+        'globalThis.firstPaintCounts ??= { loads: 0, renders: [] };',
+        'globalThis.firstPaintCounts.loads += 1;',
+        'module.exports.renderFirstPaint = (d) => { globalThis.firstPaintCounts.renders.push(d.devices.map((x) => x.path)); return "<p>list</p>"; };',
+      ].join('\n'));
+      const counts = () => (globalThis as unknown as { firstPaintCounts?: { loads: number; renders: string[][] } }).firstPaintCounts;
+      harness = await startHarness(control, {}, { firstPaint: lazyFirstPaint(join(dir, 'counts.cjs')) });
+      writeFileSync(join(harness.staticDir, 'index.html'), '<!doctype html><html><head></head><body><div id="root"></div></body></html>\n');
+      expect(counts()).toBeUndefined();
+      await harness.server.prepareFirstPage();
+      expect(counts()).toEqual({ loads: 1, renders: [['/dev/vda']] });
+      const page = await get(harness.server.port, `/?token=${harness.server.token}`);
+      expect(page.body).toContain('<p>list</p>');
+      expect(counts()).toEqual({ loads: 1, renders: [['/dev/vda'], ['/dev/vda']] });
+      // Reading ahead changed nothing.
+      expect(control.log).toEqual([]);
+    } finally {
+      delete (globalThis as unknown as { firstPaintCounts?: unknown }).firstPaintCounts;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prepares the first page without failing when the service or the renderer fails', async () => {
+    const control = new FakeControl();
+    harness = await startHarness(control, {}, { firstPaint: () => { throw new Error('broken renderer'); } });
+    await expect(harness.server.prepareFirstPage()).resolves.toBeUndefined();
+    harness.service.listDevices = () => Promise.reject(new Error('no list'));
+    await expect(harness.server.prepareFirstPage()).resolves.toBeUndefined();
+  });
+
   it('gives no first paint when the bundle fails to load or to render', async () => {
     harness = await startHarness(new FakeControl());
     const dir = mkdtempSync(join(tmpdir(), 'first-paint-'));
