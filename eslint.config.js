@@ -31,8 +31,8 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },
   {
-    // CommonJS launchers and what they load (bin/blksnapctl.cjs, build/cli-build.cjs: no ES module loader at start).
-    files: ['bin/*.cjs', 'build/*.cjs'],
+    // CommonJS launchers and what they load (bin/blksnapctl.cjs, build/cli-build.cjs, build/start.cjs: no ES module loader at start), and tests' --require preloads.
+    files: ['bin/*.cjs', 'build/*.cjs', 'test/e2e/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -1,41 +1,17 @@
 #!/usr/bin/env node
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/.
 // `node build/build.mjs --if-needed` skips the work when dist/ is newer than every source.
-import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fresh from './fresh.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-const stamp = join(dist, '.build-stamp');
-/** What a build is made from (npm start rebuilds when one changed): vite.config.ts's own imports too. */
-export const SOURCES = ['electron', 'renderer', 'shared', 'package.json', 'vite.config.ts', 'build/build.mjs', 'build/inline-css.mjs'];
-
-/**
- * True when a file or folder under `paths` was modified after `builtMs` (a folder's mtime moves
- * when a file in it is added or removed, so those count too). `npm start` asks before every start:
- * one stat per file, none for what the folder listing already says is a folder, and it stops at
- * the first change.
- */
-export function changedSince(paths, builtMs) {
-  return paths.some(function newer(path) {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) return false;
-    if (st.mtimeMs > builtMs) return true;
-    if (!st.isDirectory()) return false;
-    return readdirSync(path, { withFileTypes: true }).some((entry) => {
-      const child = join(path, entry.name);
-      if (entry.isDirectory() || entry.isSymbolicLink()) return newer(child);
-      return (statSync(child, { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtMs;
-    });
-  });
-}
-
-export function buildIsFresh() {
-  if (!existsSync(stamp)) return false;
-  const built = Number(readFileSync(stamp, 'utf8')) || 0;
-  return !changedSince(SOURCES.map((s) => join(root, s)), built);
-}
+// npm start's freshness check lives in CommonJS (build/start.cjs loads it without the ES module loader).
+const { SOURCES, BUILD_STAMP, changedSince, buildIsFresh } = fresh;
+export { SOURCES, changedSince, buildIsFresh };
+const stamp = join(root, BUILD_STAMP);
 
 const ENTRIES = [
   // The Electron main process is an ES module; the sandboxed preload must be CommonJS.

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, repoRoot } from './fixtures';
-// @ts-expect-error: a plain .mjs helper shared with build/start.mjs, no type declarations.
+// @ts-expect-error: a plain .mjs helper shared with build/start.cjs, no type declarations.
 import { electronBinary } from '../../build/electron-binary.mjs';
 
 const binary = electronBinary() as { path: string | null; reason: string | null };
