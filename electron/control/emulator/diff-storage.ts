@@ -195,9 +195,16 @@ export class DiffStorage {
     return this.pieces(storageSector, into, (io, piece, at) => io.readInto(piece, at));
   }
 
-  /** Gives back slots from `storageSector` on that were allocated but never written (a failed copy). */
+  /**
+   * Gives back slots from `storageSector` on (a failed copy). A failed write may have reached part
+   * of them, so they no longer count as never written: a zero chunk placed there later is stored,
+   * not skipped (knownZero).
+   */
   unallocateFrom(storageSector: number): void {
-    if (storageSector < this.state.filled) this.state.filled = storageSector;
+    const s = this.state;
+    if (storageSector >= s.filled) return;
+    if (s.zeroFrom !== undefined) s.zeroFrom = Math.max(s.zeroFrom, s.filled);
+    s.filled = storageSector;
   }
 
   private pieces(storageSector: number, buf: Uint8Array, fn: (io: BlockIo, piece: Uint8Array, offsetBytes: number) => void): StorageFailure | null {

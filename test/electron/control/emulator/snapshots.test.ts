@@ -1,10 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DiffStorage } from '../../../../electron/control/emulator/diff-storage';
+import { fileHints } from '../../../../electron/control/emulator/file-hints';
 import { codeOf, drain, emulator, errorOf, fill, MiB, pattern, takenSnapshot, tempDir, trackedDevice } from './helpers';
 
 const CHUNK = 4096; // chunk size with the SMALL parameters
 const IMG = '/dev/blksnap-252-0';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('snapshot lifecycle (reference dialect)', () => {
   it('creates with a random id, lists it in COLLECT, and DESTROY of an unknown id answers ENODEV', async () => {
@@ -321,6 +327,28 @@ describe('difference storage growth, no_space and overflow', () => {
 });
 
 describe('copy-on-write of zero chunks', () => {
+  it('never skips a zero chunk into a slot a failed copy gave back: another device\'s image reads zeros there, not the failed copy', async () => {
+    const emu = await emulator();
+    const vda = await trackedDevice(emu, 'vda', MiB);
+    const vdb = await trackedDevice(emu, 'vdb', MiB);
+    await emu.write(vda, 0, fill(CHUNK, 0x11)); // vdb stays zeros
+    const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 65536, devices: [] });
+    await emu.snapshotAdd(id, vda);
+    await emu.snapshotAdd(id, vdb);
+    await emu.snapshotTake(id);
+    // The copy of vda's chunk 0 reaches the storage, then the storage reports EIO (a disk failing mid-write).
+    vi.spyOn(fileHints, 'copyRange').mockReturnValue(false);
+    const write = DiffStorage.prototype.write;
+    vi.spyOn(DiffStorage.prototype, 'write').mockImplementationOnce(function (this: DiffStorage, sector, data) {
+      write.call(this, sector, data);
+      return 'EIO';
+    });
+    await emu.write(vda, 0, fill(CHUNK, 0x22));
+    expect(emu.listImages().map((i) => i.errorCode)).toEqual([-5, 0]);
+    await emu.write(vdb, 0, fill(CHUNK, 0x33)); // vdb's zero chunk 0 takes the slot given back
+    expect(Buffer.from(await emu.read('/dev/blksnap-252-1', 0, CHUNK))).toEqual(Buffer.alloc(CHUNK));
+  });
+
   it('keeps images right when zero chunks skip their storage write, including image writes into them', async () => {
     const emu = await emulator();
     const dev = await trackedDevice(emu, 'vda', MiB);
