@@ -117,6 +117,14 @@ function writeCache(cacheFile: string, key: string, paths: readonly string[], da
   }
 }
 
+const atExit: (() => boolean)[] = [];
+
+/** One exit listener for every run in this process (tests run many bundles in one). */
+function writeAtExit(write: () => boolean): void {
+  if (atExit.length === 0) process.once('exit', () => void atExit.forEach((w) => w()));
+  atExit.push(write);
+}
+
 /** Runs the bundle as Node's CommonJS loader would, with the code cache; see the file comment. */
 export function runWithCodeCache(bundleUrl: URL | string, options: { writeAfterMs?: number } = {}): CodeCacheRun {
   const file = bundleUrl instanceof URL || bundleUrl.startsWith('file:') ? fileURLToPath(bundleUrl) : bundleUrl;
@@ -138,7 +146,7 @@ export function runWithCodeCache(bundleUrl: URL | string, options: { writeAfterM
     return writeCache(cacheFile, key, [...new Set([...held, ...taken])].sort(), script.createCachedData());
   };
   // At exit the cache holds every function compiled by then, not only the top level.
-  process.once('exit', () => void write());
+  writeAtExit(write);
   if (!used && options.writeAfterMs !== undefined) setTimeout(write, options.writeAfterMs).unref();
   const module: { exports: unknown } = { exports: {} };
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
