@@ -1,10 +1,10 @@
 // The "which files changed" resolver of the main process: starts jobs, serves their pages
 // while they run, caches finished answers per (device, generation, change number, since,
 // source), and answers "which file owns this range" for the heatmap.
-import type { z } from 'zod';
 import type {
   ChangedFileOwner, ChangedFilesPage, ChangedFilesPageArgs, ChangedFilesStartArgs,
 } from '../../shared/changedFiles';
+import type { Infer } from '../../shared/lazySchema';
 import { appError } from '../../shared/errors';
 import { ResolveJob, type ResolverHost } from './job';
 import type { WalkLimits } from './mounted';
@@ -49,7 +49,7 @@ export class ChangedFilesResolver {
     return { jobId: job.id, cached: false };
   }
 
-  page(args: z.infer<typeof ChangedFilesPageArgs>): ChangedFilesPage {
+  page(args: Infer<typeof ChangedFilesPageArgs>): ChangedFilesPage {
     const job = this.job(args.jobId);
     const c = job.collector;
     const offset = args.offset ?? 0;

@@ -4,10 +4,11 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { FillSample } from '../../shared/contract';
+import { lazySchema } from '../../shared/lazySchema';
 import { readStateFileSync, writeStateFileSync } from '../app/stateFiles';
 
 export const FILL_HISTORY_FILE = 'fill-history.json';
-const FillFile = z.object({ version: z.literal(1), snapshots: z.record(z.string(), z.array(FillSample)) });
+const FillFile = lazySchema(() => z.object({ version: z.literal(1), snapshots: z.record(z.string(), z.array(FillSample())) }));
 /** Enough for a restart to lose little, rare enough to cost nothing at a 500 ms sample interval. */
 export const FILL_SAVE_INTERVAL_MS = 5000;
 
@@ -21,7 +22,9 @@ export class FillStore {
   /** What was saved; an unreadable or foreign file is an empty history (never a failed start). */
   load(): Record<string, FillSample[]> {
     try {
-      const parsed = FillFile.safeParse(JSON.parse(readStateFileSync(this.file)));
+      // Read before the schema is built: no file (the common case) builds none.
+      const saved: unknown = JSON.parse(readStateFileSync(this.file));
+      const parsed = FillFile().safeParse(saved);
       return parsed.success ? parsed.data.snapshots : {};
     } catch {
       return {};

@@ -4,31 +4,32 @@
 import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { lazySchema, type Infer } from '../../shared/lazySchema';
 import { DevicePath, SnapshotId, Sectors, StorageMode } from '../../shared/schemas';
 import { writeStateFileSync } from '../app/stateFiles';
 
-const RegistryEntry = z.object({
-  id: SnapshotId,
-  devices: z.array(DevicePath),
+const RegistryEntry = lazySchema(() => z.object({
+  id: SnapshotId(),
+  devices: z.array(DevicePath()),
   createdAtMs: z.number(),
   diffStoragePath: z.string().nullable(),
   /** How the module holds the storage (null in files written before this field). */
-  storageMode: StorageMode.nullable().default(null),
-  limitSectors: Sectors,
+  storageMode: StorageMode().nullable().default(null),
+  limitSectors: Sectors(),
   taken: z.boolean(),
   /**
    * Storage appended for the snapshot (v1, VAL range mode). Kept here so a later process knows
    * it: a v1 TAKE without storage fails (EFAULT) and the module destroys the snapshot.
    */
-  storageSectors: Sectors.default(0),
+  storageSectors: Sectors().default(0),
   /** Devices a `corrupted` event named ("M:m", positive errno): v1 has no SNAPSHOTINFO to ask later. */
   corrupted: z.array(z.object({ device: z.string(), errCode: z.number().int() })).default([]),
-});
-export type RegistryEntry = z.infer<typeof RegistryEntry>;
+}));
+export type RegistryEntry = Infer<typeof RegistryEntry>;
 /** What a new entry needs (the rest starts empty). */
 export type NewRegistryEntry = Omit<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode'> & Partial<Pick<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode'>>;
 
-const RegistryFile = z.object({ version: z.literal(1), snapshots: z.array(RegistryEntry) });
+const RegistryFile = lazySchema(() => z.object({ version: z.literal(1), snapshots: z.array(RegistryEntry()) }));
 
 export const REGISTRY_FILE = 'service-registry.json';
 
@@ -113,7 +114,7 @@ export class SnapshotRegistry {
       return;
     }
     try {
-      const parsed = RegistryFile.parse(JSON.parse(text));
+      const parsed = RegistryFile().parse(JSON.parse(text));
       for (const entry of parsed.snapshots) this.entries.set(entry.id, entry);
     } catch {
       // An unreadable registry is set aside, not fatal: the service still lists live snapshots.

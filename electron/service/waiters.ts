@@ -5,12 +5,13 @@
 // next one, so each snapshot keeps one queue across processes, oldest first, as the module's.
 import { join } from 'node:path';
 import { z } from 'zod';
+import { lazySchema } from '../../shared/lazySchema';
 import { SnapshotEvent } from '../../shared/schemas';
 import { errnoError } from '../../shared/errors';
 import { readStateFileSync, writeStateFileSync } from '../app/stateFiles';
 
 export const EVENT_QUEUE_FILE = 'service-events.json';
-const QueueFile = z.object({ version: z.literal(1), events: z.array(SnapshotEvent) });
+const QueueFile = lazySchema(() => z.object({ version: z.literal(1), events: z.array(SnapshotEvent()) }));
 
 /** The undelivered events: in memory, or in a state file read and written on every change. */
 class EventQueues {
@@ -21,7 +22,8 @@ class EventQueues {
   private read(): SnapshotEvent[] {
     if (!this.file) return this.memory;
     try {
-      return QueueFile.parse(JSON.parse(readStateFileSync(this.file))).events;
+      const saved: unknown = JSON.parse(readStateFileSync(this.file));
+      return QueueFile().parse(saved).events;
     } catch {
       return [];
     }

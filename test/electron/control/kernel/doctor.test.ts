@@ -24,7 +24,7 @@ describe('collectDoctor', () => {
       version: { major: 2, minor: 0, revision: 0, build: 0 }, controlNode: null, stateDir: '/tmp/x',
       capabilities: { explicitAttach: true, addAfterCreate: true, appendStorage: false, cbtMapNeedsTakenSnapshot: false, maxSnapshots: null, storageModes: ['file' as const], eventCodes: {}, needsStretchService: false },
     };
-    expect(() => DoctorReport.parse(collectDoctor({ backend }))).not.toThrow();
+    expect(() => DoctorReport().parse(collectDoctor({ backend }))).not.toThrow();
   });
 
   it('reports a loaded module, its version and parameters, and the mknod for a node udev did not create', () => {
