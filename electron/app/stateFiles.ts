@@ -47,8 +47,12 @@ export function ensureStateDir(dir: string): void {
 /**
  * Replaces `file` atomically with `data`, mode 0600: written to a new temporary file beside it
  * (never an existing one, never through a symlink), flushed, then renamed over `file`.
+ * `durable: false` skips the flush (fsync), for a file that only describes this running process
+ * (runtime.json): after a crash or a power loss it names a process that is gone either way, while
+ * the flush cost a start 4 ms before its URL, 12-24 ms at times (p50, p90-max at load 7; 56 ms in
+ * one profile at load 9). Readers still never see half a file: the rename makes it appear.
  */
-export function writeStateFileSync(file: string, data: string | Uint8Array): void {
+export function writeStateFileSync(file: string, data: string | Uint8Array, { durable = true }: { durable?: boolean } = {}): void {
   const tmp = tempName(file);
   let fd: number;
   try {
@@ -63,7 +67,7 @@ export function writeStateFileSync(file: string, data: string | Uint8Array): voi
   try {
     fs.fchmodSync(fd, STATE_FILE_MODE);
     fs.writeFileSync(fd, data);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } catch (err) {
     fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });

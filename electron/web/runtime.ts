@@ -49,6 +49,7 @@ export async function shareService(service: BlksnapService, emulatorDir: string)
 /** Announces this process as the one serving the emulator directory; returns the file's path. */
 export function writeRuntimeFile(emulatorDir: string, server: { url: string; token: string; port: number }): string {
   const file = join(emulatorDir, RUNTIME_FILE);
-  writeStateFileSync(file, JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }, null, 2));
+  // Not flushed to disk: it describes this process only, and a start waits for it before its URL.
+  writeStateFileSync(file, JSON.stringify({ pid: process.pid, url: server.url, token: server.token, port: server.port }, null, 2), { durable: false });
   return file;
 }
