@@ -35,17 +35,33 @@ interface Target {
   close(): Promise<void> | void;
 }
 
-/** fsync of every regular file under `dir`: what the target wrote reaches the disk. */
-function fsyncTree(dir: string): void {
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const fd = fs.openSync(path.join(entry.parentPath, entry.name), 'r');
+/** Every regular file under `dir`. */
+function filesUnder(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+/** mtime and size of each file: what tells a file the timed writes did not touch. */
+function fingerprints(dir: string): Map<string, string> {
+  return new Map(filesUnder(dir).map((f) => {
+    const st = fs.statSync(f, { bigint: true });
+    return [f, `${st.mtimeNs}/${st.size}`];
+  }));
+}
+
+/** fsync of every regular file under `dir`: what the target wrote reaches the disk. Returns each file's fsync time. */
+function fsyncTree(dir: string): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const file of filesUnder(dir)) {
+    const start = performance.now();
+    const fd = fs.openSync(file, 'r');
     try {
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
+    times.set(file, performance.now() - start);
   }
+  return times;
 }
 
 const FILL = new Uint8Array(2 ** 20).fill(0x33);
@@ -127,7 +143,11 @@ async function open(name: TargetName, dir: string): Promise<Target> {
   return { write: (off, data) => emu.write('/dev/vda', off, data), close: () => emu.close() };
 }
 
-interface PassResult { mibps: number; writeMs: number; fsyncMs: number; cpuMs: number }
+interface PassResult {
+  mibps: number; writeMs: number; fsyncMs: number; cpuMs: number;
+  /** Part of fsyncMs spent on files the timed writes did not touch, and how many there were. */
+  untouchedFsyncMs: number; untouchedFiles: number;
+}
 
 /** One pass: a fresh target, filled and synced, then the timed writes and fsync. */
 async function pass(name: TargetName, data: Uint8Array, offsets: number[]): Promise<PassResult> {
@@ -135,17 +155,22 @@ async function pass(name: TargetName, data: Uint8Array, offsets: number[]): Prom
   try {
     const target = await open(name, dir);
     fsyncTree(dir);
+    const before = fingerprints(dir);
     const cpu = process.cpuUsage();
     const start = performance.now();
     for (const off of offsets) await target.write(off, data);
     const written = performance.now();
-    fsyncTree(dir);
+    const fsyncs = fsyncTree(dir);
     const end = performance.now();
     const used = process.cpuUsage(cpu);
+    // Files whose mtime and size are as before the clock: their fsync still costs a disk flush here.
+    const after = fingerprints(dir);
+    const untouched = [...fsyncs].filter(([file]) => before.get(file) === after.get(file));
     await target.close();
     return {
       mibps: (offsets.length * data.length) / 2 ** 20 / ((end - start) / 1000),
       writeMs: written - start, fsyncMs: end - written, cpuMs: (used.user + used.system) / 1000,
+      untouchedFsyncMs: untouched.reduce((sum, [, ms]) => sum + ms, 0), untouchedFiles: untouched.length,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -182,6 +207,10 @@ async function main(): Promise<void> {
       const r = results.get(name)!.map((x, i) => x.mibps / results.get('plain file')![i]!.mibps);
       return `${stats(r).p50.toFixed(2)}× (${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)})`;
     };
+    const untouched = targets.map((name) => `${name} ${median(name, 'untouchedFsyncMs').toFixed(1)} ms (${median(name, 'untouchedFiles')})`);
+    // Each such fsync is still a disk flush on this file system; the first file synced also carries
+    // the flush of everything written back before it, whoever wrote it.
+    console.log(`  of the fsync above, files the timed writes did not touch (a flush each; the first synced carries all earlier write-back): ${untouched.join(', ')}`);
     console.log(`  paired, each pass over plain's pass of the same round (median, range): no snapshot ${paired('emulated, no snapshot')}, held ${paired('emulated, held snapshot')}`);
     report('no snapshot', median('emulated, no snapshot') / plain, 0.9, ratio, false);
     if (pattern.startsWith('sequential')) {
