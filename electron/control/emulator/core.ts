@@ -63,15 +63,18 @@ export class EmulatorCore {
     this.params = params;
   }
 
-  /** The area goes corrupted with −errno and its own `corrupted` event; image I/O fails from now on. */
-  corruptArea(snap: Snapshot, area: DiffArea, code: ErrnoName): void {
+  /**
+   * The area goes corrupted with −errno and its own `corrupted` event; image I/O fails from now on.
+   * `save` false: a reopen in progress, which saves once every snapshot is back (restore.ts).
+   */
+  corruptArea(snap: Snapshot, area: DiffArea, code: ErrnoName, save = true): void {
     if (area.errorCode !== 0) return;
     const errno = ERRNO[code][0];
     area.errorCode = -errno;
     const dev = this.devices.get(area.device);
     this.pushEvent(snap, 'corrupted', { device: { major: DEVICE_MAJOR, minor: dev?.minor ?? 0 }, errCode: errno, requestedSectors: null });
     this.rebuildCowIndex();
-    this.saveState();
+    if (save) this.saveState();
   }
 
   emitStorageEvent(snap: Snapshot, e: StorageEvent, save = true): void {

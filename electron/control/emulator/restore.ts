@@ -111,7 +111,8 @@ export function restoreSnapshot(core: EmulatorCore, rec: SnapshotRecord): void {
   }
   core.snapshots.set(rec.id, snap);
   if (missing.length > 0) {
-    for (const area of snap.areas) core.corruptArea(snap, area, 'EIO');
+    // Not saved here: a state.json written now would lack the snapshots not yet restored.
+    for (const area of snap.areas) core.corruptArea(snap, area, 'EIO', false);
     core.recoveryNotes.push(`snapshot ${rec.id}: its difference storage ${missing.join(', ')} is gone; its images fail with EIO`);
   }
 }

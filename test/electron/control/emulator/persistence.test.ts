@@ -2,11 +2,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createEmulator, readStateOwner } from '../../../../electron/control/emulator';
+import { EmulatorCore } from '../../../../electron/control/emulator/core';
 import { codeOf, emulator, errorOf, fill, MiB, pattern, SMALL, takenSnapshot, tempDir, track, trackedDevice, untrack } from './helpers';
 
 const IMG = '/dev/blksnap-252-0';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('persistence across restarts', () => {
   it('reopens devices, trackers with their maps and numbers, and a taken snapshot with its copies and events', async () => {
@@ -87,6 +92,38 @@ describe('persistence across restarts', () => {
     const err = await errorOf(createEmulator({ stateDir, flavour: 'upstream' }));
     expect(err.code).toBe('EBADARG');
     expect(err.message).toContain('v1');
+  });
+
+  it('saves state.json at reopen only once every snapshot is back, even when one lost its storage', async () => {
+    const stateDir = tempDir();
+    const emu = await emulator('upstream', { stateDir });
+    const vda = await trackedDevice(emu, 'vda', MiB);
+    const vdb = await trackedDevice(emu, 'vdb', MiB);
+    await emu.write(vda, 0, fill(MiB, 1));
+    await emu.write(vdb, 0, fill(MiB, 2));
+    const lostDir = tempDir();
+    const lost = await takenSnapshot(emu, vda, 65536, lostDir);
+    const kept = await takenSnapshot(emu, vdb);
+    await emu.write(vda, 0, fill(4096, 3));
+    await emu.write(vdb, 0, fill(4096, 4));
+    untrack(emu);
+    await emu.close();
+    for (const f of fs.readdirSync(lostDir)) fs.rmSync(path.join(lostDir, f));
+    // A save before the last snapshot is back would leave a state.json without it, were the
+    // process killed then: the next reopen would sweep its journal and storage as a crash's leftovers.
+    const savedWith: number[] = [];
+    const save = EmulatorCore.prototype.saveState;
+    vi.spyOn(EmulatorCore.prototype, 'saveState').mockImplementation(function (this: EmulatorCore, clean?: boolean) {
+      savedWith.push(this.snapshots.size);
+      save.call(this, clean);
+    });
+    const again = track(await createEmulator({ stateDir }));
+    expect(savedWith.length).toBeGreaterThan(0);
+    expect(savedWith.every((n) => n === 2)).toBe(true);
+    expect(again.recoveryNotes.join(' ')).toContain(`snapshot ${lost}: its difference storage`);
+    expect(await codeOf(again.read('/dev/blksnap-252-0', 0, 512))).toBe('EIO');
+    expect((await again.read('/dev/blksnap-252-1', 0, 4096)).every((b) => b === 2)).toBe(true);
+    expect((await again.snapshotCollect()).sort()).toEqual([lost, kept].sort());
   });
 
   it('resets an unreadable CBT map with a new generation and says so in the backend reason', async () => {
