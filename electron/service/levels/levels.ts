@@ -29,6 +29,8 @@ let loaded: LevelExports | undefined;
 /** The module's instance, or null where it cannot be (no WebAssembly, no SIMD): callers fall back. */
 export function levelsWasm(): LevelExports | null {
   if (loaded) return loaded;
+  // Not `??=` below alone: null (cannot compile here) is nullish too, and would be tried again at every pass.
+  if (compiled === null) return null;
   try {
     compiled ??= new WebAssembly.Module(Uint8Array.from(atob(LEVELS_WASM_BASE64), (c) => c.charCodeAt(0)));
     loaded = new WebAssembly.Instance(compiled).exports as unknown as LevelExports;

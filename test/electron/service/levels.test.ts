@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { levelCountFor, mapLevelAnswer } from '../../../shared/cbtLevels';
 import { seededRandom } from '../../../shared/random';
 import { levelsWasm, mapLevelAnswerFast, RETAINED_MEMORY_BYTES, type LevelExports } from '../../../electron/service/levels/levels';
@@ -104,6 +104,25 @@ describe('the service level pass in WebAssembly', () => {
   it('takes the JavaScript pass where WebAssembly cannot be loaded', () => {
     const map = Uint8Array.from({ length: 1000 }, (_, i) => i % 7);
     expect(difference(mapLevelAnswerFast(map, 4, null), mapLevelAnswer(map, 4))).toBeNull();
+  });
+
+  it('where WebAssembly (or its SIMD) is missing, tries to compile once, not at every pass', async () => {
+    vi.resetModules();
+    const compile = vi.spyOn(WebAssembly, 'Module').mockImplementation(function refuse() {
+      throw new WebAssembly.CompileError('WebAssembly.Module(): invalid simd opcode');
+    });
+    try {
+      const fresh = await import('../../../electron/service/levels/levels');
+      const map = Uint8Array.from({ length: 5000 }, (_, i) => i % 13);
+      for (let i = 0; i < 3; i++) {
+        expect(fresh.levelsWasm()).toBeNull();
+        expect(difference(fresh.mapLevelAnswerFast(map, 4), mapLevelAnswer(map, 4))).toBeNull();
+      }
+      expect(compile).toHaveBeenCalledTimes(1);
+    } finally {
+      compile.mockRestore();
+      vi.resetModules();
+    }
   });
 
   it('carries the bytes of levels.wat as it is now (run `node build/wat.mjs` after changing it)', async () => {
