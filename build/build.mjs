@@ -44,14 +44,18 @@ const EDITED_DURING_BUILD_MS = 100;
 /**
  * Writes <bundle>.inputs.json (dist/cli/blksnapctl.inputs.json: build/cli-build.cjs reads it): the outputs the launcher runs,
  * and each input's mtime as bundled (project files only: node_modules counts through
- * BUILD_INPUTS). One modified during the build gets -1, so the next call rebuilds. Written last,
+ * BUILD_INPUTS). One modified during the build gets -1, so the next call rebuilds; one dated past
+ * the build's end (a copy from a machine whose clock was ahead) is listed as it is, or every call
+ * would rebuild (cli-build.cjs compares for equality so that no clock is trusted). Written last,
  * to a new file renamed into place: it says the build is complete.
  */
 function writeInputsList(file, { outputs, inputs, startedMs }) {
   const mtimes = {};
+  const listedMs = Date.now();
   for (const input of [...new Set([...inputs, ...BUILD_INPUTS])].sort()) {
     const mtimeMs = statSync(join(root, input), { throwIfNoEntry: false })?.mtimeMs ?? null;
-    mtimes[input] = mtimeMs !== null && mtimeMs >= startedMs - EDITED_DURING_BUILD_MS ? -1 : mtimeMs;
+    const editedDuring = mtimeMs !== null && mtimeMs >= startedMs - EDITED_DURING_BUILD_MS && mtimeMs <= listedMs + EDITED_DURING_BUILD_MS;
+    mtimes[input] = editedDuring ? -1 : mtimeMs;
   }
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify({ outputs, inputs: mtimes }, null, 1)}\n`);

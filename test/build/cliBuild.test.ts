@@ -119,6 +119,13 @@ describe('bin/blksnapctl.cjs in a checkout', { timeout: 180_000 }, () => {
     expect([r.status, r.stdout, r.stderr]).toEqual([0, '2.0.0.0\n', 'blksnapctl: dist/code-cache.cjs is missing: building the CLI first...\n']);
   });
 
+  it('rebuilds once for a source dated in the future (a copy from a machine whose clock is ahead), not at every call', () => {
+    const future = Math.floor(Date.now() / 1000) + 86_400;
+    utimesSync(join(checkout, 'electron/cli/main.ts'), future, future);
+    expect(node('version').stderr).toBe('blksnapctl: electron/cli/main.ts changed since dist/ was built: building the CLI first...\n');
+    expect(node('version')).toMatchObject({ status: 0, stdout: '2.0.0.0\n', stderr: '' });
+  });
+
   it('calls started together on a stale build all run the new code: one builds, the others wait for it', async () => {
     editUsageMessage('Command not found (parallel).');
     const runs = [0, 1, 2].map(() => new Promise<{ code: number | null; stderr: string }>((done) => {
