@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/.
 // `node build/build.mjs --if-needed` skips the work when dist/ is newer than every source.
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fresh from './fresh.cjs';
@@ -57,9 +57,7 @@ function writeInputsList(file, { outputs, inputs, startedMs }) {
     const editedDuring = mtimeMs !== null && mtimeMs >= startedMs - EDITED_DURING_BUILD_MS && mtimeMs <= listedMs + EDITED_DURING_BUILD_MS;
     mtimes[input] = editedDuring ? -1 : mtimeMs;
   }
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ outputs, inputs: mtimes }, null, 1)}\n`);
-  renameSync(tmp, file);
+  replaceFile(file, `${JSON.stringify({ outputs, inputs: mtimes }, null, 1)}\n`);
 }
 
 /** A metafile's inputs of this checkout, relative to it (esbuild's are relative to its working directory). */
@@ -67,6 +65,32 @@ function projectInputs(metafile) {
   return Object.keys(metafile.inputs)
     .map((path) => relative(root, resolve(root, path)))
     .filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..') && !path.includes(':'));
+}
+
+/**
+ * Writes `data` to a new file renamed over `file`: a run that opened the old file (a blksnapctl
+ * call that found the build current just before another run or `npm run build` rebuilt it)
+ * reads it whole, never a file being rewritten.
+ */
+function replaceFile(file, data) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** esbuild, its outputs written by replaceFile rather than rewritten in place. */
+async function buildReplacing(esbuild, options) {
+  const result = await esbuild({ ...options, write: false });
+  for (const out of result.outputFiles) {
+    mkdirSync(dirname(out.path), { recursive: true });
+    replaceFile(out.path, out.contents);
+  }
+  return result;
 }
 
 /** esbuild options of a Node entry's bundle: native ffi-rs and ws's optional native helpers stay outside. */
@@ -112,7 +136,7 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
   for (const entry of entries) if (entry.listInputs) rmSync(join(outDir, `${entry.out}.inputs.json`), { force: true });
   const runnerInputs = [];
   for (const format of ['esm', 'cjs']) {
-    const result = await esbuild({
+    const result = await buildReplacing(esbuild, {
       entryPoints: [join(root, 'electron/app/codeCache.ts')], outfile: join(outDir, `code-cache.${format === 'esm' ? 'mjs' : 'cjs'}`),
       bundle: true, platform: 'node', target: 'node20', format, logLevel, absWorkingDir: root, metafile: true,
     });
@@ -122,8 +146,8 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
     const bundle = join(outDir, `${entry.out}.cjs`);
     // A cache of an earlier bundle is never read (its key differs) but would linger.
     rmSync(`${bundle}.v8cache`, { force: true });
-    const result = await esbuild({ ...nodeBundleOptions(entry), outfile: bundle, logLevel, metafile: Boolean(entry.listInputs) });
-    writeFileSync(join(outDir, `${entry.out}.mjs`), nodeEntryStub(entry));
+    const result = await buildReplacing(esbuild, { ...nodeBundleOptions(entry), outfile: bundle, logLevel, metafile: Boolean(entry.listInputs) });
+    replaceFile(join(outDir, `${entry.out}.mjs`), nodeEntryStub(entry));
     rmSync(join(outDir, `${entry.out}.mjs.map`), { force: true });
     if (entry.listInputs) {
       writeInputsList(join(outDir, `${entry.out}.inputs.json`), {

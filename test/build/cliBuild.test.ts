@@ -3,7 +3,7 @@
 // not build, the user is told what to run. Unit tests on a listed build, then the launcher end to
 // end in a copy of the checkout (its own dist/, so the repository's build is left alone).
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,6 +76,27 @@ describe('cliBuildProblem: is the listed CLI build complete and current', () => 
     expect(cliBuildProblem(dir)).toEqual({ missing: CLI_INPUTS });
     rmSync(join(dir, CLI_INPUTS));
     expect(cliBuildProblem(dir)).toEqual({ missing: CLI_INPUTS });
+  });
+});
+
+describe('buildNodeEntries: what a running call may be reading', { timeout: 120_000 }, () => {
+  it('replaces each output by a rename, never rewrites it in place: a call that opened the old bundle reads it whole', async () => {
+    const { build } = await import('esbuild');
+    const { buildNodeEntries, NODE_ENTRIES } = await import('../../build/build.mjs');
+    const outDir = mkdtempSync(join(tmpdir(), 'cli-outputs-'));
+    try {
+      const entries = NODE_ENTRIES.filter((e) => e.in === 'electron/cli/blksnapctl.ts');
+      // Not the inputs list: it is removed when a build starts, then written to a new file renamed into place.
+      const outputs = ['cli/blksnapctl.cjs', 'cli/blksnapctl.cjs.map', 'cli/blksnapctl.mjs', 'code-cache.cjs', 'code-cache.mjs'];
+      await buildNodeEntries(build, { outDir, entries, logLevel: 'error' });
+      const before = outputs.map((o) => statSync(join(outDir, o)).ino);
+      await buildNodeEntries(build, { outDir, entries, logLevel: 'error' });
+      const after = outputs.map((o) => statSync(join(outDir, o)).ino);
+      expect(outputs.filter((_, i) => after[i] === before[i])).toEqual([]);
+      expect(readdirSync(join(outDir, 'cli')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+    }
   });
 });
 
