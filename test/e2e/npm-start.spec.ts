@@ -43,3 +43,34 @@ test('npm start serves web mode in its own process without running an ES module,
     rmSync(stateDir, { recursive: true, force: true });
   }
 });
+
+test('npm start without --web says why there is no window and serves web mode', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'blksnap-e2e-npm-start-'));
+  // No display: whether or not the Electron binary was downloaded, there is no window to open.
+  const env = { ...process.env };
+  delete env.DISPLAY;
+  delete env.WAYLAND_DISPLAY;
+  const child = spawn(process.execPath, [join(repoRoot, 'build/start.cjs'), '--no-open', '--port', '0', '--emulator-dir', stateDir], {
+    cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env,
+  });
+  try {
+    let output = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL within 120 s:\n${output}`)), 120_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (/http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.test(output)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`npm start exited (${code}) before printing a URL:\n${output}`)));
+    });
+    expect(output).toMatch(/^Web mode: (the Electron binary is not installed|no display).*\.\n/);
+  } finally {
+    await stopWebApp(child);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
