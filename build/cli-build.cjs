@@ -82,8 +82,12 @@ function processAlive(pid) {
   }
 }
 
-/** The build lock, or null while another live run holds it (one that died leaves it to be taken). */
-function tryLock(lockFile) {
+/**
+ * Takes the build lock: false while another run holds it. A holder that died leaves it to be
+ * taken, and so does a lock older than any build may take (LOCK_WAIT_MS), whatever its pid says:
+ * a build killed by Ctrl+C leaves its pid behind, and after a reboot another process may have it.
+ */
+function tryLock(lockFile, takenOver = false) {
   try {
     const fd = openSync(lockFile, 'wx', 0o644);
     writeSync(fd, String(process.pid));
@@ -92,19 +96,24 @@ function tryLock(lockFile) {
   } catch (err) {
     if (err.code !== 'EEXIST') throw err;
   }
+  if (takenOver) return false; // Another waiter was first to the lock it left.
   let holder;
+  let ageMs;
   try {
+    ageMs = Date.now() - statSync(lockFile).mtimeMs;
     holder = Number(readFileSync(lockFile, 'utf8'));
   } catch {
     return false; // Released meanwhile: the next try takes it.
   }
-  // A lock without a pid yet is being written; a dead holder's is taken over.
-  if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
+  // A lock without a pid yet is being written; a dead holder's is taken over, and a stale one.
+  if (ageMs > LOCK_WAIT_MS || (Number.isInteger(holder) && holder > 0 && !processAlive(holder))) {
     try {
       unlinkSync(lockFile);
     } catch {
       // Another waiter took it over first.
     }
+    // At once, not after a poll: this run need not say it waits for a build no one is doing.
+    return tryLock(lockFile, true);
   }
   return false;
 }

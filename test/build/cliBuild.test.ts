@@ -3,7 +3,7 @@
 // not build, the user is told what to run. Unit tests on a listed build, then the launcher end to
 // end in a copy of the checkout (its own dist/, so the repository's build is left alone).
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,9 +13,10 @@ import { skipBecause } from '../skip';
 interface Problem { missing?: string; changed?: string }
 const cliBuild = createRequire(import.meta.url)('../../build/cli-build.cjs') as {
   CLI_INPUTS: string;
+  CLI_BUILD_LOCK: string;
   cliBuildProblem(root: string): Problem | null;
 };
-const { CLI_INPUTS, cliBuildProblem } = cliBuild;
+const { CLI_BUILD_LOCK, CLI_INPUTS, cliBuildProblem } = cliBuild;
 
 const root = resolve(__dirname, '..', '..');
 const BUILT_S = 1_000_000;
@@ -167,6 +168,17 @@ describe('bin/blksnapctl.cjs in a checkout', { timeout: 180_000 }, () => {
     expect(lines.filter((line) => line.endsWith('another blksnapctl is building the CLI, waiting for it...')).length).toBeLessThanOrEqual(2);
   });
 
+  it('takes over a build lock older than any build, whoever holds its pid now (a build killed by Ctrl+C, its pid reused since)', () => {
+    editUsageMessage('Command not found (after a stale lock).');
+    const lock = join(checkout, CLI_BUILD_LOCK);
+    writeFileSync(lock, String(process.pid)); // a live process, as a reused pid is
+    const hourAgo = Date.now() / 1000 - 3600;
+    utimesSync(lock, hourAgo, hourAgo);
+    const r = spawnSync(process.execPath, [join(checkout, 'bin/blksnapctl.cjs')], { encoding: 'utf8', timeout: 30_000 });
+    expect([r.status, r.stderr]).toEqual([1, 'blksnapctl: electron/cli/main.ts changed since dist/ was built: building the CLI first...\nCommand not found (after a stale lock).\n']);
+    expect(existsSync(lock)).toBe(false);
+  });
+
   it('without esbuild (installed without devDependencies) says what to run, and runs the older build', () => {
     rmSync(join(checkout, 'node_modules'));
     mkdirSync(join(checkout, 'node_modules'));
@@ -175,7 +187,7 @@ describe('bin/blksnapctl.cjs in a checkout', { timeout: 180_000 }, () => {
       const r = node();
       expect(r.stderr).toBe(
         `blksnapctl: note: electron/cli/main.ts changed since dist/ was built and this run cannot rebuild it (esbuild, a devDependency, is not installed), so the older build runs; to update it, run cd ${checkout} && npm install && npm run build\n`
-        + 'Command not found (parallel).\n',
+        + 'Command not found (after a stale lock).\n',
       );
       rmSync(join(checkout, 'dist/cli/blksnapctl.cjs'));
       const missing = node('version');
