@@ -113,7 +113,7 @@ export class Devices {
    * this app's registry holds: another program's snapshot has them.
    */
   unclaimedInSnapshot(): string[] {
-    return [...this.infoByPath].filter(([path, info]) => (info.image !== '' || info.errorCode !== 0) && !this.registry.holderOf(path)).map(([path]) => path);
+    return [...this.infoByPath].filter(([path, info]) => shownInSnapshot(info) && !this.registry.holderOf(path)).map(([path]) => path);
   }
 
   /** A device's path by its numbers; "major:minor" when it is not listed. */
@@ -160,7 +160,7 @@ export class Devices {
   private summary(device: BlockDevice, cbt: CbtInfo | null): DeviceSummary {
     const holder = this.registry.holderOf(device.path);
     const info = this.infoOf(device.path);
-    const inSnapshot = holder !== undefined || (info !== null && (info.image !== '' || info.errorCode !== 0));
+    const inSnapshot = holder !== undefined || (info !== null && shownInSnapshot(info));
     return {
       ...device,
       cbt,
@@ -171,4 +171,9 @@ export class Devices {
       pendingChange: cbt ? this.pending.get(device.path) ?? null : null,
     };
   }
+}
+
+/** SNAPSHOTINFO shows the device in a snapshot: it has an image, or its area failed. */
+function shownInSnapshot(info: SnapshotDeviceInfo): boolean {
+  return info.image !== '' || info.errorCode !== 0;
 }

@@ -9,7 +9,7 @@ import { isErrorInfo } from '../../app/errors';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { limitRule, pathStorageRule } from '../../../shared/limits';
-import { asksForDirectory, checkFormLimit, needsPath, offeredModes, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
+import { asksForDirectory, checkFormLimit, freeForSnapshot, needsPath, offeredModes, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
 
 export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilities }) {
   const client = useApiClient();
@@ -41,8 +41,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
     await refreshLists(client, store);
   });
 
-  // Not in a snapshot of ours (snapshotId) nor in one another program made (the module shows it in one: snapshot).
-  const candidates = devices.filter((d) => !d.snapshotId && !d.snapshot);
+  const candidates = devices.filter(freeForSnapshot);
   const rule = limitRule(parameters, capabilities.needsStretchService, pathStorageRule(dialect, capabilities));
   const limitPreview = checkFormLimit(limitText, storageMode, rule);
   // A refusal answered the form as it was: once the form changes, it no longer applies.

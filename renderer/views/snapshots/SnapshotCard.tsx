@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { FillChart } from './FillChart';
+import { freeForSnapshot } from './createForm';
 import { FillGauge } from './FillGauge';
 import { storageStartBytes } from '../../../shared/limits';
 
@@ -51,7 +52,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
   const store = useAppStoreApi();
   const samples = useAppStore((s) => s.fillHistory[snapshot.id] ?? EMPTY);
   const dialect = useAppStore((s) => s.backend?.dialect ?? null);
-  const freeDevices = useAppStore((s) => s.devices).filter((d) => !d.snapshotId && !d.snapshot);
+  const freeDevices = useAppStore((s) => s.devices).filter(freeForSnapshot);
   const [confirmDestroy, setConfirmDestroy] = useState(false);
   const nowMs = useNow(1000);
   const [addPath, setAddPath] = useState('');

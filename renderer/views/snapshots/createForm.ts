@@ -1,7 +1,16 @@
 // The create-snapshot form's rules: what each dialect needs (capabilities) and the limit
 // (shared/limits.ts, the same rule as blksnapctl's), all checked before anything is sent.
+import type { DeviceSummary } from '../../../shared/contract';
 import type { Capabilities, SnapshotCreateRequest, StorageMode } from '../../../shared/schemas';
 import { limitRule, parseAndCheckLimit, parseLimit, type LimitRule } from '../../../shared/limits';
+
+/**
+ * A device a snapshot may take: in no snapshot of ours (snapshotId) nor in one another program
+ * made (the module shows it in one: snapshot).
+ */
+export function freeForSnapshot(d: DeviceSummary): boolean {
+  return !d.snapshotId && !d.snapshot;
+}
 
 export interface CreateFormInput {
   devices: string[];
