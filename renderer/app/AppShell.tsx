@@ -48,7 +48,8 @@ export function AppShell({ children }: { children: ReactNode }) {
         </nav>
         <BackendStatus />
       </header>
-      <main className="content" id="main">
+      {/* Busy until the service's first answers are in: the first page's list may be replaced. */}
+      <main className="content" id="main" aria-busy={connection === 'connecting' ? true : undefined}>
         {connection === 'lost' && (
           <div className="banner banner-error" role="alert" id="connection-lost">
             <strong>Connection lost.</strong> {connectionError}

@@ -41,6 +41,9 @@ test('the page says so when the connection to the service drops after it loaded'
   try {
     await page.goto(app.url);
     await expect(page.getByRole('region', { name: 'Backend', exact: true })).toContainText(/emulator/i);
+    // The server's first paint shows the backend before the WebSocket is up: a drop before the
+    // first answers is "cannot reach", not "connection lost". Wait for the live connection.
+    await expect(page.locator('main#main')).not.toHaveAttribute('aria-busy', 'true');
     await expect(page.getByText('Connection lost.')).toHaveCount(0);
     await stopWebApp(child);
     await expect(page.getByRole('alert').filter({ hasText: 'Connection lost.' })).toContainText(/reconnecting/);

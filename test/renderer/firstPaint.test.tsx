@@ -2,7 +2,7 @@
 // The web server's first paint (renderer/firstPaint.tsx): the device list as static HTML made by
 // the app's own components. It must look exactly like the app's first render, which replaces it
 // (else the page would jump), carry a hostile device name as text, and take no input.
-import { cleanup, render } from '@testing-library/react';
+import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/app/App';
 import { ApiContext } from '../../renderer/app/apiContext';
@@ -62,6 +62,25 @@ describe('the first paint', () => {
     const rows = [...root.querySelectorAll('tbody tr')].map((r) => r.querySelector('.device-link')?.textContent);
     expect(rows).toEqual(data.devices.map((d) => d.path));
     expect(root.querySelector('[aria-label="Backend"]')?.textContent).toContain(data.backend.dialectLabel);
+  });
+
+  it('marks the content busy until the service has answered, and the app clears it when ready', async () => {
+    const data = await fakeData();
+    expect(parsed(data).querySelector('main')?.getAttribute('aria-busy')).toBe('true');
+    const store = createAppStore();
+    store.getState().setDevices(data.devices);
+    const { container } = render(
+      <ApiContext.Provider value={createFakeClient({ live: false })}>
+        <StoreProvider store={store}>
+          <App />
+        </StoreProvider>
+      </ApiContext.Provider>,
+    );
+    expect(container.querySelector('main')?.getAttribute('aria-busy')).toBe('true');
+    act(() => store.getState().setConnection('ready'));
+    expect(container.querySelector('main')?.hasAttribute('aria-busy')).toBe(false);
+    act(() => store.getState().setConnection('lost', 'dropped'));
+    expect(container.querySelector('main')?.hasAttribute('aria-busy')).toBe(false);
   });
 
   it('carries a device name that looks like markup as text', async () => {
