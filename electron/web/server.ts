@@ -286,8 +286,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       for (const u of unsubscribes) u();
       for (const ws of wss?.clients ?? []) ws.terminate();
       wss?.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stopping means now: a browser's keep-alive or preconnected socket (no request yet, so not
+      // "idle" to Node) would hold server.close() for seconds after Ctrl+C.
+      const closedAll = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closedAll;
     },
   };
 }

@@ -54,11 +54,16 @@ export async function startWebApp(stateDir: string, extraArgs: string[] = [], no
 }
 
 export async function stopWebApp(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  // A child killed by a signal keeps exitCode null: signalCode says it is gone.
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  if (gone()) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+  if (!gone()) {
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 export const test = base.extend<{ app: RunningApp }>({

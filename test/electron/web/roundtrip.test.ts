@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { Agent, get } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API, type ApiMethod, type DeviceSummary } from '../../../shared/contract';
@@ -118,4 +121,25 @@ describe('a WebSocket client that goes away', () => {
     const second = harness.connect();
     expect(await second.api.waitEvent({ id, timeoutTicks: 2500 })).toMatchObject({ kind: 'corrupted', errCode: 28 });
   });
+});
+
+describe('stopping the server', () => {
+  // Ctrl+C with a page open: Chromium keeps a preconnected socket that has sent no request (not
+  // "idle" to Node), and the stop waited for it until Node's header timeout (seen: 6 s and more).
+  it('does not wait for a socket that sent no request, nor for a kept-alive one', async () => {
+    harness = await startHarness(new FakeControl());
+    const { port } = harness.server;
+    const preconnected = connect(port, '127.0.0.1');
+    await once(preconnected, 'connect');
+    const agent = new Agent({ keepAlive: true });
+    const status = await new Promise<number>((resolve, reject) => get({ port, host: '127.0.0.1', path: '/app.js', agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject));
+    expect(status).toBe(200);
+    const preconnectedClosed = once(preconnected, 'close');
+    await harness.server.close();
+    await preconnectedClosed;
+    agent.destroy();
+  }, 15_000);
 });
