@@ -48,6 +48,9 @@ export async function openView(page: Page, app: RunningApp, hash: string): Promi
   url.hash = hash;
   await page.goto(url.toString());
   await expect(page.getByRole('region', { name: 'Backend', exact: true })).toContainText(/emulator/i);
+  // The server's first paint (inert, busy) shows the device list before the app runs: wait for
+  // the app's own render with the service's answers in, so clicks reach live controls.
+  await expect(page.locator('main#main')).not.toHaveAttribute('aria-busy', 'true');
 }
 
 export async function goTo(page: Page, view: 'Devices' | 'Snapshots' | 'Events' | 'Backend'): Promise<void> {
