@@ -76,7 +76,7 @@ export function DevicesView() {
                   <th scope="col" className="num">Change number</th>
                   <th scope="col">Snapshot</th>
                   <th scope="col">Image</th>
-                  <th scope="col"><span className="visually-hidden">Actions</span></th>
+                  <th scope="col" className="actions"><span className="visually-hidden">Actions</span></th>
                 </tr>
               </thead>
               <tbody>

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { repoRoot, startWebApp, stopWebApp } from '../fixtures';
 import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, test } from './helpers';
 
-const SIZES = [{ width: 1024, height: 700 }, { width: 1440, height: 900 }] as const;
+const SIZES = [{ width: 800, height: 900 }, { width: 1024, height: 700 }, { width: 1440, height: 900 }] as const;
 
 async function seriousViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
@@ -33,7 +33,7 @@ async function pageOverflow(page: Page): Promise<string | null> {
   });
 }
 
-test('every view passes axe, fits 1024 px and 1440 px, and is screenshot at both', async ({ page, app }) => {
+test('every view passes axe, fits 800 px, 1024 px and 1440 px, and is screenshot at each', async ({ page, app }) => {
   test.setTimeout(180_000);
   const notFound: string[] = [];
   page.on('response', (r) => { if (r.status() === 404) notFound.push(r.url()); });
