@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { errnoName } from '../../shared/errors';
 import { formatBytes, formatSectors, groupDigits } from '../../shared/units';
 
 /** A size for people, with the exact sectors and bytes on hover. */
@@ -57,4 +58,11 @@ export function formatDuration(seconds: number): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
   const hours = Math.floor(seconds / 3600);
   return hours < 48 ? `${hours} h ${Math.round((seconds % 3600) / 60)} min` : `${Math.round(hours / 24)} days`;
+}
+
+/** A snapshot area's error code as SNAPSHOTINFO gives it (0 or a negative errno), with the errno's name: "-28 (ENOSPC)". */
+export function errorCodeLabel(code: number): string {
+  if (code === 0) return 'none';
+  const name = errnoName(Math.abs(code));
+  return name ? `${code} (${name})` : String(code);
 }

@@ -4,7 +4,7 @@ import { type FormEvent, memo, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { formatBytes, parseSize } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
-import { ErrorMessage, Section } from '../../components/common';
+import { ErrorMessage, errorCodeLabel, Section } from '../../components/common';
 import { downloadBytes } from '../../components/download';
 import { useAction } from '../../components/useAction';
 import { useAppStore } from '../../store';
@@ -41,11 +41,32 @@ function CopyButton({ text, label }: { text: string; label: string }) {
 
 export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSummary; sinceChangeNumber: number }) {
   const emulator = useAppStore((s) => s.backend?.kind === 'emulator');
+  const storageOverflowed = useAppStore((s) => s.snapshots.some((snap) => snap.id === device.snapshotId && snap.usage.overflowed));
   const name = device.snapshot?.image ?? '';
   if (!name) return null;
   const image = `/dev/${name}`;
+  const errorCode = device.snapshot?.errorCode ?? 0;
+  if (errorCode !== 0) {
+    // A corrupted area fails every read of its image with EIO (spec §3.6): no command here could make a backup.
+    return (
+      <Section title="Reading the snapshot image">
+        <div className="banner banner-error" role="alert">
+          <strong>{image} cannot be read: its area is corrupted (error code {errorCodeLabel(errorCode)}).</strong> Every read of the image fails
+          with EIO, so no backup can be made from it. {device.path} itself is intact. Destroy the snapshot and take a new one, with more
+          difference storage.
+        </div>
+      </Section>
+    );
+  }
   return (
     <Section title="Reading the snapshot image">
+      {storageOverflowed && (
+        // The storage is shared: each device's area goes corrupted at its next copy (spec §3.6); one that copies nothing stays healthy.
+        <div className="banner banner-warning" role="alert">
+          <strong>The snapshot's difference storage overflowed.</strong> {image} still reads, but its area goes corrupted (reads fail with
+          EIO) at the next write to {device.path} that needs a chunk copied. Back it up now, or destroy the snapshot and take a new one.
+        </div>
+      )}
       <p className="small">
         <code>{image}</code> is a read-only view of {device.path} as it was at the take. Back it up with your tools, for example:
       </p>

@@ -1,10 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { SnapshotSummary } from '../../../shared/contract';
-import { errnoName } from '../../../shared/errors';
 import type { Capabilities } from '../../../shared/schemas';
 import { useApiClient } from '../../app/apiContext';
 import { refreshLists } from '../../app/connect';
-import { Badge, ErrorMessage, formatDuration } from '../../components/common';
+import { Badge, ErrorMessage, errorCodeLabel, formatDuration } from '../../components/common';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
@@ -39,12 +38,6 @@ export function timeToFullText(snapshot: SnapshotSummary): string {
   }
   const confidence = snapshot.timeToFullConfidence ? ` (${CONFIDENCE[snapshot.timeToFullConfidence]})` : '';
   return `about ${formatDuration(snapshot.timeToFullSec)} at the recent rate${confidence}`;
-}
-
-function errorLabel(code: number): string {
-  if (code === 0) return 'none';
-  const name = errnoName(Math.abs(code));
-  return name ? `${code} (${name})` : String(code);
 }
 
 export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSummary; capabilities: Capabilities }) {
@@ -128,7 +121,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
                     <tr key={d.path}>
                       <th scope="row"><code>{d.path}</code></th>
                       <td>{d.info?.image ? <code>/dev/{d.info.image}</code> : <span className="muted">{snapshot.taken ? '—' : 'after take'}</span>}</td>
-                      <td>{d.info ? (d.info.errorCode === 0 ? <span className="muted">none</span> : <Badge tone="error">{errorLabel(d.info.errorCode)}</Badge>) : <span className="unknown">unknown</span>}</td>
+                      <td>{d.info ? (d.info.errorCode === 0 ? <span className="muted">none</span> : <Badge tone="error">{errorCodeLabel(d.info.errorCode)}</Badge>) : <span className="unknown">unknown</span>}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -116,6 +116,30 @@ describe('DeviceDetailView', () => {
     expect(await screen.findByRole('img', { name: /CBT heatmap of \/dev\/emu0/ })).toBeTruthy();
   });
 
+  // Seventh session (ux): a corrupted image was offered mount and dd commands as if it could be backed up.
+  it('offers no backup commands for a corrupted image, and says why and what to do', async () => {
+    const { store } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    expect(await screen.findByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
+    const devices = store.getState().devices.map((d) => (d.path === '/dev/emu0' && d.snapshot ? { ...d, snapshot: { ...d.snapshot, errorCode: -28 } } : d));
+    act(() => store.getState().setDevices(devices));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('/dev/blksnap-252-1 cannot be read: its area is corrupted (error code -28 (ENOSPC))');
+    expect(alert.textContent).toContain('/dev/emu0 itself is intact');
+    expect(screen.queryByRole('button', { name: 'Copy the full copy command' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Download' })).toBeNull();
+  });
+
+  it('warns that an image whose snapshot storage overflowed goes corrupted at its next copy', async () => {
+    const { store } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    expect(await screen.findByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    const id = store.getState().devices.find((d) => d.path === '/dev/emu0')!.snapshotId;
+    const snapshots = store.getState().snapshots.map((s) => (s.id === id ? { ...s, corrupted: true, usage: { ...s.usage, overflowed: true } } : s));
+    act(() => store.getState().setSnapshots(snapshots));
+    expect((await screen.findByRole('alert')).textContent).toContain("The snapshot's difference storage overflowed.");
+    expect(screen.getByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
+  });
+
   it('says when the device is unknown or not tracked', async () => {
     await renderWithFake(<DeviceDetailView path="/dev/emu1" />);
     expect(screen.getByText('This device is not tracked')).toBeTruthy();
