@@ -3,7 +3,7 @@ import type { DeviceSummary } from '../../../shared/contract';
 import { useApiClient } from '../../app/apiContext';
 import { refreshLists } from '../../app/connect';
 import { useAppStore, useAppStoreApi } from '../../store';
-import { Badge, EmptyState, ErrorMessage, Section, Size } from '../../components/common';
+import { Badge, EmptyState, ErrorMessage, errorCodeLabel, Section, Size } from '../../components/common';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
 import { shortId } from './format';
@@ -148,7 +148,7 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
       <td>{device.snapshotId ? <code title={device.snapshotId}>{shortId(device.snapshotId)}</code> : <span className="muted">none</span>}</td>
       <td>
         {image ? <code>/dev/{image}</code> : <span className="muted">—</span>}
-        {device.snapshot && device.snapshot.errorCode !== 0 && <Badge tone="error">error {device.snapshot.errorCode}</Badge>}
+        {device.snapshot && device.snapshot.errorCode !== 0 && <>{' '}<Badge tone="error" title="The image's area is corrupted: its reads fail with EIO">corrupted {errorCodeLabel(device.snapshot.errorCode)}</Badge></>}
       </td>
       <td className="actions">
         {device.tracked ? (

@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DevicesView } from '../../../renderer/views/devices/DevicesView';
 import { renderWithFake } from './harness';
@@ -14,6 +14,16 @@ describe('DevicesView', () => {
     expect(within(row).getByText('tracked')).toBeTruthy();
     expect(within(row).getByText('2,097,152')).toBeTruthy();
     expect(within(screen.getByRole('row', { name: /\/dev\/emu1/ })).getByText('not tracked')).toBeTruthy();
+  });
+
+  // Seventh session (ux): the badge read "error -28", glued to the image name; the snapshot card says "-28 (ENOSPC)".
+  it("marks a corrupted image with its errno's name, apart from the image name", async () => {
+    const { store } = await renderWithFake(<DevicesView />);
+    const devices = store.getState().devices.map((d) => (d.path === '/dev/emu0' && d.snapshot ? { ...d, snapshot: { ...d.snapshot, errorCode: -28 } } : d));
+    act(() => store.getState().setDevices(devices));
+    const row = screen.getByRole('row', { name: /\/dev\/emu0/ });
+    const badge = within(row).getByText('corrupted -28 (ENOSPC)');
+    expect(badge.parentElement!.textContent).toBe('/dev/blksnap-252-1 corrupted -28 (ENOSPC)');
   });
 
   it('renders the list without Intl (its first use in a page costs 30–90 ms of the cold start)', async () => {
