@@ -127,7 +127,10 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
                 </tbody>
               </table>
             )}
-            {canAdd && (
+            {canAdd && freeDevices.length === 0 && (
+              <p className="small muted add-device">No device to add: each is in a snapshot already, or none exists.</p>
+            )}
+            {canAdd && freeDevices.length > 0 && (
               <form className="form-row add-device" onSubmit={(e) => { e.preventDefault(); if (addPath) void add.run(addPath); }}>
                 <label htmlFor={`add-${snapshot.id}`}>Add device</label>
                 <select id={`add-${snapshot.id}`} value={addPath} onChange={(e) => setAddPath(e.target.value)}>

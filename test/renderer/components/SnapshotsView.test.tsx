@@ -125,6 +125,19 @@ describe('SnapshotsView', () => {
     expect(within(screen.getByRole('dialog')).getByText(/Another program made this snapshot:/)).toBeTruthy();
   });
 
+  // Seventh session (ux): with every device in a snapshot the card still offered an empty "Choose a device…" list.
+  it('offers adding a device to a snapshot only when a device is free, and says when none is', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const seeded = { ...store.getState().snapshots[0]!, taken: false };
+    act(() => store.getState().setSnapshots([seeded]));
+    const card = screen.getByRole('region', { name: new RegExp(seeded.id) });
+    const select = within(card).getByLabelText('Add device');
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['Choose a device…', '/dev/vdb', '/dev/emu1 (not tracked)']);
+    act(() => store.getState().setDevices(store.getState().devices.map((d) => ({ ...d, snapshotId: seeded.id }))));
+    expect(within(card).queryByLabelText('Add device')).toBeNull();
+    expect(within(card).getByText('No device to add: each is in a snapshot already, or none exists.')).toBeTruthy();
+  });
+
   it('on v1 requires the device list at create', async () => {
     const { client } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
     await client.api.snapshotDestroy({ id: (await client.api.listSnapshots({}))[0]!.id });
