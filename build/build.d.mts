@@ -5,11 +5,15 @@ export interface NodeEntry { in: string; out: string; writeAfterMs?: number; lis
 export const NODE_ENTRIES: readonly NodeEntry[];
 export function nodeBundleOptions(entry: NodeEntry): BuildOptions;
 export function nodeEntryStub(entry: NodeEntry): string;
-export function buildNodeEntries(esbuild: typeof build, options?: { outDir?: string; entries?: readonly NodeEntry[]; logLevel?: BuildOptions['logLevel'] }): Promise<void>;
+/** What one part of the build wrote (absolute paths) and was made from (relative to the checkout). */
+export interface BuiltPart { outputs: string[]; inputs: string[] }
+export function buildNodeEntries(esbuild: typeof build, options?: { outDir?: string; entries?: readonly NodeEntry[]; logLevel?: BuildOptions['logLevel'] }): Promise<BuiltPart>;
 export function buildCli(options?: { logLevel?: BuildOptions['logLevel'] }): Promise<void>;
 export function buildIsFresh(): boolean;
 export function buildAll(options?: { quiet?: boolean }): Promise<void>;
 export const SOURCES: readonly string[];
 export function changedSince(paths: readonly string[], builtMs: number): boolean;
 export const FIRST_PAINT: { in: string; out: string };
-export function buildFirstPaint(esbuild: typeof build, options?: { outDir?: string; logLevel?: BuildOptions['logLevel'] }): Promise<void>;
+export function buildFirstPaint(esbuild: typeof build, options?: { outDir?: string; logLevel?: BuildOptions['logLevel'] }): Promise<BuiltPart>;
+export function buildElectronEntries(esbuild: typeof build, options?: { outDir?: string; logLevel?: BuildOptions['logLevel']; quiet?: boolean }): Promise<BuiltPart>;
+export function buildRenderer(options?: { outDir?: string; logLevel?: 'info' | 'warn' | 'error' | 'silent' }): Promise<BuiltPart>;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds the main-process bundles (esbuild) and the renderer (vite) into dist/.
+// Builds the main-process bundles (esbuild) and the renderer (vite) into dist/, each output written
+// to a new file renamed into place.
 // `node build/build.mjs --if-needed` skips the work when dist/ is newer than every source.
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, dirname, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fresh from './fresh.cjs';
 
@@ -38,12 +39,14 @@ export const NODE_ENTRIES = [
  * package-lock.json changes with a git pull that asks for other versions).
  */
 const BUILD_INPUTS = ['build/build.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
+/** The renderer's build configuration: vite.config.ts and the local modules it imports. */
+const RENDERER_CONFIG = ['vite.config.ts', 'build/inline-css.mjs'];
 /** A source modified this close to the build's start may hold an edit the bundle missed (coarse file clocks). */
 const EDITED_DURING_BUILD_MS = 100;
 
 /**
- * Writes <bundle>.inputs.json (dist/cli/blksnapctl.inputs.json: build/cli-build.cjs reads it): the outputs the launcher runs,
- * and each input's mtime as bundled (project files only: node_modules counts through
+ * Writes an inputs list (dist/build.inputs.json, dist/cli/blksnapctl.inputs.json: build/fresh.cjs
+ * reads them): the outputs the launchers run, and each input's mtime as bundled (project files only: node_modules counts through
  * BUILD_INPUTS). One modified during the build gets -1, so the next call rebuilds; one dated past
  * the build's end (a copy from a machine whose clock was ahead) is listed as it is, or every call
  * would rebuild (cli-build.cjs compares for equality so that no clock is trusted). Written last,
@@ -132,6 +135,7 @@ runWithCodeCache(new URL('./${name}.cjs', import.meta.url)${options});
  */
 export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_ENTRIES, logLevel = 'warning' } = {}) {
   const startedMs = Date.now();
+  const built = { outputs: ['code-cache.mjs', 'code-cache.cjs'].map((f) => join(outDir, f)), inputs: [] };
   // A build that stops half way leaves no list: the launcher then sees it incomplete, not current.
   for (const entry of entries) if (entry.listInputs) rmSync(join(outDir, `${entry.out}.inputs.json`), { force: true });
   const runnerInputs = [];
@@ -146,9 +150,11 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
     const bundle = join(outDir, `${entry.out}.cjs`);
     // A cache of an earlier bundle is never read (its key differs) but would linger.
     rmSync(`${bundle}.v8cache`, { force: true });
-    const result = await buildReplacing(esbuild, { ...nodeBundleOptions(entry), outfile: bundle, logLevel, metafile: Boolean(entry.listInputs) });
+    const result = await buildReplacing(esbuild, { ...nodeBundleOptions(entry), outfile: bundle, logLevel, metafile: true });
     replaceFile(join(outDir, `${entry.out}.mjs`), nodeEntryStub(entry));
     rmSync(join(outDir, `${entry.out}.mjs.map`), { force: true });
+    built.outputs.push(bundle, join(outDir, `${entry.out}.mjs`));
+    built.inputs.push(...projectInputs(result.metafile));
     if (entry.listInputs) {
       writeInputsList(join(outDir, `${entry.out}.inputs.json`), {
         outputs: [bundle, join(outDir, 'code-cache.cjs')].map((path) => relative(root, path)),
@@ -157,6 +163,8 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
       });
     }
   }
+  built.inputs.push(...runnerInputs);
+  return built;
 }
 
 /** The CLI's part of dist/ only (bin/blksnapctl.cjs, when its build is stale): seconds less than buildAll. */
@@ -177,7 +185,8 @@ export async function buildFirstPaint(esbuild, { outDir = dist, logLevel = 'warn
   const staticMarkupOnly = join(root, 'node_modules/react-dom/cjs/react-dom-server-legacy.node.production.js');
   const out = join(outDir, FIRST_PAINT.out);
   rmSync(`${out}.v8cache`, { force: true });
-  await esbuild({
+  // Replaced, not rewritten: a web server starting meanwhile loads it whole (firstPaintBundle.ts).
+  const result = await buildReplacing(esbuild, {
     entryPoints: [join(root, FIRST_PAINT.in)],
     outfile: out,
     bundle: true,
@@ -189,6 +198,8 @@ export async function buildFirstPaint(esbuild, { outDir = dist, logLevel = 'warn
     sourcemap: true,
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel,
+    absWorkingDir: root,
+    metafile: true,
     plugins: [{
       name: 'static-markup-only',
       setup(b) {
@@ -196,22 +207,21 @@ export async function buildFirstPaint(esbuild, { outDir = dist, logLevel = 'warn
       },
     }],
   });
+  return { outputs: [out], inputs: projectInputs(result.metafile) };
 }
 
-export async function buildAll({ quiet = false } = {}) {
-  // Imported here, not at the top: `npm start` with a fresh build never loads esbuild.
-  const { build: esbuild } = await import('esbuild');
-  const started = Date.now();
-  const startedAt = Date.now();
+/** The Electron main process and its preload (ENTRIES), for the window `npm start` opens. */
+export async function buildElectronEntries(esbuild, { outDir = dist, logLevel = 'warning', quiet = false } = {}) {
+  const built = { outputs: [], inputs: [] };
   for (const entry of ENTRIES) {
     const source = join(root, entry.in);
     if (!existsSync(source)) {
       if (!quiet) console.log(`build: ${entry.in} does not exist yet, skipped`);
       continue;
     }
-    await esbuild({
+    const result = await buildReplacing(esbuild, {
       entryPoints: [source],
-      outfile: join(dist, entry.out),
+      outfile: join(outDir, entry.out),
       bundle: true,
       platform: 'node',
       target: 'node20',
@@ -219,15 +229,83 @@ export async function buildAll({ quiet = false } = {}) {
       sourcemap: true,
       // node_modules stay external (native ffi-rs, electron); the preload bundles everything but electron.
       ...(entry.bundleAll ? { external: ['electron'] } : { packages: 'external' }),
-      logLevel: quiet ? 'error' : 'warning',
+      logLevel,
+      absWorkingDir: root,
+      metafile: true,
     });
+    built.outputs.push(join(outDir, entry.out));
+    built.inputs.push(...projectInputs(result.metafile));
   }
-  await buildNodeEntries(esbuild, { logLevel: quiet ? 'error' : 'warning' });
-  await buildFirstPaint(esbuild, { logLevel: quiet ? 'error' : 'warning' });
+  return built;
+}
+
+/**
+ * The renderer (vite) into `outDir` (dist/renderer): each file written to a new file renamed into
+ * place, index.html last, then the files of earlier builds removed. A page or window loading it
+ * meanwhile reads whole files, never one being rewritten; vite's own writing emptied the folder
+ * first. Its inputs are the modules of its graph and of its worker's.
+ */
+export async function buildRenderer({ outDir = join(dist, 'renderer'), logLevel = 'warn' } = {}) {
   const { build: viteBuild } = await import('vite');
-  await viteBuild({ configFile: join(root, 'vite.config.ts'), logLevel: quiet ? 'error' : 'warn' });
+  const ids = new Set();
+  const listModules = () => ({
+    name: 'blksnap-list-inputs',
+    buildEnd() {
+      for (const id of this.getModuleIds()) ids.add(id);
+    },
+  });
+  const result = await viteBuild({
+    configFile: join(root, 'vite.config.ts'),
+    // vite.config.ts's root ('renderer') is resolved against the working directory: a build that
+    // `blksnap-manager` started elsewhere found no renderer/index.html.
+    root: join(root, 'renderer'),
+    logLevel,
+    build: { outDir, write: false, emptyOutDir: false },
+    plugins: [listModules()],
+    worker: { plugins: () => [listModules()] },
+  });
+  const files = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output);
+  files.sort((a, b) => Number(a.fileName === 'index.html') - Number(b.fileName === 'index.html'));
+  const written = new Set();
+  for (const file of files) {
+    const path = join(outDir, file.fileName);
+    mkdirSync(dirname(path), { recursive: true });
+    replaceFile(path, file.type === 'chunk' ? file.code : file.source);
+    written.add(path);
+  }
+  removeAllBut(outDir, written);
+  // Module ids are absolute paths, with a query for some (`?worker_file`); virtual ones start with \0.
+  const sources = [...ids].filter((id) => isAbsolute(id)).map((id) => id.replace(/\?.*$/, ''));
+  return {
+    outputs: [...written].filter((path) => !path.endsWith('.map')),
+    inputs: [...RENDERER_CONFIG, ...sources.map((id) => relative(root, id)).filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..'))],
+  };
+}
+
+/** Removes every file under `dir` that is not in `keep` (an earlier build's hashed assets), and folders left empty. */
+function removeAllBut(dir, keep) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removeAllBut(path, keep);
+      if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+    } else if (!keep.has(path)) {
+      rmSync(path, { force: true }); // a file or a link itself, never what a link points to
+    }
+  }
+}
+
+export async function buildAll({ quiet = false } = {}) {
+  // Imported here, not at the top: `npm start` with a fresh build never loads esbuild.
+  const { build: esbuild } = await import('esbuild');
+  const startedAt = Date.now();
+  const logLevel = quiet ? 'error' : 'warning';
+  await buildElectronEntries(esbuild, { logLevel, quiet });
+  await buildNodeEntries(esbuild, { logLevel });
+  await buildFirstPaint(esbuild, { logLevel });
+  await buildRenderer({ logLevel: quiet ? 'error' : 'warn' });
   writeFileSync(stamp, String(startedAt));
-  if (!quiet) console.log(`build: done in ${((Date.now() - started) / 1000).toFixed(1)} s → dist/`);
+  if (!quiet) console.log(`build: done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s → dist/`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -1,0 +1,82 @@
+// Every output of a build is written to a new file renamed into place (build/build.mjs
+// replaceFile), never rewritten where it is: a web server loading the first-paint bundle, a window
+// loading the renderer or a blksnapctl call reading its bundle while `npm start` or `npm run build`
+// rebuilds them reads a whole file, the old one or the new. (The CLI's bundles: cliBuild.test.ts.)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '..', '..');
+let outDir: string;
+
+beforeEach(() => {
+  outDir = mkdtempSync(join(tmpdir(), 'build-outputs-'));
+});
+afterEach(() => rmSync(outDir, { recursive: true, force: true }));
+
+const inode = (path: string) => statSync(join(outDir, path)).ino;
+const tmpFiles = (dir: string) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.tmp'));
+
+describe('the build replaces what it writes', { timeout: 240_000 }, () => {
+  it('the first-paint bundle and the Electron main process and preload: each a new file at every build', async () => {
+    const { build } = await import('esbuild');
+    const { buildElectronEntries, buildFirstPaint, FIRST_PAINT } = await import('../../build/build.mjs');
+    const outputs = [FIRST_PAINT.out, `${FIRST_PAINT.out}.map`, 'electron/main.mjs', 'electron/preload.cjs'];
+    const buildBoth = async () => {
+      await buildFirstPaint(build, { outDir, logLevel: 'error' });
+      await buildElectronEntries(build, { outDir, logLevel: 'error', quiet: true });
+    };
+    await buildBoth();
+    const before = outputs.map(inode);
+    await buildBoth();
+    expect(outputs.filter((o, i) => inode(o) === before[i])).toEqual([]);
+    expect(tmpFiles(outDir)).toEqual([]);
+  });
+
+  it('the renderer: index.html is there, whole, all through a rebuild, and only the new build\'s files remain', async () => {
+    const renderer = join(outDir, 'renderer');
+    // In a child whose working directory is not the checkout: vite.config.ts's root is relative,
+    // and a build started elsewhere (the installed blksnap-manager) found no renderer/index.html.
+    const buildRenderer = () => new Promise<void>((done, fail) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', `
+        const { buildRenderer } = await import(${JSON.stringify(pathToFileURL(join(root, 'build/build.mjs')).href)});
+        await buildRenderer({ outDir: ${JSON.stringify(renderer)}, logLevel: 'error' });
+      `], { cwd: tmpdir(), stdio: ['ignore', 'inherit', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+      child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`buildRenderer exited ${code}:\n${stderr}`))));
+    });
+    await buildRenderer();
+    const index = join(renderer, 'index.html');
+    const firstHtml = readFileSync(index, 'utf8');
+    expect(firstHtml.trimEnd().endsWith('</html>')).toBe(true);
+    // An earlier build's asset: removed once the new index.html is in place.
+    const stale = join(renderer, 'assets/index-earlier.js');
+    writeFileSync(stale, '// an earlier build');
+    const before = statSync(index).ino;
+
+    let reads = 0;
+    const bad: string[] = [];
+    let building = true;
+    const rebuilt = buildRenderer().finally(() => void (building = false));
+    while (building) {
+      reads++;
+      try {
+        if (!readFileSync(index, 'utf8').trimEnd().endsWith('</html>')) bad.push('partial');
+      } catch (err) {
+        bad.push((err as NodeJS.ErrnoException).code ?? String(err));
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await rebuilt;
+    expect(reads).toBeGreaterThan(100);
+    expect([...new Set(bad)]).toEqual([]);
+    expect(statSync(index).ino).not.toBe(before);
+    expect(readFileSync(index, 'utf8')).toBe(firstHtml);
+    expect(() => statSync(stale)).toThrow();
+    expect(tmpFiles(renderer)).toEqual([]);
+  });
+});
