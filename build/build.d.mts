@@ -9,10 +9,9 @@ export function nodeEntryStub(entry: NodeEntry): string;
 export interface BuiltPart { outputs: string[]; inputs: string[] }
 export function buildNodeEntries(esbuild: typeof build, options?: { outDir?: string; entries?: readonly NodeEntry[]; logLevel?: BuildOptions['logLevel'] }): Promise<BuiltPart>;
 export function buildCli(options?: { logLevel?: BuildOptions['logLevel'] }): Promise<void>;
-export function buildIsFresh(): boolean;
+export function buildIsFresh(root?: string): boolean;
 export function buildAll(options?: { quiet?: boolean }): Promise<void>;
-export const SOURCES: readonly string[];
-export function changedSince(paths: readonly string[], builtMs: number): boolean;
+export const RENDERER_CONFIG: readonly string[];
 export const FIRST_PAINT: { in: string; out: string };
 export function buildFirstPaint(esbuild: typeof build, options?: { outDir?: string; logLevel?: BuildOptions['logLevel'] }): Promise<BuiltPart>;
 export function buildElectronEntries(esbuild: typeof build, options?: { outDir?: string; logLevel?: BuildOptions['logLevel']; quiet?: boolean }): Promise<BuiltPart>;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/, each output written
-// to a new file renamed into place.
-// `node build/build.mjs --if-needed` skips the work when dist/ is newer than every source.
+// to a new file renamed into place, and lists what the build was made from (build/fresh.cjs).
+// `node build/build.mjs --if-needed` skips the work when that list says dist/ is current.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,9 @@ import fresh from './fresh.cjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-// npm start's freshness check lives in CommonJS (build/start.cjs loads it without the ES module loader).
-const { SOURCES, BUILD_STAMP, changedSince, buildIsFresh } = fresh;
-export { SOURCES, changedSince, buildIsFresh };
-const stamp = join(root, BUILD_STAMP);
+// The freshness check lives in CommonJS (build/start.cjs and bin/blksnapctl.cjs load it without the ES module loader).
+const { BUILD_INPUTS: BUILD_LIST, buildIsFresh } = fresh;
+export { buildIsFresh };
 
 const ENTRIES = [
   // The Electron main process is an ES module; the sandboxed preload must be CommonJS.
@@ -38,9 +37,9 @@ export const NODE_ENTRIES = [
  * packages (npm rewrites node_modules/.package-lock.json at every install that changes them;
  * package-lock.json changes with a git pull that asks for other versions).
  */
-const BUILD_INPUTS = ['build/build.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
-/** The renderer's build configuration: vite.config.ts and the local modules it imports. */
-const RENDERER_CONFIG = ['vite.config.ts', 'build/inline-css.mjs'];
+const BUILD_INPUTS = ['build/build.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'tsconfig.base.json'];
+/** The renderer's build configuration: vite.config.ts and the local modules it imports (test/build/buildList.test.ts). */
+export const RENDERER_CONFIG = ['vite.config.ts', 'build/inline-css.mjs'];
 /** A source modified this close to the build's start may hold an edit the bundle missed (coarse file clocks). */
 const EDITED_DURING_BUILD_MS = 100;
 
@@ -295,17 +294,30 @@ function removeAllBut(dir, keep) {
   }
 }
 
+/**
+ * Everything into dist/, then dist/build.inputs.json (build/fresh.cjs: what npm start checks),
+ * written last: removed when the build starts, so a build that stops half way is seen as incomplete.
+ */
 export async function buildAll({ quiet = false } = {}) {
   // Imported here, not at the top: `npm start` with a fresh build never loads esbuild.
   const { build: esbuild } = await import('esbuild');
-  const startedAt = Date.now();
+  const startedMs = Date.now();
   const logLevel = quiet ? 'error' : 'warning';
-  await buildElectronEntries(esbuild, { logLevel, quiet });
-  await buildNodeEntries(esbuild, { logLevel });
-  await buildFirstPaint(esbuild, { logLevel });
-  await buildRenderer({ logLevel: quiet ? 'error' : 'warn' });
-  writeFileSync(stamp, String(startedAt));
-  if (!quiet) console.log(`build: done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s → dist/`);
+  mkdirSync(dist, { recursive: true });
+  rmSync(join(root, BUILD_LIST), { force: true });
+  rmSync(join(dist, '.build-stamp'), { force: true }); // what builds before the list compared against
+  const parts = [
+    await buildElectronEntries(esbuild, { logLevel, quiet }),
+    await buildNodeEntries(esbuild, { logLevel }),
+    await buildFirstPaint(esbuild, { logLevel }),
+    await buildRenderer({ logLevel: quiet ? 'error' : 'warn' }),
+  ];
+  writeInputsList(join(root, BUILD_LIST), {
+    outputs: parts.flatMap((p) => p.outputs).map((path) => relative(root, path)),
+    inputs: parts.flatMap((p) => p.inputs),
+    startedMs,
+  });
+  if (!quiet) console.log(`build: done in ${((Date.now() - startedMs) / 1000).toFixed(1)} s → dist/`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

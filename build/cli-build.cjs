@@ -2,15 +2,15 @@
 // blksnapctl (bin/blksnapctl.cjs) asks before every call, so this is CommonJS (no ES module
 // loader) and cheap: one small JSON file and one stat per file the bundle was made from.
 // build/build.mjs writes that list (dist/cli/blksnapctl.inputs.json) last, with each input's mtime as
-// it was bundled; a different mtime (an edit, a git pull or checkout, an npm install) or a file
-// gone makes the build stale. Mtimes are compared for equality, not against the build's time, so a
-// clock that was wrong at the build or a source dated in the future cannot make every call rebuild.
+// it was bundled; build/fresh.cjs compares them (for equality: no clock is trusted), as it does the
+// whole build's list for npm start.
 // When it is stale, the launcher rebuilds the CLI (rebuildCli, below) unless this process should
 // not (cliRebuildRefusal): then it says what to run and runs the build that is there.
 'use strict';
 const { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
+const { listedBuildProblem } = require('./fresh.cjs');
 
 /** Where the build lists the CLI's inputs and outputs, relative to the checkout. */
 const CLI_INPUTS = 'dist/cli/blksnapctl.inputs.json';
@@ -24,22 +24,7 @@ const LOCK_POLL_MS = 100;
  * path relative to `root`: `{ missing }` (no build, or a partial one) or `{ changed }`.
  */
 function cliBuildProblem(root) {
-  let listed;
-  try {
-    listed = JSON.parse(readFileSync(join(root, CLI_INPUTS), 'utf8'));
-  } catch {
-    return { missing: CLI_INPUTS };
-  }
-  if (!Array.isArray(listed?.outputs) || typeof listed.inputs !== 'object' || listed.inputs === null) return { missing: CLI_INPUTS };
-  for (const output of listed.outputs) {
-    if (!statSync(join(root, output), { throwIfNoEntry: false })) return { missing: output };
-  }
-  for (const input of Object.keys(listed.inputs)) {
-    // null: the file did not exist at the build (package-lock.json before the first npm install).
-    const mtimeMs = statSync(`${root}/${input}`, { throwIfNoEntry: false })?.mtimeMs ?? null;
-    if (mtimeMs !== listed.inputs[input]) return { changed: input };
-  }
-  return null;
+  return listedBuildProblem(root, CLI_INPUTS);
 }
 
 /** The problem as people read it: "dist/code-cache.cjs is missing", "shared/cbt.ts changed since dist/ was built". */

@@ -1,45 +1,60 @@
-// Is dist/ newer than every source of a build? `npm start` (build/start.cjs) asks before every
-// start, so this is CommonJS (no ES module loader) and cheap: one stat per file, none for what a
-// folder listing already says is a folder, and it stops at the first change. build/build.mjs
-// re-exports it and writes the stamp it compares against.
+// Is a build in dist/ complete, and made from the sources as they are now? `npm start`
+// (build/start.cjs) asks before every start and the installed blksnapctl (build/cli-build.cjs)
+// before every call, so this is CommonJS (no ES module loader) and cheap: one small JSON file and
+// one stat per file the build was made from, no folder walked.
+// build/build.mjs writes each list last, with every input's mtime as it was built: the whole build's
+// (dist/build.inputs.json) and the CLI's (dist/cli/blksnapctl.inputs.json). An input with another
+// mtime (an edit, a git pull or checkout, an older copy put back with its own date, an npm
+// install), or gone, makes the build stale; so does a missing output. Mtimes are compared for
+// equality, not against the build's time, so a clock that was wrong at the build or a source dated
+// in the future cannot make every start rebuild, and an older file cannot pass for a built one.
 'use strict';
-const { readdirSync, readFileSync, statSync } = require('node:fs');
+const { readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
-/** What a build is made from (npm start rebuilds when one changed): vite.config.ts's own imports too. */
-const SOURCES = ['electron', 'renderer', 'shared', 'package.json', 'vite.config.ts', 'build/build.mjs', 'build/inline-css.mjs'];
-/** The time the last whole build started (ms), relative to the checkout. */
-const BUILD_STAMP = 'dist/.build-stamp';
+/** The whole build's list (npm start, `build.mjs --if-needed`), relative to the checkout. */
+const BUILD_INPUTS = 'dist/build.inputs.json';
 
 /**
- * True when a file or folder under `paths` was modified after `builtMs` (a folder's mtime moves
- * when a file in it is added or removed, so those count too).
+ * null when dist/ holds every output `list` names and each input `list` names has its listed
+ * mtime; else what is wrong, as a path relative to `root`: `{ missing }` (no build, a partial one,
+ * or an output gone) or `{ changed }`.
  */
-function changedSince(paths, builtMs) {
-  return paths.some(function newer(path) {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) return false;
-    if (st.mtimeMs > builtMs) return true;
-    if (!st.isDirectory()) return false;
-    return readdirSync(path, { withFileTypes: true }).some((entry) => {
-      // Not path.join: `path` is already normal and a name has no slash, and join's normalising
-      // was half of the check's first-run CPU (25 -> 10 ms at load 8).
-      const child = `${path}/${entry.name}`;
-      if (entry.isDirectory() || entry.isSymbolicLink()) return newer(child);
-      return (statSync(child, { throwIfNoEntry: false })?.mtimeMs ?? 0) > builtMs;
-    });
-  });
-}
-
-/** True when the checkout at `root` has a whole build and no source changed since it started. */
-function buildIsFresh(root = join(__dirname, '..')) {
-  let built;
+function listedBuildProblem(root, list) {
+  let listed;
   try {
-    built = Number(readFileSync(join(root, BUILD_STAMP), 'utf8')) || 0;
+    listed = JSON.parse(readFileSync(join(root, list), 'utf8'));
   } catch {
-    return false;
+    return { missing: list };
   }
-  return !changedSince(SOURCES.map((s) => join(root, s)), built);
+  if (!Array.isArray(listed?.outputs) || typeof listed.inputs !== 'object' || listed.inputs === null) return { missing: list };
+  // `${root}/${path}`, not path.join: the paths are already normal, and join's normalising was
+  // half of the check's CPU (25 -> 10 ms at load 8).
+  for (const output of listed.outputs) {
+    if (!statSync(`${root}/${output}`, { throwIfNoEntry: false })) return { missing: output };
+  }
+  for (const input of Object.keys(listed.inputs)) {
+    // null: the file did not exist at the build (package-lock.json before the first npm install).
+    const mtimeMs = statSync(`${root}/${input}`, { throwIfNoEntry: false })?.mtimeMs ?? null;
+    if (mtimeMs !== listed.inputs[input]) return { changed: input };
+  }
+  return null;
 }
 
-module.exports = { SOURCES, BUILD_STAMP, changedSince, buildIsFresh };
+/** What is wrong with the whole build in `root`, or null (listedBuildProblem). */
+function buildProblem(root = join(__dirname, '..')) {
+  return listedBuildProblem(root, BUILD_INPUTS);
+}
+
+/** True when the checkout at `root` has a whole build made from its sources as they are. */
+function buildIsFresh(root = join(__dirname, '..')) {
+  return buildProblem(root) === null;
+}
+
+/** A problem of the whole build as people read it: "renderer/app/App.tsx changed since dist/ was built". */
+function describeBuildProblem(problem) {
+  if (problem.missing === BUILD_INPUTS) return `dist/ holds no complete build (${BUILD_INPUTS} is missing)`;
+  return problem.missing ? `${problem.missing} is missing` : `${problem.changed} changed since dist/ was built`;
+}
+
+module.exports = { BUILD_INPUTS, listedBuildProblem, buildProblem, buildIsFresh, describeBuildProblem };

@@ -10,7 +10,7 @@
 'use strict';
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { buildIsFresh } = require('./fresh.cjs');
+const { buildProblem, describeBuildProblem } = require('./fresh.cjs');
 
 const root = join(__dirname, '..');
 const args = process.argv.slice(2);
@@ -47,7 +47,11 @@ async function main() {
     console.log(USAGE);
     return;
   }
-  if (!buildIsFresh(root)) await (await importBuild('build.mjs')).buildAll({ quiet: true });
+  const stale = buildProblem(root);
+  if (stale) {
+    process.stderr.write(`npm start: ${describeBuildProblem(stale)}: building dist/ first...\n`);
+    await (await importBuild('build.mjs')).buildAll({ quiet: true });
+  }
 
   if (serve) return runChild(process.execPath, [join(root, 'dist/serve/main.mjs'), ...args]);
   const electron = args.includes('--web') ? { path: null, reason: '--web was given' } : (await importBuild('electron-binary.mjs')).electronBinary();

@@ -1,0 +1,111 @@
+// npm start in a copy of the checkout (its own dist/, so the repository's build is left alone):
+// it builds dist/ when the whole build's list (build/fresh.cjs, dist/build.inputs.json) says it is
+// incomplete or not made from the sources as they are, says why, and not otherwise.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '..', '..');
+const LIST = 'dist/build.inputs.json';
+const UP_TO_DATE = 'build: dist/ is up to date\n';
+
+let checkout: string;
+let emulatorDir: string;
+const app = 'renderer/app/App.tsx';
+/** renderer/app/App.tsx as it was an hour before the build, and that date: copied back over it by cp -a. */
+let olderApp: { text: string; mtimeS: number };
+
+/** `node build/build.mjs --if-needed` in the checkout: what it printed. */
+function buildIfNeeded(): string {
+  const r = spawnSync(process.execPath, [join(checkout, 'build/build.mjs'), '--if-needed'], { cwd: checkout, encoding: 'utf8', timeout: 240_000 });
+  // stderr may hold vite's warnings (its plugin timings on a loaded machine).
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.replace(/done in [\d.]+ s/, 'done in N s');
+}
+
+/** `npm start -- --web` in the checkout until it prints its URL: what it printed, and the first page. */
+async function npmStart(): Promise<{ output: string; page: string }> {
+  const child: ChildProcess = spawn(process.execPath, [join(checkout, 'build/start.cjs'), '--web', '--no-open', '--port', '0', '--emulator-dir', emulatorDir], {
+    cwd: checkout, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  try {
+    const url = await new Promise<string>((done, fail) => {
+      const timer = setTimeout(() => fail(new Error(`no URL within 240 s:\n${output}`)), 240_000);
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)/.exec(output);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          done(m[1]);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => fail(new Error(`npm start exited (${code}) before printing a URL:\n${output}`)));
+    });
+    return { output, page: await (await fetch(url)).text() };
+  } finally {
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+describe('npm start and the whole build, in a checkout', { timeout: 300_000 }, () => {
+  beforeAll(() => {
+    checkout = mkdtempSync(join(tmpdir(), 'build-checkout-'));
+    emulatorDir = mkdtempSync(join(tmpdir(), 'build-checkout-emulator-'));
+    for (const path of ['bin', 'build', 'electron', 'renderer', 'shared', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.base.json', 'vite.config.ts']) {
+      cpSync(join(root, path), join(checkout, path), { recursive: true });
+    }
+    symlinkSync(join(root, 'node_modules'), join(checkout, 'node_modules'));
+    // The version the build is made from differs from the one put back later (same folder, same name).
+    const mtimeS = Math.floor(Date.now() / 1000) - 3600;
+    olderApp = { text: readFileSync(join(checkout, app), 'utf8'), mtimeS };
+    writeFileSync(join(checkout, app), `${olderApp.text}\n// edited after the older copy was made\n`);
+  });
+  afterAll(() => {
+    rmSync(checkout, { recursive: true, force: true });
+    rmSync(emulatorDir, { recursive: true, force: true });
+  });
+
+  it('builds a checkout without dist/ first, says why, and serves the page; the next check finds it current', async () => {
+    const { output, page } = await npmStart();
+    expect(output).toMatch(new RegExp(`^npm start: dist/ holds no complete build \\(${LIST} is missing\\): building dist/ first\\.\\.\\.\\nWeb mode: --web was given\\.\\n`));
+    expect(page).toContain('data-first-paint');
+    expect(buildIfNeeded()).toBe(UP_TO_DATE);
+  });
+
+  it('rebuilds when an older version of a source is copied back over it with its own older date (cp -a, cp -p)', () => {
+    writeFileSync(join(checkout, app), olderApp.text);
+    utimesSync(join(checkout, app), olderApp.mtimeS, olderApp.mtimeS);
+    expect(buildIfNeeded()).toBe('build: done in N s → dist/\n');
+    expect(buildIfNeeded()).toBe(UP_TO_DATE);
+    // What dist/renderer holds is this build's: its listed files and their source maps, no earlier hashed asset, no temporary file.
+    const listed = (JSON.parse(readFileSync(join(checkout, LIST), 'utf8')) as { outputs: string[] }).outputs.filter((o) => o.startsWith('dist/renderer/'));
+    const present = readdirSync(join(checkout, 'dist/renderer'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`.slice(checkout.length + 1));
+    expect(present.filter((p) => !p.endsWith('.map')).sort()).toEqual([...listed].sort());
+  });
+
+  it('is not led round a symlink loop under renderer/ (the old check walked into it and crashed with ELOOP)', () => {
+    symlinkSync('.', join(checkout, 'renderer/loop'));
+    try {
+      expect(buildIfNeeded()).toBe(UP_TO_DATE);
+      expect(buildIfNeeded()).toBe(UP_TO_DATE);
+    } finally {
+      rmSync(join(checkout, 'renderer/loop'));
+    }
+  });
+
+  it('rebuilds once for a source dated in the future, not at every start', async () => {
+    const future = Math.floor(Date.now() / 1000) + 86_400;
+    utimesSync(join(checkout, 'electron/web/main.ts'), future, future);
+    expect((await npmStart()).output).toMatch(/^npm start: electron\/web\/main\.ts changed since dist\/ was built: building dist\/ first\.\.\.\nWeb mode: /);
+    expect(buildIfNeeded()).toBe(UP_TO_DATE);
+    expect((await npmStart()).output).toMatch(/^Web mode: --web was given\.\n/);
+  });
+});
