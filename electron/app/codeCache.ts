@@ -9,7 +9,9 @@
 // took a code path the cache's runs had not (codePaths.ts): the new cache holds what the old one
 // held and what this run compiled besides, so it comes to hold what the common calls need, not
 // only what the first run after a build did. Always to a new file renamed into place; a
-// directory that cannot be written only means no cache.
+// directory that cannot be written only means no cache, and so does one another user owns: root
+// running a user's checkout (sudo blksnapctl, sudo npm start) would leave a root-owned file there
+// that the user cannot replace (as build/cli-build.cjs will not build there).
 //
 // Node's built-ins come from process.getBuiltinModule, not `import`: this runs as an ES module
 // (dist/code-cache.mjs), and an ES import of a built-in builds its facade, which reads every
@@ -18,7 +20,7 @@ import { collectCodePaths } from './codePaths';
 
 const { isAscii } = process.getBuiltinModule('node:buffer');
 const { createHash } = process.getBuiltinModule('node:crypto');
-const { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
+const { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } = process.getBuiltinModule('node:fs');
 const { createRequire } = process.getBuiltinModule('node:module');
 const { dirname } = process.getBuiltinModule('node:path');
 const { fileURLToPath } = process.getBuiltinModule('node:url');
@@ -93,7 +95,18 @@ function readCache(cacheFile: string, key: string): Cache | null {
   return { data: bytes.subarray(4 + headerBytes), paths: paths === '' ? [] : paths.split(',') };
 }
 
-function writeCache(cacheFile: string, key: string, paths: readonly string[], data: Buffer): boolean {
+/** True when this process may leave a file in `dir`: it owns it (a folder of another user's is theirs to fill). */
+function ownsFolder(dir: string): boolean {
+  const uid = process.geteuid?.();
+  try {
+    return uid === undefined || statSync(dir).uid === uid;
+  } catch {
+    return false; // gone, or not ours to look into
+  }
+}
+
+function writeCache(cacheFile: string, key: string, paths: readonly string[], data: () => Buffer): boolean {
+  if (!ownsFolder(dirname(cacheFile))) return false;
   const tmp = `${cacheFile}.${process.pid}.tmp`;
   try {
     const header = Buffer.alloc(4);
@@ -101,7 +114,7 @@ function writeCache(cacheFile: string, key: string, paths: readonly string[], da
     header.writeUInt32LE(keyBuf.length, 0);
     const fd = openSync(tmp, 'wx', 0o600);
     try {
-      for (const part of [header, keyBuf, data]) writeSync(fd, part);
+      for (const part of [header, keyBuf, data()]) writeSync(fd, part);
     } finally {
       closeSync(fd);
     }
@@ -143,7 +156,8 @@ export function runWithCodeCache(bundleUrl: URL | string, options: { writeAfterM
     if (written || (used && [...taken].every((path) => held.has(path)))) return false;
     written = true;
     // A used cache's functions are in the script too: the new cache holds them and this run's.
-    return writeCache(cacheFile, key, [...new Set([...held, ...taken])].sort(), script.createCachedData());
+    // createCachedData (14-48 ms) only where the cache can be written.
+    return writeCache(cacheFile, key, [...new Set([...held, ...taken])].sort(), () => script.createCachedData());
   };
   // At exit the cache holds every function compiled by then, not only the top level.
   writeAtExit(write);

@@ -1,12 +1,13 @@
 // The V8 code cache of the Node entries (electron/app/codeCache.ts): a bundle runs as CommonJS,
 // its cache is written once and used by the next run, and a cache that belongs to other source
 // (same length, other bytes: V8 alone would take it) is never used.
-import { chmodSync, existsSync, mkdirSync, symlinkSync, renameSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, symlinkSync, renameSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cacheFileOf, runWithCodeCache } from '../../../electron/app/codeCache';
 import { noteCodePath } from '../../../electron/app/codePaths';
+import { skipBecause } from '../../skip';
 
 let dir: string;
 let bundle: string;
@@ -163,4 +164,19 @@ module.exports.pathB = function pathB() { let total = 0;\n${body('b')}\n  return
     expect(readdirSync(dir).sort()).toEqual(['main.cjs', 'main.cjs.v8cache']);
     expect(results.codeCacheTest).toHaveLength(1);
   });
+
+  const isRoot = process.geteuid?.() === 0;
+  it.skipIf(skipBecause('the other-owner code-cache test', !isRoot && 'it needs root to give the bundle\'s folder to another user', 'as root (CI runs as root)'))(
+    'leaves no cache in a folder another user owns (sudo in a user\'s checkout), and runs the bundle all the same',
+    () => {
+      writeBundle('a', 1_000_000);
+      chownSync(dir, 65534, 65534);
+      const run = runWithCodeCache(bundle);
+      expect(run.write()).toBe(false);
+      expect(readdirSync(dir)).toEqual(['main.cjs']);
+      expect(results.codeCacheTest).toHaveLength(1);
+      chownSync(dir, 0, 0);
+      expect(runWithCodeCache(bundle).write()).toBe(true);
+    },
+  );
 });
