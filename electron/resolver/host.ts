@@ -3,10 +3,11 @@
 // mount point of the device's filesystem (/proc/self/mountinfo, by major:minor).
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoName } from '../../shared/errors';
 import type { CbtInfo } from '../../shared/schemas';
 import { isEmulator, type BlksnapControl } from '../control/types';
 import { copyToSparseFile } from './image';
-import type { ImageSource, ResolverHost } from './job';
+import type { ImageSource, ResolverHost, UnreadableImage } from './job';
 
 const MAP_CHUNK_BLOCKS = 1 << 20;
 
@@ -23,10 +24,14 @@ export function controlHost(control: BlksnapControl): ResolverHost {
   return {
     cbtInfo: (device) => control.cbtInfo(device),
     readMap: (device, info) => readWholeMap(control, device, info),
-    image: async (device, scratch, signal, progress): Promise<ImageSource | null> => {
+    image: async (device, scratch, signal, progress): Promise<ImageSource | UnreadableImage | null> => {
       const info = await control.snapshotInfo(device).catch(() => null);
-      if (!info || info.image === '' || info.errorCode !== 0) return null;
+      if (!info || info.image === '') return null;
       const imagePath = `/dev/${info.image}`;
+      if (info.errorCode !== 0) {
+        const name = errnoName(Math.abs(info.errorCode));
+        return { unreadable: `the snapshot image ${imagePath} of ${device} is corrupted (error ${info.errorCode}${name ? `, ${name}` : ''}: its reads fail with EIO)` };
+      }
       const capacityBytes = (await control.cbtInfo(device)).deviceCapacityBytes;
       if (!isEmulator(control)) return { label: imagePath, path: imagePath, capacityBytes };
       const file = join(scratch, 'image');

@@ -16,13 +16,15 @@ import type { FsSink, ScanResult } from './sink';
 import { scanXfs } from './xfs';
 
 export interface ImageSource { label: string; path: string; capacityBytes: number }
+/** A taken image that cannot be read, and why (its area is corrupted: every read fails with EIO). */
+export interface UnreadableImage { unreadable: string }
 
 /** What the resolver needs from the rest of the main process (host.ts builds it from a control backend). */
 export interface ResolverHost {
   cbtInfo(device: string): Promise<CbtInfo>;
   readMap(device: string, info: CbtInfo): Promise<Uint8Array>;
-  /** The device's taken snapshot image as a path the tools can read (copied into `scratch` if need be); null when none. */
-  image(device: string, scratch: string, signal: AbortSignal, progress: (done: number, total: number) => void): Promise<ImageSource | null>;
+  /** The device's taken snapshot image as a path the tools can read (copied into `scratch` if need be); null when none; why not when it cannot be read. */
+  image(device: string, scratch: string, signal: AbortSignal, progress: (done: number, total: number) => void): Promise<ImageSource | UnreadableImage | null>;
   /** Where the filesystem on the device itself is mounted; null when it is not. */
   mountPoint(device: string): Promise<string | null>;
 }
@@ -87,20 +89,22 @@ export class ResolveJob {
     this.collector = new Collector(ChangedSet.fromSectorRanges(ranges));
     if (this.collector.changed.totalBytes === 0) return this.finish('done', null);
     const scratch = scratchDir();
+    let noImage = '';
     try {
       if (choice !== 'mounted') {
         this.progress = { ...this.progress, phase: 'opening the snapshot image' };
         const image = await host.image(this.device, scratch.dir, this.abort.signal, (done, total) => {
           this.progress = { ...this.progress, phase: 'copying the emulated snapshot image', done, total };
         });
-        if (image) return await this.resolveImage(image, scratch.dir);
-        if (choice === 'image') return this.finish('unresolvable', `cannot resolve: ${this.device} has no taken snapshot image`);
+        if (image && !('unreadable' in image)) return await this.resolveImage(image, scratch.dir);
+        noImage = image?.unreadable ?? `${this.device} has no taken snapshot image`;
+        if (choice === 'image') return this.finish('unresolvable', `cannot resolve: ${noImage}`);
       }
       const mount = await host.mountPoint(this.device);
       if (mount) return await this.resolveMounted(mount, limits);
       return this.finish('unresolvable', choice === 'mounted'
         ? `cannot resolve: the filesystem of ${this.device} is not mounted`
-        : `cannot resolve: ${this.device} has no taken snapshot image and its filesystem is not mounted`);
+        : `cannot resolve: ${noImage} and its filesystem is not mounted`);
     } finally {
       scratch.remove();
     }

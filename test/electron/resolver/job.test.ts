@@ -3,7 +3,8 @@
 // and an unknown job.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { ChangedFilesResolver, type ResolverHost } from '../../../electron/resolver';
+import type { BlksnapControl } from '../../../electron/control/types';
+import { ChangedFilesResolver, controlHost, type ResolverHost } from '../../../electron/resolver';
 
 function host(map: Uint8Array, over: Partial<ResolverHost> = {}): ResolverHost {
   return {
@@ -37,6 +38,20 @@ describe('changed-files jobs', () => {
     expect(auto.totals.unresolvedBytes).toBe(65536);
     const mounted = await finished(new ChangedFilesResolver(host(map)), { device: '/dev/x', sinceChangeNumber: 1, source: 'mounted' });
     expect(mounted.reason).toBe('cannot resolve: the filesystem of /dev/x is not mounted');
+  });
+
+  // Seventh session (ux): a device whose image is corrupted was said to have no taken snapshot image.
+  test('a corrupted image is named with its error code and EIO, not called missing', async () => {
+    const map = new Uint8Array(16);
+    map[3] = 2;
+    const control = { info: { kind: 'kernel' }, snapshotInfo: async () => ({ errorCode: -28, image: 'blksnap-252-0' }) } as unknown as BlksnapControl;
+    const image = controlHost(control).image;
+    const corrupted = 'the snapshot image /dev/blksnap-252-0 of /dev/x is corrupted (error -28, ENOSPC: its reads fail with EIO)';
+    const auto = await finished(new ChangedFilesResolver(host(map, { image })), { device: '/dev/x', sinceChangeNumber: 1 });
+    expect(auto.state).toBe('unresolvable');
+    expect(auto.reason).toBe(`cannot resolve: ${corrupted} and its filesystem is not mounted`);
+    const fromImage = await finished(new ChangedFilesResolver(host(map, { image })), { device: '/dev/x', sinceChangeNumber: 1, source: 'image' });
+    expect(fromImage.reason).toBe(`cannot resolve: ${corrupted}`);
   });
 
   test('a change number ahead of the last take is refused, naming both', async () => {
