@@ -23,7 +23,15 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, pending, 
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     cancelRef.current?.focus();
-    return () => previous?.focus?.();
+    return () => {
+      if (previous?.isConnected) return previous.focus();
+      // The control that opened the dialog went with what it acted on (a destroyed snapshot's card, a
+      // removed device's row): the view's heading takes the focus, so Tab goes on from the view, not the page top.
+      const heading = document.querySelector<HTMLElement>('h1');
+      if (!heading) return;
+      heading.tabIndex = -1;
+      heading.focus();
+    };
   }, []);
 
   const onKeyDown = (e: KeyboardEvent) => {

@@ -87,6 +87,18 @@ describe('SnapshotsView', () => {
     expect(screen.getByText('No snapshots')).toBeTruthy();
   });
 
+  // Seventh session (ux): the dialog gave the focus back to the Destroy button, gone with its card, so it fell to <body>.
+  it('after a destroy the focus goes to the view heading, not to the page body', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const snapshot = store.getState().snapshots[0]!;
+    const destroy = screen.getByRole('button', { name: `Destroy snapshot ${snapshot.id.slice(0, 8)}` });
+    destroy.focus();
+    fireEvent.click(destroy);
+    fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Destroy' }));
+    await waitFor(() => expect(store.getState().snapshots).toHaveLength(0));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('heading', { level: 1, name: 'Snapshots' })));
+  });
+
   it('shows unknown fill values as unknown and a corrupted snapshot clearly', async () => {
     const { store } = await renderWithFake(<SnapshotsView />);
     const snapshot = store.getState().snapshots[0]!;
