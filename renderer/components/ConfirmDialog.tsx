@@ -7,6 +7,8 @@ export interface ConfirmDialogProps {
   confirmLabel: string;
   danger?: boolean;
   pending?: boolean;
+  /** The action cannot work as things stand (the body says why): its button is shown off. */
+  confirmDisabled?: boolean;
   error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
@@ -14,7 +16,7 @@ export interface ConfirmDialogProps {
   extra?: { label: string; onClick: () => void } | null;
 }
 
-export function ConfirmDialog({ title, children, confirmLabel, danger, pending, error, onConfirm, onCancel, extra }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, children, confirmLabel, danger, pending, confirmDisabled, error, onConfirm, onCancel, extra }: ConfirmDialogProps) {
   const titleId = useId();
   const bodyId = useId();
   const dialogRef = useRef<HTMLDivElement>(null);
@@ -63,7 +65,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, pending, 
         <div className="modal-actions">
           <button ref={cancelRef} type="button" onClick={onCancel} disabled={pending}>Cancel</button>
           {extra && <button type="button" className="danger" onClick={extra.onClick} disabled={pending}>{extra.label}</button>}
-          <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={pending}>
+          <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={pending || confirmDisabled}>
             {pending ? `${confirmLabel}…` : confirmLabel}
           </button>
         </div>

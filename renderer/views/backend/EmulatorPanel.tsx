@@ -84,6 +84,7 @@ function EmulatedDevices() {
           confirmLabel="Remove"
           danger
           pending={remove.pending}
+          confirmDisabled={removalBlocked(devices.find((d) => d.name === removing))}
           error={remove.error}
           onCancel={() => { remove.clearError(); setRemoving(null); }}
           onConfirm={() => void remove.run(removing).then((ok) => ok && setRemoving(null))}
@@ -93,6 +94,11 @@ function EmulatedDevices() {
       )}
     </Section>
   );
+}
+
+/** A tracked device, or one in a snapshot, is refused with EBUSY: the dialog says why and offers no Remove that cannot work. */
+function removalBlocked(device: DeviceSummary | undefined): boolean {
+  return device !== undefined && (device.snapshotId !== null || device.tracked);
 }
 
 /** What stands in the way of removing an emulated device, said before the backend answers EBUSY. */

@@ -69,12 +69,16 @@ describe('the Remove-device dialog (item 14)', () => {
     await renderWithFake(<EmulatorPanel />);
     fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/emu0' }));
     expect(within(screen.getByRole('dialog')).getByText(/\/dev\/emu0 is in snapshot/).parentElement?.textContent).toMatch(/EBUSY.*Destroy the snapshot, then detach the tracker, first/);
+    // Seventh session (ux): the dialog said it cannot be removed and still offered Remove.
+    expect(within(screen.getByRole('dialog')).getByRole('button', { name: 'Remove' })).toHaveProperty('disabled', true);
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
     fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/vdb' }));
     expect(screen.getByRole('dialog').textContent).toMatch(/\/dev\/vdb is tracked.*Detach its tracker in the Devices list first/);
+    expect(within(screen.getByRole('dialog')).getByRole('button', { name: 'Remove' })).toHaveProperty('disabled', true);
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
     fireEvent.click(screen.getByRole('button', { name: 'Remove /dev/emu1' }));
     expect(screen.getByRole('dialog').textContent).toContain('The emulated device and its data file are deleted.');
+    expect(within(screen.getByRole('dialog')).getByRole('button', { name: 'Remove' })).toHaveProperty('disabled', false);
   });
 });
 
