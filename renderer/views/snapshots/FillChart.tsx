@@ -46,6 +46,12 @@ export function extendToNow(samples: FillSample[], nowMs: number): FillSample[] 
   return [...samples, { ...last, timeMs: nowMs }];
 }
 
+// Legend names in the page's text colour (recharts writes each in its line's colour: the light
+// Allocated blue was 2.7:1 on white); the lines keep their colours, each at least 3:1 on white.
+const TEXT_COLOR = '#1c2330';
+const ALLOCATED_STROKE = '#5b8fd6';
+const legendText = (value: unknown) => <span style={{ color: TEXT_COLOR }}>{String(value)}</span>;
+
 /** The legend reads as the gauge's does (issue 17 item 11): limit, allocated, used; recharts would sort it alphabetically. */
 export const SERIES_ORDER = ['Limit', 'Allocated', 'Used'];
 
@@ -69,9 +75,9 @@ export const FillChart = memo(function FillChart({ samples: held, nowMs }: { sam
             formatter={(value, name) => [value === null || value === undefined ? 'unknown' : formatBytes(Number(value)), name]}
             isAnimationActive={false}
           />
-          <Legend verticalAlign="top" height={24} iconSize={10} wrapperStyle={{ fontSize: 12 }} itemSorter={(item) => SERIES_ORDER.indexOf(String(item.value))} />
+          <Legend verticalAlign="top" height={24} iconSize={10} wrapperStyle={{ fontSize: 12 }} itemSorter={(item) => SERIES_ORDER.indexOf(String(item.value))} formatter={legendText} />
           {known('usedBytes') && <Area type="stepAfter" dataKey="usedBytes" name="Used" stroke="#2563c9" fill="#2563c9" fillOpacity={0.18} isAnimationActive={false} dot={false} connectNulls={false} />}
-          {known('allocatedBytes') && <Line type="stepAfter" dataKey="allocatedBytes" name="Allocated" stroke="#6f9fe0" strokeWidth={1.5} isAnimationActive={false} dot={false} />}
+          {known('allocatedBytes') && <Line type="stepAfter" dataKey="allocatedBytes" name="Allocated" stroke={ALLOCATED_STROKE} strokeWidth={1.5} isAnimationActive={false} dot={false} />}
           {known('limitBytes') && <Line type="stepAfter" dataKey="limitBytes" name="Limit" stroke="#1c2330" strokeDasharray="5 4" isAnimationActive={false} dot={false} />}
         </ComposedChart>
       </ResponsiveContainer>

@@ -18,6 +18,15 @@ afterEach(cleanup);
 const MiB = 2 ** 20;
 const sample = (timeMs: number, usedBytes: number): FillSample => ({ timeMs, usedBytes, allocatedBytes: 16 * MiB + usedBytes, limitBytes: 128 * MiB } as FillSample);
 
+/** WCAG contrast ratio of a colour (#rrggbb or rgb(r, g, b)) on white. */
+function contrastOnWhite(color: string): number {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(color);
+  const rgb = hex ? hex.slice(1).map((h) => parseInt(h, 16)) : (/rgb\((\d+), (\d+), (\d+)\)/.exec(color) ?? []).slice(1).map(Number);
+  if (rgb.length !== 3) throw new Error(`not a colour: ${color}`);
+  const [r, g, b] = rgb.map((c) => { const v = c / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 1.05 / (0.2126 * r! + 0.7152 * g! + 0.0722 * b! + 0.05);
+}
+
 /** The x of each corner of the Allocated line (a step line: its corners sit at the samples). */
 function sampleXs(container: HTMLElement): number[] {
   const d = container.querySelector('.recharts-line-curve:not([stroke-dasharray])')?.getAttribute('d') ?? '';
@@ -45,6 +54,25 @@ describe('FillChart', () => {
     // The gauge's order (FillGauge's legend), not recharts' alphabetical default.
     expect(legend).toEqual(['Limit', 'Allocated', 'Used']);
     expect(getByRole('figure').getAttribute('aria-label')).toMatch(/^Fill history from \d\d:\d\d:\d\d to \d\d:\d\d:\d\d, 2 samples$/);
+  });
+
+  // Seventh session (ux): "Allocated" was written in its line's light blue, #6f9fe0: 2.7:1 on white.
+  it('writes the legend readably (4.5:1 on white) and draws each series at 3:1 at least', () => {
+    const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const { container } = render(<FillChart samples={[sample(t0, 2 * MiB), sample(t0 + 5000, 4 * MiB)]} nowMs={t0 + 5000} />);
+    const items = [...container.querySelectorAll<HTMLElement>('.recharts-legend-item-text')];
+    expect(items).toHaveLength(3);
+    for (const item of items) {
+      // The colour the text is drawn in: the innermost element around it that sets one.
+      let e: HTMLElement | null = item;
+      while (e?.firstElementChild instanceof HTMLElement) e = e.firstElementChild;
+      while (e && !e.style.color) e = e.parentElement;
+      expect(e, `${item.textContent} has a colour`).not.toBeNull();
+      expect(contrastOnWhite(e!.style.color), `${item.textContent} in ${e!.style.color}`).toBeGreaterThanOrEqual(4.5);
+    }
+    const strokes = [...container.querySelectorAll('.recharts-line-curve, .recharts-area-curve')].map((e) => e.getAttribute('stroke') ?? '');
+    expect(strokes).toHaveLength(3);
+    for (const stroke of strokes) expect(contrastOnWhite(stroke), stroke).toBeGreaterThanOrEqual(3);
   });
 
   it('draws from the first sample on: one sample held until now is a chart, not "no history yet"', () => {
