@@ -16,6 +16,7 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   const store = useAppStoreApi();
   const devices = useAppStore((s) => s.devices);
   const snapshotCount = useAppStore((s) => s.snapshots.length);
+  const atMostSnapshots = capabilities.maxSnapshots !== null && snapshotCount >= capabilities.maxSnapshots;
   const parameters = useAppStore((s) => s.parameters);
   const dialect = useAppStore((s) => s.backend?.dialect ?? null);
   const modes = offeredModes(capabilities);
@@ -70,8 +71,8 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
   return (
     <Section title="Create snapshot">
       <form onSubmit={(e) => void submit(e)} noValidate aria-label="Create snapshot">
-        {capabilities.maxSnapshots !== null && snapshotCount >= capabilities.maxSnapshots && (
-          <p className="notice small" role="note">
+        {atMostSnapshots && (
+          <p className="notice small" role="note" id="create-at-most">
             This dialect holds {capabilities.maxSnapshots === 1 ? 'one snapshot' : `${capabilities.maxSnapshots} snapshots`} at a time (only the newest is
             reachable in the module): destroy the current one before creating another.
           </p>
@@ -165,7 +166,10 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
         )}
         {created && <p className="success" role="status">Snapshot <code>{created}</code> created.</p>}
         <div className="button-row">
-          <button type="submit" className="primary" disabled={action.pending}>{action.pending ? 'Creating…' : 'Create snapshot'}</button>
+          {/* At the dialect's most snapshots the service refuses a create (EGUARD): the note above says why it is off. */}
+          <button type="submit" className="primary" disabled={action.pending || atMostSnapshots} aria-describedby={atMostSnapshots ? 'create-at-most' : undefined}>
+            {action.pending ? 'Creating…' : 'Create snapshot'}
+          </button>
         </div>
       </form>
     </Section>

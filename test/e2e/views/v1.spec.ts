@@ -38,8 +38,9 @@ test('on v1 the devices and snapshot views ask for what the dialect needs', asyn
   await expect(page.getByRole('table', { name: 'Events' })).toContainText(/appended .*diff_storage#0/);
   await goTo(page, 'Snapshots');
 
-  await form.getByRole('button', { name: 'Create snapshot' }).click();
-  await expect(form.getByRole('alert')).toContainText('at most 1 snapshot');
+  // One snapshot at a time: the create is off, and the note it points at says why.
+  await expect(form.getByRole('button', { name: 'Create snapshot' })).toBeDisabled();
+  await expect(form.getByRole('button', { name: 'Create snapshot' })).toHaveAccessibleDescription(/holds one snapshot at a time .* destroy the current one before creating another/);
 
   await goTo(page, 'Devices');
   await expect(page.getByRole('row', { name: /\/dev\/disk1/ }).getByText('tracked', { exact: true })).toBeVisible();

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { refreshLists } from '../../../renderer/app/connect';
 import { SnapshotsView } from '../../../renderer/views/snapshots/SnapshotsView';
 import { renderWithFake } from './harness';
 
@@ -150,9 +151,23 @@ describe('SnapshotsView', () => {
     expect(within(card).getByText('No device to add: each is in a snapshot already, or none exists.')).toBeTruthy();
   });
 
+  // Seventh session (ux): at the one snapshot v1 holds, the form took a whole create only to refuse it.
+  it('on v1 offers no create while its one snapshot exists, saying why', async () => {
+    const { client, store } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
+    const button = screen.getByRole('button', { name: 'Create snapshot' });
+    expect(button).toHaveProperty('disabled', true);
+    expect(button.getAttribute('aria-describedby')).toBe('create-at-most');
+    expect(document.getElementById('create-at-most')!.textContent).toContain('destroy the current one before creating another');
+    await client.api.snapshotDestroy({ id: store.getState().snapshots[0]!.id });
+    await act(() => refreshLists(client, store));
+    expect(screen.getByRole('button', { name: 'Create snapshot' })).toHaveProperty('disabled', false);
+    expect(document.getElementById('create-at-most')).toBeNull();
+  });
+
   it('on v1 requires the device list at create', async () => {
-    const { client } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
+    const { client, store } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
     await client.api.snapshotDestroy({ id: (await client.api.listSnapshots({}))[0]!.id });
+    await act(() => refreshLists(client, store));
     const create = vi.spyOn(client.api, 'snapshotCreate');
     fireEvent.click(screen.getByRole('button', { name: 'Create snapshot' }));
     expect(await screen.findByText(/fixes the device list when the snapshot is created/)).toBeTruthy();
