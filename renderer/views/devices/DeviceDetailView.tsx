@@ -34,6 +34,8 @@ export function DeviceDetailView({ path }: { path: string }) {
     return (
       <div className="view">
         {back}
+        {/* The view's heading names what was asked for, as on a device's own page (axe: a page has a level-one heading). */}
+        <header className="view-header"><h1>{path}</h1></header>
         <EmptyState title={loaded ? `No device ${path}` : 'Loading…'}>{loaded && 'It may have been removed. Pick a device from the list.'}</EmptyState>
       </div>
     );

@@ -146,5 +146,7 @@ describe('DeviceDetailView', () => {
     cleanup();
     await renderWithFake(<DeviceDetailView path="/dev/nope" />);
     expect(screen.getByText('No device /dev/nope')).toBeTruthy();
+    // Seventh session (ux): this page had no level-one heading (axe page-has-heading-one).
+    expect(screen.getByRole('heading', { level: 1, name: '/dev/nope' })).toBeTruthy();
   });
 });
