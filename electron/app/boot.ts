@@ -1,7 +1,6 @@
 // One place that turns app options into a running backend and service, for the Electron main
 // process, the web mode and the CLI alike.
 import { startWorkload } from '../control/emulator';
-import { kernelDoctorProvider } from '../control/kernel/doctor';
 import { selectBackend } from '../control/select';
 import type { BlksnapControl } from '../control/types';
 import { createService, type BlksnapService } from '../service';
@@ -20,7 +19,8 @@ export async function bootService(options: Pick<AppOptions, 'emulatorDir' | 'bac
   const control = await selectBackend(options);
   const service = createService(control, {
     dataDir: options.emulatorDir,
-    doctor: kernelDoctorProvider(),
+    // The kernel doctor loads the probe and the dialects: only when a doctor is asked for.
+    doctor: async (c) => (await import('../control/kernel/doctor')).kernelDoctorProvider()(c),
     startWorkload,
   });
   // v1 asks user space for storage with low_free_space events: answer them (spec §6.4).

@@ -1,11 +1,15 @@
 // Backend selection (design.md): the kernel when a module's control node exists, opens and its
 // dialect is recognised; otherwise the emulator. The chosen backend says which and why.
+// The kernel clients (the dialects' request tables, the probe) are loaded only where a module's
+// files exist or --backend kernel asks for them: on the emulator they are never used, and they
+// were up to tens of ms of every blksnapctl call's start on a loaded machine.
 // The emulator models the module (no client guards): the service above guards both backends
 // alike (a second v1 snapshot, a v1 TAKE without storage, count-0 and past-the-end dirty ranges).
 import type { DialectId } from '../../shared/schemas';
 import { appError } from '../../shared/errors';
 import { createEmulator } from './emulator';
-import { openKernelBackend, probeKernel } from './kernel/probe';
+import { KernelEnv } from './kernel/env';
+import { findModuleNodes } from './kernel/nodes';
 import type { BlksnapControl } from './types';
 import type { BackendChoice, EmulatedFlavour } from '../app/options';
 
@@ -35,11 +39,15 @@ export async function selectBackend(options: SelectOptions): Promise<BlksnapCont
     createEmulator({ stateDir: options.emulatorDir, flavour: options.emulate }).then((c) => withReason(c, reason));
 
   if (options.backend === 'emulator') return emulator('--backend emulator was given');
-  if (options.backend === 'kernel') return openKernelBackend(options.dialect ? { dialect: options.dialect } : {});
+  const kernel = () => import('./kernel/probe');
+  if (options.backend === 'kernel') return (await kernel()).openKernelBackend(options.dialect ? { dialect: options.dialect } : {});
   if (options.dialect) {
     throw appError('EBADARG', `--dialect ${options.dialect} applies to the kernel backend: add --backend kernel`, { dialect: options.dialect });
   }
 
+  const files = findModuleNodes(new KernelEnv());
+  if (!files.nodes) return emulator(`${files.reason}; using the emulator`);
+  const { openKernelBackend, probeKernel } = await kernel();
   const probe = probeKernel();
   if (probe.dialect) {
     try {

@@ -10,6 +10,7 @@ import type { BlksnapControl } from '../types';
 import { DIALECTS } from './dialects';
 import type { KernelDialect } from './dialects/types';
 import { KernelEnv, kernelBase, type KernelEnvOptions } from './env';
+import { findModuleNodes } from './nodes';
 import { NativeMemory, O_CLOEXEC, O_RDWR } from './native';
 import { StructView } from './struct';
 import { val13 } from './dialects/val-13';
@@ -59,22 +60,10 @@ export function probeKernel(opts: ProbeOptions = {}): ProbeResult {
   const done = (dialect: DialectId | null): ProbeResult => ({ dialect, reasons, facts });
 
   // 1. Files.
-  if (env.exists('/dev/bdevfilter') || env.exists('/sys/class/misc/bdevfilter')) {
-    Object.assign(facts, { family: 'standalone', controlNode: '/dev/veeamblksnap' });
-    reasons.push('/dev/bdevfilter exists: Veeam standalone v2 (VAL-7.0 or VAL-13), control node /dev/veeamblksnap');
-  } else if (env.exists('/sys/class/veeamblksnap/major')) {
-    Object.assign(facts, { family: 'v1', v1Variant: '6.1+', controlNode: '/dev/veeamblksnap' });
-    reasons.push('/sys/class/veeamblksnap/major exists: v1 (Veeam Agent 6.1+), control node /dev/veeamblksnap');
-  } else if (env.exists('/sys/class/blksnap/major')) {
-    Object.assign(facts, { family: 'v1', v1Variant: '6.0', controlNode: '/dev/blksnap' });
-    reasons.push('/sys/class/blksnap/major exists: v1 (Veeam Agent 6.0), control node /dev/blksnap');
-  } else if (env.exists('/dev/blksnap-control') || env.exists('/sys/class/misc/blksnap-control')) {
-    Object.assign(facts, { family: 'upstream', controlNode: '/dev/blksnap-control' });
-    reasons.push('/dev/blksnap-control exists: upstream blksnap on a patched kernel (v6, v7/lk6.9 or lk6.15)');
-  } else {
-    reasons.push('no blksnap module: none of /dev/bdevfilter, /sys/class/veeamblksnap/major, /sys/class/blksnap/major, /dev/blksnap-control exists; the emulator can stand in');
-    return done(null);
-  }
+  const found = findModuleNodes(env);
+  reasons.push(found.reason);
+  if (!found.nodes) return done(null);
+  Object.assign(facts, found.nodes);
   const family = facts.family as Family;
   const controlNode = facts.controlNode as string;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../../../electron/control/emulator';
 import type { Flavour } from '../../../electron/control/emulator/flavours';
-import { inTableWords, meaningOf, type ControlCall } from '../../../electron/control/meanings';
+import { inTableWords, meaningOf, type ControlCall } from '../../../electron/control/meaningTables';
 import { DIALECTS } from '../../../electron/control/kernel/dialects';
 import type { V2Operation } from '../../../electron/control/kernel/dialects/v2-family/dialect';
 import { v2TableOf } from '../../../electron/control/kernel/dialects/v2-family/factory';
@@ -16,7 +16,7 @@ import { V2_MEANINGS } from '../../../electron/control/kernel/dialects/v2-family
 import { createService, type BlksnapService } from '../../../electron/service';
 import { BlksnapError, ERRNO, errnoError, type ErrnoName } from '../../../shared/errors';
 
-/** The control calls and the v2 request each one is (electron/control/meanings.ts). */
+/** The control calls and the v2 request each one is (electron/control/meaningTables.ts). */
 const CALL_OPS: Record<string, V2Operation> = {
   attach: 'ATTACH', detach: 'DETACH', cbtInfo: 'CBTINFO', cbtMap: 'CBTMAP', cbtDirty: 'CBTDIRTY', snapshotCreate: 'SNAPSHOT_CREATE',
   snapshotAdd: 'SNAPSHOTADD', snapshotTake: 'SNAPSHOT_TAKE', snapshotDestroy: 'SNAPSHOT_DESTROY', snapshotInfo: 'SNAPSHOTINFO',
