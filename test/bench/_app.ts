@@ -2,7 +2,7 @@
 // by the real service and web server in this process, Debian's Chromium, percentiles, and one
 // way of printing a figure with its target and ratio. Nothing here asserts on time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from '@playwright/test';
@@ -55,20 +55,6 @@ export function report(name: string, figure: number, target: number, unit: (v: n
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} (shared machine: figures are noisy)`;
-}
-
-/**
- * CPU time (user + system, ms) of this process's waited-for children so far, from
- * /proc/self/stat (cutime, cstime; clock ticks of 10 ms); NaN where there is no /proc.
- */
-export function childrenCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return NaN;
-  }
 }
 
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -12,22 +12,25 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator } from '../../electron/control/emulator';
-import { childrenCpuMs, ensureBuilt, machine, ms, option, report, ROOT, stats } from './_app';
+import { ensureBuilt, machine, ms, option, report, ROOT, stats } from './_app';
+import { cpuMeter, type CpuMeter } from './_cpu';
 
 const RUNS = option('runs', 5);
 
-function timeRuns(command: string[], stateDir: string): { wall: number[]; cpu: number[] } {
+function timeRuns(meter: CpuMeter, command: string[], stateDir: string): { wall: number[]; cpu: number[] } {
   const wall: number[] = [];
   const cpu: number[] = [];
+  const [file, ...args] = meter.wrap([...command, 'cbtinfo', '-d', '/dev/bench0', '--emulator-dir', stateDir]);
   for (let i = 0; i < RUNS + 1; i++) {
-    const c = childrenCpuMs();
+    meter.start();
     const t = performance.now();
-    const r = spawnSync(command[0]!, [...command.slice(1), 'cbtinfo', '-d', '/dev/bench0', '--emulator-dir', stateDir], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(file!, args, { cwd: ROOT, encoding: 'utf8' });
     const elapsed = performance.now() - t;
     if (r.status !== 0 || !r.stdout.includes('block_count=')) throw new Error(`cbtinfo failed (${r.status}): ${r.stdout}${r.stderr}`);
+    const used = meter.stop();
     if (i > 0) {
       wall.push(elapsed);
-      cpu.push(childrenCpuMs() - c);
+      cpu.push(used);
     }
   }
   return { wall, cpu };
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
   await emu.attach('/dev/bench0');
   await emu.close();
   console.log(machine());
+  const meter = cpuMeter();
   // What `npm link` puts on the PATH (and the README's server `ln -s`): a symlink to the
   // launcher, run through its #! line.
   const binDir = mkdtempSync(join(tmpdir(), 'blksnap-bench-bin-'));
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
       try {
         let installedP50 = NaN;
         for (const { name, command, target } of variants) {
-          const t = timeRuns(command, stateDir);
+          const t = timeRuns(meter, command, stateDir);
           const s = stats(t.wall);
           console.log(`\n${name} cbtinfo, ${owner} (${RUNS} runs after one warm-up)`);
           if (target) {
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
           } else {
             console.log(`  p50: ${ms(s.p50)}   no target (not the README's way): npx's own start-up adds ${ms(s.p50 - installedP50)} to the installed command's p50`);
           }
-          console.log(`  p95 ${ms(s.p95)}, max ${ms(s.max)}; CPU time of the processes (user + system, p50): ${ms(stats(t.cpu).p50)} — on a busy machine the wall time is mostly waiting for a core`);
+          console.log(`  p95 ${ms(s.p95)}, max ${ms(s.max)}; CPU time of the processes (user + system, ${meter.how}, p50): ${ms(stats(t.cpu).p50)} — on a busy machine the wall time is mostly waiting for a core`);
         }
       } finally {
         if (app) {
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
     rmSync(binDir, { recursive: true, force: true });
+    meter.close();
   }
 }
 

@@ -13,7 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createEmulator } from '../../electron/control/emulator';
-import { childrenCpuMs, ensureBuilt, launchChromium, machine, ms, option, report, ROOT, stats } from './_app';
+import { ensureBuilt, launchChromium, machine, ms, option, report, ROOT, stats } from './_app';
+import { cpuMeter, type CpuMeter } from './_cpu';
 
 const RUNS = option('runs', 7);
 
@@ -58,16 +59,19 @@ async function pageTimes(page: import('@playwright/test').Page, spawnedAt: numbe
   return { painted: m.origin - spawnedAt + painted, interactive: m.origin - spawnedAt + m.appFrame };
 }
 
-async function once(command: string[], stateDir: string, page: import('@playwright/test').Page): Promise<Omit<Timing, 'cpu'>> {
+async function once(meter: CpuMeter, command: string[], stateDir: string, page: import('@playwright/test').Page): Promise<Timing> {
   await page.addInitScript(watchList, '/dev/bench1');
+  const [file, ...args] = meter.wrap([...command, '--web', '--no-open', '--port', '0', '--emulator-dir', stateDir]);
+  meter.start();
   const t0 = performance.now();
   const spawnedAt = Date.now();
-  const child = spawn(command[0]!, [...command.slice(1), '--web', '--no-open', '--port', '0', '--emulator-dir', stateDir], {
+  const child = spawn(file!, args, {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
     // Its own process group: npm runs node, which may run node again; all of them stop together.
     detached: true,
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  let timing: Omit<Timing, 'cpu'>;
   try {
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
@@ -92,7 +96,7 @@ async function once(command: string[], stateDir: string, page: import('@playwrig
     const seen = performance.now() - t0;
     // The app has replaced the static first paint (where there was one) and drawn a frame.
     await page.waitForFunction(() => !Number.isNaN((window as unknown as { coldStartMarks: { appFrame: number } }).coldStartMarks.appFrame));
-    return { url: tUrl, seen, ...(await pageTimes(page, spawnedAt)) };
+    timing = { url: tUrl, seen, ...(await pageTimes(page, spawnedAt)) };
   } finally {
     process.kill(-child.pid!, 'SIGTERM');
     await exited;
@@ -106,6 +110,8 @@ async function once(command: string[], stateDir: string, page: import('@playwrig
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  // The runner exits once every process of the group has: all of them are counted.
+  return { ...timing, cpu: meter.stop() };
 }
 
 async function main(): Promise<void> {
@@ -117,6 +123,7 @@ async function main(): Promise<void> {
   await emu.attach('/dev/bench0');
   await emu.close();
   const browser = await launchChromium();
+  const meter = cpuMeter();
   try {
     console.log(`Chromium ${browser.version()}; ${machine()}`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -129,9 +136,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < RUNS + 1; i++) {
         const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
         const page = await context.newPage();
-        const cpu0 = childrenCpuMs();
-        const t: Timing = { ...(await once(command, stateDir, page)), cpu: NaN };
-        t.cpu = childrenCpuMs() - cpu0;
+        const t = await once(meter, command, stateDir, page);
         await context.close();
         if (i > 0) timings.push(t); // the first run warms the file cache
       }
@@ -142,10 +147,11 @@ async function main(): Promise<void> {
       report('p50', painted.p50, 1000, ms);
       console.log(`  p95 ${ms(painted.p95)}; of which spawn → URL printed p50 ${ms(url.p50)}, URL → painted p50 ${ms(painted.p50 - url.p50)}`);
       console.log(`  seen by Playwright (its script waits behind the page's) p50 ${ms(p50('seen'))}; the app's render holds the list (interactive) p50 ${ms(p50('interactive'))}`);
-      console.log(`  CPU time of the started processes (user + system, spawn until stopped, p50): ${ms(stats(timings.map((t) => t.cpu)).p50)} — on a busy machine the wall time is mostly waiting for a core`);
+      console.log(`  CPU time of the started processes (user + system, spawn until stopped, ${meter.how}, p50): ${ms(stats(timings.map((t) => t.cpu)).p50)} — on a busy machine the wall time is mostly waiting for a core`);
     }
   } finally {
     await browser.close();
+    meter.close();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
