@@ -63,3 +63,12 @@ export function groupDigits(n: number): string {
 export function formatSectors(sectors: number): string {
   return `${groupDigits(sectors)} sectors`;
 }
+
+/** A duration for people: "50 s", "4 min 50 s", "3 h 5 min", "3 days". The snapshot card and the service's fill warning say it alike. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '—';
+  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  const hours = Math.floor(seconds / 3600);
+  return hours < 48 ? `${hours} h ${Math.round((seconds % 3600) / 60)} min` : `${Math.round(hours / 24)} days`;
+}

@@ -3,7 +3,7 @@
 // not report `filled`); nothing here invents them.
 import type { FillSample } from '../../shared/contract';
 import type { DiffStorageUsage } from '../../shared/schemas';
-import { formatBytes, sectorsToBytes } from '../../shared/units';
+import { formatBytes, formatDuration, sectorsToBytes } from '../../shared/units';
 
 export function sampleFromUsage(usage: DiffStorageUsage, timeMs: number): FillSample {
   const bytes = (s: number | null) => (s === null ? null : sectorsToBytes(s));
@@ -113,7 +113,7 @@ export function fillWarning(sample: FillSample, ttfSec: number | null, t: Warnin
     }
   }
   if (ttfSec !== null && ttfSec <= t.warnTimeToFullSec) {
-    return `Difference storage full in about ${Math.ceil(ttfSec)} s at the current rate (${formatBytes(now ?? 0)} ${what} of ${formatBytes(full ?? 0)})`;
+    return `Difference storage full in about ${formatDuration(ttfSec)} at the current rate (${formatBytes(now ?? 0)} ${what} of ${formatBytes(full ?? 0)})`;
   }
   return null;
 }

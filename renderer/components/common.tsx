@@ -52,13 +52,6 @@ export function formatTime(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  const hours = Math.floor(seconds / 3600);
-  return hours < 48 ? `${hours} h ${Math.round((seconds % 3600) / 60)} min` : `${Math.round(hours / 24)} days`;
-}
 
 /** A snapshot area's error code as SNAPSHOTINFO gives it (0 or a negative errno), with the errno's name: "-28 (ENOSPC)". */
 export function errorCodeLabel(code: number): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FillSample } from '../../../shared/contract';
-import { estimateTimeToFull, timeToFullSec } from '../../../electron/service/fill';
+import { estimateTimeToFull, fillWarning, timeToFullSec } from '../../../electron/service/fill';
+import { formatDuration } from '../../../shared/units';
 
 const MiB = 2 ** 20;
 const CHUNK = 256 * 1024;
@@ -42,5 +43,18 @@ describe('time to full', () => {
     expect(estimateTimeToFull(history(2, (t) => 2 * MiB + t * MiB), { windowMs: 10_000, chunkBytes: CHUNK })?.confidence).toBe('low');
     const unknown = history(5, () => 0).map((s) => ({ ...s, usedBytes: null, allocatedBytes: null }));
     expect(estimateTimeToFull(unknown, { windowMs: 10_000, chunkBytes: CHUNK })).toBeNull();
+  });
+});
+
+describe('the fill warning', () => {
+  // Seventh session (ux): the banner said "full in about 51 s" beside the card's "Time to full: about 50 s"
+  // (Math.ceil against the card's rounding), and "about 290 s" where the card says "4 min 50 s".
+  it('says the time to full as the snapshot card does (shared formatDuration)', () => {
+    const sample: FillSample = { timeMs: 0, usedBytes: 582 * MiB, allocatedBytes: 1024 * MiB, limitBytes: 1024 * MiB };
+    expect(fillWarning(sample, 50.3, { warnFillPercent: 80, warnTimeToFullSec: 60 })).toBe('Difference storage full in about 50 s at the current rate (582 MiB used of 1 GiB)');
+    for (const seconds of [0.4, 50.3, 59.6, 290, 3725]) {
+      expect(fillWarning(sample, seconds, { warnFillPercent: 80, warnTimeToFullSec: 7200 })).toContain(`full in about ${formatDuration(seconds)} at`);
+    }
+    expect(formatDuration(290)).toBe('4 min 50 s');
   });
 });
