@@ -164,6 +164,14 @@ test('after a restart of the service the old tab disables its controls and point
     await stopWebApp(child);
     await expect(page.getByRole('alert')).toContainText('Connection lost.');
     await expect(attachButton).toBeDisabled();
+    // Seventh session (ux): the banner touched the view's heading, and the off fields looked as on as ever.
+    const gap = await page.evaluate(() => document.querySelector('h1')!.getBoundingClientRect().top - document.querySelector('#connection-lost')!.getBoundingClientRect().bottom);
+    expect(gap).toBeGreaterThanOrEqual(12);
+    await goTo(page, 'Backend');
+    const nameField = page.getByRole('form', { name: 'Create emulated device' }).getByLabel('Name');
+    await expect(nameField).toBeDisabled();
+    expect(await nameField.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(255, 255, 255)');
+    await goTo(page, 'Devices');
     ({ app, child } = await startWebApp(stateDir, ['--port', port]));
     // The tab retries with its old token, which the new start refuses: still disabled, and it says why.
     // Wait for two retries to end (not a fixed 3 s, which a loaded machine may spend before any
