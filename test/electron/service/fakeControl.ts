@@ -172,6 +172,9 @@ export class FakeControl implements EmulatorControl {
         const timer = setTimeout(done, this.waitSliceMs);
         function done() {
           clearTimeout(timer);
+          // The pump's signal outlives every wait: a listener left on it per wait was the
+          // MaxListenersExceededWarning of the service suites.
+          options.signal?.removeEventListener('abort', done);
           resolve();
         }
         s.waiters.push(done);

@@ -1,5 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { PumpSet } from '../../../electron/service/pump';
+import { EventPump, PumpSet } from '../../../electron/service/pump';
+import { errnoError } from '../../../shared/errors';
 import type { SnapshotEvent } from '../../../shared/schemas';
 import { FakeControl } from './fakeControl';
 import { until } from './parts';
@@ -79,5 +81,19 @@ describe('pump set', () => {
     await s.pumps.close();
     s.pumps.sync();
     expect(s.pumps.size).toBe(0);
+  });
+
+  it('leaves no abort listener behind after each error\'s pause: a long-running service whose module keeps failing does not collect them', async () => {
+    const control = new FakeControl('kernel');
+    let signal: AbortSignal | undefined;
+    control.waitEvent = async (_id, _ticks, options = {}) => {
+      signal = options.signal;
+      throw errnoError('EIO', 'wait_event', 'the module failed');
+    };
+    let errors = 0;
+    const pump = new EventPump(control, 'id', 1, { onEvent: () => undefined, onGone: () => undefined, onError: () => void (errors += 1) }, 1);
+    await until(() => errors >= 30);
+    expect(getEventListeners(signal!, 'abort').length).toBeLessThanOrEqual(1);
+    await pump.stop();
   });
 });
