@@ -81,7 +81,7 @@ function descendantsCpuMs(): number {
 /**
  * Waits until Chromium is idle: its processes used under 5 ms of CPU in the last 200 ms (at most
  * 10 s; returns the wait, ms). Right after a new context and page it launches a spare renderer
- * process and more, which at load 6-9 took 0.4-0.7 s from the start being measured.
+ * process and more, which at load 6-9 added 0.35-0.65 s to the start's spawn → URL.
  */
 async function browserIdle(): Promise<number> {
   const start = performance.now();
