@@ -208,7 +208,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
         )}
         <ErrorMessage message={exportAction.error} onDismiss={exportAction.clearError} />
       </Section>
-      <ImageAccess device={device} sinceChangeNumber={sinceValid ? sinceNumber : Math.max(0, cbt.changesNumber - 1)} />
+      <ImageAccess device={device} sinceChangeNumber={sinceValid ? sinceNumber : Math.max(0, cbt.changesNumber - 1)} changedBlocks={sinceValid && summary ? summary.blocks : null} />
       <ChangedFilesPanel
         device={device.path}
         blockSizeBytes={cbt.blockSizeBytes}

@@ -39,7 +39,7 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   );
 }
 
-export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber }: { device: DeviceSummary; sinceChangeNumber: number }) {
+export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber, changedBlocks = null }: { device: DeviceSummary; sinceChangeNumber: number; changedBlocks?: number | null }) {
   const emulator = useAppStore((s) => s.backend?.kind === 'emulator');
   const storageOverflowed = useAppStore((s) => s.snapshots.some((snap) => snap.id === device.snapshotId && snap.usage.overflowed));
   const name = device.snapshot?.image ?? '';
@@ -71,7 +71,8 @@ export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber
         <code>{image}</code> is a read-only view of {device.path} as it was at the take. Back it up with your tools, for example:
       </p>
       <ul className="command-list">
-        {imageCommands(device.path, image, sinceChangeNumber).map((c) => (
+        {/* With nothing changed since N, copying the changed blocks would copy nothing: that command is left out and the list says so. */}
+        {imageCommands(device.path, image, sinceChangeNumber).filter((c) => c.name !== 'changed blocks' || changedBlocks !== 0).map((c) => (
           <li key={c.label}>
             <span className="small muted">{c.label}</span>
             <div className="command-row">
@@ -81,6 +82,7 @@ export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber
           </li>
         ))}
       </ul>
+      {changedBlocks === 0 && <p className="small muted">No block has a change number above {sinceChangeNumber}: a full copy made then needs nothing from this image.</p>}
       <p className="small muted">The image has no partition table scan: for a whole-disk image use kpartx or a loop device with partscan.</p>
       {emulator && <RangeDownload image={image} capacityBytes={device.capacitySectors * 512} />}
     </Section>

@@ -129,6 +129,17 @@ describe('DeviceDetailView', () => {
     expect(screen.queryByRole('button', { name: 'Download' })).toBeNull();
   });
 
+  // Seventh session (ux): with nothing changed since N it still offered a loop copying the changed blocks.
+  it('offers the changed-blocks copy only when blocks changed since N', async () => {
+    await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    expect(await screen.findByRole('button', { name: 'Copy the changed blocks command' })).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Changed since change number'), { target: { value: '2' } });
+    expect(screen.getByTestId('changed-since-summary').textContent).toContain('reads 0 blocks');
+    expect(screen.queryByRole('button', { name: 'Copy the changed blocks command' })).toBeNull();
+    expect(screen.getByText('No block has a change number above 2: a full copy made then needs nothing from this image.')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
+  });
+
   it('warns that an image whose snapshot storage overflowed goes corrupted at its next copy', async () => {
     const { store } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
     expect(await screen.findByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
