@@ -81,7 +81,7 @@ function CbtSection({ device }: { device: DeviceSummary }) {
 
   // v1: the module hands out the CBT map only while the device is in a taken snapshot.
   const mapReadable = !needsTaken || (device.snapshot?.image ?? '') !== '';
-  const { loaded, error: mapError, reload, areaRef: mapAreaRef } = useLoadedMap(api, {
+  const { loaded, current: mapCurrent, error: mapError, reload, areaRef: mapAreaRef } = useLoadedMap(api, {
     path: device.path, blockCount: cbt.blockCount, generationId: cbt.generationId, changesNumber: cbt.changesNumber, readable: mapReadable,
   });
 
@@ -92,7 +92,8 @@ function CbtSection({ device }: { device: DeviceSummary }) {
   const sinceNumber = /^\d+$/.test(sinceText.trim()) ? Number(sinceText.trim()) : NaN;
   const sinceValid = Number.isInteger(sinceNumber) && sinceNumber >= 0 && sinceNumber <= 255;
   const geometry = useMemo(() => ({ blockSizeBytes: cbt.blockSizeBytes, deviceCapacityBytes: cbt.deviceCapacityBytes }), [cbt.blockSizeBytes, cbt.deviceCapacityBytes]);
-  const summary = pyramid && sinceValid ? changedSince(pyramid, sinceNumber, geometry) : null;
+  // Only from the map of the device's last take: an earlier take's would say blocks it lacks did not change.
+  const summary = pyramid && mapCurrent && sinceValid ? changedSince(pyramid, sinceNumber, geometry) : null;
   const canExport = sinceValid && summary !== null && summary.blocks > 0;
   const lo = pyramid ? minChangeNumber(pyramid) : 0;
   const hi = pyramid ? maxChangeNumber(pyramid) : 0;

@@ -20,7 +20,10 @@ export interface MapSource {
 }
 
 export interface LoadedMapState {
+  /** The last map that came: after a new take, the previous take's until the new one comes (the heatmap keeps drawing it). */
   loaded: LoadedMap | null;
+  /** Whether `loaded` is the map of the generation and change number the device has now: what it says of changed blocks holds only then. */
+  current: boolean;
   error: string | null;
   /** Asks for the map again now (the request leaves in the caller's event, before any render). */
   reload: () => void;
@@ -31,6 +34,8 @@ export interface LoadedMapState {
 export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, source: MapSource): LoadedMapState {
   const { path, blockCount, generationId, changesNumber, readable } = source;
   const [loaded, setLoaded] = useState<LoadedMap | null>(null);
+  const [loadedFor, setLoadedFor] = useState<string | null>(null);
+  const key = `${path}:${generationId}:${changesNumber}`;
   const [error, setError] = useState<string | null>(null);
   const areaRef = useRef<HTMLDivElement>(null);
   const cancelRef = useRef<(() => void) | null>(null);
@@ -49,12 +54,13 @@ export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, so
     cancelRef.current = loadMap(api, path, fitLevel(blockCount, widthPx, HEATMAP_MAX_HEIGHT_PX), (next) => {
       const apply = () => {
         setLoaded(next);
+        setLoadedFor(key);
         setError(null);
       };
       if (next.map === null) flushSync(apply);
       else apply();
     }, (err) => setError(errorMessage(err)));
-  }, [api, path, blockCount]);
+  }, [api, path, blockCount, key]);
 
   useEffect(() => {
     if (!readable) return;
@@ -63,10 +69,10 @@ export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, so
       cancelRef.current?.();
       cancelRef.current = null;
     };
-  }, [start, generationId, changesNumber, readable]);
+  }, [start, readable]);
 
   const reload = useCallback(() => {
     if (readable && mountedRef.current) start();
   }, [start, readable]);
-  return { loaded, error, reload, areaRef };
+  return { loaded, current: loaded !== null && loadedFor === key, error, reload, areaRef };
 }

@@ -140,6 +140,24 @@ describe('DeviceDetailView', () => {
     expect(screen.getByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
   });
 
+  // Seventh session (review): after a new take, until its map came, the summary and the image's
+  // commands were those of the previous take's map: 'needs nothing from this image' while blocks
+  // had changed, and no changed-blocks copy offered (an incremental backup that would miss them).
+  it('says nothing about the changed blocks from a map of an earlier take', async () => {
+    const { client, store } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
+    fireEvent.change(await screen.findByLabelText('Changed since change number'), { target: { value: '2' } });
+    expect(await screen.findByText(/a full copy made then needs nothing from this image/)).toBeTruthy();
+    // Take 3 (its map, asked for now, has not come yet).
+    const pending = new Promise<never>(() => undefined);
+    Object.assign(client, { cbtMap: () => pending, cbtMapLevel: () => pending });
+    const devices = store.getState().devices.map((d) => (d.path === '/dev/emu0' && d.cbt ? { ...d, cbt: { ...d.cbt, changesNumber: 3 } } : d));
+    act(() => store.getState().setDevices(devices));
+    expect(screen.queryByText(/needs nothing from this image/)).toBeNull();
+    expect(screen.queryByTestId('changed-since-summary')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Copy the changed blocks command' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Export ranges as CSV' })).toHaveProperty('disabled', true);
+  });
+
   it('warns that an image whose snapshot storage overflowed goes corrupted at its next copy', async () => {
     const { store } = await renderWithFake(<DeviceDetailView path="/dev/emu0" />);
     expect(await screen.findByRole('button', { name: 'Copy the full copy command' })).toBeTruthy();
