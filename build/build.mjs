@@ -76,8 +76,12 @@ function projectInputs(metafile) {
  */
 function replaceFile(file, data) {
   const tmp = `${file}.${process.pid}.tmp`;
+  // A new file (O_EXCL), never one of that name: a link left there (a build as root in another
+  // user's checkout) would have the bundle written into whatever file it names. One left by a
+  // killed build of the same pid is removed first (rmSync removes a link, not what it names).
+  rmSync(tmp, { force: true });
   try {
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });

@@ -3,7 +3,7 @@
 // loading the renderer or a blksnapctl call reading its bundle while `npm start` or `npm run build`
 // rebuilds them reads a whole file, the old one or the new. (The CLI's bundles: cliBuild.test.ts.)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -34,6 +34,30 @@ describe('the build replaces what it writes', { timeout: 240_000 }, () => {
     await buildBoth();
     expect(outputs.filter((o, i) => inode(o) === before[i])).toEqual([]);
     expect(tmpFiles(outDir)).toEqual([]);
+  });
+
+  // Seventh session (review): the temporary file was opened with writeFileSync, which follows a
+  // link. A build run as root in another user's checkout (sudo npm start) wrote the bundle through
+  // a link that user left at <output>.<pid>.tmp into any file of the machine, and put the link in
+  // the output's place.
+  it('writes its temporary file itself, never through a link left at its name', async () => {
+    const { build } = await import('esbuild');
+    const { buildFirstPaint, FIRST_PAINT } = await import('../../build/build.mjs');
+    const victimDir = mkdtempSync(join(tmpdir(), 'build-victim-'));
+    try {
+      const victim = join(victimDir, 'precious');
+      writeFileSync(victim, 'not the build\'s\n');
+      const out = join(outDir, FIRST_PAINT.out);
+      mkdirSync(join(out, '..'), { recursive: true });
+      symlinkSync(victim, `${out}.${process.pid}.tmp`);
+      await buildFirstPaint(build, { outDir, logLevel: 'error' });
+      expect(readFileSync(victim, 'utf8')).toBe('not the build\'s\n');
+      expect(lstatSync(out).isFile()).toBe(true);
+      expect(statSync(out).mode & 0o022).toBe(0); // no one else may write it
+      expect(tmpFiles(outDir)).toEqual([]);
+    } finally {
+      rmSync(victimDir, { recursive: true, force: true });
+    }
   });
 
   it('the renderer: index.html is there, whole, all through a rebuild, and only the new build\'s files remain', async () => {
