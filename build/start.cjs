@@ -49,8 +49,16 @@ async function main() {
   }
   const stale = buildProblem(root);
   if (stale) {
-    process.stderr.write(`npm start: ${describeBuildProblem(stale)}: building dist/ first...\n`);
-    await (await importBuild('build.mjs')).buildAll({ quiet: true });
+    // As blksnapctl (build/cli-build.cjs): no build in another user's checkout (sudo npm start),
+    // whose files would be root's in their dist/; the build that is there runs, if there is one.
+    const refusal = require('./cli-build.cjs').cliRebuildRefusal(root);
+    if (refusal && stale.missing) throw new Error(`${describeBuildProblem(stale)} and this run cannot build it (${refusal.reason}): run ${refusal.fix}`);
+    if (refusal) {
+      process.stderr.write(`npm start: note: ${describeBuildProblem(stale)} and this run cannot rebuild it (${refusal.reason}), so the older build runs; to update it, run ${refusal.fix}\n`);
+    } else {
+      process.stderr.write(`npm start: ${describeBuildProblem(stale)}: building dist/ first...\n`);
+      await (await importBuild('build.mjs')).buildAll({ quiet: true });
+    }
   }
 
   if (serve) return runChild(process.execPath, [join(root, 'dist/serve/main.mjs'), ...args]);
