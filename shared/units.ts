@@ -67,8 +67,11 @@ export function formatSectors(sectors: number): string {
 /** A duration for people: "50 s", "4 min 50 s", "3 h 5 min", "3 days". The snapshot card and the service's fill warning say it alike. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
-  if (seconds < 60) return `${Math.max(0, Math.round(seconds))} s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
-  const hours = Math.floor(seconds / 3600);
-  return hours < 48 ? `${hours} h ${Math.round((seconds % 3600) / 60)} min` : `${Math.round(hours / 24)} days`;
+  // Rounded once, to the unit the text ends in, then split: 119.6 s is '2 min 0 s', not '1 min 60 s'.
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  const minutes = Math.round(s / 60);
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ${minutes % 60} min` : `${Math.round(hours / 24)} days`;
 }
