@@ -52,8 +52,9 @@ export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber
       <Section title="Reading the snapshot image">
         <div className="banner banner-error" role="alert">
           <strong>{image} cannot be read: its area is corrupted (error code {errorCodeLabel(errorCode)}).</strong> Every read of the image fails
-          with EIO, so no backup can be made from it. {device.path} itself is intact. Destroy the snapshot and take a new one, with more
-          difference storage.
+          with EIO, so no backup can be made from it. {device.path} itself is intact. Destroy the snapshot and take a new one
+          {/* ENOSPC: the storage ran out; another errno (EIO: the storage's own read or write failed) is not cured by more of it. */}
+          {errorCode === -28 ? ', with more difference storage.' : '.'}
         </div>
       </Section>
     );

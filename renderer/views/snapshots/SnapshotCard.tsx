@@ -41,6 +41,11 @@ export function timeToFullText(snapshot: SnapshotSummary): string {
   return `about ${formatDuration(snapshot.timeToFullSec)} at the recent rate${confidence}`;
 }
 
+/** The storage ran out (overflow, or an area failed with ENOSPC): more of it is the cure. Not for EIO, the storage's own failure. */
+function ranOutOfStorage(snapshot: SnapshotSummary): boolean {
+  return snapshot.usage.overflowed || snapshot.devices.some((d) => d.info?.errorCode === -28);
+}
+
 export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSummary; capabilities: Capabilities }) {
   const client = useApiClient();
   const store = useAppStoreApi();
@@ -94,7 +99,8 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
         {snapshot.corrupted && (
           <div className="banner banner-error" role="alert">
             <strong>Snapshot corrupted.</strong> A device's area failed (see its error code below): reads of its image fail with EIO and a backup from it
-            is not consistent. The original devices are intact. Destroy this snapshot and create a new one, with more difference storage.
+            is not consistent. The original devices are intact. Destroy this snapshot and create a new one
+            {ranOutOfStorage(snapshot) ? ', with more difference storage.' : '.'}
           </div>
         )}
         {!snapshot.corrupted && snapshot.warning && (

@@ -127,6 +127,13 @@ describe('DeviceDetailView', () => {
     expect(alert.textContent).toContain('/dev/emu0 itself is intact');
     expect(screen.queryByRole('button', { name: 'Copy the full copy command' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Download' })).toBeNull();
+    expect(alert.textContent).toContain('take a new one, with more difference storage.');
+    // An area that failed with EIO (the storage's own read or write) needs no more storage.
+    const eio = store.getState().devices.map((d) => (d.path === '/dev/emu0' && d.snapshot ? { ...d, snapshot: { ...d.snapshot, errorCode: -5 } } : d));
+    act(() => store.getState().setDevices(eio));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('error code -5 (EIO)'));
+    expect(screen.getByRole('alert').textContent).toContain('Destroy the snapshot and take a new one.');
+    expect(screen.getByRole('alert').textContent).not.toContain('more difference storage');
   });
 
   // Seventh session (ux): with nothing changed since N it still offered a loop copying the changed blocks.

@@ -110,6 +110,24 @@ describe('SnapshotsView', () => {
     expect(within(card).getAllByText('unknown').length).toBeGreaterThan(0);
   });
 
+  // Seventh session (review): every corrupted snapshot was told to come back with more difference
+  // storage; an area that failed with EIO (the storage's own read or write) needs no more of it.
+  it('asks for more difference storage only when the area ran out of it (ENOSPC)', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const snapshot = store.getState().snapshots[0]!;
+    const failed = (code: number, overflowed: boolean) => ({
+      ...snapshot, corrupted: true, usage: { ...snapshot.usage, overflowed },
+      devices: snapshot.devices.map((d, i) => (i === 0 ? { ...d, info: { image: d.info?.image ?? 'blksnap-252-0', errorCode: code } } : d)),
+    });
+    act(() => store.getState().setSnapshots([failed(-5, false)]));
+    const card = await screen.findByRole('region', { name: new RegExp(snapshot.id) });
+    const banner = () => within(card).getByText('Snapshot corrupted.').parentElement!.textContent;
+    expect(banner()).toContain('Destroy this snapshot and create a new one.');
+    expect(banner()).not.toContain('more difference storage');
+    act(() => store.getState().setSnapshots([failed(-28, true)]));
+    await waitFor(() => expect(banner()).toContain('Destroy this snapshot and create a new one, with more difference storage.'));
+  });
+
   it('says when another program made a snapshot: no Take or Add, no claim about its state, and the destroy warns', async () => {
     const { store } = await renderWithFake(<SnapshotsView />);
     const [seeded] = store.getState().snapshots;
