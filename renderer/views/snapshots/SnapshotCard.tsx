@@ -119,7 +119,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
           <div>
             <h3>Devices</h3>
             {snapshot.devices.length === 0 ? (
-              <p className="muted">{outside ? 'Not known.' : `No devices yet.${canAdd ? ' Add one below, then take the snapshot.' : ''}`}</p>
+              <p className="muted">{outside ? 'Not known.' : `No devices yet.${canAdd && freeDevices.length > 0 ? ' Add one below, then take the snapshot.' : ''}`}</p>
             ) : (
               <table className="data-table">
                 <thead><tr><th scope="col">Device</th><th scope="col">Image</th><th scope="col">Error code</th></tr></thead>

@@ -169,6 +169,18 @@ describe('SnapshotsView', () => {
     expect(within(card).getByText('No device to add: each is in a snapshot already, or none exists.')).toBeTruthy();
   });
 
+  // Seventh session (review): a snapshot with no devices said 'Add one below' above the line saying there is none to add.
+  it('says to add a device below only when one can be', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const empty = { ...store.getState().snapshots[0]!, taken: false, devices: [] };
+    act(() => store.getState().setSnapshots([empty]));
+    const card = screen.getByRole('region', { name: new RegExp(empty.id) });
+    expect(within(card).getByText('No devices yet. Add one below, then take the snapshot.')).toBeTruthy();
+    act(() => store.getState().setDevices(store.getState().devices.map((d) => ({ ...d, snapshotId: 'eeeeeeee-0000-4000-8000-00000000000e' }))));
+    expect(within(card).getByText('No devices yet.')).toBeTruthy();
+    expect(within(card).getByText('No device to add: each is in a snapshot already, or none exists.')).toBeTruthy();
+  });
+
   // Seventh session (ux): at the one snapshot v1 holds, the form took a whole create only to refuse it.
   it('on v1 offers no create while its one snapshot exists, saying why', async () => {
     const { client, store } = await renderWithFake(<SnapshotsView />, { dialect: 'v1' });
