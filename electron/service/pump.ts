@@ -167,6 +167,8 @@ export async function waitEventFor(
 
 /** `ms`, or less when `signal` aborts; leaves no listener on the signal, which lives as long as the pump. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  // Aborted already (stopped by the error handler itself): an abort listener added now never fires.
+  if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

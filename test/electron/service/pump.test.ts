@@ -96,4 +96,19 @@ describe('pump set', () => {
     expect(getEventListeners(signal!, 'abort').length).toBeLessThanOrEqual(1);
     await pump.stop();
   });
+
+  // Seventh session (review): a pump stopped by its own error handler (the signal already aborted
+  // when the pause began) still paused the whole backoff, and stop() waited for it.
+  it('does not pause after an error when it was stopped meanwhile', async () => {
+    const control = new FakeControl('kernel');
+    control.waitEvent = async () => {
+      throw errnoError('EIO', 'wait_event', 'the module failed');
+    };
+    let stopped: Promise<void> | undefined;
+    const pump: EventPump = new EventPump(control, 'id', 1, { onEvent: () => undefined, onGone: () => undefined, onError: () => void (stopped ??= pump.stop()) }, 60_000);
+    await until(() => stopped !== undefined);
+    const t0 = performance.now();
+    await stopped;
+    expect(performance.now() - t0).toBeLessThan(5_000);
+  }, 20_000);
 });
