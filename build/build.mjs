@@ -2,7 +2,7 @@
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/, each output written
 // to a new file renamed into place, and lists what the build was made from (build/fresh.cjs).
 // `node build/build.mjs --if-needed` skips the work when that list says dist/ is current.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fresh from './fresh.cjs';
@@ -276,7 +276,9 @@ export async function buildRenderer({ outDir = join(dist, 'renderer'), logLevel 
     replaceFile(path, file.type === 'chunk' ? file.code : file.source);
     written.add(path);
   }
-  removeAllBut(outDir, written);
+  // An earlier build's files are ours to remove only in our own folder: where dist/renderer links
+  // elsewhere (a web root, a shared folder), the files beside this build there are someone else's.
+  if (!lstatSync(outDir).isSymbolicLink()) removeAllBut(outDir, written);
   // Module ids are absolute paths, with a query for some (`?worker_file`); virtual ones start with \0.
   const sources = [...ids].filter((id) => isAbsolute(id)).map((id) => id.replace(/\?.*$/, ''));
   return {

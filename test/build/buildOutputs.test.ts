@@ -60,6 +60,29 @@ describe('the build replaces what it writes', { timeout: 240_000 }, () => {
     }
   });
 
+  // Seventh session (review): the clean-up after the renderer's build removed every file it had not
+  // written under dist/renderer, and followed dist/renderer where it was a link to another folder.
+  it('removes no file from a folder that dist/renderer links to', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'build-elsewhere-'));
+    try {
+      writeFileSync(join(elsewhere, 'precious.txt'), 'not the build\'s\n');
+      symlinkSync(elsewhere, join(outDir, 'renderer'));
+      await new Promise<void>((done, fail) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', `
+          const { buildRenderer } = await import(${JSON.stringify(pathToFileURL(join(root, 'build/build.mjs')).href)});
+          await buildRenderer({ outDir: ${JSON.stringify(join(outDir, 'renderer'))}, logLevel: 'error' });
+        `], { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+        child.once('exit', (code) => (code === 0 ? done() : fail(new Error(`buildRenderer exited ${code}:\n${stderr}`))));
+      });
+      expect(readFileSync(join(elsewhere, 'precious.txt'), 'utf8')).toBe('not the build\'s\n');
+      expect(readFileSync(join(elsewhere, 'index.html'), 'utf8').trimEnd().endsWith('</html>')).toBe(true);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('the renderer: index.html is there, whole, all through a rebuild, and only the new build\'s files remain', async () => {
     const renderer = join(outDir, 'renderer');
     // In a child whose working directory is not the checkout: vite.config.ts's root is relative,
