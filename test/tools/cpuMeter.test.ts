@@ -37,11 +37,13 @@ describe.skipIf(skipBecause('the benchmark CPU meter tests', !gcc && 'gcc is not
   });
 
   it('counts every process of a group stopped by a signal to the group, and waits for the last', async () => {
-    const [file, ...args] = meter.wrap(['sh', '-c', `${BUSY}; node -e "setInterval(() => {}, 1000)" & exec sleep 60`]);
+    const [file, ...args] = meter.wrap(['sh', '-c', `${BUSY}; node -e "setInterval(() => {}, 1000)" & echo ready; exec sleep 60`]);
     meter.start();
-    const child = spawn(file!, args, { detached: true, stdio: 'ignore' });
+    const child = spawn(file!, args, { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
     const exited = new Promise<number | null>((done) => child.once('exit', done));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Stopped once the busy part has run and the last process is started: no guess at how long
+    // that takes on a loaded machine.
+    await new Promise<void>((ready) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ready()));
     process.kill(-child.pid!, 'SIGTERM');
     expect(await exited).toBe(128 + 15);
     expect(() => process.kill(-child.pid!, 0)).toThrow();
