@@ -8,7 +8,7 @@ import { App } from '../../renderer/app/App';
 import { ApiContext } from '../../renderer/app/apiContext';
 import { createFakeClient } from '../../renderer/dev/fakeApi';
 import { FIRST_PAINT_ATTRIBUTE, renderFirstPaint } from '../../renderer/firstPaint';
-import { createAppStore, StoreProvider } from '../../renderer/store';
+import { createAppStore, StoreProvider, type AppStore } from '../../renderer/store';
 import type { FirstPageData } from '../../shared/firstPage';
 
 afterEach(() => {
@@ -28,8 +28,8 @@ function parsed(data: FirstPageData): HTMLElement {
   return root;
 }
 
-/** What the app's first render puts into the root, from a store seeded as main.tsx seeds it. */
-function appFirstRender(data: FirstPageData): string {
+/** The app rendered from a store seeded as main.tsx seeds it from the first page's data; its root. */
+function renderApp(data: FirstPageData): { container: HTMLElement; store: AppStore } {
   const store = createAppStore();
   store.getState().setBackend(data.backend);
   store.getState().setDevices(data.devices);
@@ -40,7 +40,12 @@ function appFirstRender(data: FirstPageData): string {
       </StoreProvider>
     </ApiContext.Provider>,
   );
-  return container.innerHTML;
+  return { container, store };
+}
+
+/** What the app's first render puts into the root. */
+function appFirstRender(data: FirstPageData): string {
+  return renderApp(data).container.innerHTML;
 }
 
 describe('the first paint', () => {
@@ -67,15 +72,7 @@ describe('the first paint', () => {
   it('marks the content busy until the service has answered, and the app clears it when ready', async () => {
     const data = await fakeData();
     expect(parsed(data).querySelector('main')?.getAttribute('aria-busy')).toBe('true');
-    const store = createAppStore();
-    store.getState().setDevices(data.devices);
-    const { container } = render(
-      <ApiContext.Provider value={createFakeClient({ live: false })}>
-        <StoreProvider store={store}>
-          <App />
-        </StoreProvider>
-      </ApiContext.Provider>,
-    );
+    const { container, store } = renderApp(data);
     expect(container.querySelector('main')?.getAttribute('aria-busy')).toBe('true');
     act(() => store.getState().setConnection('ready'));
     expect(container.querySelector('main')?.hasAttribute('aria-busy')).toBe(false);
