@@ -306,7 +306,17 @@ function removeAllBut(dir, keep) {
  */
 export async function buildAll({ quiet = false } = {}) {
   // Imported here, not at the top: `npm start` with a fresh build never loads esbuild.
-  const { build: esbuild } = await import('esbuild');
+  const { build: esbuild, stop } = await import('esbuild');
+  try {
+    await buildAllWith(esbuild, quiet);
+  } finally {
+    // esbuild's service process would stay a child of the server npm start goes on to run, for its
+    // whole life; a later build starts it again.
+    await stop();
+  }
+}
+
+async function buildAllWith(esbuild, quiet) {
   const startedMs = Date.now();
   const logLevel = quiet ? 'error' : 'warning';
   mkdirSync(dist, { recursive: true });

@@ -26,8 +26,26 @@ function buildIfNeeded(): string {
   return r.stdout.replace(/done in [\d.]+ s/, 'done in N s');
 }
 
-/** `npm start -- --web` in the checkout until it prints its URL: what it printed, and the first page. */
-async function npmStart(): Promise<{ output: string; page: string }> {
+/** The command names of `pid`'s child processes (Linux /proc). */
+function childNames(pid: number): string[] {
+  const names: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // pid (comm) state ppid …: comm may hold spaces, so read from its closing parenthesis.
+    const [, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(ppid) === pid) names.push(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+  }
+  return names;
+}
+
+/** `npm start -- --web` in the checkout until it prints its URL: what it printed, the first page, and the server's child processes then. */
+async function npmStart(): Promise<{ output: string; page: string; children: string[] }> {
   const child: ChildProcess = spawn(process.execPath, [join(checkout, 'build/start.cjs'), '--web', '--no-open', '--port', '0', '--emulator-dir', emulatorDir], {
     cwd: checkout, stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,7 +65,7 @@ async function npmStart(): Promise<{ output: string; page: string }> {
       child.stderr!.on('data', onData);
       child.once('exit', (code) => fail(new Error(`npm start exited (${code}) before printing a URL:\n${output}`)));
     });
-    return { output, page: await (await fetch(url)).text() };
+    return { output, page: await (await fetch(url)).text(), children: childNames(child.pid!) };
   } finally {
     const exited = new Promise((done) => child.once('exit', done));
     child.kill('SIGTERM');
@@ -74,7 +92,9 @@ describe('npm start and the whole build, in a checkout', { timeout: 300_000 }, (
   });
 
   it('builds a checkout without dist/ first, says why, and serves the page; the next check finds it current', async () => {
-    const { output, page } = await npmStart();
+    const { output, page, children } = await npmStart();
+    // The build's esbuild service is stopped: it stayed a child of the server for its whole life.
+    expect(children).not.toContain('esbuild');
     expect(output).toMatch(new RegExp(`^npm start: dist/ holds no complete build \\(${LIST} is missing\\): building dist/ first\\.\\.\\.\\nWeb mode: --web was given\\.\\n`));
     expect(page).toContain('data-first-paint');
     expect(buildIfNeeded()).toBe(UP_TO_DATE);
