@@ -8,7 +8,7 @@
 // 14 ms of CPU more per call (test/bench/cli.ts). bin/blksnapctl.mjs runs this file.
 'use strict';
 const { join } = require('node:path');
-const { cliBuildProblem, cliRebuildRefusal, describeProblem, rebuildCli } = require('../build/cli-build.cjs');
+const { cliBuildProblem, describeProblem, rebuildCli, refusedRebuild } = require('../build/cli-build.cjs');
 
 const root = join(__dirname, '..');
 
@@ -18,14 +18,10 @@ function run() {
 
 /** The build is stale or incomplete: rebuild it, or say why not and what to run. */
 function rebuildThenRun(problem) {
-  const what = describeProblem(problem);
-  const refusal = cliRebuildRefusal(root);
-  if (refusal) {
-    if (problem.missing) {
-      process.stderr.write(`blksnapctl: ${what} and this run cannot build it (${refusal.reason}): run ${refusal.fix}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`blksnapctl: note: ${what} and this run cannot rebuild it (${refusal.reason}), so the older build runs; to update it, run ${refusal.fix}\n`);
+  const refused = refusedRebuild(root, describeProblem(problem), Boolean(problem.missing));
+  if (refused) {
+    process.stderr.write(`blksnapctl: ${refused.message}\n`);
+    if (refused.stop) process.exit(1);
     run();
     return;
   }

@@ -10,7 +10,7 @@
 const { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } = require('node:fs');
 const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { listedBuildProblem } = require('./fresh.cjs');
+const { describeListedProblem, listedBuildProblem } = require('./fresh.cjs');
 
 /** Where the build lists the CLI's inputs and outputs, relative to the checkout. */
 const CLI_INPUTS = 'dist/cli/blksnapctl.inputs.json';
@@ -29,8 +29,7 @@ function cliBuildProblem(root) {
 
 /** The problem as people read it: "dist/code-cache.cjs is missing", "shared/cbt.ts changed since dist/ was built". */
 function describeProblem(problem) {
-  if (problem.missing === CLI_INPUTS) return `dist/ holds no complete build of the CLI (${CLI_INPUTS} is missing)`;
-  return problem.missing ? `${problem.missing} is missing` : `${problem.changed} changed since dist/ was built`;
+  return describeListedProblem(problem, CLI_INPUTS, 'build of the CLI');
 }
 
 /**
@@ -56,6 +55,19 @@ function cliRebuildRefusal(root) {
     return { reason: `${target} is not writable (${err.code})`, fix };
   }
   return null;
+}
+
+/**
+ * What a launcher (blksnapctl, npm start) says when its build is stale (`what`: the problem as
+ * people read it) and this run must not build it (cliRebuildRefusal), or null when it may build:
+ * with a file missing it stops (`stop`), else it runs the older build after a note.
+ */
+function refusedRebuild(root, what, missing) {
+  const refusal = cliRebuildRefusal(root);
+  if (!refusal) return null;
+  return missing
+    ? { stop: true, message: `${what} and this run cannot build it (${refusal.reason}): run ${refusal.fix}` }
+    : { stop: false, message: `note: ${what} and this run cannot rebuild it (${refusal.reason}), so the older build runs; to update it, run ${refusal.fix}` };
 }
 
 function processAlive(pid) {
@@ -139,4 +151,4 @@ async function rebuildCli(root, problem, say) {
   }
 }
 
-module.exports = { CLI_INPUTS, CLI_BUILD_LOCK, cliBuildProblem, cliRebuildRefusal, describeProblem, rebuildCli };
+module.exports = { CLI_INPUTS, CLI_BUILD_LOCK, cliBuildProblem, cliRebuildRefusal, refusedRebuild, describeProblem, rebuildCli };

@@ -51,10 +51,18 @@ function buildIsFresh(root = join(__dirname, '..')) {
   return buildProblem(root) === null;
 }
 
-/** A problem of the whole build as people read it: "renderer/app/App.tsx changed since dist/ was built". */
-function describeBuildProblem(problem) {
-  if (problem.missing === BUILD_INPUTS) return `dist/ holds no complete build (${BUILD_INPUTS} is missing)`;
+/**
+ * A problem listedBuildProblem found with `list` as people read it: "renderer/app/App.tsx changed
+ * since dist/ was built"; `what` names the build for a missing list ("build", "build of the CLI").
+ */
+function describeListedProblem(problem, list, what) {
+  if (problem.missing === list) return `dist/ holds no complete ${what} (${list} is missing)`;
   return problem.missing ? `${problem.missing} is missing` : `${problem.changed} changed since dist/ was built`;
 }
 
-module.exports = { BUILD_INPUTS, listedBuildProblem, buildProblem, buildIsFresh, describeBuildProblem };
+/** A problem of the whole build as people read it (describeListedProblem). */
+function describeBuildProblem(problem) {
+  return describeListedProblem(problem, BUILD_INPUTS, 'build');
+}
+
+module.exports = { BUILD_INPUTS, listedBuildProblem, describeListedProblem, buildProblem, buildIsFresh, describeBuildProblem };

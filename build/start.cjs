@@ -51,10 +51,10 @@ async function main() {
   if (stale) {
     // As blksnapctl (build/cli-build.cjs): no build in another user's checkout (sudo npm start),
     // whose files would be root's in their dist/; the build that is there runs, if there is one.
-    const refusal = require('./cli-build.cjs').cliRebuildRefusal(root);
-    if (refusal && stale.missing) throw new Error(`${describeBuildProblem(stale)} and this run cannot build it (${refusal.reason}): run ${refusal.fix}`);
-    if (refusal) {
-      process.stderr.write(`npm start: note: ${describeBuildProblem(stale)} and this run cannot rebuild it (${refusal.reason}), so the older build runs; to update it, run ${refusal.fix}\n`);
+    const refused = require('./cli-build.cjs').refusedRebuild(root, describeBuildProblem(stale), Boolean(stale.missing));
+    if (refused?.stop) throw new Error(refused.message);
+    if (refused) {
+      process.stderr.write(`npm start: ${refused.message}\n`);
     } else {
       process.stderr.write(`npm start: ${describeBuildProblem(stale)}: building dist/ first...\n`);
       await (await importBuild('build.mjs')).buildAll({ quiet: true });
