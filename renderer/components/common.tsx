@@ -52,10 +52,17 @@ export function formatTime(ms: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
-
 /** A snapshot area's error code as SNAPSHOTINFO gives it (0 or a negative errno), with the errno's name: "-28 (ENOSPC)". */
 export function errorCodeLabel(code: number): string {
   if (code === 0) return 'none';
   const name = errnoName(Math.abs(code));
   return name ? `${code} (${name})` : String(code);
+}
+
+/**
+ * The area's error code says the difference storage ran out (ENOSPC): more storage is the cure.
+ * Another errno (EIO: the storage's own read or write failed) is not cured by more of it.
+ */
+export function storageRanOut(code: number): boolean {
+  return code !== 0 && errnoName(Math.abs(code)) === 'ENOSPC';
 }

@@ -4,7 +4,7 @@ import { type FormEvent, memo, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { formatBytes, parseSize } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
-import { ErrorMessage, errorCodeLabel, Section } from '../../components/common';
+import { ErrorMessage, errorCodeLabel, Section, storageRanOut } from '../../components/common';
 import { downloadBytes } from '../../components/download';
 import { useAction } from '../../components/useAction';
 import { useAppStore } from '../../store';
@@ -53,8 +53,7 @@ export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber
         <div className="banner banner-error" role="alert">
           <strong>{image} cannot be read: its area is corrupted (error code {errorCodeLabel(errorCode)}).</strong> Every read of the image fails
           with EIO, so no backup can be made from it. {device.path} itself is intact. Destroy the snapshot and take a new one
-          {/* ENOSPC: the storage ran out; another errno (EIO: the storage's own read or write failed) is not cured by more of it. */}
-          {errorCode === -28 ? ', with more difference storage.' : '.'}
+          {storageRanOut(errorCode) ? ', with more difference storage.' : '.'}
         </div>
       </Section>
     );

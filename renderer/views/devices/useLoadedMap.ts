@@ -33,8 +33,8 @@ export interface LoadedMapState {
 
 export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, source: MapSource): LoadedMapState {
   const { path, blockCount, generationId, changesNumber, readable } = source;
-  const [loaded, setLoaded] = useState<LoadedMap | null>(null);
-  const [loadedFor, setLoadedFor] = useState<string | null>(null);
+  // The map with what it is the map of (path, generation, change number), set together.
+  const [held, setHeld] = useState<{ map: LoadedMap; key: string } | null>(null);
   const key = `${path}:${generationId}:${changesNumber}`;
   const [error, setError] = useState<string | null>(null);
   const areaRef = useRef<HTMLDivElement>(null);
@@ -53,8 +53,7 @@ export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, so
     const widthPx = areaRef.current?.clientWidth || 960;
     cancelRef.current = loadMap(api, path, fitLevel(blockCount, widthPx, HEATMAP_MAX_HEIGHT_PX), (next) => {
       const apply = () => {
-        setLoaded(next);
-        setLoadedFor(key);
+        setHeld({ map: next, key });
         setError(null);
       };
       if (next.map === null) flushSync(apply);
@@ -74,5 +73,5 @@ export function useLoadedMap(api: Pick<BlksnapApi, 'cbtMap' | 'cbtMapLevel'>, so
   const reload = useCallback(() => {
     if (readable && mountedRef.current) start();
   }, [start, readable]);
-  return { loaded, current: loaded !== null && loadedFor === key, error, reload, areaRef };
+  return { loaded: held?.map ?? null, current: held?.key === key, error, reload, areaRef };
 }

@@ -3,7 +3,7 @@ import type { SnapshotSummary } from '../../../shared/contract';
 import type { Capabilities } from '../../../shared/schemas';
 import { useApiClient } from '../../app/apiContext';
 import { refreshLists } from '../../app/connect';
-import { Badge, ErrorMessage, errorCodeLabel } from '../../components/common';
+import { Badge, ErrorMessage, errorCodeLabel, storageRanOut } from '../../components/common';
 import { formatDuration } from '../../../shared/units';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useAction } from '../../components/useAction';
@@ -43,7 +43,7 @@ export function timeToFullText(snapshot: SnapshotSummary): string {
 
 /** The storage ran out (overflow, or an area failed with ENOSPC): more of it is the cure. Not for EIO, the storage's own failure. */
 function ranOutOfStorage(snapshot: SnapshotSummary): boolean {
-  return snapshot.usage.overflowed || snapshot.devices.some((d) => d.info?.errorCode === -28);
+  return snapshot.usage.overflowed || snapshot.devices.some((d) => storageRanOut(d.info?.errorCode ?? 0));
 }
 
 export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSummary; capabilities: Capabilities }) {
