@@ -11,7 +11,7 @@ import { fitZoom, layoutFor } from '../../renderer/heatmap/view';
 import { columns } from '../../renderer/heatmap/render';
 import { UNCHANGED } from '../../renderer/heatmap/palette';
 import type { RunningApp } from './fixtures';
-import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, test } from './views/helpers';
+import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, takeSnapshot, test } from './views/helpers';
 
 const BLOCK = 64 * 1024;
 const MiB = 2 ** 20;
@@ -87,9 +87,7 @@ test('a workload before a take shows exactly its region on the heatmap, the chan
     const written = Math.min(workload!.writtenBytes, 64 * MiB);
 
     await createSnapshot(page, app, ['/dev/disk1']);
-    const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
-    await card.getByRole('button', { name: /^Take snapshot/ }).click();
-    await expect(card.getByText('taken', { exact: true })).toBeVisible();
+    const card = await takeSnapshot(page);
     await expect(card.getByRole('row', { name: /\/dev\/disk1/ })).toContainText('/dev/blksnap-252-0');
 
     await goTo(page, 'Devices');
@@ -112,9 +110,7 @@ test('writes while the snapshot is held raise the fill; destroy removes fill and
   await createDevice(page, 'disk1', '128M');
   await attach(page, '/dev/disk1');
   await createSnapshot(page, app, ['/dev/disk1'], '1G');
-  const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
-  await card.getByRole('button', { name: /^Take snapshot/ }).click();
-  await expect(card.getByText('taken', { exact: true })).toBeVisible();
+  const card = await takeSnapshot(page);
   const gauge = card.getByRole('img', { name: /Difference storage fill/ });
   // Upstream storage starts filled at 4096 sectors: the first 2 MiB are never used (spec §3.6).
   await expect(gauge).toHaveAccessibleName(/Used 2 MiB,/);
@@ -149,9 +145,7 @@ test('overflow: warning first, then no_space and corrupted, the error shown, the
     await api.emuWrite({ path: '/dev/disk1', offsetBytes: 200 * MiB, data: keep });
 
     await createSnapshot(page, app, ['/dev/disk1'], '64M');
-    const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
-    await card.getByRole('button', { name: /^Take snapshot/ }).click();
-    await expect(card.getByText('taken', { exact: true })).toBeVisible();
+    const card = await takeSnapshot(page);
     const [snapshot] = await api.listSnapshots({});
 
     // Heavy but paced writes (8 MiB/s of new chunks) into the first 128 MiB, so the fill
@@ -196,9 +190,7 @@ test('changed since N after two takes: the incremental size per N and the export
     await attach(page, '/dev/disk1');
     const take = async () => {
       await createSnapshot(page, app, ['/dev/disk1']);
-      const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
-      await card.getByRole('button', { name: /^Take snapshot/ }).click();
-      await expect(card.getByText('taken', { exact: true })).toBeVisible();
+      const card = await takeSnapshot(page);
       await card.getByRole('button', { name: /^Destroy snapshot/ }).click();
       await page.getByRole('dialog', { name: /^Destroy snapshot/ }).getByRole('button', { name: 'Destroy' }).click();
       await expect(page.getByText('No snapshots')).toBeVisible();

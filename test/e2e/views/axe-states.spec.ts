@@ -3,7 +3,7 @@
 // that matches nothing. Every finding counts here, not only serious and critical ones.
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, test } from './helpers';
+import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, takeSnapshot, test } from './helpers';
 
 async function findings(page: Page, state: string): Promise<string[]> {
   const result = await new AxeBuilder({ page }).analyze();
@@ -22,9 +22,7 @@ test('axe finds nothing on error, dialog and empty states', async ({ page, app }
   await attach(page, '/dev/disk1');
   // 4 MiB holds the 2 MiB the module keeps unused and a few chunks: a workload overflows it.
   await createSnapshot(page, app, ['/dev/disk1'], '4M');
-  const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
-  await card.getByRole('button', { name: /^Take snapshot/ }).click();
-  await expect(card.getByText('taken', { exact: true })).toBeVisible();
+  const card = await takeSnapshot(page);
   await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '0', seconds: '1' });
 
   await goTo(page, 'Snapshots');

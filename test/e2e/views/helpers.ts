@@ -1,7 +1,7 @@
 // View tests run on the web app over a fresh emulator directory (the lead's fixture), or, with
 // RENDERER_FAKE_URL=http://127.0.0.1:PORT, on a build of the renderer over its in-memory fake
 // API started empty (`npx tsx test/bench/_rendererBuild.ts PORT`), to check the views alone.
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +98,14 @@ export async function createSnapshot(page: Page, app: RunningApp, devices: strin
   await form.getByLabel('Storage limit').fill(limit);
   await form.getByRole('button', { name: 'Create snapshot' }).click();
   await expect(form.getByRole('status')).toContainText('created');
+}
+
+/** Takes the one snapshot the Snapshots view shows and waits until its card says taken; the card. */
+export async function takeSnapshot(page: Page): Promise<Locator> {
+  const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
+  await card.getByRole('button', { name: /^Take snapshot/ }).click();
+  await expect(card.getByText('taken', { exact: true })).toBeVisible();
+  return card;
 }
 
 /** A full-page screenshot from the top (the sticky top bar would otherwise land mid-page). */

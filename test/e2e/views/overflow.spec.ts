@@ -1,15 +1,13 @@
 // The snapshot card's overflow states on the emulator: a small limit and a heavy workload
 // give the warning, then the corrupted state with the device's error code, and the events.
-import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, test } from './helpers';
+import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, takeSnapshot, test } from './helpers';
 
 test('a snapshot whose storage overflows shows its error code, the corrupted state and the events', async ({ page, app }) => {
   await openView(page, app, '#/devices');
   await createDevice(page, 'disk1', '256M');
   await attach(page, '/dev/disk1');
   await createSnapshot(page, app, ['/dev/disk1'], '64M');
-  const card = page.getByRole('region', { name: /^Snapshot [0-9a-f-]{36}/ });
-  await card.getByRole('button', { name: /^Take snapshot/ }).click();
-  await expect(card.getByText('taken', { exact: true })).toBeVisible();
+  const card = await takeSnapshot(page);
 
   await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '0', seconds: '2' });
   await goTo(page, 'Snapshots');
