@@ -59,7 +59,7 @@ export const snapshotCreate: Verb = {
   name: 'snapshot_create',
   purpose: 'Create snapshot object structure.',
   options: withHelp(
-    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. On v1: the directory for the stretch service storage files. Optional on VAL-7.0/VAL-13 (none: range mode).' },
+    { long: 'file', short: 'f', kind: 'value', description: 'Difference storage: a file, a directory (an unnamed file is created in it) or a block device. On v1: the directory for the stretch service storage files. Optional on VAL-7.0/VAL-13: without it the snapshot is in range mode, whose storage another program must append (nothing here does).' },
     { long: 'limit', short: 'l', kind: 'value', description: 'Difference storage limit: bytes, or with K, M, G, T (binary), as the GUI takes it; it must hold 2 MiB plus one chunk, and one below the module\'s diff_storage_minimum is explained. On v1: the most the stretch service allocates.' },
     { long: 'device', short: 'd', kind: 'vector', description: "Device name for snapshot. It's multitoken argument. Required where the dialect fixes the device list at create (v1)." },
   ),
@@ -67,6 +67,7 @@ export const snapshotCreate: Verb = {
     const api = await ctx.api();
     const { capabilities, dialect } = await api.backendInfo({});
     const diffStoragePath = storagePathArg(args, capabilities);
+    if (diffStoragePath === null && !capabilities.needsStretchService) ctx.out.error(`blksnapctl: note: ${RANGE_MODE_NOTE}`);
     const diffStorageLimitSectors = await limitArg(ctx, api, args, capabilities, diffStoragePath, dialect);
     const devices = args.vector('device');
     if (!capabilities.addAfterCreate) {
@@ -116,6 +117,10 @@ function isBlockDevice(path: string): boolean {
     return false;
   }
 }
+
+/** Spec §5.3: range-mode storage comes only from APPEND_STORAGE, which nothing in this app sends on VAL-7.0/VAL-13. */
+const RANGE_MODE_NOTE = 'no -f: range mode. Neither blksnapctl nor blksnap Manager appends storage to it: unless another program answers '
+  + 'the module\'s low_free_space events with APPEND_STORAGE, the snapshot overflows at its first copy-on-write (give -f for storage the module grows itself).';
 
 /**
  * -f as the dialect takes it: required where the storage is a path (upstream) and on v1, where it

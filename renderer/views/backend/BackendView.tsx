@@ -1,10 +1,12 @@
 import { useState } from 'react';
 import type { DoctorReport } from '../../../shared/contract';
+import type { Capabilities } from '../../../shared/schemas';
 import { useApi } from '../../app/apiContext';
 import { Badge, ErrorMessage, Section } from '../../components/common';
 import { useAction } from '../../components/useAction';
 import { useAppStore } from '../../store';
 import { EmulatorPanel } from './EmulatorPanel';
+import { storageSupport } from './storageSupport';
 
 export function BackendView() {
   const backend = useAppStore((s) => s.backend);
@@ -42,7 +44,7 @@ export function BackendView() {
             <li>{caps.explicitAttach ? 'Trackers are attached explicitly.' : 'Trackers appear when a snapshot is created (no attach).'}</li>
             <li>{caps.addAfterCreate ? 'Devices can be added to a snapshot after create.' : 'The device list is fixed at snapshot create.'}</li>
             <li>{caps.cbtMapNeedsTakenSnapshot ? 'CBT maps are readable only while the device is in a taken snapshot.' : 'CBT maps are readable whenever the device is tracked.'}</li>
-            <li>Difference storage: {caps.storageModes.join(', ')}{caps.needsStretchService ? ' (grown by the app\u2019s stretch service)' : ''}.</li>
+            <StorageLines capabilities={caps} />
             {caps.maxSnapshots !== null && <li>At most {caps.maxSnapshots} snapshot{caps.maxSnapshots === 1 ? '' : 's'} at a time.</li>}
             <li>Event codes: {Object.entries(caps.eventCodes).map(([code, name]) => `${code} = ${name}`).join(', ')}.</li>
           </ul>
@@ -66,6 +68,16 @@ export function BackendView() {
       </Section>
       {backend.kind === 'emulator' && <EmulatorPanel />}
     </div>
+  );
+}
+
+function StorageLines({ capabilities }: { capabilities: Capabilities }) {
+  const storage = storageSupport(capabilities);
+  return (
+    <>
+      <li>Difference storage: {storage.module}</li>
+      <li>{storage.app}{storage.notOffered && <> {storage.notOffered}</>}</li>
+    </>
   );
 }
 

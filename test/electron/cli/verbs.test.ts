@@ -204,6 +204,10 @@ describe('snapshot verbs', () => {
     const reqs: { diffStoragePath: string | null }[] = [];
     const r = await run(['snapshot_create', '-l', '16M'], { backendInfo: async () => val, snapshotCreate: async (req) => { reqs.push(req); return { id: ID }; } });
     expect([r.code, reqs.map((q) => q.diffStoragePath)]).toEqual([0, [null]]);
+    // Nothing in the app appends range-mode storage (the create form does not offer it): say so.
+    expect(r.stderr).toMatch(/note: no -f: range mode\. Neither blksnapctl nor blksnap Manager appends storage to it: .*overflows at its first copy-on-write/);
+    const withFile = await run(['snapshot_create', '-f', '/tmp', '-l', '16M'], { backendInfo: async () => val, snapshotCreate: async () => ({ id: ID }) });
+    expect(withFile.stderr).not.toMatch(/range mode/);
   });
 
   it('snapshot_create keeps the printed snapshot when adding a device fails', async () => {
