@@ -121,7 +121,8 @@ export type WorkloadStatus = Infer<typeof WorkloadStatus>;
 
 export const DoctorReport = lazySchema(() => z.object({
   kernelRelease: z.string(),
-  modules: z.array(z.object({ name: z.string(), loaded: z.boolean(), version: z.string().nullable(), parameters: ModuleParameters() })),
+  /** `note`: what a row is beyond loaded and version (the emulator's flavour, state folder and HZ). */
+  modules: z.array(z.object({ name: z.string(), loaded: z.boolean(), version: z.string().nullable(), parameters: ModuleParameters(), note: z.string().optional() })),
   nodes: z.array(z.object({ path: z.string(), exists: z.boolean(), mode: z.string().nullable(), note: z.string() })),
   dialect: z.string().nullable(),
   reasons: z.array(z.string()),

@@ -4,6 +4,7 @@ import { startWorkload } from '../control/emulator';
 import { selectBackend } from '../control/select';
 import type { BlksnapControl } from '../control/types';
 import { createService, type BlksnapService } from '../service';
+import { defaultDoctor } from '../service/doctor';
 import { attachStretchCoordinator, EmulatorRangeAllocator, KernelRangeAllocator, type StretchCoordinator } from '../service/stretch';
 import type { AppOptions } from './options';
 import { ensureStateDir } from './stateFiles';
@@ -19,8 +20,8 @@ export async function bootService(options: Pick<AppOptions, 'emulatorDir' | 'bac
   const control = await selectBackend(options);
   const service = createService(control, {
     dataDir: options.emulatorDir,
-    // The kernel doctor loads the probe and the dialects: only when a doctor is asked for.
-    doctor: async (c) => (await import('../control/kernel/doctor')).kernelDoctorProvider()(c),
+    // The kernel doctor (loaded only when a doctor is asked for), plus the emulator's row on the emulator.
+    doctor: defaultDoctor,
     startWorkload,
   });
   // v1 asks user space for storage with low_free_space events: answer them (spec §6.4).

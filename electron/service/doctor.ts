@@ -4,7 +4,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { release } from 'node:os';
 import type { DoctorReport } from '../../shared/contract';
 import type { ModuleParameters } from '../../shared/schemas';
-import type { BlksnapControl } from '../control/types';
+import { FLAVOUR_RULES, FLAVOURS } from '../control/emulator/flavours';
+import { isEmulator, type BlksnapControl, type EmulatorControl } from '../control/types';
 
 const NODES: ReadonlyArray<[string, string]> = [
   ['/dev/blksnap-control', 'upstream control node (v6, v7/lk6.9, lk6.15)'],
@@ -15,29 +16,41 @@ const NODES: ReadonlyArray<[string, string]> = [
 const MODULES = ['blksnap', 'veeamblksnap', 'bdevfilter'] as const;
 
 /**
- * The kernel engineer's doctor (files, modules, nodes, a side-effect-free probe), with the
- * emulator's parameters added in emulator mode; the basic report if it cannot run here.
+ * The kernel engineer's doctor (files, modules, nodes, a side-effect-free probe), unchanged on the
+ * kernel backend; on the emulator it adds the emulator's row (flavour, state folder, HZ,
+ * parameters). The basic report where the kernel doctor cannot run here.
  */
 export async function defaultDoctor(control: BlksnapControl): Promise<DoctorReport> {
+  let report: DoctorReport;
   try {
     const { collectDoctor } = await import('../control/kernel/doctor');
-    const report = collectDoctor({ backend: control.info });
-    if (control.info.kind !== 'emulator') return report;
-    const parameters = await control.parameters().catch((): ModuleParameters => ({}));
-    const v = control.info.version;
-    report.modules.push({ name: 'emulator', loaded: true, version: `${v.major}.${v.minor}.${v.revision}.${v.build}`, parameters });
-    report.reasons.unshift(control.info.reason);
-    return report;
+    report = collectDoctor({ backend: control.info });
   } catch {
     return basicDoctor(control);
   }
+  if (isEmulator(control)) report.modules.push(await emulatorRow(control));
+  return report;
+}
+
+/** The emulator as a module row: what it emulates, where its state lives, its parameters (they decide limits as the module's do). */
+export async function emulatorRow(control: EmulatorControl): Promise<DoctorReport['modules'][number]> {
+  const info = control.info;
+  const parameters = await control.parameters().catch((): ModuleParameters => ({}));
+  const flavour = FLAVOURS.find((f) => FLAVOUR_RULES[f].dialect === info.dialect);
+  const v = info.version;
+  const note = [
+    // "upstream lk6.15 (emulated)" → "upstream lk6.15" (the backend line says emulated, and unverified where it is).
+    `emulates ${info.dialectLabel.replace(/ \(emulated[^)]*\)$/, '')}${flavour ? ` (--emulate ${flavour})` : ''}`,
+    `state folder ${info.stateDir ?? 'none'}`,
+    `HZ ${control.hz}`,
+  ].join('; ');
+  return { name: 'emulator', loaded: true, version: `${v.major}.${v.minor}.${v.revision}.${v.build}`, parameters, note };
 }
 
 /** What the service can tell without the kernel doctor. */
 export async function basicDoctor(control: BlksnapControl): Promise<DoctorReport> {
   const info = control.info;
-  const backendParameters = await control.parameters().catch((): ModuleParameters => ({}));
-  // Parameters come from the backend (control.parameters()); here only which modules are loaded.
+  // The kernel modules' parameters need the kernel doctor; here only which modules are loaded.
   const modules: DoctorReport['modules'] = MODULES.map((name) => {
     const dir = `/sys/module/${name}`;
     const loaded = existsSync(dir);
@@ -51,9 +64,7 @@ export async function basicDoctor(control: BlksnapControl): Promise<DoctorReport
   if (info.kind === 'emulator') {
     fixes.push('To manage real devices, load the module (modprobe blksnap, or veeamblksnap with bdevfilter) and restart with --backend kernel.');
   }
-  if (info.kind === 'emulator' && Object.keys(backendParameters).length > 0) {
-    modules.push({ name: 'emulator', loaded: true, version: `${info.version.major}.${info.version.minor}.${info.version.revision}.${info.version.build}`, parameters: backendParameters });
-  }
+  if (isEmulator(control)) modules.push(await emulatorRow(control));
   return {
     kernelRelease: release(),
     modules,

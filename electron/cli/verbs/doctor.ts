@@ -26,7 +26,7 @@ export function doctorLines(report: DoctorFacts, backend: BackendInfo | null): s
   lines.push(`kernel release: ${report.kernelRelease}`, `kernel dialect: ${report.dialect ?? 'none'}`, 'modules:');
   for (const m of report.modules) {
     const params = Object.entries(m.parameters).map(([k, n]) => `${k}=${n}`).join(' ');
-    lines.push(`  ${m.name}: ${m.loaded ? 'loaded' : 'not loaded'}${m.version ? `, version ${m.version}` : ''}${params ? `; ${params}` : ''}`);
+    lines.push(`  ${m.name}: ${m.loaded ? 'loaded' : 'not loaded'}${m.version ? `, version ${m.version}` : ''}${m.note ? ` (${m.note})` : ''}${params ? `; ${params}` : ''}`);
   }
   lines.push('nodes:');
   for (const n of report.nodes) lines.push(`  ${n.path}: ${n.exists ? `present, mode ${n.mode ?? '?'}` : 'missing'} (${n.note})`);
@@ -78,12 +78,10 @@ export const doctor: Verb = {
       return reportWithoutBackend(ctx, file, err);
     }
     const report = await api.doctor({});
+    // On the emulator the service's report has its row (flavour, state folder, parameters) among the modules.
     for (const line of doctorLines(report, report.backend)) ctx.out.line(line);
-    // The kernel modules' parameters are listed above; the emulator's behave the same and matter as much.
-    const parameters = report.backend.kind === 'emulator' ? await api.parameters({}).catch(() => null) : null;
-    if (parameters) ctx.out.line(`emulator module parameters: ${Object.entries(parameters).map(([k, n]) => `${k}=${n}`).join(' ')}`);
     if (file === undefined) {
-      ctx.out.record(parameters ? { ...report, emulatorParameters: parameters } : report);
+      ctx.out.record(report);
       return;
     }
     const source = await writeBundle(api, report, file);

@@ -90,8 +90,8 @@ function DoctorOutput({ report }: { report: DoctorReport }) {
       </dl>
       <h3 className="spaced">Modules</h3>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Doctor: modules (scrolls sideways)"><table className="data-table">
-        <thead><tr><th scope="col">Module</th><th scope="col">Loaded</th><th scope="col">Version</th></tr></thead>
-        <tbody>{report.modules.map((m) => <tr key={m.name}><th scope="row"><code>{m.name}</code></th><td>{m.loaded ? <Badge tone="ok">loaded</Badge> : <Badge tone="muted">not loaded</Badge>}</td><td>{m.version ?? '—'}</td></tr>)}</tbody>
+        <thead><tr><th scope="col">Module</th><th scope="col">Loaded</th><th scope="col">Version</th><th scope="col">Note</th></tr></thead>
+        <tbody>{report.modules.map((m) => <tr key={m.name}><th scope="row"><code>{m.name}</code></th><td>{m.loaded ? <Badge tone="ok">loaded</Badge> : <Badge tone="muted">not loaded</Badge>}</td><td>{m.version ?? '—'}</td><td className="wrap">{m.note ?? ''}</td></tr>)}</tbody>
       </table></div>
       <h3 className="spaced">Nodes</h3>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Doctor: nodes (scrolls sideways)"><table className="data-table">

@@ -95,10 +95,27 @@ describe('blksnapctl on the emulator (upstream flavour)', () => {
     const r = await ok('doctor', '--bundle', join(dir, 'bundle.json'));
     expect(r.lines[0]).toMatch(/^backend: emulator, /);
     expect(r.lines).toContain('modules:');
-    // The emulator's module parameters too (issue 17): they decide the limits as the kernel's do.
-    expect(r.lines).toContainEqual(expect.stringMatching(/^emulator module parameters: .*\bchunk_minimum_shift=\d+.*\bdiff_storage_minimum=\d+/));
+    // The emulator is a row among the modules: what it emulates, its state folder, HZ and parameters
+    // (issue 17: they decide the limits as the kernel's do), once.
+    const state = join(dir, 'state');
+    const row = `  emulator: loaded, version 2.0.0.0 (emulates upstream lk6.15 (--emulate upstream); state folder ${state}; HZ 250); `;
+    const rows = r.lines.filter((l) => l.startsWith('  emulator:'));
+    expect(rows).toEqual([expect.stringContaining(row)]);
+    expect(rows[0]!.slice(row.length)).toMatch(/^tracking_block_minimum_shift=16 .*\bchunk_minimum_shift=18\b.*\bdiff_storage_minimum=2097152\b/);
+    expect(r.lines.indexOf(rows[0]!)).toBeLessThan(r.lines.indexOf('nodes:'));
+    expect(r.lines.filter((l) => l.includes('diff_storage_minimum='))).toHaveLength(1);
     expect(r.lines.at(-1)).toBe(`support bundle: ${join(dir, 'bundle.json')}`);
     expect(statSync(join(dir, 'bundle.json')).size).toBeGreaterThan(100);
+  });
+
+  it('doctor names the flavour the emulator emulates, with that flavour\'s parameters, in text and --json', async () => {
+    const r = await ok('--emulate', 'val-7.0', 'doctor');
+    const row = r.lines.find((l) => l.startsWith('  emulator:'));
+    expect(row).toMatch(/^ {2}emulator: loaded, version 7\.0\.0\.0 \(emulates Veeam standalone VAL-7\.0 \(--emulate val-7\.0\); state folder .*; HZ 250\); .*\bchunk_maximum_in_queue=16\b.*\bfree_diff_buffer_pool_size=128\b/);
+    const json = JSON.parse((await ok('--emulate', 'val-7.0', '--json', 'doctor')).stdout) as { modules: { name: string; note?: string; parameters: Record<string, number> }[] };
+    const emulator = json.modules.find((m) => m.name === 'emulator');
+    expect(emulator?.note).toBe(`emulates Veeam standalone VAL-7.0 (--emulate val-7.0); state folder ${join(dir, 'state')}; HZ 250`);
+    expect(emulator?.parameters).toMatchObject({ chunk_maximum_in_queue: 16, free_diff_buffer_pool_size: 128 });
   });
 
   it('fails with the errno of the emulated module', async () => {
