@@ -21,10 +21,12 @@ import { takeSnapshot } from './snapshot-take';
 import { openAppendTarget, rangeProblem } from './storage-open';
 import { readStateFile } from './state-file';
 import { acquireStateLock } from './state-lock';
-import { attachTracker, cbtInfoOf, detachTracker, markDirty, readCbtMap } from './tracker';
+import { rawCtl, type CtlRequest, type CtlResult } from './filter-ctl';
+import { attachTracker, cbtInfoOf, detachTracker, markDirty, readCbtMap, snapshotInfoOf } from './tracker';
 
 export type { EmulatorFault } from './core';
 export type { CreateDeviceOptions } from './emulated-devices';
+export type { CtlRequest, CtlResult } from './filter-ctl';
 
 export interface EmulatorOptions {
   stateDir: string;
@@ -113,14 +115,15 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
     return [...this.devices.values()].map((d) => this.blockDevice(d));
   }
 
-  async attach(devicePath: string): Promise<void> {
+  /** `filterName`: what a raw client may send instead of "blksnap" (the module interface never does). */
+  async attach(devicePath: string, filterName?: string): Promise<void> {
     this.ensureOpen();
-    attachTracker(this, devicePath);
+    attachTracker(this, devicePath, filterName);
   }
 
-  async detach(devicePath: string): Promise<void> {
+  async detach(devicePath: string, filterName?: string): Promise<void> {
     this.ensureOpen();
-    detachTracker(this, devicePath);
+    detachTracker(this, devicePath, filterName);
   }
 
   async cbtInfo(devicePath: string): Promise<CbtInfo> {
@@ -181,18 +184,17 @@ export class Emulator extends EmulatorCore implements EmulatorControl {
 
   async snapshotInfo(devicePath: string): Promise<SnapshotDeviceInfo> {
     this.ensureOpen();
-    const op = this.rules.op.info;
-    if (this.flavour === 'v1') {
-      const loc = this.locate(devicePath);
-      if (loc?.kind !== 'device') throw errnoError('ENODEV', op, `${devicePath} is not an emulated block device`, { device: devicePath });
-      const snap = this.holderOf(loc.device.name);
-      const area = snap?.state === 'listed' ? snap.areaOf(loc.device.name) : undefined;
-      return { errorCode: 0, image: area?.imageName ?? '' };
-    }
-    const dev = this.filterDevice(op, devicePath);
-    if (!dev.tracker) throw errnoError('ENOENT', op, `${devicePath} has no blksnap filter attached`, { device: devicePath });
-    const area = this.holderOf(dev.name)?.areaOf(dev.name);
-    return area ? { errorCode: area.errorCode, image: area.imageName } : { errorCode: 0, image: '' };
+    return snapshotInfoOf(this, devicePath);
+  }
+
+  /**
+   * BLKFILTER_CTL as a raw client sends it: a filter name, a command number and optlen of its
+   * choosing (the module interface names "blksnap" and sends each command's size). Answers as
+   * the module does (filter-ctl.ts); commands that pass its checks run as through the interface.
+   */
+  async ctl(devicePath: string, request: CtlRequest): Promise<CtlResult> {
+    this.ensureOpen();
+    return rawCtl(this, devicePath, request);
   }
 
   async waitEvent(id: string, timeoutTicks: number, options?: WaitOptions): Promise<SnapshotEvent | null> {

@@ -41,6 +41,12 @@ export interface FlavourRules {
    * opens the path first: a path no device has fails there (OPEN_DEVICE), before the module.
    */
   filterOnDevice: boolean;
+  /**
+   * CTL naming another filter than the one attached (spec §4 table, §5.2): EINVAL from
+   * lk6.15's and v7's block layer, ENOENT from v6's and from bdevfilter (measured on VAL-7.0;
+   * VAL-13 taken as the same). Nothing changes either way. v1 has no filter calls.
+   */
+  foreignFilterCtl: 'EINVAL' | 'ENOENT';
   /** Operation names as the dialect's ioctls are called, for error messages. */
   op: { attach: string; detach: string; cbtInfo: string; cbtMap: string; cbtDirty: string; add: string; info: string };
 }
@@ -67,7 +73,7 @@ const EARLIER_UPSTREAM = {
   eventCode: { corrupted: 0 },
   chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageStartSectors: 0, imageErrorCode: 'EIO',
   rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
-} satisfies Omit<FlavourRules, 'flavour' | 'dialect' | 'dialectLabel' | 'storageDirectIo'>;
+} satisfies Omit<FlavourRules, 'flavour' | 'dialect' | 'dialectLabel' | 'storageDirectIo' | 'foreignFilterCtl'>;
 
 export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
   upstream: {
@@ -79,10 +85,10 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { corrupted: 0, no_space: 1 },
     chunkRule: 'lk6.15', copyBeforeIncrement: false, noSpaceEvent: true, storageDirectIo: true, storageStartSectors: 4096, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: true, filterOnDevice: true, op: V2_OPS,
+    rangeLaterEpisodes: true, filterOnDevice: true, foreignFilterCtl: 'EINVAL', op: V2_OPS,
   },
-  v7: { ...EARLIER_UPSTREAM, flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)', storageDirectIo: true },
-  v6: { ...EARLIER_UPSTREAM, flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)', storageDirectIo: false },
+  v7: { ...EARLIER_UPSTREAM, flavour: 'v7', dialect: 'v7', dialectLabel: 'upstream v7 / lk6.9 (emulated)', storageDirectIo: true, foreignFilterCtl: 'EINVAL' },
+  v6: { ...EARLIER_UPSTREAM, flavour: 'v6', dialect: 'v6', dialectLabel: 'upstream v6 (emulated)', storageDirectIo: false, foreignFilterCtl: 'ENOENT' },
   'val-7.0': {
     flavour: 'val-7.0', dialect: 'val-7.0', dialectLabel: 'Veeam standalone VAL-7.0 (emulated)', verified: true,
     version: { major: 7, minor: 0, revision: 0, build: 0 },
@@ -92,7 +98,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { corrupted: 0, low_free_space: 1 },
     chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: false, storageDirectIo: false, storageStartSectors: 4096, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: false, filterOnDevice: false, op: V2_OPS,
+    rangeLaterEpisodes: false, filterOnDevice: false, foreignFilterCtl: 'ENOENT', op: V2_OPS,
   },
   'val-13': {
     flavour: 'val-13', dialect: 'val-13', dialectLabel: 'Veeam standalone VAL-13 (emulated, inferred)', verified: false,
@@ -103,7 +109,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { corrupted: 0, no_space: 1, low_free_space: 2 },
     chunkRule: 'v7', copyBeforeIncrement: false, noSpaceEvent: true, storageDirectIo: false, storageStartSectors: 4096, imageErrorCode: 'EIO',
-    rangeLaterEpisodes: true, filterOnDevice: false, op: V2_OPS,
+    rangeLaterEpisodes: true, filterOnDevice: false, foreignFilterCtl: 'ENOENT', op: V2_OPS,
   },
   v1: {
     flavour: 'v1', dialect: 'v1', dialectLabel: 'Veeam Agent for Linux 6.x, v1 (emulated)', verified: true,
@@ -115,7 +121,7 @@ export const FLAVOUR_RULES: Record<Flavour, FlavourRules> = {
     },
     eventCode: { low_free_space: 0, corrupted: 1 },
     chunkRule: 'v1', copyBeforeIncrement: true, noSpaceEvent: false, storageDirectIo: false, storageStartSectors: 0, imageErrorCode: 'ENOSPC',
-    rangeLaterEpisodes: true, filterOnDevice: false,
+    rangeLaterEpisodes: true, filterOnDevice: false, foreignFilterCtl: 'ENOENT',
     op: {
       attach: 'attach', detach: 'TRACKER_REMOVE', cbtInfo: 'TRACKER_COLLECT', cbtMap: 'TRACKER_READ_CBT_MAP',
       cbtDirty: 'TRACKER_MARK_DIRTY_BLOCKS', add: 'snapshot add', info: 'SNAPSHOT_COLLECT_IMAGES',

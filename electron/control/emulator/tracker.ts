@@ -1,30 +1,61 @@
 // The tracker ioctls (the module's tracker.c and cbt_map.c ioctls, spec §2): attach and detach
 // the filter, CBT info, reading the map and marking ranges dirty, with each dialect's answers.
 import { appError, errnoError } from '../../../shared/errors';
-import type { CbtInfo, SectorRange } from '../../../shared/schemas';
+import type { CbtInfo, SectorRange, SnapshotDeviceInfo } from '../../../shared/schemas';
 import { v1HasNoAttach } from '../sentences';
 import { CbtMap } from './cbt-map';
 import { deviceNameOf, type EmulatorCore } from './core';
 
-export function attachTracker(core: EmulatorCore, devicePath: string): void {
+/** The one filter the module registers; the module interface names it in every filter call (spec §1). */
+export const FILTER_NAME = 'blksnap';
+
+/** The module compares the 32-byte name field with strncmp: up to a NUL, at most 32 bytes. */
+export function sameFilterName(name: string): boolean {
+  const cut = name.indexOf('\0');
+  return Buffer.from(cut < 0 ? name : name.slice(0, cut)).subarray(0, 32).toString() === FILTER_NAME;
+}
+
+/** A name given by a raw client must fit the 32-byte field (the kernel client refuses longer ones too). */
+export function checkFilterName(name: string): void {
+  if (Buffer.byteLength(name) > 32) throw appError('EBADARG', `the filter name "${name}" does not fit the 32-byte name field`, { filterName: name });
+}
+
+function refuseNamedOnV1(core: EmulatorCore, devicePath: string, filterName: string): void {
+  if (core.flavour === 'v1' && filterName !== FILTER_NAME) {
+    throw appError('EUNSUPPORTED', `v1 has no filter calls, so no filter name (${filterName}) can be given for ${devicePath}`, { dialect: 'v1', device: devicePath, filterName });
+  }
+}
+
+/** BLKFILTER_ATTACH; `filterName` other than "blksnap": no such filter is registered → ENOENT, after the path (spec §2, §5.2; measured on VAL-7.0). */
+export function attachTracker(core: EmulatorCore, devicePath: string, filterName = FILTER_NAME): void {
   const op = core.rules.op.attach;
   if (core.flavour === 'v1') {
     throw v1HasNoAttach(devicePath);
   }
+  checkFilterName(filterName);
   const dev = core.filterDevice(op, devicePath);
+  if (!sameFilterName(filterName)) {
+    throw errnoError('ENOENT', op, `no filter named "${filterName}" is registered (the module registers "${FILTER_NAME}"); ${devicePath} is unchanged`, { device: devicePath, filterName });
+  }
   if (dev.tracker) throw errnoError('EALREADY', op, `${devicePath} is already tracked by blksnap`, { device: devicePath });
   dev.tracker = CbtMap.create(core.mapPath(dev.name), core.nextTrackerId++, dev.capacityBytes, core.params);
   core.saveState();
 }
 
-export function detachTracker(core: EmulatorCore, devicePath: string): void {
+/** BLKFILTER_DETACH (v1: TRACKER_REMOVE); another filter's name: EINVAL on every v2 dialect, nothing detached (spec §2, §5.2). */
+export function detachTracker(core: EmulatorCore, devicePath: string, filterName = FILTER_NAME): void {
   const op = core.rules.op.detach;
+  refuseNamedOnV1(core, devicePath, filterName);
+  checkFilterName(filterName);
   core.refuseUnknownV1Device(devicePath);
   const dev = core.filterDevice(op, devicePath);
   if (!dev.tracker) {
     throw core.flavour === 'v1'
       ? errnoError('ENODATA', op, `${devicePath} is not tracked`, { device: devicePath })
       : errnoError('ENOENT', op, `${devicePath} has no blksnap filter attached`, { device: devicePath });
+  }
+  if (!sameFilterName(filterName)) {
+    throw errnoError('EINVAL', op, `${devicePath} has the "${FILTER_NAME}" filter, not "${filterName}"; nothing was detached`, { device: devicePath, filterName });
   }
   if (core.flavour === 'v1') {
     const holder = core.holderOf(dev.name);
@@ -54,6 +85,22 @@ export function cbtInfoOf(core: EmulatorCore, devicePath: string): CbtInfo {
     deviceCapacityBytes: map.capacityBytes, blockSizeBytes: map.blockSizeBytes, blockCount: map.blockCount,
     generationId: map.generation, changesNumber: map.previous,
   };
+}
+
+/** CTL SNAPSHOTINFO (v1: from COLLECT_IMAGES, error code unknown → 0). */
+export function snapshotInfoOf(core: EmulatorCore, devicePath: string): SnapshotDeviceInfo {
+  const op = core.rules.op.info;
+  if (core.flavour === 'v1') {
+    const loc = core.locate(devicePath);
+    if (loc?.kind !== 'device') throw errnoError('ENODEV', op, `${devicePath} is not an emulated block device`, { device: devicePath });
+    const snap = core.holderOf(loc.device.name);
+    const area = snap?.state === 'listed' ? snap.areaOf(loc.device.name) : undefined;
+    return { errorCode: 0, image: area?.imageName ?? '' };
+  }
+  const dev = core.filterDevice(op, devicePath);
+  if (!dev.tracker) throw errnoError('ENOENT', op, `${devicePath} has no blksnap filter attached`, { device: devicePath });
+  const area = core.holderOf(dev.name)?.areaOf(dev.name);
+  return area ? { errorCode: area.errorCode, image: area.imageName } : { errorCode: 0, image: '' };
 }
 
 export function readCbtMap(core: EmulatorCore, devicePath: string, offsetBlocks: number, lengthBlocks: number): Uint8Array {
