@@ -2,10 +2,11 @@
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/, each output written
 // to a new file renamed into place, and lists what the build was made from (build/fresh.cjs).
 // `node build/build.mjs --if-needed` skips the work when that list says dist/ is current.
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fresh from './fresh.cjs';
+import { replaceFile, writeRendererFiles } from './outputs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -37,7 +38,7 @@ export const NODE_ENTRIES = [
  * packages (npm rewrites node_modules/.package-lock.json at every install that changes them;
  * package-lock.json changes with a git pull that asks for other versions).
  */
-const BUILD_INPUTS = ['build/build.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'tsconfig.base.json'];
+const BUILD_INPUTS = ['build/build.mjs', 'build/outputs.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'tsconfig.base.json'];
 /** The renderer's build configuration: vite.config.ts and the local modules it imports (test/build/buildList.test.ts). */
 export const RENDERER_CONFIG = ['vite.config.ts', 'build/inline-css.mjs'];
 /** A source modified this close to the build's start may hold an edit the bundle missed (coarse file clocks). */
@@ -67,26 +68,6 @@ function projectInputs(metafile) {
   return Object.keys(metafile.inputs)
     .map((path) => relative(root, resolve(root, path)))
     .filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..') && !path.includes(':'));
-}
-
-/**
- * Writes `data` to a new file renamed over `file`: a run that opened the old file (a blksnapctl
- * call that found the build current just before another run or `npm run build` rebuilt it)
- * reads it whole, never a file being rewritten.
- */
-function replaceFile(file, data) {
-  const tmp = `${file}.${process.pid}.tmp`;
-  // A new file (O_EXCL), never one of that name: a link left there (a build as root in another
-  // user's checkout) would have the bundle written into whatever file it names. One left by a
-  // killed build of the same pid is removed first (rmSync removes a link, not what it names).
-  rmSync(tmp, { force: true });
-  try {
-    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
 }
 
 /** esbuild, its outputs written by replaceFile rather than rewritten in place. */
@@ -243,10 +224,10 @@ export async function buildElectronEntries(esbuild, { outDir = dist, logLevel = 
 }
 
 /**
- * The renderer (vite) into `outDir` (dist/renderer): each file written to a new file renamed into
- * place, index.html last, then the files of earlier builds removed. A page or window loading it
- * meanwhile reads whole files, never one being rewritten; vite's own writing emptied the folder
- * first. Its inputs are the modules of its graph and of its worker's.
+ * The renderer (vite) into `outDir` (dist/renderer), by writeRendererFiles (build/outputs.mjs): each
+ * file renamed into place, index.html last, and the previous build's files kept for the pages
+ * still open on it; vite's own writing emptied the folder first. Its inputs are the modules of its
+ * graph and of its worker's.
  */
 export async function buildRenderer({ outDir = join(dist, 'renderer'), logLevel = 'warn' } = {}) {
   const { build: viteBuild } = await import('vite');
@@ -267,37 +248,15 @@ export async function buildRenderer({ outDir = join(dist, 'renderer'), logLevel 
     plugins: [listModules()],
     worker: { plugins: () => [listModules()] },
   });
-  const files = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output);
-  files.sort((a, b) => Number(a.fileName === 'index.html') - Number(b.fileName === 'index.html'));
-  const written = new Set();
-  for (const file of files) {
-    const path = join(outDir, file.fileName);
-    mkdirSync(dirname(path), { recursive: true });
-    replaceFile(path, file.type === 'chunk' ? file.code : file.source);
-    written.add(path);
-  }
-  // An earlier build's files are ours to remove only in our own folder: where dist/renderer links
-  // elsewhere (a web root, a shared folder), the files beside this build there are someone else's.
-  if (!lstatSync(outDir).isSymbolicLink()) removeAllBut(outDir, written);
+  const files = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output)
+    .map((file) => ({ fileName: file.fileName, data: file.type === 'chunk' ? file.code : file.source }));
+  const written = writeRendererFiles(outDir, files);
   // Module ids are absolute paths, with a query for some (`?worker_file`); virtual ones start with \0.
   const sources = [...ids].filter((id) => isAbsolute(id)).map((id) => id.replace(/\?.*$/, ''));
   return {
-    outputs: [...written].filter((path) => !path.endsWith('.map')),
+    outputs: written.filter((path) => !path.endsWith('.map')),
     inputs: [...RENDERER_CONFIG, ...sources.map((id) => relative(root, id)).filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..'))],
   };
-}
-
-/** Removes every file under `dir` that is not in `keep` (an earlier build's hashed assets), and folders left empty. */
-function removeAllBut(dir, keep) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      removeAllBut(path, keep);
-      if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
-    } else if (!keep.has(path)) {
-      rmSync(path, { force: true }); // a file or a link itself, never what a link points to
-    }
-  }
 }
 
 /**

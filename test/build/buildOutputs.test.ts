@@ -83,7 +83,9 @@ describe('the build replaces what it writes', { timeout: 240_000 }, () => {
     }
   });
 
-  it('the renderer: index.html is there, whole, all through a rebuild, and only the new build\'s files remain', async () => {
+  // The previous build's files stay for the pages still open on it (build/outputs.mjs; the rule
+  // itself, with pages served: outputs.test.ts).
+  it('the renderer: index.html is there, whole, all through a rebuild; the previous build\'s files remain, older ones go', async () => {
     const renderer = join(outDir, 'renderer');
     // In a child whose working directory is not the checkout: vite.config.ts's root is relative,
     // and a build started elsewhere (the installed blksnap-manager) found no renderer/index.html.
@@ -100,9 +102,14 @@ describe('the build replaces what it writes', { timeout: 240_000 }, () => {
     const index = join(renderer, 'index.html');
     const firstHtml = readFileSync(index, 'utf8');
     expect(firstHtml.trimEnd().endsWith('</html>')).toBe(true);
-    // An earlier build's asset: removed once the new index.html is in place.
-    const stale = join(renderer, 'assets/index-earlier.js');
-    writeFileSync(stale, '// an earlier build');
+    // As if the build before this one had made one more chunk, and one older than that were left.
+    const builds = join(renderer, '.builds.json');
+    const { current } = JSON.parse(readFileSync(builds, 'utf8')) as { current: string[] };
+    const previous = join(renderer, 'assets/view-previous.js');
+    const older = join(renderer, 'assets/view-older.js');
+    writeFileSync(previous, '// the previous build');
+    writeFileSync(older, '// a build before that');
+    writeFileSync(builds, JSON.stringify({ current: [...current, 'assets/view-previous.js'], previous: [] }));
     const before = statSync(index).ino;
 
     let reads = 0;
@@ -123,7 +130,9 @@ describe('the build replaces what it writes', { timeout: 240_000 }, () => {
     expect([...new Set(bad)]).toEqual([]);
     expect(statSync(index).ino).not.toBe(before);
     expect(readFileSync(index, 'utf8')).toBe(firstHtml);
-    expect(() => statSync(stale)).toThrow();
+    expect(readFileSync(previous, 'utf8')).toBe('// the previous build');
+    expect(() => statSync(older)).toThrow();
+    for (const file of current) expect(statSync(join(renderer, file)).isFile(), file).toBe(true);
     expect(tmpFiles(renderer)).toEqual([]);
   });
 });
