@@ -49,6 +49,18 @@ export function securityHeaders(res: ServerResponse, csp: string): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
 }
 
+/**
+ * A file named by its content's hash (vite's `assets/<name>-<8 characters>.<ext>`): what is served
+ * under that name never changes, so the browser keeps it without asking again. A rebuild makes new
+ * names; index.html, which names them, is never cached.
+ */
+const HASHED_ASSET = /^\/assets\/[^/]+-[\w-]{8}\.[\w.]+$/;
+
+function cacheControl(type: string, urlPath: string): string {
+  if (type.startsWith('text/html')) return 'no-store';
+  return HASHED_ASSET.test(urlPath) ? 'max-age=31536000, immutable' : 'no-cache';
+}
+
 /** Maps a URL path onto a file under root, or null when it would leave root. */
 export function resolveStaticPath(root: string, urlPath: string): string | null {
   let decoded: string;
@@ -79,7 +91,7 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, roo
   res.writeHead(200, {
     'Content-Type': type,
     'Content-Length': info.size,
-    'Cache-Control': type.startsWith('text/html') ? 'no-store' : 'no-cache',
+    'Cache-Control': cacheControl(type, urlPath),
   });
   if (req.method === 'HEAD') return void res.end();
   createReadStream(file).on('error', () => res.destroy()).pipe(res);
