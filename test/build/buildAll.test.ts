@@ -84,7 +84,8 @@ describe('npm start and the whole build, in a checkout', { timeout: 300_000 }, (
     // The version the build is made from differs from the one put back later (same folder, same name).
     const mtimeS = Math.floor(Date.now() / 1000) - 3600;
     olderApp = { text: readFileSync(join(checkout, app), 'utf8'), mtimeS };
-    writeFileSync(join(checkout, app), `${olderApp.text}\n// edited after the older copy was made\n`);
+    // A statement, not a comment: the minified chunk differs too, so the two builds' renderers have other files.
+    writeFileSync(join(checkout, app), `${olderApp.text}\nif (typeof document !== 'undefined') document.documentElement.dataset.editedAfterOlderCopy = '';\n`);
   });
   afterAll(() => {
     rmSync(checkout, { recursive: true, force: true });
@@ -105,11 +106,15 @@ describe('npm start and the whole build, in a checkout', { timeout: 300_000 }, (
     utimesSync(join(checkout, app), olderApp.mtimeS, olderApp.mtimeS);
     expect(buildIfNeeded()).toBe('build: done in N s → dist/\n');
     expect(buildIfNeeded()).toBe(UP_TO_DATE);
-    // What dist/renderer holds is this build's: its listed files and their source maps, no earlier hashed asset, no temporary file.
+    // What dist/renderer holds: this build's listed files, the previous build's (kept for the pages
+    // still open on it: build/outputs.mjs), their source maps and the list of both; no temporary file.
     const listed = (JSON.parse(readFileSync(join(checkout, LIST), 'utf8')) as { outputs: string[] }).outputs.filter((o) => o.startsWith('dist/renderer/'));
+    const builds = JSON.parse(readFileSync(join(checkout, 'dist/renderer/.builds.json'), 'utf8')) as { current: string[]; previous: string[] };
+    const previous = builds.previous.map((f) => `dist/renderer/${f}`).filter((p) => !p.endsWith('.map'));
+    expect(previous.filter((p) => !listed.includes(p)).length, 'the previous build made an entry chunk of the other App.tsx').toBeGreaterThan(0);
     const present = readdirSync(join(checkout, 'dist/renderer'), { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`.slice(checkout.length + 1));
-    expect(present.filter((p) => !p.endsWith('.map')).sort()).toEqual([...listed].sort());
+    expect(present.filter((p) => !p.endsWith('.map')).sort()).toEqual([...new Set([...listed, ...previous, 'dist/renderer/.builds.json'])].sort());
   });
 
   it('is not led round a symlink loop under renderer/ (the old check walked into it and crashed with ELOOP)', () => {
