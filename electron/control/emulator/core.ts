@@ -5,7 +5,7 @@
 import { unknownBlockDevice } from '../sentences';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appError, errnoError, ERRNO, type ErrnoName } from '../../../shared/errors';
+import { appError, errnoError, ERRNO, type BlksnapError, type ErrnoName } from '../../../shared/errors';
 import type { BlockDevice, ModuleParameters, SnapshotEvent } from '../../../shared/schemas';
 import type { CbtMap } from './cbt-map';
 import { DEVICE_MAJOR, FileIo, type EmulatedDevice } from './device';
@@ -99,13 +99,29 @@ export class EmulatorCore {
     return null;
   }
 
-  /** The device a filter call names: ENOENT for a missing path, ENOTBLK for a non-device. */
+  /**
+   * The device a filter call names: ENOENT for a missing path. A snapshot image is a block device
+   * like any other to the module, and one without a filter: every call but ATTACH finds none
+   * (ENOENT). ATTACH to an image is refused before this (imageAttachRefusal).
+   */
   filterDevice(op: string, p: string): EmulatedDevice {
     const loc = this.locate(p);
     if (loc?.kind === 'device') return loc.device;
-    if (loc?.kind === 'image') throw errnoError('ENOTBLK', op, `${p} is a snapshot image; the emulator tracks emulated devices only`, { device: p });
+    if (loc?.kind === 'image') throw errnoError('ENOENT', op, `${p} is a snapshot image (of ${loc.area.device}) and has no blksnap filter attached`, { device: p });
     // Upstream: the client's open of the path fails before any ioctl (the service words it).
     throw errnoError('ENOENT', this.rules.filterOnDevice ? 'OPEN_DEVICE' : op, `${p} does not exist (emulated devices are /dev/<name>)`, { device: p });
+  }
+
+  /**
+   * The module attaches a tracker to a snapshot image as to any block device (no check in the
+   * attach paths of lk6.15, v7, v6 or VAL-7.0; v1's SNAPSHOT_CREATE likewise); the spec does not
+   * say so and it was not measured. The emulator tracks emulated devices only, and says so
+   * rather than answer an errno the module would not give.
+   */
+  imageAttachRefusal(op: string, p: string): BlksnapError | null {
+    const loc = this.locate(p);
+    if (loc?.kind !== 'image') return null;
+    return appError('EUNSUPPORTED', `${op} ${p}: ${p} is a snapshot image (of /dev/${loc.area.device}); the emulator does not track snapshot images (the module would attach a tracker to one as to any block device; spec silent, not measured)`, { device: p, operation: op });
   }
 
   /**

@@ -55,6 +55,8 @@ export function createV1(core: EmulatorCore, request: SnapshotCreateRequest): st
   const devs: EmulatedDevice[] = [];
   for (const p of request.devices) {
     core.refuseUnknownV1Device(p);
+    const image = core.imageAttachRefusal(op, p);
+    if (image) throw image;
     const dev = core.locate(p);
     if (dev?.kind !== 'device') throw errnoError('ENOENT', op, `${p} is not an emulated block device`, { device: p });
     if (devs.includes(dev.device)) throw errnoError('EINVAL', op, `${p} is listed twice`, { device: p });

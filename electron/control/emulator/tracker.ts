@@ -33,10 +33,13 @@ export function attachTracker(core: EmulatorCore, devicePath: string, filterName
     throw v1HasNoAttach(devicePath);
   }
   checkFilterName(filterName);
-  const dev = core.filterDevice(op, devicePath);
+  const image = core.imageAttachRefusal(op, devicePath);
+  if (!image) core.filterDevice(op, devicePath); // the path is opened before the name is looked up
   if (!sameFilterName(filterName)) {
     throw errnoError('ENOENT', op, `no filter named "${filterName}" is registered (the module registers "${FILTER_NAME}"); ${devicePath} is unchanged`, { device: devicePath, filterName });
   }
+  if (image) throw image;
+  const dev = core.filterDevice(op, devicePath);
   if (dev.tracker) throw errnoError('EALREADY', op, `${devicePath} is already tracked by blksnap`, { device: devicePath });
   dev.tracker = CbtMap.create(core.mapPath(dev.name), core.nextTrackerId++, dev.capacityBytes, core.params);
   core.saveState();
@@ -48,6 +51,9 @@ export function detachTracker(core: EmulatorCore, devicePath: string, filterName
   refuseNamedOnV1(core, devicePath, filterName);
   checkFilterName(filterName);
   core.refuseUnknownV1Device(devicePath);
+  if (core.flavour === 'v1' && core.locate(devicePath)?.kind === 'image') {
+    throw errnoError('ENODATA', op, `${devicePath} is a snapshot image, which is not tracked`, { device: devicePath });
+  }
   const dev = core.filterDevice(op, devicePath);
   if (!dev.tracker) {
     throw core.flavour === 'v1'
@@ -91,8 +97,10 @@ export function cbtInfoOf(core: EmulatorCore, devicePath: string): CbtInfo {
 export function snapshotInfoOf(core: EmulatorCore, devicePath: string): SnapshotDeviceInfo {
   const op = core.rules.op.info;
   if (core.flavour === 'v1') {
+    core.refuseUnknownV1Device(devicePath);
     const loc = core.locate(devicePath);
-    if (loc?.kind !== 'device') throw errnoError('ENODEV', op, `${devicePath} is not an emulated block device`, { device: devicePath });
+    // An image is no snapshot's original: COLLECT_IMAGES names it in no pair, as for a free device.
+    if (loc?.kind !== 'device') return { errorCode: 0, image: '' };
     const snap = core.holderOf(loc.device.name);
     const area = snap?.state === 'listed' ? snap.areaOf(loc.device.name) : undefined;
     return { errorCode: 0, image: area?.imageName ?? '' };
