@@ -6,7 +6,7 @@ export const API_METHODS = [
   'backendInfo', 'doctor', 'parameters', 'listDevices', 'attach', 'detach', 'cbtInfo', 'cbtMap', 'cbtMapLevel', 'markDirty',
   'exportChangedRanges', 'snapshotCreate', 'snapshotAdd', 'snapshotTake', 'snapshotDestroy', 'listSnapshots', 'fillHistory',
   'eventHistory', 'waitEvent', 'changedFilesStart', 'changedFilesPage', 'changedFilesCancel', 'changedFileRanges',
-  'changedFileOwner', 'emuCreateDevice', 'emuRemoveDevice', 'emuWrite', 'emuRead', 'workloadStart', 'workloadStop',
+  'changedFileOwner', 'imageFileSystem', 'emuCreateDevice', 'emuRemoveDevice', 'emuWrite', 'emuRead', 'workloadStart', 'workloadStop',
   'workloadList', 'supportBundle',
 ] as const;
 

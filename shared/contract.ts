@@ -132,6 +132,24 @@ export const DoctorReport = lazySchema(() => z.object({
 export type DoctorReport = Infer<typeof DoctorReport>;
 
 /**
+ * What `blkid -p` (low-level probe, read-only) finds on a device's snapshot image: the kernel's
+ * image device itself, or on the emulator the image's first and last MiB read through the
+ * emulator into a sparse file of the image's size. shared/imageMount.ts turns it into commands.
+ */
+export const ImageFileSystem = lazySchema(() => z.object({
+  image: z.string(),
+  /** blkid's TYPE (ext4, xfs, vfat, swap, crypto_LUKS, ...); null when none or not probed. */
+  type: z.string().nullable(),
+  /** blkid's USAGE: filesystem, raid, crypto, other; null when not said. */
+  usage: z.string().nullable(),
+  /** blkid's PTTYPE (dos, gpt) where the image is a whole disk with a partition table. */
+  partitionTable: z.string().nullable(),
+  /** Why the type is not known (nothing recognised, several signatures, the probe failed or timed out); null when found. */
+  problem: z.string().nullable(),
+}));
+export type ImageFileSystem = Infer<typeof ImageFileSystem>;
+
+/**
  * snapshotCreate's arguments: the module's request, plus the danger option that lets storage
  * overwrite a block device holding a filesystem or partition table (the storage policy refuses
  * that device otherwise). Separately named so no other flag can switch it on.
@@ -211,6 +229,8 @@ export const API = {
   changedFileRanges: method(ChangedFileRangesArgs, ChangedFileRanges, false),
   /** Which files own the changed bytes of a device range (the heatmap tooltip). */
   changedFileOwner: method(ChangedFileOwnerArgs, ChangedFileOwner, false),
+  /** The file system on a device's snapshot image, probed read-only with a time limit (the mount command depends on it). */
+  imageFileSystem: method(() => z.object({ device: DevicePath() }), ImageFileSystem, false),
   // Emulator only (spec E5): EUNSUPPORTED on the kernel backend.
   emuCreateDevice: method(() => z.object({ name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a device name is lowercase letters, digits, - or _, starting with a letter'), sizeBytes: z.number().int().positive().max(2 ** 50).refine((n) => n % 512 === 0, 'size is a multiple of 512 bytes') }), BlockDevice, true),
   emuRemoveDevice: method(() => z.object({ name: z.string().min(1) }), Ok, true),

@@ -2,6 +2,7 @@
 import type { SnapshotCreateRequest } from '../../shared/schemas';
 import type { DoctorReport, WorkloadSpec, WorkloadStatus } from '../../shared/contract';
 import type { BlksnapControl, EmulatorControl } from '../control/types';
+import type { ImageProbeOptions } from './imageProbe';
 
 /** Produces the doctor report (the kernel engineer's collectDoctor fits this). */
 export type DoctorProvider = (control: BlksnapControl) => Promise<DoctorReport>;
@@ -39,6 +40,8 @@ export interface ServiceConfig {
    */
   adoptForeignSnapshots: boolean;
   doctor?: DoctorProvider;
+  /** The image file-system probe's time limit and tool (tests). */
+  imageProbe?: ImageProbeOptions;
   startWorkload?: StartWorkload;
   onSnapshotCreated?: (id: string, request: SnapshotCreateRequest) => void;
 }

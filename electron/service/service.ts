@@ -16,6 +16,7 @@ import type { AppEventInput, EventCount } from './eventLog';
 import { SnapshotEvents } from './events';
 import { FillMonitor } from './fillMonitor';
 import { FillStore } from './fillStore';
+import { ImageProbe } from './imageProbe';
 import { LifecycleListeners, type SnapshotLifecycleListener } from './lifecycle';
 import { Notices } from './notices';
 import { Poller } from './polling';
@@ -69,6 +70,7 @@ export class Service implements BlksnapService {
   private readonly emulated: EmulatedDevices;
   private readonly workloads: Workloads;
   private readonly changedFiles: ChangedFilesResolver;
+  private readonly imageProbe: ImageProbe;
 
   /** The backend, failing in the one table's words whichever it is (control/meanings.ts). */
   readonly control: BlksnapControl;
@@ -103,6 +105,7 @@ export class Service implements BlksnapService {
     this.emulated = new EmulatedDevices(control, this.notices, refresh);
     this.workloads = new Workloads(control, this.bus, this.notices, merged.startWorkload);
     this.changedFiles = new ChangedFilesResolver(controlHost(control));
+    this.imageProbe = new ImageProbe(control, merged.imageProbe);
     this.bus.publish('backend', control.info);
     this.poller.every(merged.pollIntervalMs, refresh);
     this.poller.every(merged.fillSampleIntervalMs, () => this.sampleFill());
@@ -159,6 +162,10 @@ export class Service implements BlksnapService {
   }
   async changedFileRanges({ jobId, path }: ApiArgs<'changedFileRanges'>) { return this.changedFiles.fileRanges(jobId, path); }
   async changedFileOwner({ jobId, offsetBytes, lengthBytes }: ApiArgs<'changedFileOwner'>) { return this.changedFiles.owner(jobId, offsetBytes, lengthBytes); }
+
+  // --- The snapshot image's file system, for its mount command (imageProbe.ts) -----------------
+
+  imageFileSystem(args: ApiArgs<'imageFileSystem'>) { return this.imageProbe.probe(args); }
 
   // --- Snapshots, fill and events (snapshots.ts, fillMonitor.ts, events.ts) ---------------------
 

@@ -347,6 +347,11 @@ export function createFakeClient(options: { dialect?: 'v1' | 'lk6.15'; seed?: nu
       return ok;
     },
     emuRead: async ({ lengthBytes }) => new Uint8Array(lengthBytes),
+    // The fake's images hold an ext4 file system (the real probe: electron/service/imageProbe.ts).
+    imageFileSystem: async ({ device: path }) => {
+      const image = summary(device(path)).snapshot?.image || fail('ENODEV', `imageFileSystem: ENODEV (No such device): ${path} has no snapshot image`);
+      return { image: `/dev/${image}`, type: 'ext4', usage: 'filesystem', partitionTable: null, problem: null };
+    },
     ...fakeWorkloads({ device: (path) => device(path).device, write: (path, offsetBytes, lengthBytes) => write(device(path), offsetBytes, lengthBytes), emit, event, fail }),
     supportBundle: async () => ({ path: '/tmp/blksnap-fake/support.tar.gz' }),
     ...fakeChangedFiles((path) => {

@@ -1,9 +1,12 @@
-// What an admin does with a snapshot image next: copy-able commands (mount read-only, a full
-// copy, the changed ranges since N), and on the emulator a download of a byte range.
-import { type FormEvent, memo, useState } from 'react';
-import type { DeviceSummary } from '../../../shared/contract';
+// What an admin does with a snapshot image next: copy-able commands (a read-only mount with the
+// options its file system needs, found by the service's probe; a full copy; the changed ranges
+// since N), and on the emulator a download of a byte range.
+import { type FormEvent, memo, useEffect, useState } from 'react';
+import type { DeviceSummary, ImageFileSystem } from '../../../shared/contract';
+import { mountCommand, partcloneCommand } from '../../../shared/imageMount';
 import { formatBytes, parseSize } from '../../../shared/units';
 import { useApi } from '../../app/apiContext';
+import { errorMessage } from '../../app/errors';
 import { ErrorMessage, errorCodeLabel, Section, storageRanOut } from '../../components/common';
 import { downloadBytes } from '../../components/download';
 import { useAction } from '../../components/useAction';
@@ -11,18 +14,36 @@ import { useAppStore } from '../../store';
 
 const MAX_DOWNLOAD_BYTES = 64 * 2 ** 20;
 
-export function imageCommands(device: string, image: string, sinceChangeNumber: number): { name: string; label: string; command: string }[] {
-  const mountPoint = `/mnt/${image.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
+export interface ImageCommandItem { name: string; label: string; command: string | null }
+
+/** The commands for the image, by the file system found on it (null while it is being checked). */
+export function imageCommands(device: string, image: string, sinceChangeNumber: number, fs: ImageFileSystem | null): ImageCommandItem[] {
+  const partclone = partcloneCommand(fs, image);
   return [
-    { name: 'mount', label: 'Mount it read-only (ext4: add noload; xfs: norecovery,nouuid)', command: `sudo mkdir -p ${mountPoint} && sudo mount -o ro ${image} ${mountPoint}` },
+    { name: 'mount', ...mountCommand(fs, image) },
     { name: 'full copy', label: 'Copy the whole image', command: `sudo dd if=${image} of=backup.img bs=4M status=progress` },
-    { name: 'partclone', label: 'Copy only the used blocks of its filesystem (partclone)', command: `sudo partclone.ext4 -c -s ${image} -o backup.pc` },
+    ...(partclone ? [{ name: 'partclone', ...partclone }] : []),
     {
       name: 'changed blocks',
       label: `Copy the blocks with a change number above ${sinceChangeNumber} into an existing full copy`,
       command: `blksnapctl changed_ranges -d ${device} -s ${sinceChangeNumber} --csv | tail -n +2 | while IFS=, read ofs cnt; do sudo dd if=${image} of=backup.img bs=512 skip=$ofs seek=$ofs count=$cnt conv=notrunc status=none; done`,
     },
   ];
+}
+
+/** What the service's read-only probe found on the image; null until it answers. A failed call is an unknown type, with why. */
+function useImageFileSystem(device: string, image: string): ImageFileSystem | null {
+  const api = useApi();
+  const [found, setFound] = useState<ImageFileSystem | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    api.imageFileSystem({ device }).then(
+      (fs) => { if (!cancelled) setFound(fs); },
+      (err: unknown) => { if (!cancelled) setFound({ image, type: null, usage: null, partitionTable: null, problem: `it could not be checked: ${errorMessage(err)}` }); },
+    );
+    return () => { cancelled = true; };
+  }, [api, device, image]);
+  return found?.image === image ? found : null;
 }
 
 function CopyButton({ text, label }: { text: string; label: string }) {
@@ -68,26 +89,37 @@ export const ImageAccess = memo(function ImageAccess({ device, sinceChangeNumber
         </div>
       )}
       <p className="small">
-        <code>{image}</code> is a read-only view of {device.path} as it was at the take. Back it up with your tools, for example:
+        {/* Spec §3.5: images accept writes, which go to the difference storage and mark the CBT maps (§3.3); the original is never written. */}
+        <code>{image}</code> shows {device.path} as it was at the take. Writes to it would go to the difference storage (never to{' '}
+        {device.path}) and mark its blocks changed, so these commands only read it:
       </p>
-      <ul className="command-list">
-        {/* With nothing changed since N, copying the changed blocks would copy nothing: that command is left out and the list says so. */}
-        {imageCommands(device.path, image, sinceChangeNumber).filter((c) => c.name !== 'changed blocks' || changedBlocks !== 0).map((c) => (
-          <li key={c.label}>
-            <span className="small muted">{c.label}</span>
-            <div className="command-row">
-              <code className="command">{c.command}</code>
-              <CopyButton text={c.command} label={c.name} />
-            </div>
-          </li>
-        ))}
-      </ul>
+      <CommandList device={device.path} image={image} sinceChangeNumber={sinceChangeNumber} changedBlocks={changedBlocks} />
       {changedBlocks === 0 && <p className="small muted">No block has a change number above {sinceChangeNumber}: a full copy made then needs nothing from this image.</p>}
       <p className="small muted">The image has no partition table scan: for a whole-disk image use kpartx or a loop device with partscan.</p>
       {emulator && <RangeDownload image={image} capacityBytes={device.capacitySectors * 512} />}
     </Section>
   );
 });
+
+function CommandList({ device, image, sinceChangeNumber, changedBlocks }: { device: string; image: string; sinceChangeNumber: number; changedBlocks: number | null }) {
+  const fs = useImageFileSystem(device, image);
+  return (
+    <ul className="command-list" aria-busy={fs === null}>
+      {/* With nothing changed since N, copying the changed blocks would copy nothing: that command is left out and the list says so. */}
+      {imageCommands(device, image, sinceChangeNumber, fs).filter((c) => c.name !== 'changed blocks' || changedBlocks !== 0).map((c) => (
+        <li key={c.name}>
+          <span className="small muted">{c.label}</span>
+          {c.command !== null && (
+            <div className="command-row">
+              <code className="command">{c.command}</code>
+              <CopyButton text={c.command} label={c.name} />
+            </div>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 function RangeDownload({ image, capacityBytes }: { image: string; capacityBytes: number }) {
   const api = useApi();

@@ -85,6 +85,7 @@ function templates(storageDir: string, id: string): Record<ApiMethod, unknown> {
     changedFilesCancel: { jobId: 'j' },
     changedFileRanges: { jobId: 'j', path: '/a' },
     changedFileOwner: { jobId: 'j', offsetBytes: 0, lengthBytes: 4096 },
+    imageFileSystem: { device: '/dev/disk0' },
   };
 }
 

@@ -125,9 +125,12 @@ describe('reading the snapshot image (item 13)', () => {
     cleanup();
     await renderWithFake(<ImageAccess device={device} sinceChangeNumber={1} />, { client });
     const section = screen.getByRole('region', { name: 'Reading the snapshot image' });
+    // The fake's image holds ext4: the mount keeps its journal out of the image once the probe answers.
+    await waitFor(() => expect(section.querySelector('ul.command-list')?.getAttribute('aria-busy')).toBe('false'));
+    expect(section.textContent).toContain('Mount its ext4 file system read-only (noload: its journal is not replayed into the image)');
     const commands = [...section.querySelectorAll('code.command')].map((c) => c.textContent);
     expect(commands).toEqual([
-      expect.stringContaining(`sudo mount -o ro ${image} `),
+      expect.stringContaining(`sudo mount -o ro,noload ${image} `),
       `sudo dd if=${image} of=backup.img bs=4M status=progress`,
       expect.stringContaining(`partclone.ext4 -c -s ${image}`),
       expect.stringMatching(new RegExp(`^blksnapctl changed_ranges -d ${device.path} -s 1 --csv .*dd if=${image} `)),
@@ -141,5 +144,20 @@ describe('reading the snapshot image (item 13)', () => {
     fireEvent.change(within(form).getByLabelText('Length'), { target: { value: '4K' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Download' }));
     await waitFor(() => expect(read).toHaveBeenCalledWith({ path: image, offsetBytes: 65536, lengthBytes: 4096 }));
+  });
+
+  it('offers plain ro and says why where the file system could not be checked', async () => {
+    const { store, client } = await renderWithFake(<></>);
+    const device = store.getState().devices.find((d) => d.snapshot?.image)!;
+    const image = `/dev/${device.snapshot!.image}`;
+    vi.spyOn(client.api, 'imageFileSystem').mockRejectedValue({ code: 'ETRANSPORT', message: 'the connection to blksnap Manager closed' });
+    cleanup();
+    await renderWithFake(<ImageAccess device={device} sinceChangeNumber={1} />, { client });
+    const section = screen.getByRole('region', { name: 'Reading the snapshot image' });
+    expect(await within(section).findByText(/Its file system type is unknown \(it could not be checked: the connection to blksnap Manager closed\): for ext3\/ext4 add noload/)).toBeTruthy();
+    const commands = [...section.querySelectorAll('code.command')].map((c) => c.textContent);
+    expect(commands[0]).toBe(`sudo mkdir -p /mnt/${image.replace(/[^a-zA-Z0-9_-]/g, '_')} && sudo mount -o ro ${image} /mnt/${image.replace(/[^a-zA-Z0-9_-]/g, '_')}`);
+    // No file system known, so no partclone tool to name.
+    expect(commands.some((c) => c?.includes('partclone'))).toBe(false);
   });
 });
