@@ -5,7 +5,8 @@
 // COLLECT_IMAGES). Emulator: its image exists only behind its read call, so the image's first
 // and last MiB (where blkid finds ext*, xfs, btrfs, LUKS, LVM, swap, partition tables) are read
 // through it into a private sparse file of the image's size, and the same blkid probes that file.
-import { lstat, mkdtemp, open, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiArgs, ImageFileSystem } from '../../shared/contract';
@@ -81,6 +82,9 @@ async function probeDevice(image: string, tool: string, signal: AbortSignal): Pr
     throw err;
   });
   if (!st.isBlockDevice()) throw errnoError('ENOTBLK', 'probe', `${image} is not a block device`, { image });
+  await access(image, constants.R_OK).catch(() => {
+    throw errnoError('EACCES', 'probe', `${image} is not readable by uid ${process.getuid?.() ?? '?'}: run blksnap Manager as root, or grant read access to the image`, { image });
+  });
   return blkid(image, tool, signal);
 }
 
@@ -112,7 +116,7 @@ async function probeEmulated(control: EmulatorControl, device: string, image: st
 /** blkid's export lines; exit 2 = nothing recognised, 8 = several signatures (ambivalent). */
 async function blkid(path: string, tool: string, signal: AbortSignal): Promise<Found> {
   const values = new Map<string, string>();
-  const { code } = await runTool(tool, {
+  const { code, stderr } = await runTool(tool, {
     args: ['-p', '-o', 'export', path],
     okCodes: [2, 8],
     signal,
@@ -124,7 +128,10 @@ async function blkid(path: string, tool: string, signal: AbortSignal): Promise<F
   const type = values.get('TYPE') ?? null;
   const partitionTable = values.get('PTTYPE') ?? null;
   let problem: string | null = null;
+  // Exit 2 is also blkid's answer to a device it cannot open or read (EACCES, EIO): then it says why on stderr.
+  const said = stderr.trim().split('\n').slice(-2).join(' / ');
   if (code === 8) problem = 'blkid found more than one signature on it (ambivalent); `wipefs <image>` without options lists them';
+  else if (code === 2 && said) problem = `blkid could not read it: ${said}`;
   else if (type === null && partitionTable === null) problem = 'blkid recognised no file system on it';
   return { type, usage: values.get('USAGE') ?? null, partitionTable, problem };
 }

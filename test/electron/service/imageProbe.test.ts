@@ -92,7 +92,7 @@ describe('ImageProbe: bad input and failures', () => {
     expect(found).toMatchObject({ type: null, problem: expect.stringMatching(/^blkid did not answer within 0\.3 s \(ETIMEDOUT\) and was stopped/) });
   });
 
-  it('says what failed when blkid is missing, and refuses a device without an image or not tracked', async () => {
+  it('says what failed when blkid is missing or cannot read the image, and refuses a device without an image or not tracked', async () => {
     const emu = await emulator();
     const device = (await emu.createDevice('disk0', 4 * MiB)).path;
     await emu.attach(device);
@@ -101,5 +101,9 @@ describe('ImageProbe: bad input and failures', () => {
     await takeSnapshot(emu, device);
     const found = await new ImageProbe(emu, { tool: path.join(tempDir(), 'no-such-blkid') }).probe({ device });
     expect(found.problem).toMatch(/^the probe failed: .*no-such-blkid is not installed/);
+    // blkid answers a device it cannot read with exit 2, as for "nothing found", and says why on stderr (measured: EACCES as uid 65534).
+    const denied = path.join(tempDir(), 'blkid');
+    fs.writeFileSync(denied, '#!/bin/sh\necho "blkid: error: $4: Permission denied" >&2\nexit 2\n', { mode: 0o755 });
+    expect((await new ImageProbe(emu, { tool: denied }).probe({ device })).problem).toMatch(/^blkid could not read it: blkid: error: \/tmp\/.*: Permission denied$/);
   });
 });
