@@ -2,10 +2,11 @@
 // Builds the main-process bundles (esbuild) and the renderer (vite) into dist/, each output written
 // to a new file renamed into place, and lists what the build was made from (build/fresh.cjs).
 // `node build/build.mjs --if-needed` skips the work when that list says dist/ is current.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, dirname, isAbsolute, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join, dirname, isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fresh from './fresh.cjs';
+import { metafileSources, writeInputsList } from './inputs-list.mjs';
 import { replaceFile, writeRendererFiles } from './outputs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,41 +35,14 @@ export const NODE_ENTRIES = [
 ];
 
 /**
- * What a bundle depends on besides the sources esbuild reports: how it is built, and the installed
- * packages (npm rewrites node_modules/.package-lock.json at every install that changes them;
- * package-lock.json changes with a git pull that asks for other versions).
+ * What a bundle depends on besides the sources esbuild reports: how it is built (this file and the
+ * local modules it imports: test/build/buildList.test.ts), and the installed packages (npm rewrites
+ * node_modules/.package-lock.json at every install that changes them; package-lock.json changes
+ * with a git pull that asks for other versions).
  */
-const BUILD_INPUTS = ['build/build.mjs', 'build/outputs.mjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'tsconfig.base.json'];
+export const BUILD_CONFIG = ['build/build.mjs', 'build/outputs.mjs', 'build/inputs-list.mjs', 'build/fresh.cjs', 'package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'tsconfig.json', 'tsconfig.base.json'];
 /** The renderer's build configuration: vite.config.ts and the local modules it imports (test/build/buildList.test.ts). */
 export const RENDERER_CONFIG = ['vite.config.ts', 'build/inline-css.mjs'];
-/** A source modified this close to the build's start may hold an edit the bundle missed (coarse file clocks). */
-const EDITED_DURING_BUILD_MS = 100;
-
-/**
- * Writes an inputs list (dist/build.inputs.json, dist/cli/blksnapctl.inputs.json: build/fresh.cjs
- * reads them): the outputs the launchers run, and each input's mtime as bundled (project files only: node_modules counts through
- * BUILD_INPUTS). One modified during the build gets -1, so the next call rebuilds; one dated past
- * the build's end (a copy from a machine whose clock was ahead) is listed as it is, or every call
- * would rebuild (cli-build.cjs compares for equality so that no clock is trusted). Written last,
- * to a new file renamed into place: it says the build is complete.
- */
-function writeInputsList(file, { outputs, inputs, startedMs }) {
-  const mtimes = {};
-  const listedMs = Date.now();
-  for (const input of [...new Set([...inputs, ...BUILD_INPUTS])].sort()) {
-    const mtimeMs = statSync(join(root, input), { throwIfNoEntry: false })?.mtimeMs ?? null;
-    const editedDuring = mtimeMs !== null && mtimeMs >= startedMs - EDITED_DURING_BUILD_MS && mtimeMs <= listedMs + EDITED_DURING_BUILD_MS;
-    mtimes[input] = editedDuring ? -1 : mtimeMs;
-  }
-  replaceFile(file, `${JSON.stringify({ outputs, inputs: mtimes }, null, 1)}\n`);
-}
-
-/** A metafile's inputs of this checkout, relative to it (esbuild's are relative to its working directory). */
-function projectInputs(metafile) {
-  return Object.keys(metafile.inputs)
-    .map((path) => relative(root, resolve(root, path)))
-    .filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..') && !path.includes(':'));
-}
 
 /** esbuild, its outputs written by replaceFile rather than rewritten in place. */
 async function buildReplacing(esbuild, options) {
@@ -128,7 +102,7 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
       entryPoints: [join(root, 'electron/app/codeCache.ts')], outfile: join(outDir, `code-cache.${format === 'esm' ? 'mjs' : 'cjs'}`),
       bundle: true, platform: 'node', target: 'node20', format, logLevel, absWorkingDir: root, metafile: true,
     });
-    runnerInputs.push(...projectInputs(result.metafile));
+    runnerInputs.push(...metafileSources(root, result.metafile));
   }
   for (const entry of entries) {
     const bundle = join(outDir, `${entry.out}.cjs`);
@@ -138,11 +112,12 @@ export async function buildNodeEntries(esbuild, { outDir = dist, entries = NODE_
     replaceFile(join(outDir, `${entry.out}.mjs`), nodeEntryStub(entry));
     rmSync(join(outDir, `${entry.out}.mjs.map`), { force: true });
     built.outputs.push(bundle, join(outDir, `${entry.out}.mjs`));
-    built.inputs.push(...projectInputs(result.metafile));
+    built.inputs.push(...metafileSources(root, result.metafile));
     if (entry.listInputs) {
-      writeInputsList(join(outDir, `${entry.out}.inputs.json`), {
+      writeInputsList(root, join(outDir, `${entry.out}.inputs.json`), {
         outputs: [bundle, join(outDir, 'code-cache.cjs')].map((path) => relative(root, path)),
-        inputs: [...runnerInputs, ...projectInputs(result.metafile)],
+        sources: [...runnerInputs, ...metafileSources(root, result.metafile)],
+        configs: BUILD_CONFIG,
         startedMs,
       });
     }
@@ -191,7 +166,7 @@ export async function buildFirstPaint(esbuild, { outDir = dist, logLevel = 'warn
       },
     }],
   });
-  return { outputs: [out], inputs: projectInputs(result.metafile) };
+  return { outputs: [out], inputs: metafileSources(root, result.metafile) };
 }
 
 /** The Electron main process and its preload (ENTRIES), for the window `npm start` opens. */
@@ -218,7 +193,7 @@ export async function buildElectronEntries(esbuild, { outDir = dist, logLevel = 
       metafile: true,
     });
     built.outputs.push(join(outDir, entry.out));
-    built.inputs.push(...projectInputs(result.metafile));
+    built.inputs.push(...metafileSources(root, result.metafile));
   }
   return built;
 }
@@ -251,11 +226,11 @@ export async function buildRenderer({ outDir = join(dist, 'renderer'), logLevel 
   const files = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output)
     .map((file) => ({ fileName: file.fileName, data: file.type === 'chunk' ? file.code : file.source }));
   const written = writeRendererFiles(outDir, files);
-  // Module ids are absolute paths, with a query for some (`?worker_file`); virtual ones start with \0.
-  const sources = [...ids].filter((id) => isAbsolute(id)).map((id) => id.replace(/\?.*$/, ''));
   return {
     outputs: written.filter((path) => !path.endsWith('.map')),
-    inputs: [...RENDERER_CONFIG, ...sources.map((id) => relative(root, id)).filter((path) => !path.startsWith('node_modules/') && !path.startsWith('..'))],
+    // Module ids are absolute paths, with a query for some (`?worker_file`); virtual ones start with \0.
+    inputs: [...ids].filter((id) => isAbsolute(id)).map((id) => id.replace(/\?.*$/, '')),
+    configs: RENDERER_CONFIG,
   };
 }
 
@@ -287,9 +262,10 @@ async function buildAllWith(esbuild, quiet) {
     await buildFirstPaint(esbuild, { logLevel }),
     await buildRenderer({ logLevel: quiet ? 'error' : 'warn' }),
   ];
-  writeInputsList(join(root, BUILD_LIST), {
+  writeInputsList(root, join(root, BUILD_LIST), {
     outputs: parts.flatMap((p) => p.outputs).map((path) => relative(root, path)),
-    inputs: parts.flatMap((p) => p.inputs),
+    sources: parts.flatMap((p) => p.inputs),
+    configs: [...BUILD_CONFIG, ...parts.flatMap((p) => p.configs ?? [])],
     startedMs,
   });
   if (!quiet) console.log(`build: done in ${((Date.now() - startedMs) / 1000).toFixed(1)} s → dist/`);

@@ -2,13 +2,15 @@
 // it builds dist/ when the whole build's list (build/fresh.cjs, dist/build.inputs.json) says it is
 // incomplete or not made from the sources as they are, says why, and not otherwise.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipBecause } from '../skip';
 
 const root = resolve(__dirname, '..', '..');
+const { buildProblem } = createRequire(import.meta.url)('../../build/fresh.cjs') as { buildProblem(root: string): { missing?: string; changed?: string } | null };
 const LIST = 'dist/build.inputs.json';
 const UP_TO_DATE = 'build: dist/ is up to date\n';
 
@@ -117,10 +119,11 @@ describe('npm start and the whole build, in a checkout', { timeout: 300_000 }, (
     expect(present.filter((p) => !p.endsWith('.map')).sort()).toEqual([...new Set([...listed, ...previous, 'dist/renderer/.builds.json'])].sort());
   });
 
-  it('is not led round a symlink loop under renderer/ (the old check walked into it and crashed with ELOOP)', () => {
+  // A link is an entry that can change what an import resolves to (build/fresh.cjs): one rebuild.
+  it('is not led round a symlink loop under renderer/ (the old check walked into it and crashed with ELOOP): one rebuild for the new link, then current', () => {
     symlinkSync('.', join(checkout, 'renderer/loop'));
     try {
-      expect(buildIfNeeded()).toBe(UP_TO_DATE);
+      expect(buildIfNeeded()).toBe('build: done in N s → dist/\n');
       expect(buildIfNeeded()).toBe(UP_TO_DATE);
     } finally {
       rmSync(join(checkout, 'renderer/loop'));
@@ -150,6 +153,32 @@ describe('npm start and the whole build, in a checkout', { timeout: 300_000 }, (
       expect(statSync(join(checkout, LIST)).mtimeMs).toBe(listBefore);
     } finally {
       chownSync(join(checkout, 'dist'), 0, 0);
+    }
+  });
+
+  // Eighth session: the list left out sources outside the checkout, and saw no file added that
+  // changes what an import resolves to (build/inputs-list.mjs).
+  it('sees an edit to a source linked from outside the checkout, and store.ts added beside store/index.ts', () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), 'build-outside-')));
+    const linked = join(checkout, 'shared/units.ts');
+    const target = join(outside, 'units.ts');
+    try {
+      cpSync(linked, target, { preserveTimestamps: true });
+      rmSync(linked);
+      symlinkSync(target, linked);
+      // Same text, same mtime through the link: shared/ holding a link where a file was is what changed.
+      expect(buildIfNeeded()).toBe('build: done in N s → dist/\n');
+      expect(buildProblem(checkout)).toBeNull();
+      writeFileSync(join(checkout, 'renderer/store.ts'), 'export {};\n');
+      expect(buildProblem(checkout)).toEqual({ changed: 'renderer/' });
+      rmSync(join(checkout, 'renderer/store.ts'));
+      expect(buildProblem(checkout)).toBeNull();
+      writeFileSync(target, `${readFileSync(target, 'utf8')}\n`);
+      expect(buildProblem(checkout)).toEqual({ changed: target });
+    } finally {
+      rmSync(linked, { force: true });
+      cpSync(target, linked);
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 });

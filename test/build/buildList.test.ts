@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RENDERER_CONFIG } from '../../build/build.mjs';
+import { BUILD_CONFIG, RENDERER_CONFIG } from '../../build/build.mjs';
 
 interface Problem { missing?: string; changed?: string }
 const fresh = createRequire(import.meta.url)('../../build/fresh.cjs') as {
@@ -105,7 +105,21 @@ describe('buildProblem: is the whole build in dist/ complete and made from the s
   });
 });
 
-describe('the renderer configuration the build lists', () => {
+describe('the configuration the build lists', () => {
+  it('includes build/build.mjs and every local module it imports, theirs too (an edit to one may change every bundle or the list)', () => {
+    const root = join(import.meta.dirname, '../..');
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(join(root, file), 'utf8');
+      for (const m of text.matchAll(/(?:from|import\() *'\.\/([^']+)'/g)) visit(join(dirname(file), m[1]!));
+    };
+    visit('build/build.mjs');
+    expect(seen.size).toBeGreaterThan(1);
+    for (const file of seen) expect(BUILD_CONFIG, file).toContain(file);
+  });
+
   it('includes every local module vite.config.ts imports (an edit to one must rebuild index.html)', () => {
     const root = join(import.meta.dirname, '../..');
     const config = readFileSync(join(root, 'vite.config.ts'), 'utf8');
