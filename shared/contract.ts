@@ -50,7 +50,11 @@ export type FillSample = Infer<typeof FillSample>;
 
 export const SnapshotSummary = lazySchema(() => z.object({
   id: SnapshotId(),
-  devices: z.array(z.object({ path: DevicePath(), info: SnapshotDeviceInfo().nullable() })),
+  /**
+   * `addedOutside`: another program added the device to this app's snapshot (inferred: its image
+   * appeared while this app took the snapshot, and no snapshot of this app holds it).
+   */
+  devices: z.array(z.object({ path: DevicePath(), info: SnapshotDeviceInfo().nullable(), addedOutside: z.boolean().optional() })),
   /** null: not known (created outside this app, and none of its devices could be told). */
   taken: z.boolean().nullable(),
   createdAtMs: z.number().nullable(),

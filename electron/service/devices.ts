@@ -116,6 +116,19 @@ export class Devices {
     return [...this.infoByPath].filter(([path, info]) => shownInSnapshot(info) && !this.registry.holderOf(path)).map(([path]) => path);
   }
 
+  /**
+   * The tracked devices that have a snapshot image now (a fresh SNAPSHOTINFO each): read just
+   * before and after a TAKE, they tell which images that take created.
+   */
+  async withImage(): Promise<Set<string>> {
+    if (this.blockDevices.length === 0) this.blockDevices = await this.control.listDevices();
+    const found = await Promise.all(this.blockDevices.filter((d) => d.tracked).map(async (d) => {
+      const info = await this.control.snapshotInfo(d.path).catch(() => null);
+      return info && info.image !== '' ? d.path : null;
+    }));
+    return new Set(found.filter((p): p is string => p !== null));
+  }
+
   /** A device's path by its numbers; "major:minor" when it is not listed. */
   pathOf(dev: DevId): string {
     return this.blockDevices.find((d) => sameDev(d.devId, dev))?.path ?? `${dev.major}:${dev.minor}`;

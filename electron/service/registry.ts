@@ -24,10 +24,17 @@ const RegistryEntry = lazySchema(() => z.object({
   storageSectors: Sectors().default(0),
   /** Devices a `corrupted` event named ("M:m", positive errno): v1 has no SNAPSHOTINFO to ask later. */
   corrupted: z.array(z.object({ device: z.string(), errCode: z.number().int() })).default([]),
+  /**
+   * Devices another program added before this app took the snapshot: their images appeared during
+   * this app's TAKE, and no snapshot of this app holds them. The module names no snapshot's
+   * devices, so this is inferred; a snapshot another program took at that very moment would look
+   * alike. A device added after the take gets no image, and so shows nowhere.
+   */
+  addedOutside: z.array(DevicePath()).default([]),
 }));
 export type RegistryEntry = Infer<typeof RegistryEntry>;
 /** What a new entry needs (the rest starts empty). */
-export type NewRegistryEntry = Omit<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode'> & Partial<Pick<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode'>>;
+export type NewRegistryEntry = Omit<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode' | 'addedOutside'> & Partial<Pick<RegistryEntry, 'storageSectors' | 'corrupted' | 'storageMode' | 'addedOutside'>>;
 
 const RegistryFile = lazySchema(() => z.object({ version: z.literal(1), snapshots: z.array(RegistryEntry()) }));
 
@@ -51,7 +58,9 @@ export class SnapshotRegistry {
   }
 
   add(entry: NewRegistryEntry): void {
-    this.entries.set(entry.id, { storageSectors: 0, storageMode: null, ...entry, devices: [...entry.devices], corrupted: [...(entry.corrupted ?? [])] });
+    this.entries.set(entry.id, {
+      storageSectors: 0, storageMode: null, ...entry, devices: [...entry.devices], corrupted: [...(entry.corrupted ?? [])], addedOutside: [...(entry.addedOutside ?? [])],
+    });
     this.save();
   }
 
@@ -76,10 +85,12 @@ export class SnapshotRegistry {
     this.save();
   }
 
-  markTaken(id: string): void {
+  /** `addedOutside`: devices whose images appeared during this take and no snapshot of this app holds. */
+  markTaken(id: string, addedOutside: readonly string[] = []): void {
     const entry = this.entries.get(id);
-    if (!entry || entry.taken) return;
+    if (!entry || (entry.taken && addedOutside.length === 0)) return;
     entry.taken = true;
+    entry.addedOutside = [...new Set([...entry.addedOutside, ...addedOutside])];
     this.save();
   }
 
@@ -87,9 +98,9 @@ export class SnapshotRegistry {
     if (this.entries.delete(id)) this.save();
   }
 
-  /** The registered snapshot holding `device`, if any. */
+  /** The registered snapshot holding `device` (added by this app or, inferred, by another program), if any. */
   holderOf(device: string): RegistryEntry | undefined {
-    for (const entry of this.entries.values()) if (entry.devices.includes(device)) return entry;
+    for (const entry of this.entries.values()) if (entry.devices.includes(device) || entry.addedOutside.includes(device)) return entry;
     return undefined;
   }
 

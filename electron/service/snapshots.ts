@@ -127,6 +127,11 @@ export class Snapshots {
     this.refuseWhileCreating(id, 'take');
     await this.around.lifecycle.notify((l) => l.beforeTake?.(id));
     await this.refuseTakeWithoutStorage(id);
+    // Images appear only at their snapshot's take: one that appears during this take, on a device
+    // no snapshot of ours holds, is another program's addition to this snapshot (v1 fixes its
+    // devices at create, so nothing can be added there).
+    const addsAfterCreate = this.control.info.capabilities.addAfterCreate;
+    const before = addsAfterCreate ? await this.around.devices.withImage() : new Set<string>();
     try {
       await this.control.snapshotTake(id);
     } catch (err) {
@@ -135,8 +140,13 @@ export class Snapshots {
       if (this.control.info.dialect === 'v1' && !this.liveIds.includes(id)) await this.around.lifecycle.notify((l) => l.snapshotDestroyed?.(id));
       throw err;
     }
-    this.registry.markTaken(id);
+    const after = addsAfterCreate ? await this.around.devices.withImage() : new Set<string>();
+    const addedOutside = [...after].filter((p) => !before.has(p) && !this.registry.holderOf(p));
+    this.registry.markTaken(id, addedOutside);
     this.around.notices.app('info', 'snapshot', `Snapshot ${id} taken`, { snapshotId: id });
+    if (addedOutside.length > 0) {
+      this.around.notices.app('warning', 'snapshot', `Snapshot ${id} also holds ${addedOutside.join(', ')}, which another program added: their images appeared as this app took it.`, { snapshotId: id });
+    }
     await this.around.refresh();
     return { ok: true };
   }
@@ -216,7 +226,8 @@ export class Snapshots {
     const unclaimed = outside.length === 1 ? deviceInfo.unclaimedInSnapshot() : [];
     return this.liveIds.map((id) => {
       const entry = this.registry.get(id);
-      const devices = (entry ? entry.devices : unclaimed).map((path) => ({ path, info: deviceInfo.infoOf(path) }));
+      const devices = (entry ? entry.devices : unclaimed).map((path) => ({ path, info: deviceInfo.infoOf(path) }))
+        .concat((entry?.addedOutside ?? []).map((path) => ({ path, info: deviceInfo.infoOf(path), addedOutside: true })));
       const { usage, timeToFullSec, timeToFullConfidence, warning } = fill.status(id);
       const corrupted = events.corrupted(id) || usage.overflowed === true || devices.some((d) => (d.info?.errorCode ?? 0) !== 0);
       return {

@@ -73,6 +73,8 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
   // Another program's snapshot (a backup agent, the blksnap tool): adding to it and taking it are that program's steps.
   const outside = snapshot.createdOutside;
   const canAdd = capabilities.addAfterCreate && snapshot.taken === false && !outside;
+  // Devices another program added to this app's snapshot (their images appeared as this app took it).
+  const addedByOthers = snapshot.devices.filter((d) => d.addedOutside).map((d) => d.path);
 
   return (
     <section className={`card snapshot-card${snapshot.corrupted ? ' corrupted-state' : ''}`} aria-labelledby={titleId}>
@@ -126,13 +128,19 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
                 <tbody>
                   {snapshot.devices.map((d) => (
                     <tr key={d.path}>
-                      <th scope="row"><code>{d.path}</code></th>
+                      <th scope="row"><code>{d.path}</code>{d.addedOutside && <> <Badge tone="info">added by another program</Badge></>}</th>
                       <td>{d.info?.image ? <code>/dev/{d.info.image}</code> : <span className="muted">{snapshot.taken ? '—' : 'after take'}</span>}</td>
                       <td>{d.info ? (d.info.errorCode === 0 ? <span className="muted">none</span> : <Badge tone="error">{errorCodeLabel(d.info.errorCode)}</Badge>) : <span className="unknown">unknown</span>}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
+            )}
+            {addedByOthers.length > 0 && (
+              <p className="small muted">
+                Another program added {addedByOthers.join(', ')} to this snapshot: {addedByOthers.length > 1 ? 'their images' : 'its image'} appeared as this app took it.
+                The module does not say which devices a snapshot holds, so this is inferred; a device added after the take gets no image and shows nowhere.
+              </p>
             )}
             {canAdd && freeDevices.length === 0 && (
               <p className="small muted add-device">No device to add: each is in a snapshot already, or none exists.</p>
@@ -175,6 +183,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
           <p>The snapshot images disappear and the difference storage is released. Trackers stay attached and keep tracking.</p>
           <p>A backup still reading an image fails.</p>
           {outside && <p><strong>Another program made this snapshot:</strong> if it is still backing up from it, that backup fails.</p>}
+          {addedByOthers.length > 0 && <p><strong>Another program added {addedByOthers.join(', ')} to this snapshot:</strong> if it is backing up from {addedByOthers.length > 1 ? 'their images' : 'its image'}, that backup fails.</p>}
         </ConfirmDialog>
       )}
     </section>

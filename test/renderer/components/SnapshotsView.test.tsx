@@ -156,6 +156,21 @@ describe('SnapshotsView', () => {
     expect(within(screen.getByRole('dialog')).getByText(/Another program made this snapshot:/)).toBeTruthy();
   });
 
+  // Eighth session: a device another program added to this app's snapshot was listed under the outside snapshot.
+  it('marks a device another program added to this app\'s snapshot, and the destroy warns of that program\'s backup', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const [seeded] = store.getState().snapshots;
+    const added = { path: '/dev/vdc', info: { errorCode: 0, image: 'blksnap-252-9' }, addedOutside: true };
+    act(() => store.getState().setSnapshots([{ ...seeded!, devices: [...seeded!.devices, added] }]));
+    const card = screen.getByRole('region', { name: new RegExp(seeded!.id) });
+    const row = within(card).getByRole('rowheader', { name: /\/dev\/vdc/ });
+    expect(within(row).getByText('added by another program')).toBeTruthy();
+    expect(within(card).getByText(/Another program added \/dev\/vdc to this snapshot: its image appeared as this app took it/)).toBeTruthy();
+    expect(within(card).queryByText('made by another program')).toBeNull();
+    fireEvent.click(within(card).getByRole('button', { name: `Destroy snapshot ${seeded!.id.slice(0, 8)}` }));
+    expect(within(screen.getByRole('dialog')).getByText(/Another program added \/dev\/vdc to this snapshot:/)).toBeTruthy();
+  });
+
   // Seventh session (ux): with every device in a snapshot the card still offered an empty "Choose a device…" list.
   it('offers adding a device to a snapshot only when a device is free, and says when none is', async () => {
     const { store } = await renderWithFake(<SnapshotsView />);

@@ -1,0 +1,80 @@
+// A device another program adds to one of this app's snapshots. The module names no snapshot's
+// devices, but images appear only at their snapshot's take: an image that appears while this app
+// takes its snapshot, on a device none of ours holds, belongs to that snapshot. It was listed
+// under the single outside snapshot before.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
+import { rejection } from './parts';
+import { FakeControl } from './fakeControl';
+
+const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
+const open: BlksnapService[] = [];
+const dirs: string[] = [];
+
+function start(control: FakeControl, config: Partial<ServiceConfig> = {}): BlksnapService {
+  const service = createService(control, { ...FAST, ...config });
+  open.push(service);
+  return service;
+}
+
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const LIMIT = 2097152;
+
+/** Ours holds vda; another program's snapshot (taken) holds vdc and it added vdb to ours before our take. */
+async function scene(control: FakeControl, service: BlksnapService): Promise<{ ours: string; theirs: string }> {
+  for (const name of ['vda', 'vdb', 'vdc']) control.addDevice(name, 64 * 2 ** 20, true);
+  const theirs = await control.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: LIMIT, devices: [] });
+  await control.snapshotAdd(theirs, '/dev/vdc');
+  await control.snapshotTake(theirs);
+  const { id: ours } = await service.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: LIMIT, devices: ['/dev/vda'] });
+  await control.snapshotAdd(ours, '/dev/vdb'); // the other program, straight to the module
+  await service.snapshotTake({ id: ours });
+  await service.refresh();
+  return { ours, theirs };
+}
+
+describe('a device another program adds to one of our snapshots', () => {
+  it('is listed under our snapshot, marked added by another program, not under the outside snapshot', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const { ours, theirs } = await scene(control, service);
+    const byId = new Map((await service.listSnapshots({})).map((x) => [x.id, x]));
+    expect(byId.get(ours)!.devices.map((d) => [d.path, d.addedOutside ?? false])).toEqual([['/dev/vda', false], ['/dev/vdb', true]]);
+    expect(byId.get(theirs)!.devices.map((d) => d.path)).toEqual(['/dev/vdc']);
+    const devices = new Map((await service.listDevices({})).map((d) => [d.path, d.snapshotId]));
+    expect(devices.get('/dev/vdb')).toBe(ours);
+    expect(devices.get('/dev/vdc')).toBe(null);
+    // The detach guard names the snapshot that holds it.
+    expect((await rejection(service.detach({ device: '/dev/vdb' }))).message).toContain(ours);
+  });
+
+  it('stays ours after a restart (the registry keeps it) and is forgotten with the snapshot', async () => {
+    const control = new FakeControl();
+    const dataDir = mkdtempSync(join(tmpdir(), 'blksnap-service-'));
+    dirs.push(dataDir);
+    const first = start(control, { dataDir });
+    const { ours } = await scene(control, first);
+    await first.close();
+    const second = start(control, { dataDir });
+    await second.refresh();
+    const summary = (await second.listSnapshots({})).find((x) => x.id === ours);
+    expect(summary?.devices.map((d) => d.path)).toEqual(['/dev/vda', '/dev/vdb']);
+    await second.snapshotDestroy({ id: ours });
+    expect((await second.listDevices({})).find((d) => d.path === '/dev/vdb')?.snapshotId).toBe(null);
+  });
+
+  it('is not claimed when the image was there before our take (an outside snapshot taken earlier)', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    const { ours } = await scene(control, service);
+    const summary = (await service.listSnapshots({})).find((x) => x.id === ours);
+    expect(summary?.devices.map((d) => d.path)).not.toContain('/dev/vdc');
+  });
+});
