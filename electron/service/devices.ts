@@ -121,8 +121,8 @@ export class Devices {
    * before and after a TAKE, they tell which images that take created.
    */
   async withImage(): Promise<Set<string>> {
-    if (this.blockDevices.length === 0) this.blockDevices = await this.control.listDevices();
-    const found = await Promise.all(this.blockDevices.filter((d) => d.tracked).map(async (d) => {
+    const listed = await this.control.listDevices(); // fresh: a device attached since the last refresh counts too
+    const found = await Promise.all(listed.filter((d) => d.tracked).map(async (d) => {
       const info = await this.control.snapshotInfo(d.path).catch(() => null);
       return info && info.image !== '' ? d.path : null;
     }));

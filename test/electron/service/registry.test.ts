@@ -21,10 +21,15 @@ describe('registry', () => {
     r.addStorage(A, 8);
     r.addStorage(A, 16);
     r.markTaken(A);
+    r.markTaken(A, ['/dev/vde']);
+    r.markTaken(A, ['/dev/vde']);
     r.markCorrupted(A, '252:1', 28);
     r.markCorrupted(A, '252:1', 5);
-    expect(r.get(A)).toEqual({ ...entry(A), devices: ['/dev/vdb', '/dev/vdc'], storageSectors: 24, taken: true, corrupted: [{ device: '252:1', errCode: 28 }] });
+    expect(r.get(A)).toEqual({
+      ...entry(A), devices: ['/dev/vdb', '/dev/vdc'], storageSectors: 24, taken: true, corrupted: [{ device: '252:1', errCode: 28 }], addedOutside: ['/dev/vde'],
+    });
     expect(r.holderOf('/dev/vdc')?.id).toBe(A);
+    expect(r.holderOf('/dev/vde')?.id).toBe(A); // another program added it: our snapshot still holds it
     expect(r.holderOf('/dev/vdd')).toBeUndefined();
   });
 
