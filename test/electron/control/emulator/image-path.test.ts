@@ -1,8 +1,8 @@
 // A snapshot image's path given to a filter call. To the module an image is a block device like
 // any other, and one without a filter (spec §2: ENOENT "no filter"; §3.5: the image is a disk):
-// every call but ATTACH answers ENOENT. ATTACH would put a tracker on it (no check in any
-// dialect's attach path; the spec is silent, not measured): the emulator, which tracks emulated
-// devices only, refuses it as EUNSUPPORTED and names the image, rather than a made-up errno.
+// every call but ATTACH answers ENOENT (measured: test/vm errors case). ATTACH puts a tracker on
+// it (measured on lk6.15, v7, v6 and VAL-7.0; the spec is silent): the emulator, which tracks
+// emulated devices only, refuses it as EUNSUPPORTED and names the image, rather than an errno.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';

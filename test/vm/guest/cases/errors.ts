@@ -93,6 +93,27 @@ export const errors: VmArea = {
       },
     },
     {
+      name: 'a snapshot image given to the filter calls finds no tracker on it',
+      // The emulator answers cbtinfo and detach as here. ATTACH to an image, which the spec does not
+      // mention, the module accepts (first measured here: lk6.15, v7, v6, VAL-7.0); the emulator
+      // refuses it (electron/control/emulator/README.md), so here it is detached again at once.
+      async run(ctx) {
+        const id = await createSnapshot(ctx);
+        await ctx.ok('snapshot_take', '-i', id);
+        const image = match((await ctx.ok('snapshot_info', '-d', ctx.dev, '-f', 'image')).stdout, /^(\/dev\/\S+)\n$/, 'the image path')[1]!;
+        equal(await fails(ctx, 'cbtinfo', '-d', image), 'ENOENT', `cbtinfo on the image ${image}`);
+        equal(await fails(ctx, 'detach', '-d', image), ctx.guest.dialect === 'v1' ? 'ENODATA' : 'ENOENT', `detach of the image ${image}`);
+        if (ctx.guest.dialect !== 'v1') {
+          const attach = await ctx.cli('--json', 'attach', '-d', image);
+          ctx.note(`attach of the image ${image}: exit ${attach.code} ${(attach.stdout.trim().split('\n').pop() ?? '').slice(0, 200)}`);
+          if (attach.code === 0) await ctx.ok('detach', '-d', image);
+          equal(attach.code, 0, `attach of the image ${image} (the module tracks an image as any block device)`);
+        }
+        equal(await snapshots(ctx), id, 'the snapshot survives the calls on its image');
+        await ctx.ok('snapshot_destroy', '-i', id);
+      },
+    },
+    {
       name: 'command-line mistakes print the upstream tool\'s messages',
       async run(ctx) {
         const r = await ctx.cli('snapshot_take');
