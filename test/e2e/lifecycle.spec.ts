@@ -3,28 +3,13 @@
 // device's bytes) is checked through the same API the UI uses.
 import type { Locator, Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { WebSocket } from 'ws';
-import { createWsApi, type WsClient } from '../../renderer/api';
-import type { WebSocketCtor } from '../../renderer/api/ws';
-import type { BlksnapApi } from '../../shared/contract';
 import { fitZoom, layoutFor } from '../../renderer/heatmap/view';
 import { columns } from '../../renderer/heatmap/render';
 import { UNCHANGED } from '../../renderer/heatmap/palette';
-import type { RunningApp } from './fixtures';
-import { attach, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, takeSnapshot, test } from './views/helpers';
+import { attach, connect, createDevice, createSnapshot, expect, goTo, openView, runWorkload, screenshot, takeSnapshot, test } from './views/helpers';
 
 const BLOCK = 64 * 1024;
 const MiB = 2 ** 20;
-
-/** The UI's own API client, from Node (ws's WebSocket: Node 20 has none built in). */
-async function connect(app: RunningApp): Promise<BlksnapApi & { close(): void }> {
-  const client: WsClient = createWsApi({
-    url: `${app.origin.replace('http', 'ws')}/ws`, token: app.token, reconnectDelayMs: 0,
-    WebSocketImpl: WebSocket as unknown as WebSocketCtor,
-  });
-  await client.ready;
-  return Object.assign(Object.create(client.api) as BlksnapApi, { close: () => client.close() });
-}
 
 function pattern(byte: number, length: number): Uint8Array {
   return new Uint8Array(length).fill(byte);

@@ -6,14 +6,18 @@ import { downloadText } from '../../components/download';
 import { useAppStore } from '../../store';
 import type { FacetKey } from '../../store/eventFacets';
 import { EventDetail } from './EventDetail';
+import { useHeightToWindowBottom } from './useHeightToWindowBottom';
 import { useThrottledTotal } from './useThrottledTotal';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
 const LEVELS = ['error', 'warning', 'info'];
-const LIST_MAX_HEIGHT_PX = 520;
-/** Row slots: more than the rows a window shows with overscan, so slot keys never repeat in it. */
-const ROW_SLOTS = 64;
+/** The list runs to the window's bottom (its details below it in view too), but never shorter than this. */
+const LIST_MIN_HEIGHT_PX = 150;
+/** Below the list: the card's padding and a margin. */
+const LIST_BOTTOM_GAP_PX = 32;
+/** Row slots: more than the rows a window shows with overscan (a 3,000 px tall one), so slot keys never repeat in it. */
+const ROW_SLOTS = 128;
 /** A filter menu with more values than this fills its options only while it is in use. */
 const LAZY_OPTIONS_ABOVE = 200;
 
@@ -28,6 +32,9 @@ export function EventsView() {
   /** The selected event by its global index in the ring (stable while new events arrive). */
   const [selected, setSelected] = useState<number | null>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
+  const listAreaRef = useRef<HTMLDivElement>(null);
+  const detailRef = useRef<HTMLDivElement>(null);
+  const listMaxHeight = useHeightToWindowBottom(listAreaRef, { minPx: LIST_MIN_HEIGHT_PX, bottomPx: LIST_BOTTOM_GAP_PX, below: detailRef });
 
   const end = pausedAt ?? total;
   const first = eventLog.firstIndex;
@@ -120,6 +127,7 @@ export function EventsView() {
           {pausedAt !== null && <span className="paused-note">Paused: {waiting.toLocaleString('en-US')} new event{waiting === 1 ? '' : 's'} arrived meanwhile, kept for resume. </span>}
           <span className="muted">Showing {count.toLocaleString('en-US')} event{count === 1 ? '' : 's'}{unfiltered ? '' : ' matching the filters'}, newest first.</span>
         </p>
+        <div ref={listAreaRef}>
         {count === 0 ? (
           <EmptyState title={total === 0 ? 'No events yet' : 'No event matches the filters'}>
             {total === 0 ? 'Module events (corrupted, no_space, low_free_space) and app events appear here as they happen.' : null}
@@ -134,7 +142,7 @@ export function EventsView() {
             aria-describedby="events-keys"
             tabIndex={0}
             onKeyDown={onListKeyDown}
-            style={{ height: Math.min(LIST_MAX_HEIGHT_PX, (count + 1) * ROW_HEIGHT + 2) }}
+            style={{ height: Math.min(listMaxHeight, (count + 1) * ROW_HEIGHT + 2) }}
           >
             <div role="row" aria-rowindex={1} className="event-row event-head">
               <span role="columnheader">Time</span>
@@ -172,11 +180,12 @@ export function EventsView() {
             </div>
           </div>
         )}
+        </div>
         <p id="events-keys" className="visually-hidden">Arrow keys select an event; its details show below the list.</p>
         <p className="visually-hidden" aria-live="polite">
           {selected !== null && eventLog.at(selected) ? `Selected event ${eventLog.at(selected)!.seq}: ${eventLog.at(selected)!.kind}, ${eventLog.at(selected)!.message}` : ''}
         </p>
-        {selected !== null && <EventDetail event={eventLog.at(selected) ?? null} onClose={() => setSelected(null)} />}
+        <div ref={detailRef}>{selected !== null && <EventDetail event={eventLog.at(selected) ?? null} onClose={() => setSelected(null)} />}</div>
       </Section>
     </div>
   );

@@ -5,6 +5,10 @@ import type { Locator, Page } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { createWsApi, type WsClient } from '../../../renderer/api';
+import type { WebSocketCtor } from '../../../renderer/api/ws';
+import type { BlksnapApi } from '../../../shared/contract';
 import { expect, startWebApp, stopWebApp, test as appTest, type RunningApp } from '../fixtures';
 
 const fakeUrl = process.env.RENDERER_FAKE_URL;
@@ -112,4 +116,14 @@ export async function takeSnapshot(page: Page): Promise<Locator> {
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `test-results/views/${name}.png`, fullPage: true });
+}
+
+/** The UI's own API client, from Node (ws's WebSocket: Node 20 has none built in). */
+export async function connect(app: RunningApp): Promise<BlksnapApi & { close(): void }> {
+  const client: WsClient = createWsApi({
+    url: `${app.origin.replace('http', 'ws')}/ws`, token: app.token, reconnectDelayMs: 0,
+    WebSocketImpl: WebSocket as unknown as WebSocketCtor,
+  });
+  await client.ready;
+  return Object.assign(Object.create(client.api) as BlksnapApi, { close: () => client.close() });
 }
