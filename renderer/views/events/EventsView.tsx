@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { AppEvent } from '../../../shared/contract';
 import { Badge, EmptyState, formatTime, Section } from '../../components/common';
@@ -7,10 +7,21 @@ import { useAppStore } from '../../store';
 import type { FacetKey } from '../../store/eventFacets';
 import { EventDetail } from './EventDetail';
 import { useHeightToWindowBottom } from './useHeightToWindowBottom';
+import { useMediaQuery } from './useMediaQuery';
 import { useThrottledTotal } from './useThrottledTotal';
 import { FilteredIndex, isUnfiltered, NO_FILTERS, toJsonLines, type EventFilters } from './eventFilter';
 
 const ROW_HEIGHT = 30;
+/**
+ * Narrower than this, an event's message goes under its other fields, across the whole row and on
+ * up to two lines (at 800 px the message column was 190 px and cut every message; a corrupted
+ * event's message is about 150 characters). The height stays fixed, so the list stays
+ * virtualised without measuring rows.
+ */
+const NARROW_QUERY = '(max-width: 960px)';
+const NARROW_ROW_HEIGHT = 64;
+/** The column names on two lines (the message's under the others). */
+const NARROW_HEAD_HEIGHT = 42;
 const LEVELS = ['error', 'warning', 'info'];
 /** The list runs to the window's bottom (its details below it in view too), but never shorter than this. */
 const LIST_MIN_HEIGHT_PX = 150;
@@ -44,12 +55,17 @@ export function EventsView() {
   // Newest first: row 0 is the newest event shown.
   const globalAt = (row: number) => (filtered ? filtered.at(filtered.count - 1 - row) : end - 1 - row);
 
+  const narrow = useMediaQuery(NARROW_QUERY);
+  const rowHeight = narrow ? NARROW_ROW_HEIGHT : ROW_HEIGHT;
+  const headHeight = narrow ? NARROW_HEAD_HEIGHT : ROW_HEIGHT;
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
+    estimateSize: () => rowHeight,
     overscan: 10,
   });
+  // The virtualiser keeps the sizes it has computed: a new row height places every row again.
+  useEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
 
   const rowOf = (globalIndex: number): number => {
     if (!filtered) return end - 1 - globalIndex;
@@ -135,22 +151,22 @@ export function EventsView() {
         ) : (
           <div
             ref={scrollRef}
-            className="event-list"
+            className={narrow ? 'event-list narrow' : 'event-list'}
             role="table"
             aria-label="Events"
             aria-rowcount={count + 1}
             aria-describedby="events-keys"
             tabIndex={0}
             onKeyDown={onListKeyDown}
-            style={{ height: Math.min(listMaxHeight, (count + 1) * ROW_HEIGHT + 2) }}
+            style={{ height: Math.min(listMaxHeight, headHeight + count * rowHeight + 2) }}
           >
-            <div role="row" aria-rowindex={1} className="event-row event-head">
+            <div role="row" aria-rowindex={1} className="event-row event-head" style={{ height: headHeight }}>
               <span role="columnheader">Time</span>
               <span role="columnheader">Level</span>
               <span role="columnheader">Kind</span>
               <span role="columnheader">Snapshot</span>
               <span role="columnheader">Device</span>
-              <span role="columnheader">Message</span>
+              <span role="columnheader" className="event-message">Message</span>
             </div>
             <div role="rowgroup" style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
               {virtualItems.map((item) => {
@@ -165,7 +181,7 @@ export function EventsView() {
                     aria-rowindex={item.index + 2}
                     aria-current={g === selected ? 'true' : undefined}
                     className={g === selected ? 'event-row selected' : 'event-row'}
-                    style={{ transform: `translateY(${item.start}px)` }}
+                    style={{ transform: `translateY(${item.start}px)`, height: rowHeight }}
                     onClick={() => setSelected(g)}
                   >
                     <span role="cell" className="muted">{formatTime(e.timeMs)}</span>
@@ -173,7 +189,7 @@ export function EventsView() {
                     <span role="cell">{e.source === 'module' ? <Badge tone={e.level === 'error' ? 'error' : 'warn'}>{e.kind}</Badge> : e.kind}</span>
                     <span role="cell" title={e.snapshotId ?? ''}><code>{e.snapshotId ? e.snapshotId.slice(0, 8) : ''}</code></span>
                     <span role="cell"><code>{e.device ?? ''}</code></span>
-                    <span role="cell" title={e.message}>{e.message}</span>
+                    <span role="cell" className="event-message" title={e.message}>{e.message}</span>
                   </div>
                 );
               })}
