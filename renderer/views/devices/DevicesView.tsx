@@ -63,6 +63,7 @@ export function DevicesView() {
             The backend sees no block devices. On the emulator, create one in the Backend panel.
           </EmptyState>
         ) : (
+          <>
           <div className="table-scroll" tabIndex={0} role="region" aria-label="Block devices (scrolls sideways)">
             <table className="data-table">
               <thead>
@@ -70,9 +71,9 @@ export function DevicesView() {
                   <th scope="col">Device</th>
                   <th scope="col" className="num">Capacity</th>
                   <th scope="col">Tracker</th>
-                  <th scope="col" className="num">CBT block size</th>
-                  <th scope="col" className="num">Blocks</th>
-                  <th scope="col">Generation</th>
+                  <th scope="col" className="num wide-only">CBT block size</th>
+                  <th scope="col" className="num wide-only">Blocks</th>
+                  <th scope="col" className="wide-only">Generation</th>
                   <th scope="col" className="num">Change number</th>
                   <th scope="col">Snapshot</th>
                   <th scope="col">Image</th>
@@ -92,6 +93,8 @@ export function DevicesView() {
               </tbody>
             </table>
           </div>
+          <p className="small muted narrow-only">Block size, block count and generation: on each device's page.</p>
+          </>
         )}
       </Section>
       {pending && (
@@ -141,13 +144,13 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
       <td>
         {device.tracked ? <Badge tone="ok">tracked</Badge> : <Badge tone="muted">not tracked</Badge>}
       </td>
-      <td className="num">{cbt ? <Size bytes={cbt.blockSizeBytes} /> : '—'}</td>
-      <td className="num">{cbt ? groupDigits(cbt.blockCount) : '—'}</td>
-      <td>{cbt ? <code title={cbt.generationId}>{shortId(cbt.generationId)}</code> : '—'}</td>
+      <td className="num wide-only">{cbt ? <Size bytes={cbt.blockSizeBytes} /> : '—'}</td>
+      <td className="num wide-only">{cbt ? groupDigits(cbt.blockCount) : '—'}</td>
+      <td className="wide-only">{cbt ? <code title={cbt.generationId}>{shortId(cbt.generationId)}</code> : '—'}</td>
       <td className="num">{cbt ? <>{cbt.changesNumber}{nearWrap(cbt.changesNumber) && <> <Badge tone="warn" title={wrapWarning(cbt.changesNumber)}>wrap in {takesBeforeWrap(cbt.changesNumber)}</Badge></>}</> : '—'}</td>
       <td>{device.snapshotId ? <code title={device.snapshotId}>{shortId(device.snapshotId)}</code> : <span className="muted">none</span>}</td>
-      <td>
-        {image ? <code>/dev/{image}</code> : <span className="muted">—</span>}
+      <td className="wrap">
+        {image ? <code className="nowrap">/dev/{image}</code> : <span className="muted">—</span>}
         {device.snapshot && device.snapshot.errorCode !== 0 && <>{' '}<Badge tone="error" title="The image's area is corrupted: its reads fail with EIO">corrupted {errorCodeLabel(device.snapshot.errorCode)}</Badge></>}
       </td>
       <td className="actions">

@@ -2,7 +2,7 @@
 // window's bottom on a tall screen (it stopped at 520 px), and keeps the selected event's
 // details in view below it.
 import type { Page } from '@playwright/test';
-import { connect, expect, openView, test } from './helpers';
+import { attach, connect, createDevice, createSnapshot, expect, goTo, openView, takeSnapshot, test } from './helpers';
 import type { RunningApp } from '../fixtures';
 
 /** `count` app events, one per emulated device created through the UI's own API. */
@@ -83,4 +83,36 @@ test('at 800 px an event\'s message goes under its fields, across the row on up 
   // Room for two lines of message: a corrupted event's 150 characters show whole.
   expect(Math.min(...rows.map((r) => r.lines))).toBeGreaterThanOrEqual(2);
   await page.screenshot({ path: 'test-results/views/layout-events-800.png' });
+});
+
+test('at 800 px the devices table fits without scrolling sideways, every action in view; the columns left out are on the device page', async ({ page, app }) => {
+  await openView(page, app, '#/devices');
+  await createDevice(page, 'disk1', '256M');
+  await createDevice(page, 'disk2', '64M');
+  await attach(page, '/dev/disk1');
+  await createSnapshot(page, app, ['/dev/disk1']);
+  await takeSnapshot(page);
+  await page.setViewportSize({ width: 800, height: 900 });
+  await goTo(page, 'Devices');
+  const region = page.getByRole('region', { name: 'Block devices (scrolls sideways)' });
+  await expect(region.getByRole('row', { name: /\/dev\/disk1/ })).toContainText('/dev/blksnap-');
+  const { scroll, client } = await region.evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+  expect(scroll, `the table is ${scroll - client} px wider than its box`).toBeLessThanOrEqual(client);
+  const edge = (await region.boundingBox())!;
+  for (const name of ['Detach /dev/disk1', 'Attach /dev/disk2']) {
+    const button = (await page.getByRole('button', { name }).boundingBox())!;
+    expect(button.x + button.width, name).toBeLessThanOrEqual(edge.x + edge.width);
+  }
+  await expect(region.getByRole('columnheader', { name: 'Generation' })).toBeHidden();
+  await expect(page.getByText("Block size, block count and generation: on each device's page.")).toBeVisible();
+  await page.screenshot({ path: 'test-results/views/layout-devices-800.png' });
+  await page.getByRole('button', { name: 'Open /dev/disk1' }).click();
+  const facts = page.getByRole('region', { name: 'Change block tracking' });
+  for (const fact of ['Block size', 'Blocks', 'Generation']) await expect(facts.getByText(fact, { exact: true })).toBeVisible();
+
+  // Wide, every column is there and the note is not.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await goTo(page, 'Devices');
+  await expect(region.getByRole('columnheader', { name: 'Generation' })).toBeVisible();
+  await expect(page.getByText("Block size, block count and generation: on each device's page.")).toBeHidden();
 });
