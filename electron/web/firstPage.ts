@@ -5,7 +5,7 @@
 // asks over the WebSocket, as it does after a reload, whose URL no longer carries the token).
 // With the data, the app's root holds the first paint (renderer/firstPaint.tsx): the device list
 // as static HTML, which shows before the app's script has run and which its first render replaces.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { firstPageBlock, type FirstPageData } from '../../shared/firstPage';
 import type { BlksnapService } from '../service';
@@ -58,7 +58,9 @@ export async function serveFirstPage(
   const data = within(read, waitMs);
   let html: string;
   try {
-    html = await readFile(indexFile, 'utf8');
+    // Read at once: the file is small and in the page cache (read by prepareFirstPage). The async
+    // read went through the thread pool, and the page's first bytes waited for its turn there.
+    html = readFileSync(indexFile, 'utf8');
   } catch {
     return false;
   }

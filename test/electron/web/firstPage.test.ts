@@ -120,6 +120,36 @@ describe('the first page', () => {
     }
   });
 
+  it('sends the status and the head at once, before the service answers: no turn of the event loop first', async () => {
+    harness = await startHarness(new FakeControl());
+    const index = join(harness.staticDir, 'index.html');
+    writeFileSync(index, '<!doctype html><html><head><script type="module" src="./app.js"></script></head><body><div id="root"></div></body></html>\n');
+    // What the browser needs to start on the page (the COOP process, the script's fetch) goes out
+    // while the handler still runs; the service's answer comes later.
+    const atReturn: boolean[] = [];
+    plainServer = createServer((_req, res) => {
+      void serveFirstPage(res, index, () => new Promise(() => undefined), { waitMs: 50 });
+      atReturn.push(res.headersSent);
+    });
+    await new Promise<void>((resolve) => plainServer!.listen(0, '127.0.0.1', resolve));
+    const page = await get((plainServer.address() as AddressInfo).port, '/');
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<div id="root"></div></body></html>');
+    expect(atReturn).toEqual([true]);
+  });
+
+  it('answers the page opened with the token with 503 "not built" when index.html cannot be read, with no data', async () => {
+    const control = new FakeControl();
+    control.addDevice('vda', 2 ** 30);
+    harness = await startHarness(control);
+    rmSync(join(harness.staticDir, 'index.html'));
+    const page = await get(harness.server.port, `/?token=${harness.server.token}`);
+    expect(page.status).toBe(503);
+    expect(page.body).toContain('The renderer is not built');
+    expect(page.body).not.toContain(FIRST_PAGE_ID);
+    expect(page.body).not.toContain('/dev/vda');
+  });
+
   it('paints the list in the root for the page opened with the token, and nowhere else', async () => {
     const control = new FakeControl();
     control.addDevice('vda', 2 ** 30);
