@@ -5,9 +5,10 @@
 // COLLECT_IMAGES). Emulator: its image exists only behind its read call, so the image's first
 // and last MiB (where blkid finds ext*, xfs, btrfs, LUKS, LVM, swap, partition tables) are read
 // through it into a private sparse file of the image's size, and the same blkid probes that file.
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { access, lstat, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { ApiArgs, ImageFileSystem } from '../../shared/contract';
 import { errnoError, errnoName, toErrorInfo } from '../../shared/errors';
@@ -16,6 +17,7 @@ import { runTool } from '../resolver/tools';
 
 export const PROBE_TIMEOUT_MS = 5_000;
 const EDGE_BYTES = 2 ** 20;
+const NODE_WAIT_MS = 2_000;
 /** blksnap-252-0, blksnap-image_8:16, veeamblksnapimg0, veeamblksnapimg_254:0, vbsnap-8-0. */
 const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
@@ -62,7 +64,7 @@ export class ImageProbe {
         : await probeDevice(image, this.tool, signal);
       return { image, ...found };
     } catch (err) {
-      if (signal.aborted) {
+      if (signal.aborted && toErrorInfo(err).code === 'ECANCELED') {
         return { image, ...unknown(`blkid did not answer within ${this.timeoutMs / 1000} s (ETIMEDOUT) and was stopped: reads of ${image} may be hanging`) };
       }
       return { image, ...unknown(`the probe failed: ${toErrorInfo(err).message}`) };
@@ -75,17 +77,28 @@ function unknown(problem: string): Found {
 }
 
 async function probeDevice(image: string, tool: string, signal: AbortSignal): Promise<Found> {
-  const st = await lstat(image).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') {
-      throw errnoError('ENOENT', 'probe', `${image} does not exist (without udev, create it with mknod ${image} b <major> <minor>)`, { image });
-    }
-    throw err;
-  });
+  const st = await nodeOf(image, signal);
   if (!st.isBlockDevice()) throw errnoError('ENOTBLK', 'probe', `${image} is not a block device`, { image });
   await access(image, constants.R_OK).catch(() => {
     throw errnoError('EACCES', 'probe', `${image} is not readable by uid ${process.getuid?.() ?? '?'}: run blksnap Manager as root, or grant read access to the image`, { image });
   });
   return blkid(image, tool, signal);
+}
+
+/** udev makes the image's node just after the take: a probe asked for at once waits a moment for it. */
+async function nodeOf(image: string, signal: AbortSignal): Promise<Stats> {
+  const deadline = Date.now() + NODE_WAIT_MS;
+  for (;;) {
+    try {
+      return await lstat(image);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      if (Date.now() >= deadline || signal.aborted) {
+        throw errnoError('ENOENT', 'probe', `${image} does not exist (without udev, create it with mknod ${image} b <major> <minor>)`, { image });
+      }
+      await sleep(100);
+    }
+  }
 }
 
 async function probeEmulated(control: EmulatorControl, device: string, image: string, tool: string, signal: AbortSignal): Promise<Found> {

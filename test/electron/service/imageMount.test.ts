@@ -22,7 +22,7 @@ const MiB = 2 ** 20;
 const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
 
 function problem(): string | null {
-  const tool = toolMissing('mkfs.ext4', 'debugfs', 'mkfs.xfs', 'xfs_io', 'losetup', 'mount', 'umount', 'blkid');
+  const tool = toolMissing('mkfs.ext4', 'debugfs', 'mkfs.xfs', 'xfs_io', 'losetup', 'mount', 'umount', 'blkid', 'mknod');
   if (tool) return tool;
   if (process.getuid?.() !== 0) return 'loop devices and mounts need root (CI runs as root)';
   if (!fs.existsSync('/dev/loop-control')) return 'no /dev/loop-control: loop devices are not available here';
@@ -137,6 +137,17 @@ describe.skipIf(skipBecause('the mount-command tests on loop devices', why, 'as 
     expect(mount('ro', image, path.join(dir, 'image'))).not.toBe(0);
     expect(mount('ro,norecovery', image, path.join(dir, 'image'))).not.toBe(0);
     expect(mount(offeredOptions(found), image, path.join(dir, 'image'))).toBe(0);
+  });
+
+  it('the kernel probe waits a moment for a node udev has not made yet (just after the take)', async () => {
+    const dev = loop(ext4NeedingRecovery(tempDir()), true);
+    const { rdev } = fs.statSync(dev);
+    const name = `blksnap-probe-test-${process.pid}`;
+    const node = `/dev/${name}`;
+    cleanups.push(() => fs.rmSync(node, { force: true }));
+    const later = setTimeout(() => execFileSync('mknod', [node, 'b', String((rdev >> 8) & 0xfff), String((rdev & 0xff) | ((rdev >> 12) & 0xfff00))], { env }), 400);
+    cleanups.push(() => clearTimeout(later));
+    expect(await new ImageProbe(new KernelWithImage(name)).probe({ device: '/dev/original' })).toMatchObject({ image: node, type: 'ext4', problem: null });
   });
 
   it('the kernel probe says what is wrong with an image node that is missing or not a block device', async () => {
