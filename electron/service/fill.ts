@@ -51,17 +51,32 @@ export interface EstimateSettings {
   burstMs?: number;
 }
 
-/** Growth per second between the newest sample and the oldest one within `ms` of it. */
+/**
+ * Growth per second between the newest sample and the oldest one within `ms` of it. Where used
+ * bytes are known (they grow chunk by chunk), a flat stretch at the start of the window is the
+ * time before the writes began, not part of their rate; they began somewhere in the interval
+ * before the first sample that grew, so the rate runs from that sample (none until the next one).
+ * Averaging the stretch in made the first warning of a run say "full in about 58 s" when the
+ * storage overflowed 19 s later. The allocation alone (the real module) grows in steps of
+ * diff_storage_minimum, flat between them by nature, so there the window is kept whole.
+ */
 function rateOver(history: readonly FillSample[], ms: number): { rate: number; spanMs: number } | null {
   const last = history.at(-1);
   if (!last || level(last) === null) return null;
-  let first: FillSample | undefined;
+  let firstIndex = -1;
   for (let i = history.length - 2; i >= 0; i--) {
     const s = history[i]!;
     if (last.timeMs - s.timeMs > ms || level(s) === null) break;
-    first = s;
+    firstIndex = i;
   }
-  if (!first || last.timeMs <= first.timeMs) return null;
+  if (firstIndex < 0) return null;
+  if (last.usedBytes !== null && level(history[firstIndex + 1]!) === level(history[firstIndex]!)) {
+    while (firstIndex < history.length - 2 && level(history[firstIndex + 1]!) === level(history[firstIndex]!)) firstIndex++;
+    // The writes began somewhere in the interval before the first sample that grew: count from that sample.
+    firstIndex++;
+  }
+  const first = history[firstIndex]!;
+  if (last.timeMs <= first.timeMs) return null;
   const spanMs = last.timeMs - first.timeMs;
   return { rate: ((level(last)! - level(first)!) * 1000) / spanMs, spanMs };
 }

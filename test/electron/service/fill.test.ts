@@ -33,6 +33,40 @@ describe('time to full', () => {
     expect(windowOnly).toBeGreaterThan(2 * estimate.seconds);
   });
 
+  // Eighth session (ux2), the seventh's 3 GiB run: 64 KiB writes at 40 MiB/s fill 256 KiB chunks at about
+  // 157 MiB/s. The first warning, 0.8 s into the writes, said "full in about 58 s" (the idle seconds before
+  // them averaged in); no_space came 15 s later and the overflow 19 s after the warning.
+  it('counts the rate from when the writes began, not over the idle seconds before them', () => {
+    const GiB = 1024 * MiB;
+    const rate = 157 * MiB;
+    // Writes from 3.1 s on, between two samples: the 3.5 s sample holds 0.4 s of them.
+    const upTo = (endMs: number) => {
+      const h: FillSample[] = [];
+      for (let ms = 0; ms <= endMs; ms += 500) {
+        h.push({ timeMs: 1_000_000 + ms, usedBytes: 2 * MiB + Math.max(0, ms - 3100) / 1000 * rate, allocatedBytes: GiB, limitBytes: 3 * GiB });
+      }
+      return h;
+    };
+    // One sample into the writes their rate is not known yet (when in the interval did they begin?).
+    expect(estimateTimeToFull(upTo(3500), { windowMs: 10_000, chunkBytes: CHUNK })).toBeNull();
+    const h = upTo(4500);
+    const overflowIn = (3 * GiB - h.at(-1)!.usedBytes! - CHUNK) / rate;
+    const estimate = estimateTimeToFull(h, { windowMs: 10_000, chunkBytes: CHUNK })!;
+    expect(estimate.seconds).toBeGreaterThan(overflowIn * 0.9);
+    expect(estimate.seconds).toBeLessThan(overflowIn * 1.1);
+    expect(estimate.confidence).toBe('low');
+  });
+
+  it('keeps the whole window where only the allocation is known: it is flat between its steps by nature', () => {
+    // The real module: no used bytes; a 1 GiB step just now. Over the 3 s burst window: 6 GiB left at
+    // 1 GiB per 3 s, 18 s; counted from the last flat sample it would be 1 GiB per 0.5 s, 3 s.
+    const GiB = 1024 * MiB;
+    const h: FillSample[] = [];
+    for (let ms = 0; ms <= 10_000; ms += 500) h.push({ timeMs: 1_000_000 + ms, usedBytes: null, allocatedBytes: ms < 10_000 ? GiB : 2 * GiB, limitBytes: 8 * GiB });
+    const estimate = estimateTimeToFull(h, { windowMs: 10_000, chunkBytes: CHUNK })!;
+    expect(estimate.seconds).toBeGreaterThan(15);
+  });
+
   it('is dropped when the writes stop', () => {
     const h = history(15, (t) => 2 * MiB + Math.min(t, 12) * MiB);
     expect(estimateTimeToFull(h, { windowMs: 10_000, chunkBytes: CHUNK })).toBeNull();
