@@ -1,6 +1,7 @@
 // What lies on a device: one filesystem, or a partition table (read with sfdisk --json) and
 // a filesystem per partition (blkid -p, which only reads). Offsets are device bytes.
 import { z } from 'zod';
+import { errnoError } from '../../shared/errors';
 import { runTool } from './tools';
 
 export interface Region {
@@ -28,10 +29,16 @@ const SfdiskJson = z.object({
 export async function probeType(file: string, offsetBytes: number, signal?: AbortSignal): Promise<{ type: string | null; ptType: string | null }> {
   const values = new Map<string, string>();
   const args = ['-p', '-o', 'export', ...(offsetBytes > 0 ? ['-O', String(offsetBytes)] : []), file];
-  await runTool('blkid', { args, okCodes: [2], onLine: (line) => {
+  const { code, stderr } = await runTool('blkid', { args, okCodes: [2], onLine: (line) => {
     const eq = line.indexOf('=');
     if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));
   }, ...(signal ? { signal } : {}) });
+  // Exit 2 is "nothing found", and also blkid's answer when it cannot open or read the file (then it says why).
+  const said = stderr.trim().split('\n').slice(-2).join(' / ');
+  if (code === 2 && said) {
+    const errno = /Permission denied/.test(said) ? 'EACCES' : /No such file/.test(said) ? 'ENOENT' : 'EIO';
+    throw errnoError(errno, 'blkid', `could not read ${file}: ${said}`, { file });
+  }
   return { type: values.get('TYPE') ?? null, ptType: values.get('PTTYPE') ?? null };
 }
 
