@@ -55,8 +55,22 @@ const legendText = (value: unknown) => <span style={{ color: TEXT_COLOR }}>{Stri
 /** The legend reads as the gauge's does (issue 17 item 11): limit, allocated, used; recharts would sort it alphabetically. */
 export const SERIES_ORDER = ['Limit', 'Allocated', 'Used'];
 
+/** The first sample comes within a second of a create; later than this, samples are missing. */
+const FIRST_SAMPLE_SLACK_MS = 3000;
+
+/**
+ * How far back the chart reaches, truthfully: the history is bounded (the service keeps the newest
+ * samples), and a snapshot made by another program or before the service started was sampled
+ * only from then on.
+ */
+export function spanText(firstSampleMs: number, createdAtMs: number | null): string {
+  if (createdAtMs === null) return `From ${clock(firstSampleMs)}, when this app began to sample it; its creation time is not known.`;
+  if (firstSampleMs <= createdAtMs + FIRST_SAMPLE_SLACK_MS) return `Since its creation at ${clock(createdAtMs)}.`;
+  return `From ${clock(firstSampleMs)} only: created at ${clock(createdAtMs)}, its earlier samples are not kept (the newest are).`;
+}
+
 /** The fill history on a time axis: used as an area, allocated and the limit as lines; gaps where unknown. */
-export const FillChart = memo(function FillChart({ samples: held, nowMs }: { samples: FillSample[]; nowMs: number }) {
+export const FillChart = memo(function FillChart({ samples: held, nowMs, createdAtMs = null }: { samples: FillSample[]; nowMs: number; createdAtMs?: number | null }) {
   const samples = extendToNow(held, nowMs);
   if (samples.length < 2) return <EmptyState title="No fill sample yet">The first sample arrives within a second of the snapshot's creation.</EmptyState>;
   const ticks = byteTicks(largest(samples));
@@ -65,6 +79,7 @@ export const FillChart = memo(function FillChart({ samples: held, nowMs }: { sam
   const last = samples.at(-1)!.timeMs;
   return (
     <figure className="chart-box" aria-label={`Fill history from ${clock(first)} to ${clock(last)}, ${held.length} sample${held.length === 1 ? '' : 's'}`}>
+      <div className="chart-area">
       <ResponsiveContainer width="100%" height="100%">
         <ComposedChart data={samples} margin={{ top: 8, right: 24, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="#e6e9ef" vertical={false} />
@@ -81,7 +96,11 @@ export const FillChart = memo(function FillChart({ samples: held, nowMs }: { sam
           {known('limitBytes') && <Line type="stepAfter" dataKey="limitBytes" name="Limit" stroke="#1c2330" strokeDasharray="5 4" isAnimationActive={false} dot={false} />}
         </ComposedChart>
       </ResponsiveContainer>
-      {!known('usedBytes') && <figcaption className="small muted">Used space is unknown on this backend (the module does not report it).</figcaption>}
+      </div>
+      <figcaption className="small muted">
+        {spanText(first, createdAtMs)}
+        {!known('usedBytes') && ' Used space is unknown on this backend (the module does not report it).'}
+      </figcaption>
     </figure>
   );
 });

@@ -166,7 +166,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
           </div>
           <div>
             <h3>Fill history</h3>
-            <FillChart samples={samples} nowMs={nowMs} />
+            <FillChart samples={samples} nowMs={nowMs} createdAtMs={snapshot.createdAtMs} />
           </div>
         </div>
       </div>

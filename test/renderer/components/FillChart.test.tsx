@@ -96,3 +96,27 @@ describe('FillChart', () => {
     expect(new Set(labels).size).toBe(labels.length);
   });
 });
+
+// Eighth session (ux2): the history keeps the newest samples only; a snapshot created earlier showed a
+// chart starting after its creation, and nothing said so.
+describe('FillChart says how far back it reaches', () => {
+  const t0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+  const clock = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour12: false });
+  const caption = (container: HTMLElement) => container.querySelector('figcaption')?.textContent ?? '';
+
+  it('from the creation when its first sample is', () => {
+    const { container } = render(<FillChart samples={[sample(t0 + 400, 2 * MiB), sample(t0 + 5000, 4 * MiB)]} nowMs={t0 + 6000} createdAtMs={t0} />);
+    expect(caption(container)).toBe(`Since its creation at ${clock(t0)}.`);
+  });
+
+  it('from its first sample only, saying earlier ones are not kept, when the snapshot is older', () => {
+    const first = t0 + 10 * 60_000;
+    const { container } = render(<FillChart samples={[sample(first, 2 * MiB), sample(first + 5000, 4 * MiB)]} nowMs={first + 6000} createdAtMs={t0} />);
+    expect(caption(container)).toBe(`From ${clock(first)} only: created at ${clock(t0)}, its earlier samples are not kept (the newest are).`);
+  });
+
+  it("from when this app began to sample another program's snapshot", () => {
+    const { container } = render(<FillChart samples={[sample(t0, 2 * MiB), sample(t0 + 5000, 4 * MiB)]} nowMs={t0 + 6000} createdAtMs={null} />);
+    expect(caption(container)).toBe(`From ${clock(t0)}, when this app began to sample it; its creation time is not known.`);
+  });
+});
