@@ -8,6 +8,11 @@ export function unknownBlockDevice(device: string, errnoName: string): BlksnapEr
   return appError('EBADARG', `${device} is not a block device this system knows (${why})`, { device });
 }
 
+/** A path that exists but is no block device (the v1 client's stat before any ioctl). */
+export function notABlockDevice(device: string): BlksnapError {
+  return appError('EBADARG', `${device} is not a block device`, { device });
+}
+
 /** v1 has no ATTACH: trackers appear at SNAPSHOT_CREATE. */
 export function v1HasNoAttach(device: string): BlksnapError {
   return appError('EUNSUPPORTED', `attach ${device}: v1 has no attach; on v1 trackers appear at snapshot create (SNAPSHOT_CREATE attaches one per listed device)`, { dialect: 'v1', device });

@@ -2,7 +2,7 @@
 // of a difference area, release of a snapshot, and state.json. Emulator (emulator.ts) adds the
 // module interface on top; tracker.ts, snapshot-create.ts, snapshot-take.ts, io.ts,
 // storage-open.ts, emulated-devices.ts and restore.ts work on this state.
-import { unknownBlockDevice } from '../sentences';
+import { notABlockDevice, unknownBlockDevice } from '../sentences';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appError, errnoError, ERRNO, type BlksnapError, type ErrnoName } from '../../../shared/errors';
@@ -108,6 +108,13 @@ export class EmulatorCore {
     const loc = this.locate(p);
     if (loc?.kind === 'device') return loc.device;
     if (loc?.kind === 'image') throw errnoError('ENOENT', op, `${p} is a snapshot image (of ${loc.area.device}) and has no blksnap filter attached`, { device: p });
+    if (hostNonBlock(p)) {
+      // bdevfilter opens the path as a block device first: ENOTBLK (measured on VAL-7.0 for
+      // /dev/null, spec §10). Upstream the client's open succeeds and the blkfilter ioctl reaches
+      // that file's own driver, which knows no such request: ENOTTY [inferred from the kernel's vfs_ioctl].
+      if (!this.rules.filterOnDevice) throw errnoError('ENOTBLK', op, `${p} is not a block device`, { device: p });
+      throw errnoError('ENOTTY', op, `${p} is not a block device, so the blkfilter ioctl went to its own driver, which does not know it`, { device: p });
+    }
     // Upstream: the client's open of the path fails before any ioctl (the service words it).
     throw errnoError('ENOENT', this.rules.filterOnDevice ? 'OPEN_DEVICE' : op, `${p} does not exist (emulated devices are /dev/<name>)`, { device: p });
   }
@@ -129,7 +136,8 @@ export class EmulatorCore {
    * fails there, in its words (EBADARG), not with the module's errno.
    */
   refuseUnknownV1Device(p: string): void {
-    if (this.flavour === 'v1' && this.locate(p) === null) throw unknownBlockDevice(p, 'ENOENT');
+    if (this.flavour !== 'v1' || this.locate(p) !== null) return;
+    throw hostNonBlock(p) ? notABlockDevice(p) : unknownBlockDevice(p, 'ENOENT');
   }
 
   trackerOf(op: string, p: string): CbtMap {
@@ -241,6 +249,15 @@ export function ownedFile(fd: number, capacitySectors: number): StorageTarget {
 }
 
 /** `<name>` of `/dev/<name>` (no further slash), else null; string calls, not a regex: every emulated write asks. */
+/**
+ * A path outside the emulator's devices and images that exists on the host as anything but a
+ * block device (/dev/null, a file, a directory): the module's answer differs from a missing path.
+ */
+function hostNonBlock(p: string): boolean {
+  const st = fs.statSync(p, { throwIfNoEntry: false });
+  return st !== undefined && !st.isBlockDevice();
+}
+
 export function deviceNameOf(p: string): string | null {
   if (p.length <= DEV_PREFIX.length || !p.startsWith(DEV_PREFIX) || p.includes('/', DEV_PREFIX.length)) return null;
   return p.slice(DEV_PREFIX.length);

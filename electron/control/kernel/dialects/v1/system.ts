@@ -1,7 +1,7 @@
 // What v1 learns from the file system rather than the module: dev_t of a device, its size,
 // the block devices present and the module parameters. Every /sys and /dev lookup goes through
 // `root`, so tests can fake the tree.
-import { unknownBlockDevice } from '../../../sentences';
+import { notABlockDevice, unknownBlockDevice } from '../../../sentences';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { appError } from '../../../../../shared/errors';
@@ -57,7 +57,7 @@ export class V1System {
     if (fromSys) return { devId: fromSys, path: device.startsWith('/') ? device : `/dev/${name}` };
     try {
       const st = await stat(device, { bigint: true });
-      if (!st.isBlockDevice()) throw appError('EBADARG', `${device} is not a block device`, { device });
+      if (!st.isBlockDevice()) throw notABlockDevice(device);
       return { devId: splitDev(st.rdev), path: device };
     } catch (err) {
       if (err instanceof Error && err.name === 'BlksnapError') throw err;

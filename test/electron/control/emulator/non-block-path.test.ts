@@ -1,0 +1,82 @@
+// A path that exists but is no block device (/dev/null, a file, a directory) given to a filter call.
+// bdevfilter opens the path as a block device first: ENOTBLK (spec §5.2 "path errors first";
+// measured on VAL-7.0 for /dev/null, spec §10 and the trace record attach-char-device). Upstream
+// (spec §1) the ioctl goes to the opened path itself, whose driver does not know it: ENOTTY. v1's
+// client stats the path before any ioctl: EBADARG. A missing path stays ENOENT. Nothing changes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Flavour } from '../../../../electron/control/emulator';
+import { BlksnapError } from '../../../../shared/errors';
+import { emulator, MiB, tempDir } from './helpers';
+
+async function failure(p: Promise<unknown>): Promise<BlksnapError | 'ok'> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof BlksnapError) return err;
+    throw err;
+  }
+  return 'ok';
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  const r = await failure(p);
+  return r === 'ok' ? r : r.code;
+}
+
+function nonBlockPaths(): string[] {
+  const dir = tempDir();
+  const file = path.join(dir, 'plain.img');
+  fs.writeFileSync(file, Buffer.alloc(4096));
+  return ['/dev/null', file, dir];
+}
+
+const V2: [Flavour, string][] = [['upstream', 'ENOTTY'], ['v7', 'ENOTTY'], ['v6', 'ENOTTY'], ['val-7.0', 'ENOTBLK'], ['val-13', 'ENOTBLK']];
+
+describe.each(V2)('a path that is no block device, %s', (flavour, code) => {
+  it(`every filter call answers ${code} and nothing changes`, async () => {
+    const emu = await emulator(flavour);
+    await emu.createDevice('vda', 8 * MiB);
+    await emu.attach('/dev/vda');
+    const id = await emu.snapshotCreate({ diffStoragePath: tempDir(), diffStorageLimitSectors: 65536, devices: [] });
+    for (const p of nonBlockPaths()) {
+      const answers = [
+        await codeOf(emu.attach(p)),
+        await codeOf(emu.attach(p, 'nosuchfilter')), // the path is opened before the name is looked up
+        await codeOf(emu.detach(p)),
+        await codeOf(emu.cbtInfo(p)),
+        await codeOf(emu.snapshotInfo(p)),
+        await codeOf(emu.snapshotAdd(id, p)),
+        await codeOf(emu.ctl(p, { filterName: 'blksnap', cmd: 0, optlen: 40 })),
+      ];
+      expect(answers, p).toEqual(Array(answers.length).fill(code));
+    }
+    const err = await failure(emu.attach('/dev/null'));
+    expect(err !== 'ok' && err.message).toContain('/dev/null is not a block device');
+    expect(await codeOf(emu.snapshotTake(id))).toBe('ENODEV'); // nothing was added
+    expect((await emu.listDevices()).map((d) => d.path)).toEqual(['/dev/vda']);
+  });
+
+  it('a path that does not exist still answers ENOENT', async () => {
+    const emu = await emulator(flavour);
+    expect(await codeOf(emu.attach(path.join(tempDir(), 'missing')))).toBe('ENOENT');
+    expect(await codeOf(emu.cbtInfo('/dev/vdz'))).toBe('ENOENT');
+  });
+});
+
+describe('a path that is no block device, v1', () => {
+  it('is refused before any call, as the kernel client stats it (EBADARG "is not a block device")', async () => {
+    const emu = await emulator('v1');
+    await emu.createDevice('vda', 8 * MiB);
+    for (const p of nonBlockPaths()) {
+      for (const call of [emu.detach(p), emu.cbtInfo(p), emu.snapshotCreate({ diffStoragePath: null, diffStorageLimitSectors: 65536, devices: [p] })]) {
+        const err = await failure(call);
+        expect(err !== 'ok' && [err.code, err.message], p).toEqual(['EBADARG', `${p} is not a block device`]);
+      }
+    }
+    expect(await codeOf(emu.cbtInfo('/dev/vdz'))).toBe('EBADARG');
+    const missing = await failure(emu.cbtInfo('/dev/vdz'));
+    expect(missing !== 'ok' && missing.message).toContain('ENOENT');
+  });
+});
