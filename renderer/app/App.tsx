@@ -4,6 +4,9 @@ import { parseHash, routeHash } from '../store/route';
 import { DevicesView } from '../views/devices/DevicesView';
 import { AppShell } from './AppShell';
 import { BackendView, DeviceDetailView, EventsView, SnapshotsView } from './lazyViews';
+import { ViewErrorBoundary } from './ViewErrorBoundary';
+
+const TITLES = { devices: 'Devices', device: 'Device', snapshots: 'Snapshots', events: 'Events', backend: 'Backend' } as const;
 
 /** Keeps the route and the URL hash in step (back/forward and reload land on the same view). */
 function useHashRoute() {
@@ -30,13 +33,16 @@ export function App() {
 
   return (
     <AppShell>
-      {route.view === 'devices' && <DevicesView />}
-      <Suspense fallback={<p className="muted">Loading…</p>}>
-        {route.view === 'device' && <DeviceDetailView path={route.path} />}
-        {route.view === 'snapshots' && <SnapshotsView />}
-        {route.view === 'events' && <EventsView />}
-        {route.view === 'backend' && <BackendView />}
-      </Suspense>
+      {/* Keyed by the view, so leaving a failed view and coming back tries it again. */}
+      <ViewErrorBoundary key={route.view} title={TITLES[route.view]} resetKey={route.view === 'device' ? route.path : undefined}>
+        {route.view === 'devices' && <DevicesView />}
+        <Suspense fallback={<p className="muted">Loading…</p>}>
+          {route.view === 'device' && <DeviceDetailView path={route.path} />}
+          {route.view === 'snapshots' && <SnapshotsView />}
+          {route.view === 'events' && <EventsView />}
+          {route.view === 'backend' && <BackendView />}
+        </Suspense>
+      </ViewErrorBoundary>
     </AppShell>
   );
 }
