@@ -2,7 +2,7 @@
 // window's bottom on a tall screen (it stopped at 520 px), and keeps the selected event's
 // details in view below it.
 import type { Page } from '@playwright/test';
-import { attach, connect, createDevice, createSnapshot, expect, goTo, openView, takeSnapshot, test } from './helpers';
+import { attach, connect, createDevice, createSnapshot, expect, goTo, openView, runWorkload, takeSnapshot, test } from './helpers';
 import type { RunningApp } from '../fixtures';
 
 /** `count` app events, one per emulated device created through the UI's own API. */
@@ -90,12 +90,18 @@ test('at 800 px the devices table fits without scrolling sideways, every action 
   await createDevice(page, 'disk1', '256M');
   await createDevice(page, 'disk2', '64M');
   await attach(page, '/dev/disk1');
-  await createSnapshot(page, app, ['/dev/disk1']);
+  // A storage that overflows: the image cell holds the name and its 'corrupted -28 (ENOSPC)' badge, the widest it gets.
+  await createSnapshot(page, app, ['/dev/disk1'], '64M');
   await takeSnapshot(page);
+  await runWorkload(page, '/dev/disk1', { pattern: 'uniform', rate: '0', seconds: '2' });
   await page.setViewportSize({ width: 800, height: 900 });
   await goTo(page, 'Devices');
   const region = page.getByRole('region', { name: 'Block devices (scrolls sideways)' });
   await expect(region.getByRole('row', { name: /\/dev\/disk1/ })).toContainText('/dev/blksnap-');
+  const badge = region.getByText('corrupted -28 (ENOSPC)');
+  await expect(badge).toBeVisible({ timeout: 30_000 });
+  // One line: a pill broken over two lines read as two badges.
+  expect((await badge.boundingBox())!.height).toBeLessThan(24);
   const { scroll, client } = await region.evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
   expect(scroll, `the table is ${scroll - client} px wider than its box`).toBeLessThanOrEqual(client);
   const edge = (await region.boundingBox())!;
