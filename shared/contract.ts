@@ -37,6 +37,11 @@ export const DeviceSummary = lazySchema(() => BlockDevice().extend({
    */
   lastTakeAtMs: z.number().nullable().optional(),
   pendingChange: z.object({ blocks: z.number().int().nonnegative(), bytes: z.number().nonnegative() }).nullable().optional(),
+  /**
+   * The device is a snapshot image (shared/imageOf.ts): of which original, in which snapshot
+   * (null: not one of this app's). Attach and add are refused on it. Absent: not an image.
+   */
+  imageOf: z.object({ original: DevicePath(), snapshotId: SnapshotId().nullable() }).nullable().optional(),
 }));
 export type DeviceSummary = Infer<typeof DeviceSummary>;
 

@@ -4,7 +4,9 @@ import type { ApiArgs, ApiResult, DeviceSummary } from '../../shared/contract';
 import { nearWrap, wrapWarning } from '../../shared/cbt';
 import type { BlockDevice, CbtInfo, DevId, SnapshotDeviceInfo } from '../../shared/schemas';
 import { isEmulator, type BlksnapControl } from '../control/types';
+import { imageRefusal, type ImageGuardedOperation, type ImageOf } from '../../shared/imageOf';
 import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
+import { imageNamed, imageOf, knownImages } from './imageGuard';
 import type { Notices } from './notices';
 import type { PushBus } from './pushBus';
 import type { RegistryView } from './registry';
@@ -18,6 +20,8 @@ export interface Holder {
 export class Devices {
   private blockDevices: BlockDevice[] = [];
   private infoByPath = new Map<string, SnapshotDeviceInfo>();
+  /** Listed devices that are snapshot images, at the last refresh. */
+  private imagesByPath = new Map<string, ImageOf>();
   private lastJson = '';
   /** Per device: the CBT state last seen and when a take was seen to change it. */
   private takes = new Map<string, { key: string; atMs: number | null }>();
@@ -39,6 +43,7 @@ export class Devices {
   }
 
   async attach({ device }: ApiArgs<'attach'>): Promise<ApiResult<'attach'>> {
+    await this.refuseImage('attach', device);
     await this.control.attach(device);
     this.notices.app('info', 'tracker', `Tracker attached to ${device}: its CBT map starts at change number 0.`, { device });
     await this.refresh();
@@ -68,6 +73,7 @@ export class Devices {
       if (info) infos.set(d.path, this.withRecordedCorruption(d, info));
     }));
     this.infoByPath = infos;
+    this.imagesByPath = new Map(knownImages(infos).map((i) => [i.path, imageOf(i, (p) => this.registry.holderOf(p))]));
     const pending = new Map<string, { blocks: number; bytes: number }>();
     const control = this.control;
     if (isEmulator(control)) {
@@ -121,12 +127,23 @@ export class Devices {
    * before and after a TAKE, they tell which images that take created.
    */
   async withImage(): Promise<Set<string>> {
-    const listed = await this.control.listDevices(); // fresh: a device attached since the last refresh counts too
-    const found = await Promise.all(listed.filter((d) => d.tracked).map(async (d) => {
-      const info = await this.control.snapshotInfo(d.path).catch(() => null);
-      return info && info.image !== '' ? d.path : null;
-    }));
-    return new Set(found.filter((p): p is string => p !== null));
+    return new Set(knownImages(await this.freshInfos()).map((i) => i.original));
+  }
+
+  /**
+   * Refuses `device` when it is a snapshot image, before any call to the module. Read afresh:
+   * an image that appeared after the UI's list was loaded counts (the list's `imageOf` is only
+   * the UI's hint).
+   */
+  async refuseImage(operation: ImageGuardedOperation, device: string): Promise<void> {
+    const image = await imageNamed(device, knownImages(await this.freshInfos()), !isEmulator(this.control));
+    if (image) throw imageRefusal(operation, device, imageOf(image, (p) => this.registry.holderOf(p)));
+  }
+
+  /** SNAPSHOTINFO of every tracked device, on a fresh listing (a device attached since the last refresh counts too). */
+  private async freshInfos(): Promise<[string, SnapshotDeviceInfo | null][]> {
+    const listed = await this.control.listDevices();
+    return Promise.all(listed.filter((d) => d.tracked).map(async (d): Promise<[string, SnapshotDeviceInfo | null]> => [d.path, await this.control.snapshotInfo(d.path).catch(() => null)]));
   }
 
   /** A device's path by its numbers; "major:minor" when it is not listed. */
@@ -182,6 +199,7 @@ export class Devices {
       emulated: device.discovery === 'emulator',
       lastTakeAtMs: cbt && cbt.changesNumber > 0 ? this.takes.get(device.path)?.atMs ?? null : null,
       pendingChange: cbt ? this.pending.get(device.path) ?? null : null,
+      imageOf: this.imagesByPath.get(device.path) ?? null,
     };
   }
 }

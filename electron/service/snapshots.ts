@@ -54,7 +54,10 @@ export class Snapshots {
     const request = admitted.request;
     let id: string;
     try {
-      for (const device of request.devices) await devices.refuseStorageDevice(device, request.diffStoragePath, null);
+      for (const device of request.devices) {
+        await devices.refuseImage('snapshotCreate', device);
+        await devices.refuseStorageDevice(device, request.diffStoragePath, null);
+      }
       id = await this.createAdmitted(request);
     } catch (err) {
       admitted.abandon();
@@ -257,6 +260,7 @@ export class Snapshots {
   }
 
   private async addDevice(id: string, device: string, tolerateAlready: boolean): Promise<void> {
+    await this.around.devices.refuseImage('snapshotAdd', device);
     await this.around.devices.refuseStorageDevice(device, this.registry.get(id)?.diffStoragePath ?? null, id);
     try {
       await this.control.snapshotAdd(id, device);

@@ -5,6 +5,7 @@ import type { BlksnapApi } from '../../../shared/contract';
 import { appError, BlksnapError, errnoError, toErrorInfo } from '../../../shared/errors';
 import { limitRule, parseAndCheckLimit, parseLimit, pathStorageRule } from '../../../shared/limits';
 import { nearWrap, wrapWarning } from '../../../shared/cbt';
+import { imageRefusal } from '../../../shared/imageOf';
 import type { Capabilities, DialectId } from '../../../shared/schemas';
 import { UsageError, type ParsedArgs } from '../argv';
 import { hasCode, refuseUpstreamJson, snapshotIdArg } from './common';
@@ -70,6 +71,7 @@ export const snapshotCreate: Verb = {
     if (diffStoragePath === null && !capabilities.needsStretchService) ctx.out.error(`blksnapctl: note: ${RANGE_MODE_NOTE}`);
     const diffStorageLimitSectors = await limitArg(ctx, api, args, capabilities, diffStoragePath, dialect);
     const devices = args.vector('device');
+    await refuseImages(api, devices);
     if (!capabilities.addAfterCreate) {
       // v1: the device list is fixed at create, and an empty one hangs the real module (spec §6.2).
       if (devices.length === 0) throw new UsageError("Argument 'device' is missed.");
@@ -94,6 +96,21 @@ export const snapshotCreate: Verb = {
     }
   },
 };
+
+/**
+ * A snapshot image among -d is refused before anything is created, from the service's fresh
+ * device list (shared/imageOf.ts); the service checks each add again, which is the check that counts.
+ */
+async function refuseImages(api: BlksnapApi, devices: readonly string[]): Promise<void> {
+  if (devices.length === 0) return;
+  const listed = await api.listDevices({});
+  for (const device of devices) {
+    // The emulator lists no images: the original's SNAPSHOTINFO names it on every backend.
+    const original = listed.find((d) => d.snapshot?.image && `/dev/${d.snapshot.image}` === device);
+    const of = listed.find((d) => d.path === device)?.imageOf ?? (original ? { original: original.path, snapshotId: original.snapshotId } : null);
+    if (of) throw imageRefusal('snapshotCreate', device, of);
+  }
+}
 
 /**
  * -l through the GUI's parser and rule (shared/limits.ts): a limit that cannot hold one chunk is

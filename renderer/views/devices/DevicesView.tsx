@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { DeviceSummary } from '../../../shared/contract';
 import { useApiClient } from '../../app/apiContext';
 import { refreshLists } from '../../app/connect';
@@ -9,6 +9,7 @@ import { useAction } from '../../components/useAction';
 import { shortId } from './format';
 import { nearWrap, takesBeforeWrap, wrapWarning } from '../../../shared/cbt';
 import { groupDigits } from '../../../shared/units';
+import { imageOfText, type ImageOf } from '../../../shared/imageOf';
 
 const plural = (n: number, noun: string) => `${groupDigits(n)} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -156,6 +157,8 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
       <td className="actions">
         {device.tracked ? (
           <button type="button" onClick={() => onAction('detach')} aria-label={`Detach ${device.path}`}>Detach</button>
+        ) : device.imageOf ? (
+          <ImageAttachRefused path={device.path} of={device.imageOf} explicitAttach={explicitAttach} />
         ) : explicitAttach ? (
           <button type="button" onClick={() => onAction('attach')} aria-label={`Attach ${device.path}`}>Attach</button>
         ) : (
@@ -163,5 +166,17 @@ function DeviceRow({ device, explicitAttach, onOpen, onAction }: {
         )}
       </td>
     </tr>
+  );
+}
+
+/** A snapshot image: the module would accept a tracker on it, the service refuses (shared/imageOf.ts). */
+function ImageAttachRefused({ path, of, explicitAttach }: { path: string; of: ImageOf; explicitAttach: boolean }) {
+  const id = useId();
+  const reason = <span id={id} className="muted small">{imageOfText(of)}: cannot be tracked or put in a snapshot</span>;
+  if (!explicitAttach) return reason;
+  return (
+    <>
+      <button type="button" disabled aria-label={`Attach ${path}`} aria-describedby={id}>Attach</button>{' '}{reason}
+    </>
   );
 }

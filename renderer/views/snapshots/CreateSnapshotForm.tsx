@@ -9,6 +9,7 @@ import { isErrorInfo } from '../../app/errors';
 import { useAction } from '../../components/useAction';
 import { useAppStore, useAppStoreApi } from '../../store';
 import { limitRule, pathStorageRule } from '../../../shared/limits';
+import { imageOfText } from '../../../shared/imageOf';
 import { asksForDirectory, checkFormLimit, freeForSnapshot, needsPath, offeredModes, storageModeLabel, validateCreateForm, type CreateFormErrors } from './createForm';
 
 export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilities }) {
@@ -86,9 +87,9 @@ export function CreateSnapshotForm({ capabilities }: { capabilities: Capabilitie
             {candidates.length === 0 && <p className="muted small">No device is free: each is in a snapshot already, or none exists.</p>}
             {candidates.map((d) => (
               <label key={d.path} className="checkbox">
-                <input type="checkbox" checked={selected.includes(d.path)} onChange={(e) => toggle(d.path, e.target.checked)} />
+                <input type="checkbox" checked={selected.includes(d.path)} disabled={!!d.imageOf} onChange={(e) => toggle(d.path, e.target.checked)} />
                 <code>{d.path}</code>
-                <span className="muted small">{formatBytes(d.capacitySectors * 512)}{d.tracked ? '' : capabilities.explicitAttach ? ' · not tracked' : ''}</span>
+                <span className="muted small">{formatBytes(d.capacitySectors * 512)}{d.imageOf ? ` · ${imageOfText(d.imageOf)}: cannot be put in a snapshot` : d.tracked ? '' : capabilities.explicitAttach ? ' · not tracked' : ''}</span>
               </label>
             ))}
             {errors.devices && <p id="create-devices-error" className="field-error">{errors.devices}</p>}

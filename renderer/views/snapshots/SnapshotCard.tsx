@@ -12,6 +12,7 @@ import { FillChart } from './FillChart';
 import { freeForSnapshot } from './createForm';
 import { FillGauge } from './FillGauge';
 import { storageStartBytes } from '../../../shared/limits';
+import { imageOfText } from '../../../shared/imageOf';
 
 const EMPTY: never[] = [];
 
@@ -150,7 +151,11 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
                 <label htmlFor={`add-${snapshot.id}`}>Add device</label>
                 <select id={`add-${snapshot.id}`} value={addPath} onChange={(e) => setAddPath(e.target.value)}>
                   <option value="">Choose a device…</option>
-                  {freeDevices.map((d) => <option key={d.path} value={d.path}>{d.path}{d.tracked ? '' : ' (not tracked)'}</option>)}
+                  {freeDevices.map((d) => (
+                    <option key={d.path} value={d.path} disabled={!!d.imageOf}>
+                      {d.path}{d.imageOf ? ` (${imageOfText(d.imageOf)}: cannot be added)` : d.tracked ? '' : ' (not tracked)'}
+                    </option>
+                  ))}
                 </select>
                 <button type="submit" disabled={!addPath || add.pending} aria-label={`Add device to snapshot ${shortId}`}>Add</button>
               </form>

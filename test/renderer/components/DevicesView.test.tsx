@@ -73,6 +73,18 @@ describe('DevicesView', () => {
     expect(screen.queryByRole('dialog')).toBeNull();
   });
 
+  // Eighth session (guard): the module lists snapshot images as block devices and accepts a tracker on one.
+  it('offers no attach on a snapshot image, and says whose image it is', async () => {
+    const { store } = await renderWithFake(<DevicesView />);
+    act(() => store.getState().setDevices(store.getState().devices.map((d) => (d.path === '/dev/emu1' ? { ...d, imageOf: { original: '/dev/emu0', snapshotId: '00000000-0000-4000-8000-000000000001' } } : d))));
+    const attach = screen.getByRole('button', { name: 'Attach /dev/emu1' });
+    expect(attach).toHaveProperty('disabled', true);
+    expect(document.getElementById(attach.getAttribute('aria-describedby') ?? '')?.textContent)
+      .toBe('the snapshot image of /dev/emu0 in snapshot 00000000-0000-4000-8000-000000000001: cannot be tracked or put in a snapshot');
+    fireEvent.click(attach);
+    expect(screen.queryByRole('dialog')).toBeNull();
+  });
+
   it('on v1 explains that trackers appear at snapshot create and offers no attach', async () => {
     await renderWithFake(<DevicesView />, { dialect: 'v1' });
     expect(screen.getByRole('note').textContent).toContain('gets its tracker when a snapshot');

@@ -184,6 +184,21 @@ describe('SnapshotsView', () => {
     expect(within(card).getByText('No device to add: each is in a snapshot already, or none exists.')).toBeTruthy();
   });
 
+  // Eighth session (guard): a snapshot image is offered neither to add nor to create, and says why.
+  it('offers a snapshot image disabled, with whose image it is, in the add list and the create form', async () => {
+    const { store } = await renderWithFake(<SnapshotsView />);
+    const seeded = { ...store.getState().snapshots[0]!, taken: false };
+    act(() => store.getState().setSnapshots([seeded]));
+    act(() => store.getState().setDevices(store.getState().devices.map((d) => (d.path === '/dev/emu1' ? { ...d, imageOf: { original: '/dev/vdb', snapshotId: null } } : d))));
+    const card = screen.getByRole('region', { name: new RegExp(seeded.id) });
+    const option = within(within(card).getByLabelText('Add device')).getByRole('option', { name: /\/dev\/emu1/ });
+    expect(option.textContent).toBe('/dev/emu1 (the snapshot image of /dev/vdb in a snapshot this app did not create: cannot be added)');
+    expect(option).toHaveProperty('disabled', true);
+    const box = screen.getByRole('checkbox', { name: /\/dev\/emu1/ });
+    expect(box).toHaveProperty('disabled', true);
+    expect(box.parentElement!.textContent).toContain('the snapshot image of /dev/vdb in a snapshot this app did not create: cannot be put in a snapshot');
+  });
+
   // Seventh session (review): a snapshot with no devices said 'Add one below' above the line saying there is none to add.
   it('says to add a device below only when one can be', async () => {
     const { store } = await renderWithFake(<SnapshotsView />);
