@@ -103,7 +103,8 @@ export const snapshotCreate: Verb = {
  */
 async function refuseImages(api: BlksnapApi, devices: readonly string[]): Promise<void> {
   if (devices.length === 0) return;
-  const listed = await api.listDevices({});
+  // A listing that fails leaves the check to the service's at each add.
+  const listed = await api.listDevices({}).catch(() => []);
   for (const device of devices) {
     // The emulator lists no images: the original's SNAPSHOTINFO names it on every backend.
     const original = listed.find((d) => d.snapshot?.image && `/dev/${d.snapshot.image}` === device);

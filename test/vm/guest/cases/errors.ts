@@ -156,9 +156,14 @@ export const errors: VmArea = {
         const cbt = await ctx.cli('--json', 'cbtinfo', '-d', ctx.dev);
         ctx.note(`cbtinfo of ${ctx.dev} after: exit ${cbt.code}`);
         // The module must still work: a new snapshot of the original is created, taken and destroyed.
+        // Its image gets the same name (and, upstream, the same numbers): the tracker must not be found on it.
         const again = await createSnapshot(ctx);
         await ctx.ok('snapshot_take', '-i', again);
+        const image2 = match((await ctx.ok('snapshot_info', '-d', ctx.dev, '-f', 'image')).stdout, /^(\/dev\/\S+)\n$/, 'the new image path')[1]!;
+        const stale = await ctx.cli('--json', 'cbtinfo', '-d', image2);
+        ctx.note(`cbtinfo of the next snapshot's image ${image2}: exit ${stale.code} ${(stale.stdout.trim().split('\n').pop() ?? '').slice(0, 160)}`);
         await ctx.ok('snapshot_destroy', '-i', again);
+        equal(stale.code, 1, `cbtinfo of the next snapshot's image ${image2} (no tracker left over from ${image})`);
         check(!/\b(BUG|Oops|WARNING|general protection|hung_task|blocked for more than)\b/.test(kernel), `the kernel complained after the destroy: ${kernel.slice(0, 800)}`);
         equal(destroy.code, 0, `snapshot_destroy with a tracker on ${image}`);
         equal(left.stdout.trim(), '', 'no snapshot left listed');
