@@ -51,25 +51,37 @@ export class ImageProbe {
     }
     const running = this.inFlight.get(image);
     if (running) return running;
-    const probe = this.run(device, image).finally(() => this.inFlight.delete(image));
-    this.inFlight.set(image, probe);
-    return probe;
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const work = isEmulator(this.control)
+      ? probeEmulated(this.control, device, image, this.tool, signal)
+      : probeDevice(image, this.tool, signal);
+    // The answer does not wait for blkid to be gone: one killed in an uninterruptible read (a
+    // hanging device) stays until the read returns. Until it has, asking again gets this answer
+    // rather than another blkid stuck beside it.
+    const answer = Promise.race([work, stopped(signal)]).then(
+      (found) => ({ image, ...found }),
+      (err: unknown) => ({ image, ...this.failure(err, signal, image) }),
+    );
+    this.inFlight.set(image, answer);
+    void work.catch(() => undefined).finally(() => this.inFlight.delete(image));
+    return answer;
   }
 
-  private async run(device: string, image: string): Promise<ImageFileSystem> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
-    try {
-      const found = isEmulator(this.control)
-        ? await probeEmulated(this.control, device, image, this.tool, signal)
-        : await probeDevice(image, this.tool, signal);
-      return { image, ...found };
-    } catch (err) {
-      if (signal.aborted && toErrorInfo(err).code === 'ECANCELED') {
-        return { image, ...unknown(`blkid did not answer within ${this.timeoutMs / 1000} s (ETIMEDOUT) and was stopped: reads of ${image} may be hanging`) };
-      }
-      return { image, ...unknown(`the probe failed: ${toErrorInfo(err).message}`) };
+  private failure(err: unknown, signal: AbortSignal, image: string): Found {
+    if (signal.aborted && toErrorInfo(err).code === 'ECANCELED') {
+      return unknown(`blkid did not answer within ${this.timeoutMs / 1000} s (ETIMEDOUT) and was stopped: reads of ${image} may be hanging`);
     }
+    return unknown(`the probe failed: ${toErrorInfo(err).message}`);
   }
+}
+
+/** Rejects (ECANCELED) when the time limit is reached. */
+function stopped(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const stop = () => reject(errnoError('ECANCELED', 'probe', 'stopped'));
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 function unknown(problem: string): Found {

@@ -92,6 +92,26 @@ describe('ImageProbe: bad input and failures', () => {
     expect(found).toMatchObject({ type: null, problem: expect.stringMatching(/^blkid did not answer within 0\.3 s \(ETIMEDOUT\) and was stopped/) });
   });
 
+  it('answers within the time limit even when the stopped blkid leaves its output open, and starts no second one meanwhile', async () => {
+    // A blkid stuck in an uninterruptible read (D state) does not die at SIGKILL until the read
+    // returns; a child holding its output open stands in for it here: the process 'close' waits.
+    const emu = await emulator();
+    const device = (await emu.createDevice('disk0', 4 * MiB)).path;
+    await emu.attach(device);
+    await takeSnapshot(emu, device);
+    const dir = tempDir();
+    const tool = path.join(dir, 'blkid');
+    const runs = path.join(dir, 'runs');
+    fs.writeFileSync(tool, `#!/bin/sh\necho run >> ${runs}\nsleep 6 &\nexec sleep 6\n`, { mode: 0o755 });
+    const probe = new ImageProbe(emu, { timeoutMs: 300, tool });
+    const started = Date.now();
+    const found = await probe.probe({ device });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(found).toMatchObject({ type: null, problem: expect.stringMatching(/^blkid did not answer within 0\.3 s \(ETIMEDOUT\) and was stopped/) });
+    expect((await probe.probe({ device })).problem).toMatch(/did not answer/);
+    expect(fs.readFileSync(runs, 'utf8')).toBe('run\n');
+  });
+
   it('says what failed when blkid is missing or cannot read the image, and refuses a device without an image or not tracked', async () => {
     const emu = await emulator();
     const device = (await emu.createDevice('disk0', 4 * MiB)).path;
