@@ -11,11 +11,16 @@ export interface ImageCommand {
   command: string | null;
 }
 
-/** Read-only mount options per blkid TYPE; types not listed mount with plain `ro`. */
+/** Read-only mount options per blkid TYPE that keep the mount from writing; types not listed mount with plain `ro`. */
 const MOUNT_OPTIONS: Readonly<Record<string, { options: string; why: string }>> = {
   ext3: { options: 'ro,noload', why: 'noload: its journal is not replayed into the image' },
   ext4: { options: 'ro,noload', why: 'noload: its journal is not replayed into the image' },
   xfs: { options: 'ro,norecovery,nouuid', why: 'norecovery: its log is not replayed into the image; nouuid: the original has the same UUID' },
+  // Each of these also writes at a plain ro mount of a writable device: btrfs replays its log tree
+  // (open_ctree), f2fs rolls fsynced data forward and writes a checkpoint, nilfs2 recovers.
+  btrfs: { options: 'ro,nologreplay', why: 'nologreplay: its log tree is not replayed into the image' },
+  f2fs: { options: 'ro,norecovery', why: 'norecovery: its fsynced data is not rolled forward into the image' },
+  nilfs2: { options: 'ro,norecovery', why: 'norecovery: it is not recovered into the image' },
 };
 
 /** partclone's tool per blkid TYPE (partclone.<tool>). */

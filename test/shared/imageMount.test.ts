@@ -15,6 +15,10 @@ describe('mountCommand', () => {
     expect(mountCommand(found('ext3'), image).command).toBe(mountWith('ro,noload'));
     expect(mountCommand(found('xfs'), image)).toEqual({ label: expect.stringMatching(/norecovery: .*; nouuid: the original has the same UUID/), command: mountWith('ro,norecovery,nouuid') });
     expect(mountCommand(found('ext2'), image).command).toBe(mountWith('ro'));
+    // A plain ro mount of these writes too: btrfs replays its log tree, f2fs rolls forward fsynced data and writes a checkpoint, nilfs2 recovers.
+    expect(mountCommand(found('btrfs'), image)).toEqual({ label: expect.stringMatching(/nologreplay: its log tree is not replayed into the image/), command: mountWith('ro,nologreplay') });
+    expect(mountCommand(found('f2fs'), image).command).toBe(mountWith('ro,norecovery'));
+    expect(mountCommand(found('nilfs2'), image).command).toBe(mountWith('ro,norecovery'));
     expect(mountCommand(found('vfat'), image)).toEqual({ label: 'Mount its vfat file system read-only', command: mountWith('ro') });
   });
 
