@@ -6,7 +6,7 @@ import type { BlockDevice, CbtInfo, DevId, SnapshotDeviceInfo } from '../../shar
 import { isEmulator, type BlksnapControl } from '../control/types';
 import { imageRefusal, type ImageGuardedOperation, type ImageOf } from '../../shared/imageOf';
 import { detachRefusal, sameDev, storageDevice, storageDeviceRefusal } from './guards';
-import { imageNamed, imageOf, knownImages } from './imageGuard';
+import { imageByName, imageNamed, imageOf, knownImages } from './imageGuard';
 import type { Notices } from './notices';
 import type { PushBus } from './pushBus';
 import type { RegistryView } from './registry';
@@ -136,14 +136,15 @@ export class Devices {
    * the UI's hint).
    */
   async refuseImage(operation: ImageGuardedOperation, device: string): Promise<void> {
-    const image = await imageNamed(device, knownImages(await this.freshInfos()), !isEmulator(this.control));
+    const listed = await this.control.listDevices();
+    const image = await imageNamed(device, knownImages(await this.freshInfos(listed)), !isEmulator(this.control)) ?? imageByName(device, listed);
     if (image) throw imageRefusal(operation, device, imageOf(image, (p) => this.registry.holderOf(p)));
   }
 
   /** SNAPSHOTINFO of every tracked device, on a fresh listing (a device attached since the last refresh counts too). */
-  private async freshInfos(): Promise<[string, SnapshotDeviceInfo | null][]> {
-    const listed = await this.control.listDevices();
-    return Promise.all(listed.filter((d) => d.tracked).map(async (d): Promise<[string, SnapshotDeviceInfo | null]> => [d.path, await this.control.snapshotInfo(d.path).catch(() => null)]));
+  private async freshInfos(listed?: BlockDevice[]): Promise<[string, SnapshotDeviceInfo | null][]> {
+    const devices = listed ?? await this.control.listDevices();
+    return Promise.all(devices.filter((d) => d.tracked).map(async (d): Promise<[string, SnapshotDeviceInfo | null]> => [d.path, await this.control.snapshotInfo(d.path).catch(() => null)]));
   }
 
   /** A device's path by its numbers; "major:minor" when it is not listed. */

@@ -79,6 +79,20 @@ describe('a snapshot image given to attach, create or add (kernel-like backend)'
     expect(control.log.filter((l) => l.startsWith('attach'))).toEqual([]);
   });
 
+  it('refuses an image by its name when SNAPSHOTINFO cannot name it (its original detached by force)', async () => {
+    const { control, service, id, image } = await kernelScene();
+    await service.detach({ device: '/dev/vda', force: true }); // the image stays; CTL finds no filter on vda now
+    const calls = control.log.length;
+    await expect(control.snapshotInfo('/dev/vda')).rejects.toThrow();
+    expectRefusal((await rejection(service.attach({ device: image }))).toInfo(), image, id);
+    control.addDevice('vbsnap-8-16', 64 * MiB);
+    const unknown = await rejection(service.attach({ device: '/dev/vbsnap-8-16' }));
+    expect(unknown.message).toContain('/dev/vbsnap-8-16 is the snapshot image of device 8:16 in a snapshot this app did not create');
+    control.addDevice('veeamblksnapimg3', 64 * MiB);
+    expect((await rejection(service.snapshotAdd({ id, device: '/dev/veeamblksnapimg3' }))).code).toBe('EGUARD');
+    expect(control.log.slice(calls)).toEqual([]);
+  });
+
   it('names no snapshot of ours when another program took it', async () => {
     const control = new FakeControl('kernel');
     const service = createService(control, FAST);
