@@ -133,8 +133,11 @@ export class Snapshots {
     // Images appear only at their snapshot's take: one that appears during this take, on a device
     // no snapshot of ours holds, is another program's addition to this snapshot (v1 fixes its
     // devices at create, so nothing can be added there).
+    // A listing that fails leaves the devices unclaimed: it must not fail the take (or, after it,
+    // report a snapshot the module has taken as not taken).
     const addsAfterCreate = this.control.info.capabilities.addAfterCreate;
-    const before = addsAfterCreate ? await this.around.devices.withImage() : new Set<string>();
+    const imagesNow = async () => (addsAfterCreate ? this.around.devices.withImage().catch(() => null) : null);
+    const before = await imagesNow();
     try {
       await this.control.snapshotTake(id);
     } catch (err) {
@@ -143,8 +146,8 @@ export class Snapshots {
       if (this.control.info.dialect === 'v1' && !this.liveIds.includes(id)) await this.around.lifecycle.notify((l) => l.snapshotDestroyed?.(id));
       throw err;
     }
-    const after = addsAfterCreate ? await this.around.devices.withImage() : new Set<string>();
-    const addedOutside = [...after].filter((p) => !before.has(p) && !this.registry.holderOf(p));
+    const after = before ? await imagesNow() : null;
+    const addedOutside = before && after ? [...after].filter((p) => !before.has(p) && !this.registry.holderOf(p)) : [];
     this.registry.markTaken(id, addedOutside);
     this.around.notices.app('info', 'snapshot', `Snapshot ${id} taken`, { snapshotId: id });
     if (addedOutside.length > 0) {

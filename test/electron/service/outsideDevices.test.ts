@@ -70,6 +70,31 @@ describe('a device another program adds to one of our snapshots', () => {
     expect((await second.listDevices({})).find((d) => d.path === '/dev/vdb')?.snapshotId).toBe(null);
   });
 
+  it('does not turn a take that succeeded into a failure when the listing after it fails: the snapshot is taken, nothing is claimed', async () => {
+    const control = new FakeControl();
+    const service = start(control);
+    control.addDevice('vda', 64 * 2 ** 20, true);
+    const { id } = await service.snapshotCreate({ diffStoragePath: tmpdir(), diffStorageLimitSectors: LIMIT, devices: ['/dev/vda'] });
+    const take = control.snapshotTake.bind(control);
+    const list = control.listDevices.bind(control);
+    let failNextListing = false;
+    control.snapshotTake = async (snapshotId: string) => {
+      await take(snapshotId);
+      failNextListing = true;
+    };
+    control.listDevices = async () => {
+      if (failNextListing) {
+        failNextListing = false;
+        throw new Error('EIO: /sys/class/block could not be read');
+      }
+      return list();
+    };
+    await expect(service.snapshotTake({ id })).resolves.toEqual({ ok: true });
+    const summary = (await service.listSnapshots({})).find((x) => x.id === id);
+    expect(summary?.taken).toBe(true);
+    expect(summary?.devices.map((d) => [d.path, d.addedOutside ?? false])).toEqual([['/dev/vda', false]]);
+  });
+
   it('is not claimed when the image was there before our take (an outside snapshot taken earlier)', async () => {
     const control = new FakeControl();
     const service = start(control);
