@@ -8,7 +8,7 @@ export function unknownBlockDevice(device: string, errnoName: string): BlksnapEr
   return appError('EBADARG', `${device} is not a block device this system knows (${why})`, { device });
 }
 
-/** A path that exists but is no block device (the v1 client's stat before any ioctl). */
+/** A path that exists but is no block device (the v1 client's stat before any ioctl; upstream's before opening a special file). */
 export function notABlockDevice(device: string): BlksnapError {
   return appError('EBADARG', `${device} is not a block device`, { device });
 }

@@ -108,11 +108,14 @@ export class EmulatorCore {
     const loc = this.locate(p);
     if (loc?.kind === 'device') return loc.device;
     if (loc?.kind === 'image') throw errnoError('ENOENT', op, `${p} is a snapshot image (of ${loc.area.device}) and has no blksnap filter attached`, { device: p });
-    if (hostNonBlock(p)) {
+    const nonBlock = hostNonBlock(p);
+    if (nonBlock) {
       // bdevfilter opens the path as a block device first: ENOTBLK (measured on VAL-7.0 for
-      // /dev/null, spec §10). Upstream the client's open succeeds and the blkfilter ioctl reaches
-      // that file's own driver, which knows no such request: ENOTTY [inferred from the kernel's vfs_ioctl].
+      // /dev/null, spec §10). Upstream the kernel client opens no special file (opening one can act
+      // or hang: v2-family/calls.ts); the open of a file or directory succeeds and the blkfilter
+      // ioctl reaches its own driver, which knows no such request: ENOTTY [inferred from vfs_ioctl].
       if (!this.rules.filterOnDevice) throw errnoError('ENOTBLK', op, `${p} is not a block device`, { device: p });
+      if (nonBlock === 'special') throw notABlockDevice(p);
       throw errnoError('ENOTTY', op, `${p} is not a block device, so the blkfilter ioctl went to its own driver, which does not know it`, { device: p });
     }
     // Upstream: the client's open of the path fails before any ioctl (the service words it).
@@ -248,16 +251,18 @@ export function ownedFile(fd: number, capacitySectors: number): StorageTarget {
   return { io, capacitySectors, owned: io };
 }
 
-/** `<name>` of `/dev/<name>` (no further slash), else null; string calls, not a regex: every emulated write asks. */
 /**
  * A path outside the emulator's devices and images that exists on the host as anything but a
- * block device (/dev/null, a file, a directory): the module's answer differs from a missing path.
+ * block device: 'special' (a character device, FIFO or socket: /dev/null), 'other' (a file, a
+ * directory); the answers differ from a missing path's.
  */
-function hostNonBlock(p: string): boolean {
+function hostNonBlock(p: string): 'special' | 'other' | null {
   const st = fs.statSync(p, { throwIfNoEntry: false });
-  return st !== undefined && !st.isBlockDevice();
+  if (st === undefined || st.isBlockDevice()) return null;
+  return st.isCharacterDevice() || st.isFIFO() || st.isSocket() ? 'special' : 'other';
 }
 
+/** `<name>` of `/dev/<name>` (no further slash), else null; string calls, not a regex: every emulated write asks. */
 export function deviceNameOf(p: string): string | null {
   if (p.length <= DEV_PREFIX.length || !p.startsWith(DEV_PREFIX) || p.includes('/', DEV_PREFIX.length)) return null;
   return p.slice(DEV_PREFIX.length);

@@ -1,6 +1,7 @@
 // Behaviour of the generic v2 control that the traces and the fake do not pin down alone:
 // the COLLECT count protocol, optlen being input-only, per-dialect event labels and errno
 // meanings, v6's storage fd, and the refusals that happen before any ioctl.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +155,28 @@ describe('refusals before any ioctl', () => {
     expect((await errorOf(control.cbtMap('/dev/sda', 4097, 1))).code).toBe('EGUARD');
     expect(sys.seen.map((s) => s.arg.readUInt32LE(32))).toEqual([0]); // only the CBTINFO that learnt block_count
     await expect(control.cbtMap('/dev/sda', 4096, 0)).resolves.toEqual(new Uint8Array(0));
+  });
+
+  it('never opens a character device, FIFO or socket for a filter call upstream (opening one can start a watchdog, rewind a tape, or block for ever)', async () => {
+    const fifo = join(tmp, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const file = join(tmp, 'not-a-device');
+    writeFileSync(file, '');
+    for (const dialect of [lk615, v7, v6]) {
+      const { control, sys } = open(dialect, () => fail('ENOTTY'));
+      const devicesOpened = () => sys.opened.map((o) => o.path).filter((p) => !p.startsWith('/nonexistent-root/')); // not the control node
+      for (const path of ['/dev/null', fifo]) {
+        for (const call of [control.attach(path), control.detach(path), control.cbtInfo(path), control.snapshotInfo(path)]) {
+          const err = await errorOf(call);
+          expect(err.code).toBe('EBADARG');
+          expect(err.message).toBe(`${path} is not a block device`);
+        }
+      }
+      expect(devicesOpened(), dialect.id).toEqual([]);
+      // A regular file or a missing path is opened as before: the ioctl or the open answers.
+      await errorOf(control.cbtInfo(file));
+      expect(devicesOpened()).toEqual([file]);
+    }
   });
 
   it('refuses range mode and APPEND_STORAGE where the dialect has none', async () => {

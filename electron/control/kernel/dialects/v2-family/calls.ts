@@ -1,8 +1,10 @@
 // The raw calls every v2-family request goes through: errors named per operation and dialect,
 // the ioctl itself (refused once closed), filter requests addressed by device or path, CTL with
 // its payload, and native memory for ranges. Owns the control and filter file descriptors.
+import { statSync } from 'node:fs';
 import { appError, type BlksnapError } from '../../../../../shared/errors';
 import type { SectorRange } from '../../../../../shared/schemas';
+import { notABlockDevice } from '../../../sentences';
 import { meanings, syscallError, type Details } from '../../errno';
 import type { KernelEnv } from '../../env';
 import { cString, NativeMemory, O_CLOEXEC, O_RDONLY, type SyscallResult } from '../../native';
@@ -83,6 +85,7 @@ export class V2Calls {
   }
 
   private openDevice(device: string): number {
+    refuseSpecialNode(device);
     const r = this.env.sys.open(device, O_RDONLY | O_CLOEXEC);
     if (r.ret < 0) throw this.fail('OPEN_DEVICE', r, { device });
     return r.ret;
@@ -121,4 +124,21 @@ export class V2Calls {
       mem.free();
     }
   }
+}
+
+/**
+ * Upstream, a filter call opens the path it is given. Opening a character device, a FIFO or a
+ * socket can act or hang (a watchdog starts and reboots the host, a tape rewinds, a serial line
+ * drops DTR; a FIFO blocks until a writer comes), so such a path is refused before the open, as v1's
+ * client refuses every non-block path. A regular file or a missing path goes on to the open and the
+ * ioctl, which answer for it (ENOENT, ENOTTY).
+ */
+function refuseSpecialNode(device: string): void {
+  let st;
+  try {
+    st = statSync(device, { throwIfNoEntry: false });
+  } catch {
+    return; // EACCES, ELOOP...: the open says so in its words
+  }
+  if (st && (st.isCharacterDevice() || st.isFIFO() || st.isSocket())) throw notABlockDevice(device);
 }
