@@ -107,9 +107,14 @@ export const errors: VmArea = {
         equal(await fails(ctx, 'cbtinfo', '-d', image), 'ENOENT', `cbtinfo on the image ${image}`);
         equal(await fails(ctx, 'detach', '-d', image), ctx.guest.dialect === 'v1' ? 'ENODATA' : 'ENOENT', `detach of the image ${image}`);
         if (ctx.guest.dialect !== 'v1') {
-          // A path that is no block device: bdevfilter opens it as one (ENOTBLK); upstream the ioctl
-          // reaches /dev/null's own driver (ENOTTY). The emulator answers the same (non-block-path.test.ts).
-          equal(await fails(ctx, 'attach', '-d', '/dev/null'), ctx.guest.dialect === 'val-7.0' ? 'ENOTBLK' : 'ENOTTY', 'attach of /dev/null');
+          // A path that is no block device: bdevfilter opens it as one (ENOTBLK). Upstream the client
+          // opens no character device (EBADARG before the open), and a regular file's ioctl reaches
+          // its file system, which does not know it (ENOTTY). The emulator answers the same (non-block-path.test.ts).
+          const upstream = ctx.guest.dialect !== 'val-7.0';
+          equal(await fails(ctx, 'attach', '-d', '/dev/null'), upstream ? 'EBADARG' : 'ENOTBLK', 'attach of /dev/null');
+          const file = `${ctx.stateDir}/not-a-disk.img`;
+          await ctx.shOk(`head -c 4096 /dev/zero > ${file}`);
+          equal(await fails(ctx, 'attach', '-d', file), upstream ? 'ENOTTY' : 'ENOTBLK', `attach of the regular file ${file}`);
           // The service refuses it before any ioctl, naming the image and its original (shared/imageOf.ts).
           const refused = await ctx.cli('attach', '-d', image);
           equal(refused.code, 1, `blksnapctl attach of the image ${image}`);
