@@ -1,7 +1,7 @@
 // Debian's filesystem tools (debugfs, dumpe2fs, xfs_db, blkid, sfdisk) as child processes:
 // output read line by line as it comes, commands fed on stdin, cancellable, and a missing
 // tool or a failure reported with the tool's own words.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appError, errnoError } from '../../shared/errors';
 
 export interface RunOptions {
@@ -12,6 +12,8 @@ export interface RunOptions {
   onLine?: (line: string) => void;
   /** Exit codes that are not failures (blkid: 2 = nothing found). */
   okCodes?: number[];
+  /** Open descriptors the tool gets as its fds 3, 4, … (a file it reads as /dev/fd/3). */
+  fds?: number[];
 }
 
 export interface RunResult {
@@ -27,7 +29,8 @@ export function runTool(tool: string, options: RunOptions): Promise<RunResult> {
     if (options.signal?.aborted) return reject(errnoError('ECANCELED', tool, 'cancelled'));
     // TZ=UTC: xfs_db prints times in local time; the C locale keeps numbers and words stable.
     const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:${SBIN_PATH}`, TZ: 'UTC', LC_ALL: 'C', PAGER: 'cat', DEBUGFS_PAGER: '__none__' };
-    const child = spawn(tool, options.args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+    // Descriptors 0-2 are pipes whatever follows them, so the streams are there.
+    const child = spawn(tool, options.args, { stdio: ['pipe', 'pipe', 'pipe', ...(options.fds ?? [])], env }) as ChildProcessWithoutNullStreams;
     if (!options.stdin) child.stdin.end();
     let stderr = '';
     let settled = false;

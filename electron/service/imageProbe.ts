@@ -4,7 +4,8 @@
 // the original. Kernel: the image device /dev/<name> the module reports (SNAPSHOTINFO or
 // COLLECT_IMAGES). Emulator: its image exists only behind its read call, so the image's first
 // and last MiB (where blkid finds ext*, xfs, btrfs, LUKS, LVM, swap, partition tables) are read
-// through it into a private sparse file of the image's size, and the same blkid probes that file.
+// through it into a private sparse file of the image's size, unlinked at once (blkid reads it as
+// /dev/fd/3, so nothing of it stays on disk), and the same blkid probes that file.
 import { constants, type Stats } from 'node:fs';
 import { access, lstat, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -116,35 +117,38 @@ async function nodeOf(image: string, signal: AbortSignal): Promise<Stats> {
 async function probeEmulated(control: EmulatorControl, device: string, image: string, tool: string, signal: AbortSignal): Promise<Found> {
   const capacityBytes = (await control.cbtInfo(device)).deviceCapacityBytes;
   const dir = await mkdtemp(join(tmpdir(), 'blksnap-probe-'));
+  let handle;
   try {
-    const file = join(dir, 'image');
-    const handle = await open(file, 'wx', 0o600);
-    try {
-      await handle.truncate(capacityBytes);
-      const headEnd = Math.min(EDGE_BYTES, capacityBytes);
-      const tailStart = Math.max(headEnd, Math.floor((capacityBytes - EDGE_BYTES) / 512) * 512);
-      for (const [at, end] of [[0, headEnd], [tailStart, capacityBytes]] as const) {
-        if (end <= at) continue;
-        const data = await control.read(image, at, end - at);
-        if (signal.aborted) throw errnoError('ECANCELED', 'probe', 'stopped');
-        await handle.write(data, 0, data.length, at);
-      }
-    } finally {
-      await handle.close();
-    }
-    return await blkid(file, tool, signal);
+    handle = await open(join(dir, 'image'), 'wx', 0o600);
   } finally {
+    // Unlinked at once: the copy of the image's edges lives only in this descriptor, so nothing of
+    // it stays on disk while a blkid lingers, nor after a crash. blkid reads it as /dev/fd/3.
     await rm(dir, { recursive: true, force: true });
+  }
+  try {
+    await handle.truncate(capacityBytes);
+    const headEnd = Math.min(EDGE_BYTES, capacityBytes);
+    const tailStart = Math.max(headEnd, Math.floor((capacityBytes - EDGE_BYTES) / 512) * 512);
+    for (const [at, end] of [[0, headEnd], [tailStart, capacityBytes]] as const) {
+      if (end <= at) continue;
+      const data = await control.read(image, at, end - at);
+      if (signal.aborted) throw errnoError('ECANCELED', 'probe', 'stopped');
+      await handle.write(data, 0, data.length, at);
+    }
+    return await blkid('/dev/fd/3', tool, signal, [handle.fd]);
+  } finally {
+    await handle.close();
   }
 }
 
 /** blkid's export lines; exit 2 = nothing recognised, 8 = several signatures (ambivalent). */
-async function blkid(path: string, tool: string, signal: AbortSignal): Promise<Found> {
+async function blkid(path: string, tool: string, signal: AbortSignal, fds?: number[]): Promise<Found> {
   const values = new Map<string, string>();
   const { code, stderr } = await runTool(tool, {
     args: ['-p', '-o', 'export', path],
     okCodes: [2, 8],
     signal,
+    fds,
     onLine: (line) => {
       const eq = line.indexOf('=');
       if (eq > 0) values.set(line.slice(0, eq), line.slice(eq + 1));

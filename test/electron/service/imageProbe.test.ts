@@ -104,8 +104,20 @@ describe('ImageProbe: bad input and failures', () => {
     const runs = path.join(dir, 'runs');
     fs.writeFileSync(tool, `#!/bin/sh\necho run >> ${runs}\nsleep 6 &\nexec sleep 6\n`, { mode: 0o755 });
     const probe = new ImageProbe(emu, { timeoutMs: 300, tool });
+    // The copy of the image's edges lives only in the probe's open file: none is left in the
+    // temporary folder while that blkid lingers (nor after a crash of the process).
+    const tmp = tempDir();
+    const tmpBefore = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
     const started = Date.now();
-    const found = await probe.probe({ device });
+    let found;
+    try {
+      found = await probe.probe({ device });
+    } finally {
+      if (tmpBefore === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmpBefore;
+    }
+    expect(fs.readdirSync(tmp)).toEqual([]);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(found).toMatchObject({ type: null, problem: expect.stringMatching(/^blkid did not answer within 0\.3 s \(ETIMEDOUT\) and was stopped/) });
     expect((await probe.probe({ device })).problem).toMatch(/did not answer/);
@@ -124,6 +136,6 @@ describe('ImageProbe: bad input and failures', () => {
     // blkid answers a device it cannot read with exit 2, as for "nothing found", and says why on stderr (measured: EACCES as uid 65534).
     const denied = path.join(tempDir(), 'blkid');
     fs.writeFileSync(denied, '#!/bin/sh\necho "blkid: error: $4: Permission denied" >&2\nexit 2\n', { mode: 0o755 });
-    expect((await new ImageProbe(emu, { tool: denied }).probe({ device })).problem).toMatch(/^blkid could not read it: blkid: error: \/tmp\/.*: Permission denied$/);
+    expect((await new ImageProbe(emu, { tool: denied }).probe({ device })).problem).toMatch(/^blkid could not read it: blkid: error: \/dev\/fd\/3: Permission denied$/);
   });
 });
