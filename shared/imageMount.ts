@@ -45,7 +45,7 @@ export function mountCommand(fs: ImageFileSystem | null, image: string): ImageCo
   }
   if (fs.type === null) {
     return {
-      label: `Mount it read-only. Its file system type is unknown (${fs.problem ?? 'nothing recognised'}): for ext3/ext4 add noload, for xfs norecovery,nouuid, so nothing is written to the image`,
+      label: `Mount it read-only. Its file system type is unknown (${fs.problem ?? 'nothing recognised'}): for ext3/ext4 add noload, for xfs norecovery,nouuid, for btrfs nologreplay, for f2fs and nilfs2 norecovery, so nothing is written to the image`,
       command: mount('ro'),
     };
   }

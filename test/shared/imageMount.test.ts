@@ -25,7 +25,7 @@ describe('mountCommand', () => {
   it('says when the type is unknown, and why, with the options to add by hand', () => {
     const unknown = mountCommand(found(null), image);
     expect(unknown.command).toBe(mountWith('ro'));
-    expect(unknown.label).toBe('Mount it read-only. Its file system type is unknown (blkid recognised no file system on it): for ext3/ext4 add noload, for xfs norecovery,nouuid, so nothing is written to the image');
+    expect(unknown.label).toBe('Mount it read-only. Its file system type is unknown (blkid recognised no file system on it): for ext3/ext4 add noload, for xfs norecovery,nouuid, for btrfs nologreplay, for f2fs and nilfs2 norecovery, so nothing is written to the image');
     expect(mountCommand(found(null, { problem: 'blkid did not answer within 5 s (ETIMEDOUT) and was stopped' }), image).label).toMatch(/unknown \(blkid did not answer within 5 s \(ETIMEDOUT\)/);
   });
 
