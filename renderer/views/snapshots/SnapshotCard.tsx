@@ -188,7 +188,7 @@ export function SnapshotCard({ snapshot, capabilities }: { snapshot: SnapshotSum
           <p>The snapshot images disappear and the difference storage is released. Trackers stay attached and keep tracking.</p>
           <p>A backup still reading an image fails.</p>
           {outside && <p><strong>Another program made this snapshot:</strong> if it is still backing up from it, that backup fails.</p>}
-          {addedByOthers.length > 0 && <p><strong>Another program added {addedByOthers.join(', ')} to this snapshot:</strong> if it is backing up from {addedByOthers.length > 1 ? 'their images' : 'its image'}, that backup fails.</p>}
+          {addedByOthers.length > 0 && <p><strong>Another program seems to have added {addedByOthers.join(', ')} to this snapshot ({addedByOthers.length > 1 ? 'their images' : 'its image'} appeared as this app took it):</strong> if it is backing up from {addedByOthers.length > 1 ? 'their images' : 'its image'}, that backup fails.</p>}
         </ConfirmDialog>
       )}
     </section>
