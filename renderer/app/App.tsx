@@ -33,7 +33,7 @@ export function App() {
 
   return (
     <AppShell>
-      {/* Keyed by the view, so leaving a failed view and coming back tries it again. */}
+      {/* Keyed by the view: leaving a view that failed while drawing and coming back draws it again (code that could not be loaded needs the reload the banner offers). */}
       <ViewErrorBoundary key={route.view} title={TITLES[route.view]} resetKey={route.view === 'device' ? route.path : undefined}>
         {route.view === 'devices' && <DevicesView />}
         <Suspense fallback={<p className="muted">Loading…</p>}>
