@@ -59,15 +59,21 @@ export function pattern(offsetBytes: number, bytes: number, tag: number): Uint8A
   return out;
 }
 
-/** The errno/app code a promise rejects with. */
-export async function codeOf(p: Promise<unknown>): Promise<string> {
+/** The BlksnapError a promise rejects with, or 'resolved'; any other rejection is rethrown. */
+export async function failure(p: Promise<unknown>): Promise<BlksnapError | 'resolved'> {
   try {
     await p;
   } catch (err) {
-    if (err instanceof BlksnapError) return err.code;
+    if (err instanceof BlksnapError) return err;
     throw err;
   }
   return 'resolved';
+}
+
+/** The errno/app code a promise rejects with, or 'resolved'. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  const r = await failure(p);
+  return r === 'resolved' ? r : r.code;
 }
 
 export async function errorOf(p: Promise<unknown>): Promise<BlksnapError> {

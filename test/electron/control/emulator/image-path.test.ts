@@ -8,22 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator, Flavour } from '../../../../electron/control/emulator';
 import { BlksnapError } from '../../../../shared/errors';
-import { emulator, MiB, tempDir } from './helpers';
-
-async function failure(p: Promise<unknown>): Promise<BlksnapError | 'ok'> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BlksnapError) return err;
-    throw err;
-  }
-  return 'ok';
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const r = await failure(p);
-  return r === 'ok' ? r : r.code;
-}
+import { codeOf, emulator, failure, MiB, tempDir } from './helpers';
 
 /** vda in a taken snapshot; the image's path. */
 async function takenImage(emu: Emulator): Promise<{ id: string; image: string }> {

@@ -10,23 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Flavour } from '../../../../electron/control/emulator';
-import { BlksnapError } from '../../../../shared/errors';
-import { emulator, MiB, tempDir } from './helpers';
-
-async function failure(p: Promise<unknown>): Promise<BlksnapError | 'ok'> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof BlksnapError) return err;
-    throw err;
-  }
-  return 'ok';
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const r = await failure(p);
-  return r === 'ok' ? r : r.code;
-}
+import { codeOf, emulator, failure, MiB, tempDir } from './helpers';
 
 /** Paths that are no block device, each with whether it is a special file (a character device, a FIFO). */
 function nonBlockPaths(): [string, boolean][] {
@@ -63,7 +47,7 @@ describe.each(V2)('a path that is no block device, %s', (flavour, special, other
       expect(answers, p).toEqual(Array(answers.length).fill(code));
     }
     const err = await failure(emu.attach('/dev/null'));
-    expect(err !== 'ok' && err.message).toContain('/dev/null is not a block device');
+    expect(err !== 'resolved' && err.message).toContain('/dev/null is not a block device');
     expect(await codeOf(emu.snapshotTake(id))).toBe('ENODEV'); // nothing was added
     expect((await emu.listDevices()).map((d) => d.path)).toEqual(['/dev/vda']);
   });
@@ -82,11 +66,11 @@ describe('a path that is no block device, v1', () => {
     for (const [p] of nonBlockPaths()) {
       for (const call of [emu.detach(p), emu.cbtInfo(p), emu.snapshotCreate({ diffStoragePath: null, diffStorageLimitSectors: 65536, devices: [p] })]) {
         const err = await failure(call);
-        expect(err !== 'ok' && [err.code, err.message], p).toEqual(['EBADARG', `${p} is not a block device`]);
+        expect(err !== 'resolved' && [err.code, err.message], p).toEqual(['EBADARG', `${p} is not a block device`]);
       }
     }
     expect(await codeOf(emu.cbtInfo('/dev/vdz'))).toBe('EBADARG');
     const missing = await failure(emu.cbtInfo('/dev/vdz'));
-    expect(missing !== 'ok' && missing.message).toContain('ENOENT');
+    expect(missing !== 'resolved' && missing.message).toContain('ENOENT');
   });
 });
