@@ -1,24 +1,14 @@
 // What a first-time admin reads from the service: event texts that are sentences with sizes for
 // people, guard refusals without spec references, the CBT wrap warning, and what the CBT map
 // shows (as of which take, and what was written since).
-import { afterEach, describe, expect, it } from 'vitest';
-import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
+import { describe, expect, it } from 'vitest';
+import type { BlksnapService } from '../../../electron/service';
 import { BlksnapError } from '../../../shared/errors';
 import { FakeControl } from './fakeControl';
 import { sleep, until } from './parts';
+import { startedServices } from './started';
 
-const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
-const open: BlksnapService[] = [];
-
-function start(control: FakeControl): BlksnapService {
-  const service = createService(control, FAST);
-  open.push(service);
-  return service;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
+const { start } = startedServices();
 
 async function taken(control: FakeControl, service: BlksnapService, changesNumber = 0) {
   control.addDevice('vda', 64 * 2 ** 20, true).changesNumber = changesNumber;

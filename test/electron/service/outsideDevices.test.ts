@@ -2,28 +2,14 @@
 // devices, but images appear only at their snapshot's take: an image that appears while this app
 // takes its snapshot, on a device none of ours holds, belongs to that snapshot. It was listed
 // under the single outside snapshot before.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
+import { describe, expect, it } from 'vitest';
+import type { BlksnapService } from '../../../electron/service';
 import { rejection } from './parts';
 import { FakeControl } from './fakeControl';
+import { startedServices } from './started';
 
-const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
-const open: BlksnapService[] = [];
-const dirs: string[] = [];
-
-function start(control: FakeControl, config: Partial<ServiceConfig> = {}): BlksnapService {
-  const service = createService(control, { ...FAST, ...config });
-  open.push(service);
-  return service;
-}
-
-afterEach(async () => {
-  for (const s of open.splice(0)) await s.close();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { start, tempDir } = startedServices();
 
 const LIMIT = 2097152;
 
@@ -57,8 +43,7 @@ describe('a device another program adds to one of our snapshots', () => {
 
   it('stays ours after a restart (the registry keeps it) and is forgotten with the snapshot', async () => {
     const control = new FakeControl();
-    const dataDir = mkdtempSync(join(tmpdir(), 'blksnap-service-'));
-    dirs.push(dataDir);
+    const dataDir = tempDir();
     const first = start(control, { dataDir });
     const { ours } = await scene(control, first);
     await first.close();

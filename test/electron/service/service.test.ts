@@ -1,32 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createService, type BlksnapService, type ServiceConfig } from '../../../electron/service';
+import { describe, expect, it } from 'vitest';
+import type { BlksnapService } from '../../../electron/service';
 import type { AppEvent, DeviceSummary } from '../../../shared/contract';
 import { rejection, sleep, until } from './parts';
 import { FAKE_MAJOR, FakeControl } from './fakeControl';
+import { startedServices } from './started';
 
-const FAST: Partial<ServiceConfig> = { pollIntervalMs: 20, fillSampleIntervalMs: 10, pushBatchMs: 5, dataDir: null };
-const open: BlksnapService[] = [];
-const dirs: string[] = [];
-
-function start(control: FakeControl, config: Partial<ServiceConfig> = {}): BlksnapService {
-  const service = createService(control, { ...FAST, ...config });
-  open.push(service);
-  return service;
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'blksnap-service-'));
-  dirs.push(dir);
-  return dir;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { start, tempDir } = startedServices();
 
 async function takenSnapshot(control: FakeControl, service: BlksnapService) {
   control.addDevice('vda', 64 * 2 ** 20, true);
